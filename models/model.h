@@ -1,0 +1,103 @@
+/* models/model.h - the interface every concurrency model implements.
+ *
+ * A model is an ops table: start it with a config and a workload, submit
+ * requests to it (from the load generator, any thread), stop it (drain,
+ * join, report its own statistics). Each finished request goes to the
+ * completion sink the harness provides, with the timestamps the model saw.
+ * A new model is one file defining a df_model_ops plus one line in model.c.
+ */
+#ifndef DF_MODELS_MODEL_H
+#define DF_MODELS_MODEL_H
+
+#include <stdint.h>
+
+#include "harness/err.h"
+#include "workloads/workload.h"
+
+typedef struct df_model df_model; /* opaque, one per model instance */
+typedef struct json_t json_t;     /* jansson's, for a model's own stats */
+
+/* A request as the load generator made it. Fixed size, no pointers, so the
+ * process model can send it down a pipe as is. */
+typedef struct df_request {
+    uint64_t id;         /* unique in the run, from 0 */
+    int64_t intended_ns; /* when it should have started (open loop schedule;
+                            equals sent_ns in closed loop) */
+    int64_t sent_ns;     /* when the generator called submit */
+} df_request;
+
+/* A finished request. All times from df_now_ns(). */
+typedef struct df_completion {
+    uint64_t id;
+    int64_t intended_ns;
+    int64_t sent_ns;
+    int64_t started_ns;  /* a worker took it: queue wait ends here */
+    int64_t finished_ns; /* handle() returned */
+    int64_t gil_wait_ns; /* time spent waiting for an interpreter lock */
+    int32_t worker;      /* lane that ran it (process, thread or loop) */
+    int32_t status;      /* handle()'s return: 0 or a negative errno */
+} df_completion;
+
+/* Called once per finished request, from a model thread (a worker thread,
+ * the loop thread or the process model's collector). May call submit. */
+typedef void df_sink_fn(void *arg, const df_completion *c);
+
+typedef enum df_gil_mode {
+    DF_GIL_NEW = 0, /* CPython 3.2-3.12: drop requests after an interval */
+    DF_GIL_OLD = 1, /* Python 2: release every check_interval checkpoints */
+    DF_GIL_OFF = 2, /* free-threaded (PEP 703): no lock */
+} df_gil_mode;
+
+typedef enum df_switch_kind {
+    DF_SWITCH_ASM = 0,      /* hand-written register switch */
+    DF_SWITCH_UCONTEXT = 1, /* swapcontext(3), for comparison */
+} df_switch_kind;
+
+typedef enum df_stack_kind {
+    DF_STACK_DEDICATED = 0, /* one mmap'd stack with a guard page each */
+    DF_STACK_SHARED = 1,    /* one run stack; suspended frames copied out */
+} df_stack_kind;
+
+typedef struct df_model_cfg {
+    int workers; /* processes (process model; hybrids for the others) */
+    int threads; /* threads per process (thread model) */
+    /* Simulated interpreter lock, one per process. */
+    df_gil_mode gil;
+    int64_t switch_interval_us; /* new GIL: a waiter's patience */
+    int check_interval;         /* old GIL: checkpoints between releases */
+    /* Coroutine loop. */
+    df_switch_kind switch_kind;
+    df_stack_kind stack_kind;
+    int64_t stack_size_bytes;
+    int64_t slow_callback_ns; /* blocking detector threshold */
+    int to_thread_workers;    /* run_blocking pool of the loop; 0: default */
+    /* The work. */
+    const df_workload *workload;
+    void *workload_state;
+    const df_params *params;
+    /* Where completions go. */
+    df_sink_fn *sink;
+    void *sink_arg;
+} df_model_cfg;
+
+typedef struct df_model_ops {
+    const char *name;    /* value of --model */
+    const char *summary; /* one line, for `duckfeed list` */
+    /* Starts workers; on success *out is set and requests may be submitted. */
+    int (*start)(const df_model_cfg *cfg, df_model **out, df_err *err);
+    /* Hot path, any thread: queue one request. No allocation. 0 or -errno. */
+    int (*submit)(df_model *m, const df_request *req);
+    /* Waits for submitted requests to finish (at most drain_ns, then
+     * abandons them), joins workers, frees m. If stats is non-NULL it
+     * receives a new JSON object of the model's own figures (e.g. "gil",
+     * "loop"), to be merged into the point. */
+    int (*stop)(df_model *m, int64_t drain_ns, json_t **stats, df_err *err);
+} df_model_ops;
+
+/* The NULL-terminated list of every model (models/model.c). */
+extern const df_model_ops *const df_models[];
+
+/* The model called name, or NULL. */
+const df_model_ops *df_model_find(const char *name);
+
+#endif /* DF_MODELS_MODEL_H */

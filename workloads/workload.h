@@ -1,0 +1,172 @@
+/* workloads/workload.h - the workload plugin ABI: the only header a plugin needs.
+ *
+ * A workload is a table (df_workload) of a name, a summary, a kind, declared
+ * parameters, and setup / handle / teardown. `handle` serves one request and
+ * receives a df_ctx: the runtime services of whatever model runs it, so that
+ * the same code behaves correctly as a process, a thread under a GIL or a
+ * coroutine. Workload code must reach time and I/O through the ctx calls
+ * below; calling nanosleep() or read() directly blocks whatever it runs on
+ * (on the coroutine loop that freezes every request - see `blocking`).
+ *
+ * ABI rules: abi_version comes first; fields are only ever appended; a plugin
+ * built against version N is refused by a duckfeed of another version. The
+ * header is self-contained (inline wrappers, no symbols to link against).
+ */
+#ifndef DF_WORKLOADS_WORKLOAD_H
+#define DF_WORKLOADS_WORKLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define DF_WORKLOAD_ABI_VERSION 1
+/* A plugin exports this symbol: const df_workload *duckfeed_workload(void); */
+#define DF_WORKLOAD_ENTRY_SYMBOL "duckfeed_workload"
+#define DF_WORKLOAD_MAX_PARAMS   16
+
+typedef enum df_workload_kind {
+    DF_KIND_CPU = 0,   /* needs the interpreter (GIL) the whole time */
+    DF_KIND_IO = 1,    /* mostly waits on time or descriptors */
+    DF_KIND_MIXED = 2, /* both */
+} df_workload_kind;
+
+typedef enum df_param_type {
+    DF_PARAM_INT = 0,      /* plain integer */
+    DF_PARAM_DURATION = 1, /* value in ns; text may end in us, ms or s */
+    DF_PARAM_SIZE = 2,     /* value in bytes; text may end in B, KB or MB */
+    DF_PARAM_BOOL = 3,     /* 0/1; text true/false/1/0/yes/no/on/off */
+} df_param_type;
+
+typedef struct df_param_decl {
+    const char *name;          /* as written on the command line: cpu:us=... */
+    df_param_type type;        /* how the text is parsed */
+    const char *default_value; /* text, parsed as user input would be */
+    const char *unit;          /* for DURATION/SIZE: unit of a bare number */
+    const char *help;          /* one line */
+} df_param_decl;
+
+/* Parsed values, in declaration order: value[i] belongs to params[i]. */
+typedef struct df_params {
+    int count;
+    int64_t value[DF_WORKLOAD_MAX_PARAMS];
+} df_params;
+
+typedef struct df_ctx df_ctx;
+
+/* Services a model gives to handle(). Every member is non-NULL. All return
+ * >= 0 on success or a negative errno, as the syscalls they stand for. */
+typedef struct df_ctx_ops {
+    /* A "bytecode boundary" taken when ctx->eval_breaker is non-zero: under
+     * a GIL the lock may be handed to a waiter here. */
+    void (*checkpoint_slow)(df_ctx *ctx);
+    /* Wait ns without holding the interpreter (time.sleep / asyncio.sleep). */
+    int (*sleep_ns)(df_ctx *ctx, int64_t ns);
+    /* Wait until fd is readable (events=1) or writable (events=2). The fd
+     * should be O_NONBLOCK; the read/write wrappers below loop on EAGAIN. */
+    int (*wait_fd)(df_ctx *ctx, int fd, int events);
+    /* Call fn(arg) with the interpreter released (to_thread / a C extension
+     * that drops the GIL); returns what fn returned. */
+    int (*run_blocking)(df_ctx *ctx, int (*fn)(void *arg), void *arg);
+} df_ctx_ops;
+
+#define DF_WAIT_READ  1
+#define DF_WAIT_WRITE 2
+
+/* What a model hands to handle() for one request. Owned by the model; valid
+ * only during the call. */
+struct df_ctx {
+    const df_ctx_ops *ops;
+    /* Non-zero when checkpoint_slow has something to do. Read with a relaxed
+     * load on every checkpoint, so it must stay cheap: points at a flag of
+     * the model (the GIL's eval breaker) or at a constant zero. */
+    const volatile int *eval_breaker;
+    void *state;             /* what setup() returned */
+    const df_params *params; /* parsed parameters of this run */
+    uint64_t request_id;     /* unique in the run */
+    int worker;              /* 0-based lane: process, thread or loop */
+    int reserved;
+    void *model_data; /* the model's own, never touched by workloads */
+};
+
+typedef struct df_workload {
+    uint32_t abi_version; /* DF_WORKLOAD_ABI_VERSION */
+    const char *name;     /* [a-z0-9_-]+, unique among loaded workloads */
+    const char *summary;  /* one line */
+    df_workload_kind kind;
+    const df_param_decl *params; /* array ending with a NULL name; may be NULL */
+    /* Once per point, before any request, in the process that forks the
+     * workers (so they inherit *state). May be NULL. Returns 0 or a negative
+     * errno and writes a one-line reason into err (errlen bytes). */
+    int (*setup)(const df_params *p, void **state, char *err, size_t errlen);
+    /* One request. Must be safe to call from several threads at once.
+     * Returns 0 or a negative errno (counted as an error, not a crash). */
+    int (*handle)(df_ctx *ctx);
+    /* Once per point after the last request. May be NULL. */
+    void (*teardown)(void *state);
+} df_workload;
+
+typedef const df_workload *df_workload_entry_fn(void);
+
+/* The ctx calls workloads make. */
+static inline void df_checkpoint(df_ctx *ctx)
+{
+    if (__atomic_load_n(ctx->eval_breaker, __ATOMIC_RELAXED))
+        ctx->ops->checkpoint_slow(ctx);
+}
+
+static inline int df_sleep_ns(df_ctx *ctx, int64_t ns)
+{
+    return ctx->ops->sleep_ns(ctx, ns);
+}
+
+static inline int df_run_blocking(df_ctx *ctx, int (*fn)(void *), void *arg)
+{
+    return ctx->ops->run_blocking(ctx, fn, arg);
+}
+
+/* read(2) through the model: on EAGAIN waits for readiness via the model
+ * (suspending a coroutine, releasing a GIL) instead of blocking. fd must be
+ * O_NONBLOCK. Returns bytes read (0 at EOF) or a negative errno. */
+static inline ssize_t df_ctx_read(df_ctx *ctx, int fd, void *buf, size_t n)
+{
+    for (;;) {
+        ssize_t r = read(fd, buf, n);
+        if (r >= 0)
+            return r;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return -errno;
+        int w = ctx->ops->wait_fd(ctx, fd, DF_WAIT_READ);
+        if (w < 0)
+            return w;
+    }
+}
+
+/* write(2) of all n bytes through the model; returns n or a negative errno. */
+static inline ssize_t df_ctx_write(df_ctx *ctx,
+                                   int fd,
+                                   const void *buf,
+                                   size_t n)
+{
+    size_t done = 0;
+    while (done < n) {
+        ssize_t r = write(fd, (const char *)buf + done, n - done);
+        if (r >= 0) {
+            done += (size_t)r;
+            continue;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return -errno;
+        int w = ctx->ops->wait_fd(ctx, fd, DF_WAIT_WRITE);
+        if (w < 0)
+            return w;
+    }
+    return (ssize_t)n;
+}
+
+#endif /* DF_WORKLOADS_WORKLOAD_H */
