@@ -65,6 +65,8 @@ typedef struct df_model_cfg {
     df_gil_mode gil;
     int64_t switch_interval_us; /* new GIL: a waiter's patience */
     int check_interval;         /* old GIL: checkpoints between releases */
+    int hogs; /* CPU-bound neighbour threads sharing the interpreter, that
+                 spin on checkpoints until stop (the convoy scenario) */
     /* Coroutine loop. */
     df_switch_kind switch_kind;
     df_stack_kind stack_kind;
