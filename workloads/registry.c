@@ -21,12 +21,24 @@ extern const df_workload df_workload_noop;
 extern const df_workload df_workload_cpu;
 extern const df_workload df_workload_sleep;
 extern const df_workload df_workload_crash;
+extern const df_workload df_workload_hash;
+extern const df_workload df_workload_upstream;
+extern const df_workload df_workload_file;
+extern const df_workload df_workload_web;
+extern const df_workload df_workload_hang;
+extern const df_workload df_workload_leak;
 
 static const df_workload *const builtins[] = {
     &df_workload_noop,
     &df_workload_cpu,
     &df_workload_sleep,
     &df_workload_crash,
+    &df_workload_hash,
+    &df_workload_upstream,
+    &df_workload_file,
+    &df_workload_web,
+    &df_workload_hang,
+    &df_workload_leak,
     NULL,
 };
 
