@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "harness/bench_gil.h"
+
 typedef struct bench_entry {
     const char *name;
     const char *what;
@@ -12,6 +14,7 @@ typedef struct bench_entry {
 } bench_entry;
 
 static const bench_entry benches[] = {
+    { "gil", "simulated GIL: uncontended acquire+release, checkpoint", df_bench_gil },
     { NULL, NULL, NULL },
 };
 
