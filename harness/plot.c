@@ -1,5 +1,5 @@
 /* harness/plot.c - `duckfeed plot`: picks the plots the data allows, writes
- * their tables (plot_table.c, timeline.c) and runs gnuplot on plots/*.gp.
+ * their tables (plot_table.c, timeline.c) and runs gnuplot on the plots/ scripts.
  *
  * gnuplot runs once per image, as a child with argv (no shell), the file
  * names and titles passed as -e variables. Its stderr goes to a temporary

@@ -163,9 +163,10 @@ static void make_label(const dfp_point *p, const int *vary, dfp_xvar x,
     size_t used;
 
     snprintf(buf, len, "%s", p->model);
-    if (!field_is_x(F_WORKERS, x) && (is_proc || vary[F_WORKERS]))
+    if (!field_is_x(F_WORKERS, x) &&
+        (is_proc || (vary[F_WORKERS] && p->workers > 1)))
         append(buf, len, " w=%lld", p->workers);
-    if (!field_is_x(F_THREADS, x) && (is_thr || vary[F_THREADS]))
+    if (!field_is_x(F_THREADS, x) && is_thr)
         append(buf, len, " t=%lld", p->threads);
     if (vary[F_GIL] || (strcmp(p->gil, "new") != 0 && !is_proc)) {
         used = strlen(buf);
