@@ -580,8 +580,7 @@ static int plot_timeline(plot_ctx *c, df_err *err)
     return draw(c, "timeline", stem, vars, err);
 }
 
-/* Creates dir and its missing parents. */
-static int make_dirs(const char *dir, df_err *err)
+int df_plot_mkdirs(const char *dir, df_err *err)
 {
     char path[1024];
     size_t i;
@@ -617,7 +616,7 @@ int df_plot_doc(const json_t *doc, const df_plot_opts *opts, df_err *err)
     c.cores = (int)df_resfile_num(doc, "machine.cores", 0);
     df_resfile_footer(doc, c.footer, sizeof c.footer);
     gp_clean(c.footer);
-    if ((rc = make_dirs(c.out_dir, err)) < 0 ||
+    if ((rc = df_plot_mkdirs(c.out_dir, err)) < 0 ||
         (rc = pick_terminal(&c, err)) < 0)
         return rc;
     if ((c.npts = dfp_points_load(doc, &c.pts)) < 0)

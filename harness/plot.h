@@ -23,6 +23,9 @@ typedef struct df_plot_opts {
  * errno with err->msg set (gnuplot missing or failing, unwritable dir). */
 int df_plot_doc(const json_t *doc, const df_plot_opts *opts, df_err *err);
 
+/* Creates dir and its missing parents (mkdir -p). 0 or -errno. */
+int df_plot_mkdirs(const char *dir, df_err *err);
+
 /* `duckfeed plot RESULTS.json [--out-dir DIR] [--svg] [--name PREFIX]`;
  * argv[0] is the subcommand name. Returns the exit code: 0 done, 1 gnuplot
  * failed, 2 bad usage or an unreadable / malformed results file. */
