@@ -82,13 +82,14 @@ proc = trace([
     (1, 3, [("run", 2630), ("io_wait", 2930), ("run", 4930), ("done", 5230)]),
     (0, 4, [("run", 5220), ("io_wait", 5520), ("run", 7520), ("done", 7820)]),
     (1, 5, [("run", 5240), ("io_wait", 5540), ("run", 7540), ("done", 7840)])])
+# One GIL: "run" never overlaps between the two threads.
 thr = trace([
-    (0, 0, [("run", 0), ("io_wait", 300), ("gil_wait", 2300), ("run", 2620), ("done", 2920)]),
-    (1, 1, [("gil_wait", 10), ("run", 300), ("io_wait", 600), ("run", 2600), ("gil_wait", 2610), ("run", 2920), ("done", 3220)]),
-    (0, 2, [("gil_wait", 2930), ("run", 3220), ("io_wait", 3520), ("gil_wait", 5520), ("run", 5830), ("done", 6130)]),
-    (1, 3, [("run", 3230), ("gil_wait", 3240), ("run", 3250), ("io_wait", 3530), ("run", 5530), ("done", 5830)]),
-    (0, 4, [("run", 6140), ("io_wait", 6440), ("run", 8440), ("done", 8740)]),
-    (1, 5, [("gil_wait", 5840), ("run", 6440), ("io_wait", 6740), ("run", 8740), ("done", 9040)])])
+    (0, 0, [("run", 0), ("io_wait", 300), ("run", 2300), ("done", 2600)]),
+    (1, 1, [("gil_wait", 0), ("run", 300), ("io_wait", 600), ("gil_wait", 2600), ("run", 2600), ("done", 2900)]),
+    (0, 2, [("gil_wait", 2600), ("run", 2900), ("io_wait", 3200), ("run", 5200), ("done", 5500)]),
+    (1, 3, [("gil_wait", 2900), ("run", 3200), ("io_wait", 3500), ("gil_wait", 5500), ("run", 5500), ("done", 5800)]),
+    (0, 4, [("gil_wait", 5500), ("run", 5800), ("io_wait", 6100), ("run", 8100), ("done", 8400)]),
+    (1, 5, [("gil_wait", 5800), ("run", 6100), ("io_wait", 6400), ("run", 8400), ("done", 8700)])])
 cor = trace([
     (0, 0, [("run", 0), ("io_wait", 300), ("run", 2300), ("done", 2600)]),
     (0, 1, [("run", 300), ("io_wait", 600), ("run", 2600), ("done", 2900)]),
