@@ -144,17 +144,21 @@ static void test_coro_create_einval(void **state)
     assert_non_null(strstr(err.msg, "minimum"));
 }
 
-static int recurse(int depth)
+/* Bounded only by a limit no stack reaches, so compilers see no
+ * infinite recursion and keep the frames. */
+static int recurse(int depth, int limit)
 {
     volatile char pad[256];
     pad[0] = (char)depth;
-    return recurse(depth + 1) + pad[0];
+    if (depth >= limit)
+        return pad[0];
+    return recurse(depth + 1, limit) + pad[0];
 }
 
 static void overflow_fn(void *arg)
 {
     (void)arg;
-    recurse(0);
+    recurse(0, 1 << 30);
 }
 
 /* In a child: overflow a coroutine stack. Returns the child's status and
@@ -226,7 +230,8 @@ static void test_coro_vma_limit_enomem(void **state)
 
     assert_int_equal(rc, -ENOMEM);
     assert_non_null(strstr(err.msg, "vm.max_map_count"));
-    assert_true(n >= budget - 2 && n <= budget + 2);
+    /* Slabs cost one mapping per ~200 stacks on top of two each. */
+    assert_true(n <= budget && n >= budget - budget / 50);
     df_coro_pool_destroy(pool);
 }
 

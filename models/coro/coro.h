@@ -106,9 +106,10 @@ df_coro *df_coro_from_user(void *user);
 
 void df_coro_pool_stats_get(const df_coro_pool *p, df_coro_pool_stats *out);
 
-/* Kernel mappings one more dedicated stack would need, and what the process
- * may still create (vm.max_map_count minus current, with a safety margin);
- * the bench uses these to say how far dedicated mode can go. */
+/* About how many more dedicated stacks the kernel's mapping limit allows
+ * the process (vm.max_map_count, less what the process had when the first
+ * pool was made, less a margin, over 2 per stack); slabs cost ~1% more.
+ * The bench uses it to say how far dedicated mode can go. */
 long df_coro_vma_budget(void);
 
 #endif /* DF_MODELS_CORO_CORO_H */

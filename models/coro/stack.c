@@ -74,7 +74,6 @@ static long vmas_ours;        /* atomic: VMAs all pools hold */
 static long vmas_others = -1; /* the rest of the process, at first use */
 static long vma_limit;        /* vm.max_map_count */
 static struct sigaction old_segv;
-static int guard_installed; /* atomic */
 
 typedef struct slab {
     struct slab *next;
@@ -240,15 +239,18 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
     }
 }
 
+/* Checked at every pool creation, not once: a test framework or a
+ * sanitizer may have put its own handler in since (cmocka does, per test);
+ * then ours goes back in front of it and chains to it. */
 int df__guard_install(df_err *err)
 {
     static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-
-    if (__atomic_load_n(&guard_installed, __ATOMIC_ACQUIRE))
-        return 0;
-    DF_CHECK(pthread_mutex_lock(&mu) == 0);
+    struct sigaction cur;
     int rc = 0;
-    if (!guard_installed) {
+
+    DF_CHECK(pthread_mutex_lock(&mu) == 0);
+    DF_CHECK(sigaction(SIGSEGV, NULL, &cur) == 0);
+    if (!(cur.sa_flags & SA_SIGINFO) || cur.sa_sigaction != on_segv) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_sigaction = on_segv;
@@ -257,8 +259,6 @@ int df__guard_install(df_err *err)
         if (sigaction(SIGSEGV, &sa, &old_segv) != 0)
             rc = df_err_set(err, -errno, "sigaction(SIGSEGV): %s",
                             strerror(errno));
-        else
-            __atomic_store_n(&guard_installed, 1, __ATOMIC_RELEASE);
     }
     DF_CHECK(pthread_mutex_unlock(&mu) == 0);
     return rc;
