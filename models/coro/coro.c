@@ -24,7 +24,8 @@
  * Sanitizers. Under ASan every switch is announced with
  * __sanitizer_start/finish_switch_fiber, and the shared-stack copies use an
  * uninstrumented loop (a stack holds redzones ASan would report) and then
- * unpoison the run stack. Valgrind is told about each stack in stack.c.
+ * unpoison the run stack. Valgrind is told about each stack in stack.c,
+ * and that restored frames below the run stack's last sp are addressable.
  */
 #define _GNU_SOURCE
 #include "models/coro/coro.h"
@@ -55,6 +56,15 @@
 #define DF_NO_ASAN __attribute__((no_sanitize_address))
 #else
 #define DF_NO_ASAN
+#endif
+
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#endif
+#endif
+#ifndef VALGRIND_MAKE_MEM_UNDEFINED
+#define VALGRIND_MAKE_MEM_UNDEFINED(a, n) ((void)(a), (void)(n))
 #endif
 
 #define DF_CHUNK    256 /* coroutine structs per allocation */
@@ -293,6 +303,9 @@ static void shared_evict(df_coro_pool *p, df_coro *o)
 
 static void shared_restore(df_coro_pool *p, df_coro *co)
 {
+    /* Valgrind marked the run stack below the last owner's sp as gone;
+     * the frames we put back there are live again. */
+    VALGRIND_MAKE_MEM_UNDEFINED(co->low, co->saved_len);
     copy_words(co->low, co->saved, co->saved_len);
     p->st.copied_bytes += co->saved_len;
 #if DF_ASAN
