@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include "fake_ctx.h"
@@ -40,8 +41,8 @@ static void want_refusal(const char *path, int code, const char *msg)
 
 static void test_registry_builtins(void **state)
 {
-    static const char *const names[] = { "noop", "cpu", "sleep", "crash",
-                                         "hash", "upstream", "file", "web",
+    static const char *const names[] = { "noop", "cpu",      "sleep", "crash",
+                                         "hash", "upstream", "file",  "web",
                                          "hang", "leak" };
 
     (void)state;
@@ -89,7 +90,7 @@ static void test_registry_load_twice_eexist(void **state)
 
     want_refusal(PLUGIN("ok"), -EEXIST,
                  "plugin " PLUGIN("ok") ": a workload named \"bad_ok\" "
-                 "exists already");
+                                        "exists already");
 }
 
 static void test_registry_builtin_name_eexist(void **state)
@@ -97,7 +98,7 @@ static void test_registry_builtin_name_eexist(void **state)
     (void)state;
     want_refusal(PLUGIN("dupname"), -EEXIST,
                  "plugin " PLUGIN("dupname") ": a workload named \"cpu\" "
-                 "exists already");
+                                             "exists already");
 }
 
 static void test_registry_missing_file_enoent(void **state)
@@ -130,9 +131,11 @@ static void test_registry_not_a_shared_object_enoexec(void **state)
 static void test_registry_missing_symbol_enoexec(void **state)
 {
     (void)state;
-    want_refusal(PLUGIN("nosymbol"), -ENOEXEC,
-                 "plugin " PLUGIN("nosymbol") ": no symbol duckfeed_workload "
-                 "(export const df_workload *duckfeed_workload(void))");
+    want_refusal(
+        PLUGIN("nosymbol"), -ENOEXEC,
+        "plugin " PLUGIN(
+            "nosymbol") ": no symbol duckfeed_workload "
+                        "(export const df_workload *duckfeed_workload(void))");
 }
 
 static void test_registry_null_entry_einval(void **state)
@@ -140,15 +143,17 @@ static void test_registry_null_entry_einval(void **state)
     (void)state;
     want_refusal(PLUGIN("nullentry"), -EINVAL,
                  "plugin " PLUGIN("nullentry") ": duckfeed_workload() "
-                 "returned NULL");
+                                               "returned NULL");
 }
 
 static void test_registry_abi_eproto(void **state)
 {
     (void)state;
-    want_refusal(PLUGIN("abi"), -EPROTO,
-                 "plugin " PLUGIN("abi") ": built for workload ABI 2, this "
-                 "duckfeed speaks 1 (rebuild it against this workload.h)");
+    want_refusal(
+        PLUGIN("abi"), -EPROTO,
+        "plugin " PLUGIN(
+            "abi") ": built for workload ABI 2, this "
+                   "duckfeed speaks 1 (rebuild it against this workload.h)");
 }
 
 static void test_registry_no_name_einval(void **state)
@@ -163,7 +168,7 @@ static void test_registry_bad_name_einval(void **state)
     (void)state;
     want_refusal(PLUGIN("badname"), -EINVAL,
                  "plugin " PLUGIN("badname") ": workload name \"Bad Name\" "
-                 "is not [a-z0-9_-]+");
+                                             "is not [a-z0-9_-]+");
 }
 
 static void test_registry_no_handle_einval(void **state)
@@ -171,7 +176,7 @@ static void test_registry_no_handle_einval(void **state)
     (void)state;
     want_refusal(PLUGIN("nohandle"), -EINVAL,
                  "plugin " PLUGIN("nohandle") ": workload bad_nohandle: no "
-                 "handle function");
+                                              "handle function");
 }
 
 static void test_registry_bad_params_einval(void **state)
@@ -179,20 +184,22 @@ static void test_registry_bad_params_einval(void **state)
     (void)state;
     want_refusal(PLUGIN("badparam"), -EINVAL,
                  "plugin " PLUGIN("badparam") ": workload bad_badparam: "
-                 "parameter us: \"abc\" is not a duration (try 500us, 2ms, "
-                 "1s)");
-    want_refusal(PLUGIN("badunit"), -EINVAL,
-                 "plugin " PLUGIN("badunit") ": workload bad_badunit: "
-                 "parameter t: unknown unit \"fortnight\"");
+                                              "parameter us: \"abc\" is not a "
+                                              "duration (try 500us, 2ms, "
+                                              "1s)");
+    want_refusal(
+        PLUGIN("badunit"), -EINVAL,
+        "plugin " PLUGIN("badunit") ": workload bad_badunit: "
+                                    "parameter t: unknown unit \"fortnight\"");
     want_refusal(PLUGIN("nodefault"), -EINVAL,
                  "plugin " PLUGIN("nodefault") ": workload bad_nodefault: "
-                 "parameter n has no default");
+                                               "parameter n has no default");
     want_refusal(PLUGIN("badtype"), -EINVAL,
                  "plugin " PLUGIN("badtype") ": workload bad_badtype: "
-                 "parameter n: unknown type 9");
+                                             "parameter n: unknown type 9");
     want_refusal(PLUGIN("dupparam"), -EINVAL,
                  "plugin " PLUGIN("dupparam") ": workload bad_dupparam: "
-                 "parameter n is declared twice");
+                                              "parameter n is declared twice");
 }
 
 static void test_registry_example_plugin_runs(void **state)
@@ -244,8 +251,7 @@ int main(void)
         cmocka_unit_test_teardown(test_registry_missing_file_enoent, reset),
         cmocka_unit_test_teardown(test_registry_not_a_shared_object_enoexec,
                                   reset),
-        cmocka_unit_test_teardown(test_registry_missing_symbol_enoexec,
-                                  reset),
+        cmocka_unit_test_teardown(test_registry_missing_symbol_enoexec, reset),
         cmocka_unit_test_teardown(test_registry_null_entry_einval, reset),
         cmocka_unit_test_teardown(test_registry_abi_eproto, reset),
         cmocka_unit_test_teardown(test_registry_no_name_einval, reset),

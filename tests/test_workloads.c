@@ -1,4 +1,5 @@
-/* tests/test_workloads.c - each built-in does what it declares, on a fake ctx. */
+/* tests/test_workloads.c - each built-in does what it declares, on a fake ctx.
+ */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include "fake_ctx.h"
@@ -83,14 +85,18 @@ static void test_workloads_hash_vectors(void **state)
     assert_non_null(million);
     memset(million, 'a', 1000000);
 
-    want_sha256("abc", 3, "ba7816bf8f01cfea414140de5dae2223"
-                          "b00361a396177a9cb410ff61f20015ad");
-    want_sha256("", 0, "e3b0c44298fc1c149afbf4c8996fb924"
-                       "27ae41e4649b934ca495991b7852b855");
-    want_sha256(m448, strlen(m448), "248d6a61d20638b8e5c026930c3e6039"
-                                    "a33ce45964ff2167f6ecedd419db06c1");
-    want_sha256(million, 1000000, "cdc76e5c9914fb9281a1c7e284d73e67"
-                                  "f1809a48a497200e046d39ccc7112cd0");
+    want_sha256("abc", 3,
+                "ba7816bf8f01cfea414140de5dae2223"
+                "b00361a396177a9cb410ff61f20015ad");
+    want_sha256("", 0,
+                "e3b0c44298fc1c149afbf4c8996fb924"
+                "27ae41e4649b934ca495991b7852b855");
+    want_sha256(m448, strlen(m448),
+                "248d6a61d20638b8e5c026930c3e6039"
+                "a33ce45964ff2167f6ecedd419db06c1");
+    want_sha256(million, 1000000,
+                "cdc76e5c9914fb9281a1c7e284d73e67"
+                "f1809a48a497200e046d39ccc7112cd0");
     free(million);
 }
 
@@ -181,8 +187,7 @@ static void test_workloads_upstream_crosses_socket(void **state)
     for (int i = 0; i < 5; i++)
         assert_int_equal(point_handle(&pt, &f, 0), 0);
 
-    df_latency_server_counts_get(
-        ((df_upstream_state *)pt.state)->server, &c);
+    df_latency_server_counts_get(((df_upstream_state *)pt.state)->server, &c);
     assert_int_equal(c.connections, 5);
     assert_int_equal(c.requests, 5);
     assert_int_equal(c.responses, 5);
@@ -222,16 +227,15 @@ static void test_workloads_upstream_pool_limits_serving(void **state)
 
     for (int i = 0; i < CLIENTS; i++) {
         c[i] = (pool_client){ .pt = &pt, .go = &go, .rc = 1 };
-        assert_int_equal(
-            pthread_create(&t[i], NULL, pool_client_main, &c[i]), 0);
+        assert_int_equal(pthread_create(&t[i], NULL, pool_client_main, &c[i]),
+                         0);
     }
     for (int i = 0; i < CLIENTS; i++)
         assert_int_equal(pthread_join(t[i], NULL), 0);
 
     for (int i = 0; i < CLIENTS; i++)
         assert_int_equal(c[i].rc, 0);
-    df_latency_server_counts_get(((df_upstream_state *)pt.state)->server,
-                                 &n);
+    df_latency_server_counts_get(((df_upstream_state *)pt.state)->server, &n);
     assert_int_equal(n.requests, CLIENTS);
     assert_int_equal(n.responses, CLIENTS);
     assert_in_range(n.max_serving, 1, 2);
@@ -266,8 +270,7 @@ static void test_workloads_web_calls_upstream_once(void **state)
 
     assert_int_equal(point_handle(&pt, &f, 1), 0);
 
-    df_latency_server_counts_get(((df_upstream_state *)pt.state)->server,
-                                 &n);
+    df_latency_server_counts_get(((df_upstream_state *)pt.state)->server, &n);
     assert_int_equal(n.requests, 1);
     assert_int_equal(n.responses, 1);
     assert_true(f.checkpoints >= 100); /* parse and render: 50 us each */
