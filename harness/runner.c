@@ -27,6 +27,16 @@
 #define FAIL_TAG "FAIL:"
 
 static int result_fd = -1; /* in a point's child: where the record goes */
+/* In the parent: the running point's child, 0 when none. Read by the
+ * signal handler through df_runner_interrupt. */
+static volatile sig_atomic_t running_pid;
+
+void df_runner_interrupt(void)
+{
+    pid_t pid = (pid_t)running_pid;
+    if (pid > 0)
+        kill(-pid, SIGKILL);
+}
 
 static size_t cstrlen(const char *s)
 {
@@ -66,6 +76,9 @@ static _Noreturn void child_main(const df_point_cfg *pc, int fd)
     json_t *rec = NULL;
     df_err err = { 0 };
     setpgid(0, 0);
+    /* The sweep's SIGINT/SIGTERM handlers are the parent's business. */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     result_fd = fd;
     /* A dead worker must show up as EPIPE on a write, not kill the point
      * with SIGPIPE and hide the real cause; and a crash is expected here
@@ -154,6 +167,7 @@ int df_runner_run(const df_point_cfg *pc,
         child_main(pc, fds[1]);
     }
     setpgid(pid, pid); /* also here: no race with the child's own call */
+    running_pid = pid;
     close(fds[1]);
     char *buf = NULL;
     size_t len = 0;
@@ -165,6 +179,7 @@ int df_runner_run(const df_point_cfg *pc,
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     kill(-pid, SIGKILL); /* stray worker processes of the point, if any */
+    running_pid = 0;
 
     char why[300];
     json_t *rec = NULL;
