@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "harness/bench_gil.h"
+#include "harness/bench_overhead.h"
 
 typedef struct bench_entry {
     const char *name;
@@ -15,6 +16,7 @@ typedef struct bench_entry {
 
 static const bench_entry benches[] = {
     { "gil", "simulated GIL: uncontended acquire+release, checkpoint", df_bench_gil },
+    { "overhead", "harness cost per request beside the hand-off floors", df_bench_overhead },
     { NULL, NULL, NULL },
 };
 
