@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <jansson.h>
@@ -84,77 +85,91 @@ static void test_params_int(void **state)
     want_value(0, "-7", -7);
     want_value(0, "+7", 7);
     want_value(0, "9223372036854775807", INT64_MAX);
-    want_error(0, "4x", "workload all: parameter n: \"4x\" is not an "
-                          "integer");
-    want_error(0, " 4", "workload all: parameter n: \" 4\" is not an "
-                          "integer");
+    want_error(0, "4x",
+               "workload all: parameter n: \"4x\" is not an "
+               "integer");
+    want_error(0, " 4",
+               "workload all: parameter n: \" 4\" is not an "
+               "integer");
     want_error(0, "", "workload all: parameter n: \"\" is not an integer");
     want_error(0, "9223372036854775808",
-                 "workload all: parameter n: \"9223372036854775808\" is out "
-                 "of range");
+               "workload all: parameter n: \"9223372036854775808\" is out "
+               "of range");
 }
 
 static void test_params_duration_units(void **state)
 {
     (void)state;
-    want_value(1, "20", 20000000);       /* bare: the decl's unit, ms */
+    want_value(1, "20", 20000000); /* bare: the decl's unit, ms */
     want_value(1, "500us", 500000);
     want_value(1, "2ms", 2000000);
     want_value(1, "1s", 1000000000);
     want_value(1, "15ns", 15);
     want_value(1, "1.5ms", 1500000);
-    want_value(1, "0.25", 250000);       /* 0.25 ms */
+    want_value(1, "0.25", 250000); /* 0.25 ms */
     want_value(1, "0", 0);
-    want_value(1, "3MS", 3000000);       /* units ignore case */
+    want_value(1, "3MS", 3000000); /* units ignore case */
 }
 
 static void test_params_duration_einval(void **state)
 {
     (void)state;
-    want_error(1, "abc", "workload all: parameter wait: \"abc\" is not a "
-                           "duration (try 500us, 2ms, 1s)");
-    want_error(1, "5msx", "workload all: parameter wait: \"5msx\" is not a "
-                            "duration (try 500us, 2ms, 1s)");
-    want_error(1, "5 ms", "workload all: parameter wait: \"5 ms\" is not a "
-                            "duration (try 500us, 2ms, 1s)");
-    want_error(1, "ms", "workload all: parameter wait: \"ms\" is not a "
-                          "duration (try 500us, 2ms, 1s)");
-    want_error(1, "5KB", "workload all: parameter wait: \"5KB\" is not a "
-                           "duration (try 500us, 2ms, 1s)");
-    want_error(1, "-5ms", "workload all: parameter wait: \"-5ms\" is "
-                            "negative (a duration cannot be)");
-    want_error(1, "10000000000s", "workload all: parameter wait: "
-                                    "\"10000000000s\" is out of range");
-    want_error(1, "99999999999999999999", "workload all: parameter wait: "
-                 "\"99999999999999999999\" is out of range");
+    want_error(1, "abc",
+               "workload all: parameter wait: \"abc\" is not a "
+               "duration (try 500us, 2ms, 1s)");
+    want_error(1, "5msx",
+               "workload all: parameter wait: \"5msx\" is not a "
+               "duration (try 500us, 2ms, 1s)");
+    want_error(1, "5 ms",
+               "workload all: parameter wait: \"5 ms\" is not a "
+               "duration (try 500us, 2ms, 1s)");
+    want_error(1, "ms",
+               "workload all: parameter wait: \"ms\" is not a "
+               "duration (try 500us, 2ms, 1s)");
+    want_error(1, "5KB",
+               "workload all: parameter wait: \"5KB\" is not a "
+               "duration (try 500us, 2ms, 1s)");
+    want_error(1, "-5ms",
+               "workload all: parameter wait: \"-5ms\" is "
+               "negative (a duration cannot be)");
+    want_error(1, "10000000000s",
+               "workload all: parameter wait: "
+               "\"10000000000s\" is out of range");
+    want_error(1, "99999999999999999999",
+               "workload all: parameter wait: "
+               "\"99999999999999999999\" is out of range");
 }
 
 static void test_params_size_units(void **state)
 {
     (void)state;
-    want_value(2, "100", 100);           /* bare: bytes */
+    want_value(2, "100", 100); /* bare: bytes */
     want_value(2, "100B", 100);
-    want_value(2, "64KB", 65536);        /* binary scale: 1 KB = 1024 B */
+    want_value(2, "64KB", 65536); /* binary scale: 1 KB = 1024 B */
     want_value(2, "64kb", 65536);
     want_value(2, "1MB", 1048576);
     want_value(2, "1MiB", 1048576);
     want_value(2, "1GB", INT64_C(1) << 30);
     want_value(2, "0.5KB", 512);
-    want_value(3, "2", 2048);            /* bare: the decl's unit, KB */
+    want_value(3, "2", 2048); /* bare: the decl's unit, KB */
     want_value(3, "3B", 3);
 }
 
 static void test_params_size_einval(void **state)
 {
     (void)state;
-    want_error(2, "lots", "workload all: parameter bytes: \"lots\" is not a "
-                 "size (try 512B, 64KB, 1MB; 1 KB = 1024 B)");
-    want_error(2, "5ms", "workload all: parameter bytes: \"5ms\" is not a "
-                 "size (try 512B, 64KB, 1MB; 1 KB = 1024 B)");
-    want_error(2, "-1KB", "workload all: parameter bytes: \"-1KB\" is "
-                            "negative (a size cannot be)");
-    want_error(2, "99999999999GB", "workload all: parameter bytes: "
-                                     "\"99999999999GB\" is out of range");
+    want_error(2, "lots",
+               "workload all: parameter bytes: \"lots\" is not a "
+               "size (try 512B, 64KB, 1MB; 1 KB = 1024 B)");
+    want_error(2, "5ms",
+               "workload all: parameter bytes: \"5ms\" is not a "
+               "size (try 512B, 64KB, 1MB; 1 KB = 1024 B)");
+    want_error(2, "-1KB",
+               "workload all: parameter bytes: \"-1KB\" is "
+               "negative (a size cannot be)");
+    want_error(2, "99999999999GB",
+               "workload all: parameter bytes: "
+               "\"99999999999GB\" is out of range");
 }
 
 static void test_params_bool(void **state)
@@ -169,10 +184,12 @@ static void test_params_bool(void **state)
     want_value(4, "no", 0);
     want_value(4, "off", 0);
     want_value(4, "0", 0);
-    want_error(4, "2", "workload all: parameter on: \"2\" is not a boolean "
-                         "(try true or false)");
-    want_error(4, "", "workload all: parameter on: \"\" is not a boolean "
-                        "(try true or false)");
+    want_error(4, "2",
+               "workload all: parameter on: \"2\" is not a boolean "
+               "(try true or false)");
+    want_error(4, "",
+               "workload all: parameter on: \"\" is not a boolean "
+               "(try true or false)");
 }
 
 static void test_params_defaults(void **state)
@@ -213,8 +230,9 @@ static void test_params_spec_values(void **state)
     df_err err = { 0 };
 
     (void)state;
-    assert_int_equal(df_workload_parse_spec("web:parse=500us,upstream=20ms",
-                                            &w, &p, &err), 0);
+    assert_int_equal(
+        df_workload_parse_spec("web:parse=500us,upstream=20ms", &w, &p, &err),
+        0);
 
     assert_string_equal(w->name, "web");
     assert_int_equal(p.count, 3);
@@ -240,35 +258,36 @@ static void test_params_spec_einval(void **state)
     (void)state;
     want_spec_error("foo", "unknown workload \"foo\" (see duckfeed list)");
     want_spec_error("foo:x=1", "unknown workload \"foo\" (see duckfeed "
-                                 "list)");
+                               "list)");
     want_spec_error("", "workload spec is empty (try noop, or cpu:us=2000; "
-                          "see duckfeed list)");
+                        "see duckfeed list)");
     want_spec_error(":us=1", "unknown workload \"\" (see duckfeed list)");
     want_spec_error("cpu:us=abc", "workload cpu: parameter us: \"abc\" is "
-                      "not a duration (try 500us, 2ms, 1s)");
+                                  "not a duration (try 500us, 2ms, 1s)");
     want_spec_error("cpu:x=1", "workload cpu: unknown parameter \"x\" "
-                                 "(known: us)");
+                               "(known: us)");
     want_spec_error("noop:x=1", "workload noop: unknown parameter \"x\" "
-                                  "(known: none)");
+                                "(known: none)");
     want_spec_error("web:pars=1", "workload web: unknown parameter "
-                      "\"pars\" (known: parse, upstream, render)");
+                                  "\"pars\" (known: parse, upstream, render)");
     want_spec_error("cpu:us", "workload cpu: parameter \"us\" has no value "
-                                "(write us=VALUE)");
+                              "(write us=VALUE)");
     want_spec_error("cpu:us=1,us=2", "workload cpu: parameter us is given "
-                                       "twice");
+                                     "twice");
     want_spec_error("cpu:", "workload cpu: empty parameter (write "
-                              "name=value, separated by commas)");
+                            "name=value, separated by commas)");
     want_spec_error("cpu:us=1,", "workload cpu: empty parameter (write "
-                                   "name=value, separated by commas)");
+                                 "name=value, separated by commas)");
     want_spec_error("cpu:us=", "workload cpu: parameter us: \"\" is not a "
-                                 "duration (try 500us, 2ms, 1s)");
+                               "duration (try 500us, 2ms, 1s)");
     want_spec_error("cpu:us=-1", "workload cpu: parameter us: \"-1\" is "
-                                   "negative (a duration cannot be)");
+                                 "negative (a duration cannot be)");
     want_spec_error("crash:after=1.5", "workload crash: parameter after: "
-                                         "\"1.5\" is not an integer");
-    want_spec_error("hash:release_gil=maybe", "workload hash: parameter "
-                      "release_gil: \"maybe\" is not a boolean (try true or "
-                      "false)");
+                                       "\"1.5\" is not an integer");
+    want_spec_error("hash:release_gil=maybe",
+                    "workload hash: parameter "
+                    "release_gil: \"maybe\" is not a boolean (try true or "
+                    "false)");
 }
 
 static void test_params_spec_einval_too_long(void **state)
@@ -302,9 +321,9 @@ static void test_params_format(void **state)
     want_format("cpu:us=1500ns", "cpu:us=1500ns");
     want_format("noop", "noop");
     want_format("web:parse=500us,upstream=20ms",
-                  "web:parse=500,upstream=20,render=300");
+                "web:parse=500,upstream=20,render=300");
     want_format("hash:bytes=1MB,release_gil=yes",
-                  "hash:bytes=1048576,release_gil=true");
+                "hash:bytes=1048576,release_gil=true");
     want_format("upstream:pool=4", "upstream:ms=20,jitter=0,pool=4");
 }
 
@@ -346,8 +365,9 @@ static void test_params_to_json(void **state)
     char *text;
 
     (void)state;
-    assert_int_equal(df_workload_parse_spec(
-                         "hash:bytes=64KB,release_gil=on", &w, &p, NULL), 0);
+    assert_int_equal(
+        df_workload_parse_spec("hash:bytes=64KB,release_gil=on", &w, &p, NULL),
+        0);
     j = df_params_to_json(w, &p);
     assert_non_null(j);
     text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);

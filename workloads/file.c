@@ -17,7 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define BUF_BYTES 4096 /* read size; heap, not stack: coroutine stacks are small */
+#define BUF_BYTES \
+    4096 /* read size; heap, not stack: coroutine stacks are small */
 
 typedef struct file_state {
     char path[512]; /* created in setup, unlinked in teardown */

@@ -19,8 +19,8 @@
 
 #include "workloads/workload.h"
 
-#define BLOCK_BYTES        4096
-#define GIL_MINSIZE_BYTES  2048 /* CPython's HASHLIB_GIL_MINSIZE */
+#define BLOCK_BYTES       4096
+#define GIL_MINSIZE_BYTES 2048 /* CPython's HASHLIB_GIL_MINSIZE */
 
 typedef struct hash_state {
     unsigned char *data; /* filled once in setup, read-only after */
@@ -42,7 +42,9 @@ static const df_param_decl hash_params[] = {
 };
 
 /* The digest loop; ctx may be NULL (no checkpoints). */
-static int sha256_blocks(df_ctx *ctx, const unsigned char *data, size_t n,
+static int sha256_blocks(df_ctx *ctx,
+                         const unsigned char *data,
+                         size_t n,
                          unsigned char out[DF_HASH_SHA256_BYTES])
 {
     EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -64,7 +66,8 @@ static int sha256_blocks(df_ctx *ctx, const unsigned char *data, size_t n,
     return ok && len == DF_HASH_SHA256_BYTES ? 0 : -EIO;
 }
 
-int df_hash_sha256(const void *data, size_t n,
+int df_hash_sha256(const void *data,
+                   size_t n,
                    unsigned char out[DF_HASH_SHA256_BYTES])
 {
     return sha256_blocks(NULL, data, n, out);

@@ -9,7 +9,8 @@
 /* SHA-256 of n bytes at data into out, through libcrypto's EVP interface
  * in 4 KiB updates, as the workload does. 0, or -ENOMEM / -EIO when
  * libcrypto fails. Thread-safe. */
-int df_hash_sha256(const void *data, size_t n,
+int df_hash_sha256(const void *data,
+                   size_t n,
                    unsigned char out[DF_HASH_SHA256_BYTES]);
 
 #endif /* DF_WORKLOADS_HASH_H */

@@ -34,10 +34,10 @@
 enum conn_state { READING, QUEUED, SERVING };
 
 typedef struct conn {
-    int fd;                /* -1 once the client is gone */
-    int got;               /* request bytes received */
+    int fd;  /* -1 once the client is gone */
+    int got; /* request bytes received */
     enum conn_state state;
-    int64_t due_ns;        /* SERVING: when to answer */
+    int64_t due_ns; /* SERVING: when to answer */
     unsigned char req[DF_LATENCY_REQUEST_BYTES];
     struct conn *next_queued;
     struct conn *prev, *next; /* every live conn, for stop */
@@ -216,8 +216,7 @@ static void arm_timer(df_latency_server *s)
         its.it_value.tv_sec = due / 1000000000;
         its.it_value.tv_nsec = due % 1000000000;
     }
-    DF_CHECK(timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) ==
-             0);
+    DF_CHECK(timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0);
 }
 
 static void fire_due(df_latency_server *s)
@@ -282,8 +281,8 @@ static void on_readable(df_latency_server *s, conn *c)
 static void on_accept(df_latency_server *s)
 {
     for (;;) {
-        int fd = accept4(s->listen_fd, NULL, NULL,
-                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd =
+            accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             /* EAGAIN: all taken. EMFILE and the like: the client sees its
              * connect time out or reset; retrying here would spin. */
@@ -349,8 +348,8 @@ static int open_fds(df_latency_server *s, df_err *err)
     socklen_t len = sizeof s->addr;
     int one = 1;
 
-    s->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                          0);
+    s->listen_fd =
+        socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (s->listen_fd < 0)
         return df_err_set(err, -errno, "latency server: socket: %s",
                           strerror(errno));
@@ -374,8 +373,7 @@ static int open_fds(df_latency_server *s, df_err *err)
     if (rc == 0)
         rc = add_fd(s, s->stop_fd, &s->stop_fd);
     if (rc < 0)
-        return df_err_set(err, rc, "latency server: epoll: %s",
-                          strerror(-rc));
+        return df_err_set(err, rc, "latency server: epoll: %s", strerror(-rc));
     return 0;
 }
 

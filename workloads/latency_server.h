@@ -29,10 +29,10 @@ typedef struct df_latency_server_cfg {
 
 /* Monotonic counters since start; read at any time from any thread. */
 typedef struct df_latency_server_counts {
-    int64_t connections;  /* accepted */
-    int64_t requests;     /* full requests received */
-    int64_t responses;    /* responses written */
-    int64_t max_serving;  /* most requests in their delay at once */
+    int64_t connections; /* accepted */
+    int64_t requests;    /* full requests received */
+    int64_t responses;   /* responses written */
+    int64_t max_serving; /* most requests in their delay at once */
 } df_latency_server_counts;
 
 /* Listens on 127.0.0.1 (an ephemeral port) and starts the thread. 0, or a

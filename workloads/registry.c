@@ -27,6 +27,9 @@ extern const df_workload df_workload_file;
 extern const df_workload df_workload_web;
 extern const df_workload df_workload_hang;
 extern const df_workload df_workload_leak;
+extern const df_workload df_workload_blocking;
+extern const df_workload df_workload_offload;
+extern const df_workload df_workload_overflow;
 
 static const df_workload *const builtins[] = {
     &df_workload_noop,
@@ -39,6 +42,9 @@ static const df_workload *const builtins[] = {
     &df_workload_web,
     &df_workload_hang,
     &df_workload_leak,
+    &df_workload_blocking,
+    &df_workload_offload,
+    &df_workload_overflow,
     NULL,
 };
 
@@ -111,27 +117,29 @@ static int validate_params(const df_workload *w, df_err *err)
     if (n < 0)
         return df_err_set(err, -EINVAL,
                           "workload %s: more than %d parameters or the list "
-                          "lacks its NULL-name end", w->name,
-                          DF_WORKLOAD_MAX_PARAMS);
+                          "lacks its NULL-name end",
+                          w->name, DF_WORKLOAD_MAX_PARAMS);
     for (int i = 0; i < n; i++) {
         const df_param_decl *d = &w->params[i];
         if (!valid_name(d->name))
             return df_err_set(err, -EINVAL,
                               "workload %s: parameter %d: name \"%s\" is not "
-                              "[a-z0-9_-]+", w->name, i, d->name);
+                              "[a-z0-9_-]+",
+                              w->name, i, d->name);
         if ((unsigned)d->type > DF_PARAM_BOOL)
             return df_err_set(err, -EINVAL,
                               "workload %s: parameter %s: unknown type %d",
                               w->name, d->name, (int)d->type);
         if (!d->help)
             return df_err_set(err, -EINVAL,
-                              "workload %s: parameter %s has no help",
-                              w->name, d->name);
+                              "workload %s: parameter %s has no help", w->name,
+                              d->name);
         for (int j = 0; j < i; j++) {
             if (strcmp(w->params[j].name, d->name) == 0)
                 return df_err_set(err, -EINVAL,
                                   "workload %s: parameter %s is declared "
-                                  "twice", w->name, d->name);
+                                  "twice",
+                                  w->name, d->name);
         }
     }
     /* Parses every default, and checks units, as user input would be. */
@@ -158,8 +166,8 @@ int df_registry_validate(const df_workload *w, df_err *err)
         return df_err_set(err, -EINVAL, "workload %s: no handle function",
                           w->name);
     if ((unsigned)w->kind > DF_KIND_MIXED)
-        return df_err_set(err, -EINVAL, "workload %s: unknown kind %d",
-                          w->name, (int)w->kind);
+        return df_err_set(err, -EINVAL, "workload %s: unknown kind %d", w->name,
+                          (int)w->kind);
     return validate_params(w, err);
 }
 
@@ -191,8 +199,9 @@ static int open_plugin(const char *path,
         dlclose(h);
         return df_err_set(err, -ENOEXEC,
                           "plugin %s: no symbol %s (export "
-                          "const df_workload *%s(void))", path,
-                          DF_WORKLOAD_ENTRY_SYMBOL, DF_WORKLOAD_ENTRY_SYMBOL);
+                          "const df_workload *%s(void))",
+                          path, DF_WORKLOAD_ENTRY_SYMBOL,
+                          DF_WORKLOAD_ENTRY_SYMBOL);
     }
     *out = entry();
     *handle = h;
@@ -207,8 +216,10 @@ int df_registry_load_plugin(const char *path, df_err *err)
     int rc;
 
     if (nplugins == DF_REGISTRY_MAX_PLUGINS)
-        return df_err_set(err, -ENOSPC, "plugin %s: %d plugins are loaded "
-                          "already", path, DF_REGISTRY_MAX_PLUGINS);
+        return df_err_set(err, -ENOSPC,
+                          "plugin %s: %d plugins are loaded "
+                          "already",
+                          path, DF_REGISTRY_MAX_PLUGINS);
     rc = open_plugin(path, &h, &w, err);
     if (rc < 0)
         return rc;

@@ -76,8 +76,7 @@ int df_upstream_call(df_ctx *ctx, const struct sockaddr_in *addr)
     return rc;
 }
 
-static int upstream_setup(const df_params *p, void **state, char *err,
-                          size_t n)
+static int upstream_setup(const df_params *p, void **state, char *err, size_t n)
 {
     df_upstream_state *s = calloc(1, sizeof *s);
     df_latency_server_cfg cfg = {

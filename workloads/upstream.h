@@ -1,4 +1,5 @@
-/* workloads/upstream.h - a call to a slow upstream over loopback TCP (upstream, web). */
+/* workloads/upstream.h - a call to a slow upstream over loopback TCP (upstream,
+ * web). */
 #ifndef DF_WORKLOADS_UPSTREAM_H
 #define DF_WORKLOADS_UPSTREAM_H
 
