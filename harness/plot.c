@@ -175,21 +175,17 @@ static int draw(plot_ctx *c, const char *script, const char *stem,
     return 0;
 }
 
-/* File-name part for a workload: its name, or the whole spec made
- * file-safe when the name occurs with several parameter sets. */
-static void workload_slug(const plot_ctx *c, const dfp_point *p, char *buf,
-                          size_t len)
+static const char *wl_name(const dfp_point *p)
 {
-    const char *name = df_resfile_str(p->j, "workload", "?");
-    int i, spec_differs = 0;
+    return df_resfile_str(p->j, "workload", "?");
+}
+
+/* File-name part for a workload: its name, made file-safe. */
+static void workload_slug(const dfp_point *p, char *buf, size_t len)
+{
+    const char *name = wl_name(p);
     size_t k, o = 0;
 
-    for (i = 0; i < c->npts; i++)
-        if (strcmp(df_resfile_str(c->pts[i].j, "workload", ""), name) == 0 &&
-            strcmp(c->pts[i].workload, p->workload) != 0)
-            spec_differs = 1;
-    if (spec_differs)
-        name = p->workload;
     for (k = 0; name[k] && o + 1 < len; k++) {
         char ch = name[k];
 
@@ -280,11 +276,15 @@ static void common_vars(const plot_ctx *c, const dfp_set *set,
 static void subtitle(const plot_ctx *c, const int *sel, int n, char *buf,
                      size_t len)
 {
+    const char *spec = c->pts[sel[0]].workload;
     int i, failed = 0;
 
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         failed += !c->pts[sel[i]].ok;
-    snprintf(buf, len, "workload %s", c->pts[sel[0]].workload);
+        if (strcmp(c->pts[sel[i]].workload, spec) != 0)
+            spec = wl_name(&c->pts[sel[0]]);
+    }
+    snprintf(buf, len, "workload %s", spec);
     if (failed)
         appendf(buf, len, " - %d point%s failed, not shown", failed,
                 failed > 1 ? "s" : "");
@@ -627,16 +627,17 @@ int df_plot_doc(const json_t *doc, const df_plot_opts *opts, df_err *err)
         rc = df_err_set(err, -ENOMEM, "plot: out of memory");
         goto out;
     }
-    /* One set of plots per workload spec, in the order they first occur. */
+    /* One set of plots per workload, in the order they first occur; its
+     * parameter sets are series on them. */
     for (i = 0; i < c.npts && rc == 0; i++) {
         char slug[128];
 
         if (done[i])
             continue;
         for (n = 0, j = i; j < c.npts; j++)
-            if (strcmp(c.pts[j].workload, c.pts[i].workload) == 0)
+            if (strcmp(wl_name(&c.pts[j]), wl_name(&c.pts[i])) == 0)
                 sel[n++] = j, done[j] = 1;
-        workload_slug(&c, &c.pts[i], slug, sizeof slug);
+        workload_slug(&c.pts[i], slug, sizeof slug);
         if ((rc = plot_load(&c, sel, n, slug, err)) == 0 &&
             (rc = plot_cdf(&c, sel, n, slug, err)) == 0 &&
             (rc = plot_speedup(&c, sel, n, slug, err)) == 0)

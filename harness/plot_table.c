@@ -1,8 +1,8 @@
 /* harness/plot_table.c - grouping results points into series, .dat tables.
  *
  * A series is every ok point that shares model, workers, threads, GIL
- * mode, switch interval, hogs and concurrency - minus whatever the plot puts
- * on x. Labels name only the fields that differ between the series drawn
+ * mode, switch interval, hogs, concurrency and workload parameters - minus
+ * whatever the plot puts on x. Labels name only the fields that differ between the series drawn
  * together, so a legend reads "thread t=4 gil=off", not a full config dump.
  */
 #include "harness/plot_table.h"
@@ -97,7 +97,19 @@ dfp_xvar dfp_load_axis(const dfp_point *pts, const int *sel, int n)
 }
 
 /* Fields a series key is made of; which ones x swallows depends on x. */
-enum { F_MODEL, F_WORKERS, F_THREADS, F_GIL, F_SWITCH, F_HOGS, F_CONC, F_N };
+/* F_PARAMS: the workload's parameters; plots group by workload name, so
+ * "hash:release_gil=false" and "=true" become two lines on one plot. */
+enum {
+    F_MODEL,
+    F_WORKERS,
+    F_THREADS,
+    F_GIL,
+    F_SWITCH,
+    F_HOGS,
+    F_CONC,
+    F_PARAMS,
+    F_N
+};
 
 static int field_is_x(int f, dfp_xvar x)
 {
@@ -131,6 +143,8 @@ static int field_cmp(const dfp_point *a, const dfp_point *b, int f)
         return a->switch_us != b->switch_us;
     case F_HOGS:
         return a->hogs != b->hogs;
+    case F_PARAMS:
+        return strcmp(a->workload, b->workload);
     default:
         return a->concurrency != b->concurrency;
     }
@@ -181,6 +195,10 @@ static void make_label(const dfp_point *p, const int *vary, dfp_xvar x,
         append(buf, len, " hogs=%lld", p->hogs);
     if (!field_is_x(F_CONC, x) && vary[F_CONC])
         append(buf, len, " c=%lld", p->concurrency);
+    if (vary[F_PARAMS] && strchr(p->workload, ':')) {
+        used = strlen(buf);
+        snprintf(buf + used, len - used, " %s", strchr(p->workload, ':') + 1);
+    }
 }
 
 static int model_base(const char *model)
