@@ -234,7 +234,8 @@ static int cmp_i64(const void *a, const void *b)
 
 static double quantile_ms(run *r, double q)
 {
-    assert_true(r->nlat > 0);
+    if (r->nlat == 0)
+        return 0;
     qsort(r->lat, r->nlat, sizeof r->lat[0], cmp_i64);
     size_t i = (size_t)(q * (double)(r->nlat - 1));
     return (double)r->lat[i] / 1e6;
@@ -333,9 +334,11 @@ static void test_thread_convoy(void **state)
         run *alone = echo_run(0, 5000);
         run *hog5 = echo_run(1, 5000);
         run *hog1 = echo_run(1, 1000);
-        double fall = alone->rps / hog5->rps;
+        /* Under valgrind the I/O thread may finish nothing at all. */
+        double slow = hog5->rps > 0 ? hog5->rps : 1e-9;
+        double fall = alone->rps / slow;
         double p90 = quantile_ms(hog5, 0.9) / 5.0;
-        double rise = hog1->rps / hog5->rps;
+        double rise = hog1->rps / slow;
         double waited = (double)hog5->gil_wait_sum_ns /
                         (double)(hog5->done ? hog5->done : 1) / 1e6;
         fprintf(stderr, "convoy: fall %.0fx, p90 %.2f intervals, 1 ms "
@@ -344,8 +347,8 @@ static void test_thread_convoy(void **state)
         json_t *hogs = json_object_get(hog5->stats, "hogs");
         assert_int_equal(json_integer_value(json_object_get(hogs, "count")),
                          1);
-        assert_true(hog5->done >= 1);
         int reliable = timing_reliable();
+        uint64_t done = hog5->done;
         int ok = fall >= 10 && p90 >= 0.5 && p90 <= 2.5 && rise >= 3;
         free_run(alone);
         free_run(hog5);
@@ -353,6 +356,7 @@ static void test_thread_convoy(void **state)
         if (!reliable)
             return;
         if (ok || attempt == 1) {
+            assert_true(done >= 1);
             assert_true(fall >= 10);
             assert_true(p90 >= 0.5 && p90 <= 2.5);
             assert_true(rise >= 3);
