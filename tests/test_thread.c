@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "harness/clock.h"
+#include "harness/trace.h"
 #include "models/gil.h"
 #include "workloads/spin.h"
 
@@ -459,12 +460,42 @@ static void test_thread_hogs_reported(void **state)
     free_run(r);
 }
 
+/* The timeline sees a request run, wait on I/O, wait for the GIL, finish. */
+static void test_thread_traces_states(void **state)
+{
+    scenario sc = { .w = &df_workload_echo, .gil = DF_GIL_NEW,
+                    .interval_us = 1000, .threads = 1, .hogs = 1,
+                    .clients = 1, .run_ns = 50 * MS };
+    df_params p = { .count = 1, .value = { 1 } };
+    int seen[4] = { 0 };
+
+    (void)state;
+    sc.params = &p;
+    assert_int_equal(df_trace_enable(100000), 0);
+    run *r = run_scenario(&sc);
+
+    uint64_t n = df__trace->next < df__trace->capacity ? df__trace->next
+                                                       : df__trace->capacity;
+    for (uint64_t i = 0; i < n; i++) {
+        const df_trace_event *e = &df__trace->event[i];
+        assert_int_equal(e->worker, 0);
+        assert_true(e->state >= 0 && e->state <= DF_TRACE_DONE);
+        seen[e->state]++;
+    }
+    df_trace_disable();
+    if (r->done > 0)
+        for (int s = 0; s < 4; s++)
+            assert_true(seen[s] > 0);
+    free_run(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thread_each_request_once),
         cmocka_unit_test(test_thread_start_einval),
         cmocka_unit_test(test_thread_hogs_reported),
+        cmocka_unit_test(test_thread_traces_states),
         cmocka_unit_test(test_thread_sleeper_holds_nothing),
         cmocka_unit_test(test_thread_cpu_bound_does_not_scale),
         cmocka_unit_test(test_thread_gil_off_scales),
