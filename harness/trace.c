@@ -1,4 +1,6 @@
+#define _GNU_SOURCE /* MAP_ANONYMOUS */
 /* harness/trace.c - the shared-memory trace buffer behind the timeline. */
+#define _GNU_SOURCE
 #include "harness/trace.h"
 
 #include <errno.h>
