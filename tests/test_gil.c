@@ -2,10 +2,13 @@
  *
  * Threads here are "pure Python": they burn about 1 us of CPU between
  * checkpoints (a tick of about 50 ns for the old GIL) and never release on
- * their own. Assertions are ratios with wide margins, so that they hold on
- * a loaded 2-core machine; under valgrind, which runs one thread at a time
- * on its own scheduler, timing ratios mean nothing and only the
- * invariants are checked (the test says so on stderr).
+ * their own. Assertions are ratios with wide margins. Slices and shares
+ * depend on how fast the OS runs a waiter whose wait ended, so on a
+ * machine busy with other work a scenario that misses is re-run once; if
+ * it misses again while the process got clearly less CPU than the
+ * scenario needs (CPU time / wall), the test is skipped with the reason
+ * on stderr instead of blaming the lock. Under valgrind, which runs one
+ * thread at a time on its own scheduler, only invariants are checked.
  */
 #include "models/gil.h"
 
@@ -47,6 +50,34 @@ static int timing_reliable(void)
     return 1;
 }
 
+/* After a timing check that came out `ok`: returns 1 when the caller
+ * should assert (it passed, or it is the second attempt and the machine
+ * gave the process the `need` cores the scenario uses), 0 to re-run it.
+ * Skips the test, loudly, when the second attempt also lacked CPU. */
+static int decide(int ok, int attempt, double cores, double need)
+{
+    if (ok)
+        return 1;
+    if (attempt == 0) {
+        fprintf(stderr, "retrying once (machine busy? %.2f cores)\n", cores);
+        return 0;
+    }
+    if (cores < 0.85 * need) {
+        fprintf(stderr, "SKIP: the process got %.2f of the %.2f cores this "
+                        "scenario needs; the machine is too busy to time it\n",
+                cores, need);
+        skip();
+    }
+    return 1;
+}
+
+static int64_t cpu_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static uint64_t burn(uint64_t x, int64_t iters)
 {
     for (int64_t i = 0; i < iters; i++) {
@@ -74,6 +105,7 @@ struct scenario {
     int64_t tick_iters; /* burn() iterations per tick */
     pthread_barrier_t start;
     int64_t t0_ns;
+    double cores; /* process CPU time / wall over the run */
     /* Guarded by the GIL itself: only the holder touches them. */
     int owner;             /* who held at the last checkpoint */
     int runs[MAX_THREADS]; /* holding periods seen by checkpoints */
@@ -128,6 +160,7 @@ static int64_t run_scenario(scenario *s, df_gil_mode mode, int64_t interval_us,
                          0);
     }
     s->t0_ns = df_now_ns(); /* written before the barrier releases them */
+    int64_t c0 = cpu_now_ns();
     pthread_barrier_wait(&s->start);
     int64_t end = 0;
     for (int i = 0; i < n; i++) {
@@ -136,6 +169,7 @@ static int64_t run_scenario(scenario *s, df_gil_mode mode, int64_t interval_us,
             end = s->th[i].done_ns;
     }
     pthread_barrier_destroy(&s->start);
+    s->cores = (double)(cpu_now_ns() - c0) / (double)(df_now_ns() - s->t0_ns);
     *stats = df_gil_stats_json(s->g);
     assert_non_null(*stats);
     df_gil_destroy(s->g);
@@ -214,32 +248,40 @@ static void test_gil_lone_thread_never_switches(void **state)
  * the threads alternate - a forced drop always hands over. */
 static void two_threads_alternate(int64_t interval_us, int64_t run_ms)
 {
-    scenario s = { .run_ns = run_ms * 1000000 };
-    json_t *st;
+    for (int attempt = 0;; attempt++) {
+        scenario s = { .run_ns = run_ms * 1000000 };
+        json_t *st;
 
-    run_scenario(&s, DF_GIL_NEW, interval_us, 2, &st);
+        run_scenario(&s, DF_GIL_NEW, interval_us, 2, &st);
 
-    double acq = num(st, "acquisitions"), sw = num(st, "switches");
-    double forced = num(st, "forced_switches");
-    fprintf(stderr, "interval %lld us: %.0f switches, slice median %.0f / "
-                    "%.0f us\n",
-            (long long)interval_us, sw,
-            num(thread_stats(st, 0), "slice_median_us"),
-            num(thread_stats(st, 1), "slice_median_us"));
-    /* Every acquisition went to the other thread (FORCE_SWITCHING). */
-    assert_true(acq - sw <= 0);
-    assert_true(forced >= sw - 2);
-    assert_true(s.runs[0] >= s.runs[1] - 1 && s.runs[1] >= s.runs[0] - 1);
-    if (timing_reliable()) {
-        /* run/interval slices in all, shared by both */
-        assert_true(sw >= 0.3 * (double)run_ms * 1000 / (double)interval_us);
-        for (int i = 0; i < 2; i++) {
-            double med = num(thread_stats(st, i), "slice_median_us");
-            assert_true(med >= 0.7 * (double)interval_us);
-            assert_true(med <= 1.6 * (double)interval_us);
+        double acq = num(st, "acquisitions"), sw = num(st, "switches");
+        double forced = num(st, "forced_switches");
+        double med[2] = { num(thread_stats(st, 0), "slice_median_us"),
+                          num(thread_stats(st, 1), "slice_median_us") };
+        json_decref(st);
+        fprintf(stderr, "interval %lld us: %.0f switches, slice median %.0f "
+                        "/ %.0f us, %.2f cores\n",
+                (long long)interval_us, sw, med[0], med[1], s.cores);
+        /* Every acquisition went to the other thread (FORCE_SWITCHING). */
+        assert_true(acq - sw <= 0);
+        assert_true(forced >= sw - 2);
+        assert_true(s.runs[0] >= s.runs[1] - 1 && s.runs[1] >= s.runs[0] - 1);
+        if (!timing_reliable())
+            return;
+        double iv = (double)interval_us;
+        int ok = sw >= 0.3 * (double)run_ms * 1000 / iv;
+        for (int i = 0; i < 2; i++)
+            ok &= med[i] >= 0.7 * iv && med[i] <= 1.6 * iv;
+        if (decide(ok, attempt, s.cores, 1.0)) {
+            /* run/interval slices in all, shared by both */
+            assert_true(sw >= 0.3 * (double)run_ms * 1000 / iv);
+            for (int i = 0; i < 2; i++) {
+                assert_true(med[i] >= 0.7 * iv);
+                assert_true(med[i] <= 1.6 * iv);
+            }
+            return;
         }
     }
-    json_decref(st);
 }
 
 static void test_gil_two_threads_alternate_5ms(void **state)
@@ -257,49 +299,72 @@ static void test_gil_two_threads_alternate_1ms(void **state)
 /* gil_load semantics: held and wait near 1, each thread half the held. */
 static void test_gil_stats_two_cpu_threads(void **state)
 {
-    scenario s = { .run_ns = 300 * 1000000LL };
-    json_t *st;
-
     (void)state;
-    run_scenario(&s, DF_GIL_NEW, 1000, 2, &st);
+    for (int attempt = 0;; attempt++) {
+        scenario s = { .run_ns = 300 * 1000000LL };
+        json_t *st;
+        double th_held[2], th_wait[2];
 
-    double held = num(st, "held"), wait = num(st, "wait");
-    fprintf(stderr, "2 cpu threads: held %.3f wait %.3f\n", held, wait);
-    assert_true(held <= 1.0001 && wait <= 1.0001);
-    for (int i = 0; i < 2; i++) {
-        json_t *t = thread_stats(st, i);
-        double sum = num(t, "held") + num(t, "wait") + num(t, "released");
-        assert_true(sum > 0.999 && sum < 1.001);
-    }
-    if (timing_reliable()) {
-        assert_true(held >= 0.9);
-        assert_true(wait >= 0.8);
+        run_scenario(&s, DF_GIL_NEW, 1000, 2, &st);
+
+        double held = num(st, "held"), wait = num(st, "wait");
+        double p99 = num(st, "wait_p99_us");
         for (int i = 0; i < 2; i++) {
-            assert_true(num(thread_stats(st, i), "held") >= 0.3);
-            assert_true(num(thread_stats(st, i), "wait") >= 0.3);
+            json_t *t = thread_stats(st, i);
+            th_held[i] = num(t, "held");
+            th_wait[i] = num(t, "wait");
+            double sum = th_held[i] + th_wait[i] + num(t, "released");
+            assert_true(sum > 0.999 && sum < 1.001);
         }
-        assert_true(num(st, "wait_p99_us") >= 700);
+        json_decref(st);
+        fprintf(stderr, "2 cpu threads: held %.3f wait %.3f (%.3f/%.3f "
+                        "each), %.2f cores\n",
+                held, wait, th_held[0], th_held[1], s.cores);
+        assert_true(held <= 1.0001 && wait <= 1.0001);
+        if (!timing_reliable())
+            return;
+        int ok = held >= 0.9 && wait >= 0.8 && p99 >= 700;
+        for (int i = 0; i < 2; i++)
+            ok &= th_held[i] >= 0.3 && th_wait[i] >= 0.3;
+        if (decide(ok, attempt, s.cores, 1.0)) {
+            assert_true(held >= 0.9);
+            assert_true(wait >= 0.8);
+            for (int i = 0; i < 2; i++) {
+                assert_true(th_held[i] >= 0.3);
+                assert_true(th_wait[i] >= 0.3);
+            }
+            assert_true(p99 >= 700);
+            return;
+        }
     }
-    json_decref(st);
 }
 
 static void test_gil_four_threads_each_get_a_share(void **state)
 {
-    scenario s = { .run_ns = 1000 * 1000000LL };
-    json_t *st;
-
     (void)state;
-    run_scenario(&s, DF_GIL_NEW, DF_GIL_DEFAULT_INTERVAL_US, 4, &st);
+    for (int attempt = 0;; attempt++) {
+        scenario s = { .run_ns = 1000 * 1000000LL };
+        json_t *st;
+        double total = 0, share[4];
 
-    double total = 0, share[4];
-    for (int i = 0; i < 4; i++)
-        total += share[i] = num(thread_stats(st, i), "held");
-    fprintf(stderr, "4 threads: held %.2f %.2f %.2f %.2f\n", share[0],
-            share[1], share[2], share[3]);
-    if (timing_reliable())
+        run_scenario(&s, DF_GIL_NEW, DF_GIL_DEFAULT_INTERVAL_US, 4, &st);
+
         for (int i = 0; i < 4; i++)
-            assert_true(share[i] >= 0.10 * total);
-    json_decref(st);
+            total += share[i] = num(thread_stats(st, i), "held");
+        json_decref(st);
+        fprintf(stderr, "4 threads: held %.2f %.2f %.2f %.2f, %.2f cores\n",
+                share[0], share[1], share[2], share[3], s.cores);
+        if (!timing_reliable())
+            return;
+        int ok = 1;
+        for (int i = 0; i < 4; i++)
+            ok &= share[i] >= 0.10 * total;
+        if (decide(ok, attempt, s.cores, 1.0)) {
+            for (int i = 0; i < 4; i++)
+                assert_true(share[i] >= 0.10 * total);
+            return;
+        }
+    }
 }
 
 /* A thread that releases around every wait holds the lock almost never,
@@ -378,11 +443,10 @@ static void test_gil_old_two_threads_slower(void **state)
         json_decref(s2);
         if (!timing_reliable())
             return;
-        if (t2 > t1 || attempt == 1) {
+        if (decide(t2 > t1, attempt, one.cores, 1.0)) {
             assert_true(t2 > t1);
             return;
         }
-        fprintf(stderr, "retrying once (machine busy?)\n");
     }
 }
 
