@@ -38,12 +38,13 @@
  * waiter wakes is up to glibc and the kernel, as in CPython.
  *
  * DF_GIL_OLD (Python 2, 3.0-3.1). A plain lock with untimed waits and no
- * drop request: every `check_interval` checkpoints ("ticks", counted in
- * one interpreter-wide ticker like _Py_Ticker) the holder releases and at
- * once re-acquires. Nothing hands over: the releaser is still running
- * while the signalled waiter still has to wake, so on multicore the
- * releaser almost always wins and the waiter goes back to sleep - the
- * thrashing Beazley measured. The eval breaker is permanently set in this
+ * drop request: a POSIX semaphore, as Python 2's PyThread_type_lock is on
+ * Linux (mu only orders the statistics). Every `check_interval`
+ * checkpoints ("ticks", counted in one interpreter-wide ticker like
+ * _Py_Ticker) the holder releases and at once re-acquires. Nothing hands
+ * over: the releaser is still running while the woken waiter still has to
+ * be scheduled, so on multicore the releaser almost always wins and the
+ * waiter goes back to sleep - the thrashing Beazley measured. The eval breaker is permanently set in this
  * mode so that every checkpoint reaches the slow path to count its tick.
  *
  * DF_GIL_OFF (PEP 703). No lock: acquire/release return at once and the
@@ -67,6 +68,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -75,10 +77,10 @@
 #include "harness/clock.h"
 #include "harness/err.h"
 
-/* Log-linear histogram of ns values: 8 sub-buckets per power of two, so a
- * percentile is off by at most 1/16 of its value. Values below 8 ns get a
- * bucket each. */
-#define HIST_SUB_BITS 3
+/* Log-linear histogram of ns values: 16 sub-buckets per power of two, so
+ * a percentile (a bucket's middle) is off by at most 1/32 of its value;
+ * 7.8 KB each. Values below 16 ns get a bucket each. */
+#define HIST_SUB_BITS 4
 #define HIST_SUB      (1 << HIST_SUB_BITS)
 #define HIST_BUCKETS  ((65 - HIST_SUB_BITS) * HIST_SUB)
 
@@ -135,6 +137,8 @@ struct df_gil {
 
     pthread_mutex_t switch_mu; /* FORCE_SWITCHING: taken after mu */
     pthread_cond_t switch_cond;
+
+    sem_t sem; /* old mode: the lock itself (1 = free), as in Python 2 */
 };
 
 static const volatile int zero_breaker; /* DF_GIL_OFF's eval breaker */
@@ -237,6 +241,7 @@ int df_gil_create(df_gil_mode mode,
     DF_CHECK(pthread_mutex_init(&g->switch_mu, NULL) == 0);
     DF_CHECK(pthread_cond_init(&g->switch_cond, &ca) == 0);
     pthread_condattr_destroy(&ca);
+    DF_CHECK(sem_init(&g->sem, 0, 1) == 0);
     *out = g;
     return 0;
 }
@@ -251,6 +256,7 @@ void df_gil_destroy(df_gil *g)
         free(t);
         t = next;
     }
+    sem_destroy(&g->sem);
     pthread_cond_destroy(&g->switch_cond);
     pthread_mutex_destroy(&g->switch_mu);
     pthread_cond_destroy(&g->cond);
@@ -322,13 +328,9 @@ static int64_t wait_end(df_gil *g, df_gil_thread *t, int64_t now)
     return w;
 }
 
-/* One wait on cond; the new mode's is timed. Returns 1 if it timed out. */
+/* One timed wait on cond. Returns 1 if it timed out. */
 static int cond_wait(df_gil *g)
 {
-    if (g->mode == DF_GIL_OLD) {
-        DF_CHECK(pthread_cond_wait(&g->cond, &g->mu) == 0);
-        return 0;
-    }
     int64_t us = g->interval_us > 1 ? g->interval_us : 1;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -340,11 +342,52 @@ static int cond_wait(df_gil *g)
     return r == ETIMEDOUT;
 }
 
+/* Records that t holds the lock from now; under mu. */
+static void hold_begin(df_gil *g, df_gil_thread *t, int64_t now, int64_t waited)
+{
+    t->state = HOLDING;
+    t->since_ns = now;
+    t->acquisitions++;
+    g->acquisitions++;
+    hist_record(&t->waits, waited);
+}
+
+/* Python 2's PyThread_acquire_lock(interpreter_lock, 1): a plain blocking
+ * sem_wait, no timeout, no drop request. The bookkeeping under mu comes
+ * after the semaphore is ours, so stamps stay ordered with the releaser's
+ * (taken before its sem_post). */
+static int64_t take_gil_old(df_gil *g, df_gil_thread *t)
+{
+    if (sem_trywait(&g->sem) != 0) {
+        MU_LOCK(&g->mu);
+        DF_CHECK(t->state != HOLDING && "df_gil_acquire: already held");
+        if (t->state != WAITING)
+            wait_begin(g, t, df_now_ns());
+        MU_UNLOCK(&g->mu);
+        while (sem_wait(&g->sem) != 0)
+            DF_CHECK(errno == EINTR);
+    }
+    MU_LOCK(&g->mu);
+    DF_CHECK(t->state != HOLDING && "df_gil_acquire: already held");
+    int64_t now = df_now_ns();
+    int64_t waited = t->state == WAITING ? wait_end(g, t, now) : 0;
+    g->locked = 1;
+    if (g->last_holder != t) {
+        g->last_holder = t;
+        g->switch_number++;
+    }
+    hold_begin(g, t, now, waited);
+    MU_UNLOCK(&g->mu);
+    return waited;
+}
+
 /* take_gil, spec 3.1. A thread coming from a forced drop is already
  * WAITING (since the drop); anyone else starts waiting here if needed.
  * Returns the ns waited. */
 static int64_t take_gil(df_gil *g, df_gil_thread *t)
 {
+    if (g->mode == DF_GIL_OLD)
+        return take_gil_old(g, t);
     MU_LOCK(&g->mu);
     DF_CHECK(t->state != HOLDING && "df_gil_acquire: already held");
     int64_t now = df_now_ns();
@@ -378,11 +421,7 @@ static int64_t take_gil(df_gil *g, df_gil_thread *t)
     if (__atomic_load_n(&g->drop_request, __ATOMIC_RELAXED))
         reset_drop_request(g);
 
-    t->state = HOLDING;
-    t->since_ns = now;
-    t->acquisitions++;
-    g->acquisitions++;
-    hist_record(&t->waits, waited);
+    hold_begin(g, t, now, waited);
     MU_UNLOCK(&g->mu);
     return waited;
 }
@@ -414,6 +453,12 @@ static void drop_gil(df_gil *g, df_gil_thread *t, int why)
     if (g->cond_waiters > 0)
         DF_CHECK(pthread_cond_signal(&g->cond) == 0);
     MU_UNLOCK(&g->mu);
+    if (g->mode == DF_GIL_OLD) {
+        /* Makes one sleeper runnable; the releaser, still on its core,
+         * usually takes it back before that sleeper gets to run. */
+        DF_CHECK(sem_post(&g->sem) == 0);
+        return;
+    }
 
     if (g->mode != DF_GIL_NEW ||
         !__atomic_load_n(&g->drop_request, __ATOMIC_ACQUIRE))

@@ -1,0 +1,444 @@
+/* models/thread.c - WSGI threads: a pool sharing one simulated GIL.
+ *
+ * What gunicorn's gthread worker, uWSGI threads and ThreadPoolExecutor do:
+ * cfg->threads threads in one process, one interpreter, so one df_gil. A
+ * thread holds the GIL while it runs workload code and lets go of it in
+ * every ctx service that would block in CPython (time.sleep, socket waits,
+ * C work that drops the GIL), re-taking it with the full take_gil
+ * algorithm afterwards - which is where the convoy effect comes from.
+ *
+ * Requests wait in a bounded ring under one mutex; a full ring refuses
+ * with -EAGAIN rather than block, because submit may be called from the
+ * sink, i.e. from a worker of this very pool. Workers hold neither the
+ * ring's mutex nor the GIL while they call the sink.
+ *
+ * cfg->hogs adds CPU-bound neighbours in the same interpreter, which spin
+ * about 1 us between checkpoints from start to stop: the other side of the
+ * convoy scenario. Their work units per second show what share of the
+ * interpreter they got.
+ */
+#include "models/model.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "harness/clock.h"
+#include "harness/trace.h"
+#include "models/gil.h"
+#include "workloads/spin.h"
+
+#define QUEUE_CAPACITY (1u << 16) /* requests; a power of two */
+#define THREADS_MAX    1024
+#define HOGS_MAX       64
+
+typedef struct worker {
+    df_model *m;
+    int index;
+    pthread_t th;
+    df_gil_thread *gt; /* registered by the thread itself */
+    df_ctx ctx;
+    int64_t gil_wait_ns; /* during the current request; this thread only */
+} worker;
+
+typedef struct hog {
+    df_model *m;
+    int index;
+    pthread_t th;
+    uint64_t units; /* ~1 us each; read after join */
+} hog;
+
+struct df_model {
+    df_model_cfg cfg;
+    df_gil *gil;
+
+    pthread_mutex_t mu;      /* guards the ring and the fields below */
+    pthread_cond_t nonempty; /* a request was queued, or stopping */
+    pthread_cond_t idle;     /* the ring is empty and nobody is busy */
+    df_request *ring;
+    uint32_t head, count;
+    int busy;           /* requests between dequeue and sink */
+    int stopping;       /* workers exit once the ring is empty */
+    uint64_t abandoned; /* queued requests dropped by a drain timeout */
+
+    worker *workers;
+    int nworkers; /* started */
+    hog *hogs;
+    int nhogs;     /* started */
+    int hogs_stop; /* atomic */
+    int64_t hogs_start_ns, hogs_stop_ns;
+};
+
+#define MU_LOCK(m)   DF_CHECK(pthread_mutex_lock(m) == 0)
+#define MU_UNLOCK(m) DF_CHECK(pthread_mutex_unlock(m) == 0)
+
+/* ctx services: each blocking one lets go of the GIL around the wait, as
+ * Py_BEGIN/END_ALLOW_THREADS do, and re-takes it with take_gil. */
+
+static void io_begin(worker *w)
+{
+    df_trace_emit(DF_TRACE_IO_WAIT, w->index, w->ctx.request_id);
+    df_gil_release(w->m->gil, w->gt);
+}
+
+static void io_end(worker *w)
+{
+    df_trace_emit(DF_TRACE_GIL_WAIT, w->index, w->ctx.request_id);
+    w->gil_wait_ns += df_gil_acquire(w->m->gil, w->gt);
+    df_trace_emit(DF_TRACE_RUN, w->index, w->ctx.request_id);
+}
+
+static void thread_checkpoint_slow(df_ctx *ctx)
+{
+    worker *w = ctx->model_data;
+    df_gil *g = w->m->gil;
+
+    if (!df_gil_checkpoint_will_drop(g, w->gt)) {
+        df_gil_checkpoint_slow(g, w->gt); /* an old-GIL tick */
+        return;
+    }
+    df_trace_emit(DF_TRACE_GIL_WAIT, w->index, ctx->request_id);
+    w->gil_wait_ns += df_gil_checkpoint_slow(g, w->gt);
+    df_trace_emit(DF_TRACE_RUN, w->index, ctx->request_id);
+}
+
+static int thread_sleep_ns(df_ctx *ctx, int64_t ns)
+{
+    if (ns < 0)
+        return -EINVAL;
+    worker *w = ctx->model_data;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t at = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + ns;
+    ts.tv_sec = at / 1000000000;
+    ts.tv_nsec = at % 1000000000;
+    io_begin(w);
+    /* Absolute deadline: a signal does not restart the whole sleep. */
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+    io_end(w);
+    return 0;
+}
+
+static int thread_wait_fd(df_ctx *ctx, int fd, int events)
+{
+    worker *w = ctx->model_data;
+    struct pollfd p = { .fd = fd };
+    p.events = (short)(((events & DF_WAIT_READ) ? POLLIN : 0) |
+                       ((events & DF_WAIT_WRITE) ? POLLOUT : 0));
+    int r;
+    io_begin(w);
+    while ((r = poll(&p, 1, -1)) < 0 && errno == EINTR)
+        ;
+    int e = errno;
+    io_end(w);
+    return r < 0 ? -e : 0; /* POLLERR/POLLHUP: the read or write says why */
+}
+
+static int thread_run_blocking(df_ctx *ctx, int (*fn)(void *), void *arg)
+{
+    worker *w = ctx->model_data;
+    /* Traced as IO_WAIT: the thread runs, but without the interpreter. */
+    io_begin(w);
+    int r = fn(arg);
+    io_end(w);
+    return r;
+}
+
+static const df_ctx_ops thread_ctx_ops = {
+    .checkpoint_slow = thread_checkpoint_slow,
+    .sleep_ns = thread_sleep_ns,
+    .wait_fd = thread_wait_fd,
+    .run_blocking = thread_run_blocking,
+};
+
+static void serve(worker *w, const df_request *req)
+{
+    df_model *m = w->m;
+    df_completion c = {
+        .id = req->id,
+        .intended_ns = req->intended_ns,
+        .sent_ns = req->sent_ns,
+        .started_ns = df_now_ns(),
+        .worker = w->index,
+    };
+    w->ctx.request_id = req->id;
+    w->gil_wait_ns = 0;
+    df_trace_emit(DF_TRACE_GIL_WAIT, w->index, req->id);
+    w->gil_wait_ns += df_gil_acquire(m->gil, w->gt);
+    df_trace_emit(DF_TRACE_RUN, w->index, req->id);
+    c.status = m->cfg.workload->handle(&w->ctx);
+    c.finished_ns = df_now_ns();
+    df_trace_emit(DF_TRACE_DONE, w->index, req->id);
+    /* A pending drop request makes this release wait for the hand-off
+     * (FORCE_SWITCHING); finished_ns is already taken. */
+    df_gil_release(m->gil, w->gt);
+    c.gil_wait_ns = w->gil_wait_ns;
+    m->cfg.sink(m->cfg.sink_arg, &c);
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    df_model *m = w->m;
+    char name[32];
+
+    snprintf(name, sizeof name, "worker-%d", w->index);
+    /* Registration only fails on ENOMEM, before any request was taken:
+     * nothing sensible is left but to say so. */
+    DF_CHECK(df_gil_thread_register(m->gil, name, &w->gt) == 0);
+    MU_LOCK(&m->mu);
+    for (;;) {
+        while (m->count == 0 && !m->stopping)
+            DF_CHECK(pthread_cond_wait(&m->nonempty, &m->mu) == 0);
+        if (m->count == 0)
+            break;
+        df_request req = m->ring[m->head];
+        m->head = (m->head + 1) & (QUEUE_CAPACITY - 1);
+        m->count--;
+        m->busy++;
+        MU_UNLOCK(&m->mu);
+
+        serve(w, &req);
+
+        MU_LOCK(&m->mu);
+        if (--m->busy == 0 && m->count == 0)
+            DF_CHECK(pthread_cond_broadcast(&m->idle) == 0);
+    }
+    MU_UNLOCK(&m->mu);
+    return NULL;
+}
+
+static uint64_t burn(uint64_t x, int64_t iters)
+{
+    for (int64_t i = 0; i < iters; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        __asm__ volatile("" : "+r"(x));
+    }
+    return x;
+}
+
+/* A CPU-bound neighbour: a Python loop that never blocks. */
+static void *hog_main(void *arg)
+{
+    hog *h = arg;
+    df_model *m = h->m;
+    df_gil_thread *t;
+    char name[32];
+    int64_t iters = df_spin_iters_per_us();
+    uint64_t x = (uint64_t)h->index;
+
+    snprintf(name, sizeof name, "hog-%d", h->index);
+    DF_CHECK(df_gil_thread_register(m->gil, name, &t) == 0);
+    df_gil_acquire(m->gil, t);
+    while (!__atomic_load_n(&m->hogs_stop, __ATOMIC_RELAXED)) {
+        x = burn(x, iters);
+        h->units++;
+        df_gil_checkpoint(m->gil, t);
+    }
+    df_gil_release(m->gil, t);
+    __asm__ volatile("" : : "r"(x));
+    return NULL;
+}
+
+static void stop_hogs(df_model *m)
+{
+    m->hogs_stop_ns = df_now_ns();
+    __atomic_store_n(&m->hogs_stop, 1, __ATOMIC_RELAXED);
+    for (int i = 0; i < m->nhogs; i++)
+        pthread_join(m->hogs[i].th, NULL);
+}
+
+/* Tells the workers to leave once the ring is empty, and joins them. */
+static void stop_workers(df_model *m)
+{
+    MU_LOCK(&m->mu);
+    m->stopping = 1;
+    DF_CHECK(pthread_cond_broadcast(&m->nonempty) == 0);
+    MU_UNLOCK(&m->mu);
+    for (int i = 0; i < m->nworkers; i++)
+        pthread_join(m->workers[i].th, NULL);
+}
+
+static void destroy(df_model *m)
+{
+    if (!m)
+        return;
+    df_gil_destroy(m->gil);
+    pthread_cond_destroy(&m->idle);
+    pthread_cond_destroy(&m->nonempty);
+    pthread_mutex_destroy(&m->mu);
+    free(m->ring);
+    free(m->workers);
+    free(m->hogs);
+    free(m);
+}
+
+static int thread_start(const df_model_cfg *cfg, df_model **out, df_err *err)
+{
+    int nthreads = cfg->threads > 0 ? cfg->threads : 1;
+    if (nthreads > THREADS_MAX || cfg->hogs < 0 || cfg->hogs > HOGS_MAX ||
+        !cfg->workload || !cfg->sink)
+        return df_err_set(err, -EINVAL,
+                          "thread model: need 1..%d threads, 0..%d hogs, a "
+                          "workload and a sink",
+                          THREADS_MAX, HOGS_MAX);
+    df_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return df_err_set(err, -ENOMEM, "thread model: out of memory");
+    m->cfg = *cfg;
+    DF_CHECK(pthread_mutex_init(&m->mu, NULL) == 0);
+    DF_CHECK(pthread_cond_init(&m->nonempty, NULL) == 0);
+    DF_CHECK(pthread_cond_init(&m->idle, NULL) == 0);
+    m->ring = malloc(QUEUE_CAPACITY * sizeof *m->ring);
+    m->workers = calloc((size_t)nthreads, sizeof *m->workers);
+    m->hogs = calloc((size_t)cfg->hogs + 1, sizeof *m->hogs);
+    if (!m->ring || !m->workers || !m->hogs) {
+        destroy(m);
+        return df_err_set(err, -ENOMEM, "thread model: out of memory");
+    }
+    /* 0 in the config means the default, as for an unset CLI flag. */
+    int64_t interval = cfg->switch_interval_us > 0 ? cfg->switch_interval_us
+                                                   : DF_GIL_DEFAULT_INTERVAL_US;
+    int check = cfg->check_interval > 0 ? cfg->check_interval
+                                        : DF_GIL_DEFAULT_CHECK_INTERVAL;
+    int rc = df_gil_create(cfg->gil, interval, check, &m->gil);
+    if (rc < 0) {
+        destroy(m);
+        return df_err_set(err, rc, "thread model: GIL: %s", strerror(-rc));
+    }
+
+    for (int i = 0; i < nthreads && rc == 0; i++) {
+        worker *w = &m->workers[i];
+        w->m = m;
+        w->index = i;
+        w->ctx = (df_ctx){
+            .ops = &thread_ctx_ops,
+            .eval_breaker = df_gil_eval_breaker(m->gil),
+            .state = cfg->workload_state,
+            .params = cfg->params,
+            .worker = i,
+            .model_data = w,
+        };
+        rc = -pthread_create(&w->th, NULL, worker_main, w);
+        if (rc == 0)
+            m->nworkers++;
+    }
+    m->hogs_start_ns = df_now_ns();
+    for (int i = 0; i < cfg->hogs && rc == 0; i++) {
+        m->hogs[i] = (hog){ .m = m, .index = i };
+        rc = -pthread_create(&m->hogs[i].th, NULL, hog_main, &m->hogs[i]);
+        if (rc == 0)
+            m->nhogs++;
+    }
+    if (rc < 0) {
+        stop_hogs(m);
+        stop_workers(m);
+        destroy(m);
+        return df_err_set(err, rc, "thread model: pthread_create: %s",
+                          strerror(-rc));
+    }
+    *out = m;
+    return 0;
+}
+
+static int thread_submit(df_model *m, const df_request *req)
+{
+    int rc = 0;
+    MU_LOCK(&m->mu);
+    if (m->stopping) {
+        rc = -ECANCELED;
+    } else if (m->count == QUEUE_CAPACITY) {
+        rc = -EAGAIN;
+    } else {
+        m->ring[(m->head + m->count) & (QUEUE_CAPACITY - 1)] = *req;
+        m->count++;
+        DF_CHECK(pthread_cond_signal(&m->nonempty) == 0);
+    }
+    MU_UNLOCK(&m->mu);
+    return rc;
+}
+
+/* Waits until nothing is queued or running, or until deadline_ns; then
+ * drops what is still queued (in-flight requests cannot be interrupted:
+ * the join waits for them). */
+static void drain(df_model *m, int64_t drain_ns)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t at = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec +
+                 (drain_ns > 0 ? drain_ns : 0);
+    ts.tv_sec = at / 1000000000;
+    ts.tv_nsec = at % 1000000000;
+    MU_LOCK(&m->mu);
+    while (m->count > 0 || m->busy > 0) {
+        int r = pthread_cond_timedwait(&m->idle, &m->mu, &ts);
+        DF_CHECK(r == 0 || r == ETIMEDOUT);
+        if (r == ETIMEDOUT)
+            break;
+    }
+    m->abandoned += m->count;
+    m->count = 0;
+    MU_UNLOCK(&m->mu);
+}
+
+static json_t *stats_json(df_model *m)
+{
+    json_t *o = json_object(), *gil = df_gil_stats_json(m->gil);
+    json_t *hogs = json_object(), *pool = json_object();
+    if (!o || !gil || !hogs || !pool)
+        goto fail;
+    uint64_t units = 0;
+    for (int i = 0; i < m->nhogs; i++)
+        units += m->hogs[i].units;
+    double secs = (double)(m->hogs_stop_ns - m->hogs_start_ns) / 1e9;
+    int bad = json_object_set_new(hogs, "count", json_integer(m->nhogs));
+    bad |= json_object_set_new(hogs, "work_units", json_integer((json_int_t)units));
+    bad |= json_object_set_new(hogs, "work_units_per_s",
+                               json_real(secs > 0 ? (double)units / secs : 0));
+    bad |= json_object_set_new(pool, "threads", json_integer(m->nworkers));
+    bad |= json_object_set_new(pool, "abandoned",
+                               json_integer((json_int_t)m->abandoned));
+    bad |= json_object_set_new(o, "gil", gil);
+    bad |= json_object_set_new(o, "hogs", hogs);
+    bad |= json_object_set_new(o, "pool", pool);
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+fail:
+    json_decref(o);
+    json_decref(gil);
+    json_decref(hogs);
+    json_decref(pool);
+    return NULL;
+}
+
+static int thread_stop(df_model *m, int64_t drain_ns, json_t **stats, df_err *err)
+{
+    int rc = 0;
+    drain(m, drain_ns);
+    stop_workers(m);
+    stop_hogs(m);
+    if (stats) {
+        *stats = stats_json(m);
+        if (!*stats)
+            rc = df_err_set(err, -ENOMEM, "thread model: out of memory");
+    }
+    destroy(m);
+    return rc;
+}
+
+const df_model_ops df_model_thread = {
+    .name = "thread",
+    .summary = "WSGI threads (gunicorn gthread): a thread pool sharing one GIL",
+    .start = thread_start,
+    .submit = thread_submit,
+    .stop = thread_stop,
+};

@@ -1,0 +1,3 @@
+# test_gil: ~3 s of CPU-bound scenarios (2 threads x 0.5 s, 4 x 1 s, ...).
+# "timing": its ratios assume a machine that is not saturated.
+set_tests_properties(gil PROPERTIES TIMEOUT 60 LABELS "unit;timing")
