@@ -30,6 +30,7 @@ extern const df_workload df_workload_leak;
 extern const df_workload df_workload_blocking;
 extern const df_workload df_workload_offload;
 extern const df_workload df_workload_overflow;
+extern const df_workload df_workload_echo;
 
 static const df_workload *const builtins[] = {
     &df_workload_noop,
@@ -45,6 +46,7 @@ static const df_workload *const builtins[] = {
     &df_workload_blocking,
     &df_workload_offload,
     &df_workload_overflow,
+    &df_workload_echo,
     NULL,
 };
 

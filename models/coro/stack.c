@@ -204,25 +204,11 @@ static int is_guard(const char *a)
     return 0;
 }
 
-static void overflow_exit(void)
-{
-    static const char msg[] = "duckfeed: stack overflow in a coroutine\n";
-    ssize_t r = write(2, msg, sizeof msg - 1);
-    (void)r;
-    _exit(134);
-}
-
-/* Weak so that tests and tools linking the core library without the runner
- * still get a report; the duckfeed executable links runner.c and gets the
- * real df_runner_abort_point. */
-#pragma weak df_runner_abort_point
-
 static void on_segv(int sig, siginfo_t *si, void *uc)
 {
     if (si && is_guard(si->si_addr)) {
-        if (&df_runner_abort_point != NULL)
-            df_runner_abort_point("stack overflow in a coroutine");
-        overflow_exit();
+        /* Outside a point's child it prints the reason and exits. */
+        df_runner_abort_point("stack overflow in a coroutine");
     }
     /* Not ours: hand over to whoever handled SIGSEGV before (sanitizers),
      * or restore the default so the fault, re-executed, kills us. */
