@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "harness/bench_coro.h"
 #include "harness/bench_gil.h"
 #include "harness/bench_overhead.h"
 
@@ -16,6 +17,7 @@ typedef struct bench_entry {
 
 static const bench_entry benches[] = {
     { "gil", "simulated GIL: uncontended acquire+release, checkpoint", df_bench_gil },
+    { "coro", "coroutine switches, spawn rate, memory per task, timers", df_bench_coro },
     { "overhead", "harness cost per request beside the hand-off floors", df_bench_overhead },
     { NULL, NULL, NULL },
 };

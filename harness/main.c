@@ -4,6 +4,9 @@
 
 #include "harness/bench.h"
 #include "harness/cli_run.h"
+#include "harness/plot.h"
+#include "harness/report.h"
+#include "harness/suite.h"
 #include "harness/validate.h"
 #include "models/model.h"
 #include "workloads/registry.h"
@@ -16,6 +19,9 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  run        run a sweep of points and write a results JSON file\n"
+    "  suite      run named suites (harness/suites), plot them, write the report\n"
+    "  plot       turn a results file into data tables and gnuplot images\n"
+    "  report     rewrite results/REPORT.md from the results already there\n"
     "  list       models and workloads, with their parameters\n"
     "  validate   check a results file against the schema\n"
     "  bench      measure duckfeed's own costs (switches, locks, harness)\n"
@@ -64,6 +70,12 @@ int main(int argc, char **argv)
         return df_run_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "list"))
         return list_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "suite"))
+        return df_suite_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "plot"))
+        return df_plot_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report"))
+        return df_report_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "validate"))
         return df_validate_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench"))

@@ -27,6 +27,10 @@ extern const df_workload df_workload_file;
 extern const df_workload df_workload_web;
 extern const df_workload df_workload_hang;
 extern const df_workload df_workload_leak;
+extern const df_workload df_workload_blocking;
+extern const df_workload df_workload_offload;
+extern const df_workload df_workload_overflow;
+extern const df_workload df_workload_echo;
 
 static const df_workload *const builtins[] = {
     &df_workload_noop,
@@ -39,6 +43,10 @@ static const df_workload *const builtins[] = {
     &df_workload_web,
     &df_workload_hang,
     &df_workload_leak,
+    &df_workload_blocking,
+    &df_workload_offload,
+    &df_workload_overflow,
+    &df_workload_echo,
     NULL,
 };
 

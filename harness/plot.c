@@ -1,0 +1,757 @@
+/* harness/plot.c - `duckfeed plot`: picks the plots the data allows, writes
+ * their tables (plot_table.c, timeline.c) and runs gnuplot on the plots/ scripts.
+ *
+ * gnuplot runs once per image, as a child with argv (no shell), the file
+ * names and titles passed as -e variables. Its stderr goes to a temporary
+ * file that is shown only when it fails, so the warnings of a healthy run
+ * do not bury the one line that matters.
+ */
+#include "harness/plot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness/plot_table.h"
+#include "harness/resfile.h"
+
+extern char **environ;
+
+#define VARS_MAX 4096
+
+typedef struct plot_ctx {
+    const df_plot_opts *o;
+    const char *out_dir, *name, *gp_dir;
+    const char *term, *ext;
+    char footer[320];
+    dfp_point *pts;
+    int npts, cores, made;
+} plot_ctx;
+
+static void __attribute__((format(printf, 3, 4)))
+appendf(char *buf, size_t len, const char *fmt, ...)
+{
+    size_t used = strlen(buf);
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf + used, len - used, fmt, ap);
+    va_end(ap);
+}
+
+/* gnuplot strings are single-quoted with no escapes: drop what would end
+ * one early or break the -e line. */
+static void gp_clean(char *s)
+{
+    for (; *s; s++)
+        if (*s == '\'' || *s == '\n' || *s == ';')
+            *s = *s == ';' ? ',' : ' ';
+}
+
+/* Runs gnuplot with args (NULL-terminated, after argv[0]); its stdout and
+ * stderr go to a temporary file returned in *log (caller closes) when log
+ * is non-NULL. Returns the exit status, or a negative errno when it could
+ * not be started (-ENOENT: not on PATH). */
+static int spawn_gnuplot(char *const args[], FILE **log)
+{
+    posix_spawn_file_actions_t fa;
+    char *argv[16] = { "gnuplot" };
+    FILE *tmp = tmpfile();
+    int i, rc, status;
+    pid_t pid;
+
+    if (!tmp)
+        return -errno;
+    for (i = 0; args[i] && i < 14; i++)
+        argv[i + 1] = args[i];
+    argv[i + 1] = NULL;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, fileno(tmp), 1);
+    posix_spawn_file_actions_adddup2(&fa, fileno(tmp), 2);
+    rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        fclose(tmp);
+        return -rc;
+    }
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) {
+            fclose(tmp);
+            return -errno;
+        }
+    rewind(tmp);
+    if (log)
+        *log = tmp;
+    else
+        fclose(tmp);
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status) == 127 ? -ENOENT : WEXITSTATUS(status);
+    return 128 + WTERMSIG(status);
+}
+
+/* pngcairo draws anti-aliased lines and patterns; plain png (libgd) is the
+ * fallback some minimal gnuplot builds have. */
+static int pick_terminal(plot_ctx *c, df_err *err)
+{
+    char *args[] = { "-e", "set terminal", NULL };
+    char line[256];
+    FILE *log = NULL;
+    int rc = spawn_gnuplot(args, &log);
+
+    if (rc == -ENOENT)
+        return df_err_set(err, -ENOENT, "gnuplot not found on PATH "
+                                        "(install gnuplot-nox)");
+    if (rc < 0)
+        return df_err_set(err, rc, "gnuplot: %s", strerror(-rc));
+    c->term = "png";
+    while (fgets(line, sizeof line, log))
+        if (strstr(line, " pngcairo "))
+            c->term = "pngcairo";
+    fclose(log);
+    if (c->o->svg)
+        c->term = "svg";
+    c->ext = c->o->svg ? "svg" : "png";
+    return 0;
+}
+
+static int wanted(const plot_ctx *c, const char *kind)
+{
+    const char *const *k;
+
+    if (!c->o->only)
+        return 1;
+    for (k = c->o->only; *k; k++)
+        if (strcmp(*k, kind) == 0)
+            return 1;
+    return 0;
+}
+
+/* Runs plots/<script>.gp on <stem>.dat into <stem>.<ext>; the image must
+ * exist and be non-empty afterwards. */
+static int draw(plot_ctx *c, const char *script, const char *stem,
+                const char *vars, df_err *err)
+{
+    char e[VARS_MAX + 1024], gp[1024], out[1024], line[256];
+    char *args[] = { "-e", e, gp, NULL };
+    FILE *log = NULL;
+    struct stat st;
+    int rc;
+
+    snprintf(out, sizeof out, "%s/%s.%s", c->out_dir, stem, c->ext);
+    snprintf(gp, sizeof gp, "%s/%s.gp", c->gp_dir, script);
+    snprintf(e, sizeof e,
+             "gpdir='%s'; datafile='%s/%s.dat'; outfile='%s'; term='%s'; "
+             "footer='%s'; %s",
+             c->gp_dir, c->out_dir, stem, out, c->term, c->footer, vars);
+    rc = spawn_gnuplot(args, &log);
+    if (rc < 0)
+        return df_err_set(err, rc, "gnuplot: %s", strerror(-rc));
+    if (rc != 0) {
+        /* The last line gnuplot printed names the failing line and why. */
+        line[0] = '\0';
+        while (fgets(line + 1, sizeof line - 1, log))
+            if (strlen(line + 1) > 1)
+                memmove(line, line + 1, strlen(line + 1) + 1);
+        fclose(log);
+        line[strcspn(line, "\n")] = '\0';
+        return df_err_set(err, -EIO, "gnuplot failed on %s.gp (exit %d): %s",
+                          script, rc, line);
+    }
+    fclose(log);
+    if (stat(out, &st) != 0 || st.st_size == 0)
+        return df_err_set(err, -EIO, "gnuplot made no image %s", out);
+    if (!c->o->quiet)
+        printf("  %s\n", out);
+    c->made++;
+    return 0;
+}
+
+static const char *wl_name(const dfp_point *p)
+{
+    return df_resfile_str(p->j, "workload", "?");
+}
+
+/* File-name part for a workload: its name, made file-safe. */
+static void workload_slug(const dfp_point *p, char *buf, size_t len)
+{
+    const char *name = wl_name(p);
+    size_t k, o = 0;
+
+    for (k = 0; name[k] && o + 1 < len; k++) {
+        char ch = name[k];
+
+        if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+            (ch >= 'A' && ch <= 'Z') || ch == '.')
+            buf[o++] = ch;
+        else if (o > 0 && buf[o - 1] != '-')
+            buf[o++] = '-';
+    }
+    while (o > 0 && buf[o - 1] == '-')
+        o--;
+    buf[o] = '\0';
+}
+
+/* The question each load plot answers depends on what is on x. */
+static const char *load_title(const char *kind, dfp_xvar x)
+{
+    int k = x == DFP_X_HOGS ? 1 : x == DFP_X_SWITCH ? 2 : 0;
+
+    if (strcmp(kind, "throughput") == 0) {
+        static const char *const t[] = {
+            "Does serving more clients at once raise throughput?",
+            "Do CPU-bound threads beside the requests cut throughput?",
+            "Does the GIL switch interval change throughput?" };
+        return t[k];
+    }
+    if (strcmp(kind, "latency") == 0) {
+        static const char *const t[] = {
+            "How long does a request take as clients pile up?",
+            "Do CPU-bound threads delay the requests beside them?",
+            "Does a shorter GIL switch interval help latency?" };
+        return t[k];
+    }
+    if (strcmp(kind, "queue") == 0)
+        return "Is the time spent waiting in line or being served?";
+    return "What does each request in flight cost in memory?";
+}
+
+static const char *x_label(dfp_xvar x)
+{
+    switch (x) {
+    case DFP_X_HOGS:
+        return "CPU-bound threads beside the requests (hogs)";
+    case DFP_X_SWITCH:
+        return "GIL switch interval (ms)";
+    case DFP_X_KEEPERS:
+        return "keepers: workers x threads (coroutine: tasks in flight)";
+    default:
+        return "concurrent clients (requests in flight)";
+    }
+}
+
+/* Log x (base 2 for short ranges so 1 2 4 8 get ticks) when x spans 8x. */
+static int log_base(const dfp_point *pts, const dfp_set *set, dfp_xvar x)
+{
+    double lo = INFINITY, hi = 0, v;
+    int k, i;
+
+    for (k = 0; k < set->n; k++)
+        for (i = 0; i < set->s[k].n; i++) {
+            v = dfp_x(&pts[set->s[k].idx[i]], x);
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+    if (lo <= 0 || hi / lo < 8)
+        return 0;
+    return hi <= 64 ? 2 : 10;
+}
+
+/* Variables every line plot takes: title, subtitle, styles, series. */
+static void common_vars(const plot_ctx *c, const dfp_set *set,
+                        const char *title, const char *sub, char *vars,
+                        size_t len)
+{
+    char styles[128], t[256], st[256];
+
+    snprintf(t, sizeof t, "%s", title);
+    snprintf(st, sizeof st, "%s", sub);
+    gp_clean(t);
+    gp_clean(st);
+    dfp_set_styles(set, styles, sizeof styles);
+    snprintf(vars, len, "ptitle='%s'; subtitle='%s'; styles='%s'; ns=%d; ",
+             t, st, styles, set->n);
+    (void)c;
+}
+
+/* "workload sleep:ms=10; 1 point failed (not shown)" */
+static void subtitle(const plot_ctx *c, const int *sel, int n, char *buf,
+                     size_t len)
+{
+    const char *spec = c->pts[sel[0]].workload;
+    int i, failed = 0;
+
+    for (i = 0; i < n; i++) {
+        failed += !c->pts[sel[i]].ok;
+        if (strcmp(c->pts[sel[i]].workload, spec) != 0)
+            spec = wl_name(&c->pts[sel[0]]);
+    }
+    snprintf(buf, len, "workload %s", spec);
+    if (failed)
+        appendf(buf, len, " - %d point%s failed, not shown", failed,
+                failed > 1 ? "s" : "");
+}
+
+static int any_num(const plot_ctx *c, const int *sel, int n,
+                   const char *path)
+{
+    int i;
+
+    for (i = 0; i < n; i++)
+        if (c->pts[sel[i]].ok &&
+            !isnan(df_resfile_num(c->pts[sel[i]].j, path, NAN)))
+            return 1;
+    return 0;
+}
+
+static int table_and_draw(plot_ctx *c, const char *kind, const char *slug,
+                          const dfp_set *set, dfp_xvar x,
+                          const dfp_column *cols, int ncols,
+                          const char *vars, df_err *err)
+{
+    char stem[256], path[1024], what[128];
+    int rc;
+
+    snprintf(stem, sizeof stem, "%s-%s-%s", c->name, kind, slug);
+    snprintf(path, sizeof path, "%s/%s.dat", c->out_dir, stem);
+    snprintf(what, sizeof what, "%s vs %s", kind, dfp_xvar_name(x));
+    rc = dfp_table_write(path, what, c->footer, c->pts, set, x, cols, ncols);
+    if (rc < 0)
+        return df_err_set(err, rc, "%s: %s", path, strerror(-rc));
+    return draw(c, kind, stem, vars, err);
+}
+
+static const dfp_column cols_throughput[] = {
+    { "throughput_rps", "throughput_rps" } };
+static const dfp_column cols_latency[] = {
+    { "p50_us", "latency_us.p50" },   { "p90_us", "latency_us.p90" },
+    { "p99_us", "latency_us.p99" },   { "p999_us", "latency_us.p999" },
+    { "max_us", "latency_us.max" },   { "mean_us", "latency_us.mean" } };
+static const dfp_column cols_queue[] = {
+    { "queue_mean_us", "queue_us.mean" },
+    { "service_mean_us", "service_us.mean" },
+    { "queue_p99_us", "queue_us.p99" },
+    { "service_p99_us", "service_us.p99" } };
+static const dfp_column cols_memory[] = { { "rss_mib", NULL },
+                                          { "kib_per_request", NULL } };
+static const dfp_column cols_speedup[] = {
+    { "throughput_rps", "throughput_rps" }, { "speedup", NULL } };
+
+#define NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Throughput, latency, queue and memory against the workload's load axis. */
+static int plot_load(plot_ctx *c, const int *sel, int n, const char *slug,
+                     df_err *err)
+{
+    static const char *const kinds[] = { "throughput", "latency", "queue",
+                                         "memory" };
+    char vars[VARS_MAX], sub[256];
+    dfp_xvar x = dfp_load_axis(c->pts, sel, n);
+    dfp_set set = { 0 };
+    size_t k;
+    int rc = 0;
+
+    if (x == DFP_X_NONE)
+        return 0;
+    if ((rc = dfp_series_build(c->pts, sel, n, x, &set)) < 0)
+        return df_err_set(err, rc, "plot: out of memory");
+    subtitle(c, sel, n, sub, sizeof sub);
+    for (k = 0; k < sizeof kinds / sizeof kinds[0] && rc == 0; k++) {
+        const char *kind = kinds[k];
+        const dfp_column *cols = cols_throughput;
+        int ncols = NCOLS(cols_throughput);
+
+        if (!wanted(c, kind))
+            continue;
+        if (k == 1) {
+            if (!any_num(c, sel, n, "latency_us.p99"))
+                continue;
+            cols = cols_latency, ncols = NCOLS(cols_latency);
+        } else if (k == 2) {
+            if (!any_num(c, sel, n, "queue_us.mean") ||
+                !any_num(c, sel, n, "service_us.mean"))
+                continue;
+            cols = cols_queue, ncols = NCOLS(cols_queue);
+        } else if (k == 3) {
+            if (x != DFP_X_CONCURRENCY ||
+                !any_num(c, sel, n, "max_rss_bytes"))
+                continue;
+            cols = cols_memory, ncols = NCOLS(cols_memory);
+        }
+        common_vars(c, &set, load_title(kind, x), sub, vars, sizeof vars);
+        appendf(vars, sizeof vars, "xlabel='%s'; logx=%d; ", x_label(x),
+                log_base(c->pts, &set, x));
+        rc = table_and_draw(c, kind, slug, &set, x, cols, ncols, vars, err);
+    }
+    dfp_set_free(&set);
+    return rc;
+}
+
+static int plot_speedup(plot_ctx *c, const int *sel, int n, const char *slug,
+                        df_err *err)
+{
+    char vars[VARS_MAX], sub[256];
+    dfp_set set = { 0 };
+    int rc;
+
+    if (!wanted(c, "speedup"))
+        return 0;
+    if ((rc = dfp_series_build(c->pts, sel, n, DFP_X_KEEPERS, &set)) < 0)
+        return df_err_set(err, rc, "plot: out of memory");
+    if (set.n > 0) {
+        subtitle(c, sel, n, sub, sizeof sub);
+        common_vars(c, &set, "Does adding workers or threads speed it up?",
+                    sub, vars, sizeof vars);
+        appendf(vars, sizeof vars, "xlabel='%s'; cores=%d; ",
+                x_label(DFP_X_KEEPERS), c->cores);
+        rc = table_and_draw(c, "speedup", slug, &set, DFP_X_KEEPERS,
+                            cols_speedup, NCOLS(cols_speedup), vars, err);
+    }
+    dfp_set_free(&set);
+    return rc;
+}
+
+/* The load level the CDF is drawn at: where the most series have a CDF,
+ * the highest such level on a tie (the most interesting: most load). */
+static double cdf_level(const plot_ctx *c, const int *cand, int n,
+                        dfp_xvar x)
+{
+    double best_x = 0, xi;
+    int best = -1, i, j, count;
+
+    for (i = 0; i < n; i++) {
+        xi = dfp_x(&c->pts[cand[i]], x);
+        for (count = 0, j = 0; j < n; j++)
+            count += dfp_x(&c->pts[cand[j]], x) == xi;
+        if (count > best || (count == best && xi > best_x))
+            best = count, best_x = xi;
+    }
+    return best_x;
+}
+
+static int write_cdf(const char *path, const plot_ctx *c, const dfp_set *set,
+                     double level, dfp_xvar x)
+{
+    FILE *f = fopen(path, "w");
+    int k;
+    size_t i;
+
+    if (!f)
+        return -errno;
+    fprintf(f, "# duckfeed plot table: latency CDF at %s %g\n# %s\n"
+               "# one block per series (gnuplot index); first line is the "
+               "legend title\n# columns: percentile latency_us\n",
+            dfp_xvar_name(x), level, c->footer);
+    for (k = 0; k < set->n; k++) {
+        const json_t *cdf =
+            json_object_get(c->pts[set->s[k].idx[0]].j, "latency_cdf");
+
+        fprintf(f, "%s\"%s\" percentile latency_us\n", k ? "\n\n" : "",
+                set->s[k].label);
+        for (i = 0; i < json_array_size(cdf); i++) {
+            const json_t *row = json_array_get(cdf, i);
+            double p = json_number_value(json_array_get(row, 0));
+            double v = json_number_value(json_array_get(row, 1));
+
+            if (json_array_size(row) == 2 && p >= 0 && p <= 100)
+                fprintf(f, "%.6g %.6g\n", p, v < 1 ? 1 : v);
+        }
+    }
+    return fclose(f) == 0 ? 0 : -errno;
+}
+
+static int plot_cdf(plot_ctx *c, const int *sel, int n, const char *slug,
+                    df_err *err)
+{
+    char vars[VARS_MAX], sub[256], title[160], stem[256], path[1024];
+    int *cand = calloc(n, sizeof(int));
+    dfp_xvar x = dfp_load_axis(c->pts, sel, n);
+    dfp_set set = { 0 };
+    double level;
+    int i, m = 0, rc = 0;
+
+    if (!cand)
+        return df_err_set(err, -ENOMEM, "plot: out of memory");
+    if (x == DFP_X_NONE)
+        x = DFP_X_CONCURRENCY;
+    for (i = 0; i < n; i++) {
+        const json_t *cdf = json_object_get(c->pts[sel[i]].j, "latency_cdf");
+
+        if (c->pts[sel[i]].ok && json_array_size(cdf) > 1)
+            cand[m++] = sel[i];
+    }
+    if (m == 0 || !wanted(c, "cdf"))
+        goto out;
+    level = cdf_level(c, cand, m, x);
+    for (i = n = 0; i < m; i++)
+        if (dfp_x(&c->pts[cand[i]], x) == level)
+            cand[n++] = cand[i];
+    if ((rc = dfp_series_build(c->pts, cand, n, x, &set)) < 0) {
+        rc = df_err_set(err, rc, "plot: out of memory");
+        goto out;
+    }
+    snprintf(stem, sizeof stem, "%s-cdf-%s", c->name, slug);
+    snprintf(path, sizeof path, "%s/%s.dat", c->out_dir, stem);
+    if ((rc = write_cdf(path, c, &set, level, x)) < 0) {
+        rc = df_err_set(err, rc, "%s: %s", path, strerror(-rc));
+        goto out;
+    }
+    snprintf(title, sizeof title, "How are response times spread at %s %g?",
+             x == DFP_X_CONCURRENCY ? "concurrency"
+             : x == DFP_X_HOGS      ? "hogs"
+                                    : "switch interval (ms)",
+             level);
+    subtitle(c, sel, n, sub, sizeof sub);
+    common_vars(c, &set, title, sub, vars, sizeof vars);
+    rc = draw(c, "cdf", stem, vars, err);
+out:
+    dfp_set_free(&set);
+    free(cand);
+    return rc;
+}
+
+static int plot_gil(plot_ctx *c, const int *sel, int n, const char *slug,
+                    df_err *err)
+{
+    char vars[VARS_MAX], sub[256], stem[256], path[1024];
+    int *cand = calloc(n, sizeof(int));
+    dfp_set set = { 0 };
+    FILE *f = NULL;
+    int i, m = 0, rc = 0;
+
+    if (!cand)
+        return df_err_set(err, -ENOMEM, "plot: out of memory");
+    for (i = 0; i < n; i++)
+        if (c->pts[sel[i]].ok &&
+            !isnan(df_resfile_num(c->pts[sel[i]].j, "gil.held", NAN)))
+            cand[m++] = sel[i];
+    if (m == 0 || !wanted(c, "gil"))
+        goto out;
+    if ((rc = dfp_series_build(c->pts, cand, m, DFP_X_NONE, &set)) < 0) {
+        rc = df_err_set(err, rc, "plot: out of memory");
+        goto out;
+    }
+    snprintf(stem, sizeof stem, "%s-gil-%s", c->name, slug);
+    snprintf(path, sizeof path, "%s/%s.dat", c->out_dir, stem);
+    if (!(f = fopen(path, "w"))) {
+        rc = df_err_set(err, -errno, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    fprintf(f, "# duckfeed plot table: GIL held and wait shares (0..1 of "
+               "the run; wait sums over threads, so it can pass 1)\n# %s\n"
+               "# columns: label held_share wait_share\n",
+            c->footer);
+    for (i = 0; i < set.n; i++) {
+        const json_t *j = c->pts[set.s[i].idx[0]].j;
+
+        fprintf(f, "\"%s\" %.4f %.4f\n", set.s[i].label,
+                df_resfile_num(j, "gil.held", NAN),
+                df_resfile_num(j, "gil.wait", 0));
+    }
+    if (fclose(f) != 0) {
+        rc = df_err_set(err, -errno, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    subtitle(c, sel, n, sub, sizeof sub);
+    common_vars(c, &set, "Who holds the GIL, and how long do others wait?",
+                sub, vars, sizeof vars);
+    rc = draw(c, "gil", stem, vars, err);
+out:
+    dfp_set_free(&set);
+    free(cand);
+    return rc;
+}
+
+static int plot_timeline(plot_ctx *c, df_err *err)
+{
+    char vars[VARS_MAX] = "", stem[256], path[1024];
+    int rc;
+
+    if (!wanted(c, "timeline"))
+        return 0;
+    snprintf(stem, sizeof stem, "%s-timeline", c->name);
+    snprintf(path, sizeof path, "%s/%s.dat", c->out_dir, stem);
+    rc = dfp_timeline_write(path, c->pts, c->npts, vars, sizeof vars);
+    if (rc < 0)
+        return df_err_set(err, rc, "%s: %s", path, strerror(-rc));
+    if (rc == 0)
+        return 0;
+    appendf(vars, sizeof vars,
+            "ptitle='Who fed which duckling when? One lane per keeper, "
+            "time across'; ");
+    return draw(c, "timeline", stem, vars, err);
+}
+
+int df_plot_mkdirs(const char *dir, df_err *err)
+{
+    char path[1024];
+    size_t i;
+
+    snprintf(path, sizeof path, "%s", dir);
+    for (i = 1; i <= strlen(path); i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        path[i] = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST)
+            return df_err_set(err, -errno, "%s: %s", path, strerror(errno));
+        path[i] = dir[i];
+    }
+    return 0;
+}
+
+static const char *gp_dir(void)
+{
+    const char *d = getenv("DF_GP_DIR");
+
+    return d && *d ? d : DF_SOURCE_DIR "/plots";
+}
+
+int df_plot_doc(const json_t *doc, const df_plot_opts *opts, df_err *err)
+{
+    plot_ctx c = { .o = opts };
+    int *sel = NULL, *done = NULL;
+    int i, j, n, rc;
+
+    c.out_dir = opts->out_dir ? opts->out_dir : "plots";
+    c.name = opts->name ? opts->name : "results";
+    c.gp_dir = gp_dir();
+    c.cores = (int)df_resfile_num(doc, "machine.cores", 0);
+    df_resfile_footer(doc, c.footer, sizeof c.footer);
+    gp_clean(c.footer);
+    if ((rc = df_plot_mkdirs(c.out_dir, err)) < 0 ||
+        (rc = pick_terminal(&c, err)) < 0)
+        return rc;
+    if ((c.npts = dfp_points_load(doc, &c.pts)) < 0)
+        return df_err_set(err, -ENOMEM, "plot: out of memory");
+    sel = calloc(c.npts + 1, sizeof(int));
+    done = calloc(c.npts + 1, sizeof(int));
+    if (!sel || !done) {
+        rc = df_err_set(err, -ENOMEM, "plot: out of memory");
+        goto out;
+    }
+    /* One set of plots per workload, in the order they first occur; its
+     * parameter sets are series on them. */
+    for (i = 0; i < c.npts && rc == 0; i++) {
+        char slug[128];
+
+        if (done[i])
+            continue;
+        for (n = 0, j = i; j < c.npts; j++)
+            if (strcmp(wl_name(&c.pts[j]), wl_name(&c.pts[i])) == 0)
+                sel[n++] = j, done[j] = 1;
+        workload_slug(&c.pts[i], slug, sizeof slug);
+        if ((rc = plot_load(&c, sel, n, slug, err)) == 0 &&
+            (rc = plot_cdf(&c, sel, n, slug, err)) == 0 &&
+            (rc = plot_speedup(&c, sel, n, slug, err)) == 0)
+            rc = plot_gil(&c, sel, n, slug, err);
+    }
+    if (rc == 0)
+        rc = plot_timeline(&c, err);
+out:
+    free(sel);
+    free(done);
+    free(c.pts);
+    return rc < 0 ? rc : c.made;
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: duckfeed plot RESULTS.json [--out-dir DIR] [--svg] "
+          "[--name PREFIX]\n"
+          "                     [--only KIND,...] [--quiet]\n"
+          "Draws the plots the results have data for, with gnuplot:\n"
+          "  throughput, latency (p50/p99), queue (wait vs service), memory\n"
+          "  against the load of each workload; cdf (latency at one load);\n"
+          "  speedup (vs workers x threads); gil (held/wait shares);\n"
+          "  timeline (from points run with --trace).\n"
+          "  --out-dir DIR   where images and .dat tables go (plots)\n"
+          "  --svg           SVG instead of PNG\n"
+          "  --name PREFIX   file name prefix (RESULTS without .json)\n"
+          "  --only LIST     draw only these kinds\n"
+          "  --quiet         do not list the files made\n"
+          "Exit: 0 done, 1 gnuplot missing or failed, 2 bad usage or "
+          "results file.\n",
+          f);
+}
+
+/* "results/cpu.json" -> "cpu" */
+static void base_name(const char *path, char *buf, size_t len)
+{
+    const char *b = strrchr(path, '/');
+    size_t n;
+
+    snprintf(buf, len, "%s", b ? b + 1 : path);
+    n = strlen(buf);
+    if (n > 5 && strcmp(buf + n - 5, ".json") == 0)
+        buf[n - 5] = '\0';
+}
+
+/* Splits a comma list in place into a NULL-terminated array. */
+static void split_list(char *s, const char **out, int max)
+{
+    int n = 0;
+    char *save = NULL, *tok;
+
+    for (tok = strtok_r(s, ",", &save); tok && n < max - 1;
+         tok = strtok_r(NULL, ",", &save))
+        out[n++] = tok;
+    out[n] = NULL;
+}
+
+int df_plot_main(int argc, char **argv)
+{
+    df_plot_opts o = { 0 };
+    const char *results = NULL, *only[16];
+    char name[256], only_buf[256];
+    df_err err = { 0 };
+    json_t *doc = NULL;
+    int i, rc;
+
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has_value = i + 1 < argc;
+
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--svg") == 0) {
+            o.svg = 1;
+        } else if (strcmp(a, "--quiet") == 0) {
+            o.quiet = 1;
+        } else if (strcmp(a, "--out-dir") == 0 && has_value) {
+            o.out_dir = argv[++i];
+        } else if (strcmp(a, "--name") == 0 && has_value) {
+            o.name = argv[++i];
+        } else if (strcmp(a, "--only") == 0 && has_value) {
+            snprintf(only_buf, sizeof only_buf, "%s", argv[++i]);
+            split_list(only_buf, only, 16);
+            o.only = only;
+        } else if (a[0] == '-' || results) {
+            fprintf(stderr, "duckfeed plot: %s: %s (see --help)\n", a,
+                    a[0] == '-' ? "unknown option or missing value"
+                                : "only one results file");
+            return 2;
+        } else {
+            results = a;
+        }
+    }
+    if (!results) {
+        usage(stderr);
+        return 2;
+    }
+    if (df_resfile_load(results, &doc, &err) < 0) {
+        fprintf(stderr, "duckfeed plot: %s: %s\n", results, err.msg);
+        return 2;
+    }
+    if (!o.name) {
+        base_name(results, name, sizeof name);
+        o.name = name;
+    }
+    rc = df_plot_doc(doc, &o, &err);
+    json_decref(doc);
+    if (rc < 0) {
+        fprintf(stderr, "duckfeed plot: %s: %s\n", results, err.msg);
+        return 1;
+    }
+    if (rc == 0 && !o.quiet)
+        printf("duckfeed plot: %s: no data to plot\n", results);
+    return 0;
+}

@@ -1,0 +1,13 @@
+/* harness/suite_main.c - `duckfeed suite` bound to the real `duckfeed run`.
+ *
+ * Apart from suite.c so that test_suite links suite.c with a fake run and
+ * without the runner and every model behind df_run_main.
+ */
+#include "harness/suite.h"
+
+#include "harness/cli_run.h"
+
+int df_suite_main(int argc, char **argv)
+{
+    return df_suite_main_with(argc, argv, df_run_main);
+}

@@ -1,0 +1,12 @@
+# plots/cdf.gp - latency distribution at one load: share of requests done
+# within a time. Table: blocks per series; columns: percentile latency_us.
+# Variables: ns, styles.
+load gpdir.'/common.gp'
+set xlabel 'latency (ms, log scale)'
+set ylabel 'requests finished within that time (%)'
+set logscale x
+set yrange [0:100]
+set ytics 10
+set key outside right top
+plot for [i=0:ns-1] datafile index i using ($2/1000):1 with lines \
+     ls word(styles, i+1)+0 title columnheader(1)

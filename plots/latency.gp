@@ -1,0 +1,22 @@
+# plots/latency.gp - median and p99 latency against the load, two panels.
+# Table: blocks per series; columns: x p50_us p90_us p99_us p999_us max_us
+# mean_us. Variables: ns, styles, xlabel, logx.
+width = 1300
+load gpdir.'/common.gp'
+set multiplot layout 1,2 margins 0.07,0.80,0.16,0.84 spacing 0.08
+set xlabel xlabel
+set ylabel 'latency (ms, log scale)'
+set logscale y
+if (logx > 0) set logscale x logx
+set key at screen 0.99, screen 0.84 right top
+set title 'median (p50): a typical request' font ',13'
+plot for [i=0:ns-1] datafile index i using 1:($2/1000) with linespoints \
+     ls word(styles, i+1)+0 title columnheader(1)
+set title 'p99: the slowest 1 in 100' font ',13'
+unset key
+unset label 901
+unset label 902
+unset label 900
+plot for [i=0:ns-1] datafile index i using 1:($4/1000) with linespoints \
+     ls word(styles, i+1)+0 notitle
+unset multiplot

@@ -1,0 +1,23 @@
+# plots/queue.gp - mean time waiting in the queue vs mean time being
+# served, against the load, two panels.
+# Table: blocks per series; columns: x queue_mean_us service_mean_us
+# queue_p99_us service_p99_us. Variables: ns, styles, xlabel, logx.
+width = 1300
+load gpdir.'/common.gp'
+set multiplot layout 1,2 margins 0.07,0.80,0.16,0.84 spacing 0.08
+set xlabel xlabel
+set ylabel 'mean time (ms, log scale)'
+set logscale y
+if (logx > 0) set logscale x logx
+set key at screen 0.99, screen 0.84 right top
+set title 'waiting in line for a worker (queue)' font ',13'
+plot for [i=0:ns-1] datafile index i using 1:($2/1000) with linespoints \
+     ls word(styles, i+1)+0 title columnheader(1)
+set title 'being served (service)' font ',13'
+unset key
+unset label 901
+unset label 902
+unset label 900
+plot for [i=0:ns-1] datafile index i using 1:($3/1000) with linespoints \
+     ls word(styles, i+1)+0 notitle
+unset multiplot

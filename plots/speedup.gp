@@ -1,0 +1,16 @@
+# plots/speedup.gp - throughput relative to one keeper, against the
+# keepers; the ideal is linear until the cores run out.
+# Table: blocks per series; columns: keepers throughput_rps speedup.
+# Variables: ns, styles, xlabel, cores (0 if unknown).
+load gpdir.'/common.gp'
+set xlabel xlabel
+set ylabel 'speedup (x the throughput of 1)'
+set logscale x 2
+set yrange [0:*]
+set key outside right top
+ideal(x) = (cores > 0 && x > cores) ? cores : x
+set samples 200
+plot for [i=0:ns-1] datafile index i using 1:3 with linespoints \
+     ls word(styles, i+1)+0 title columnheader(1), \
+     [1:*] ideal(x) with lines ls 20 \
+     title (cores > 0 ? sprintf('ideal (capped at %d cores)', cores) : 'ideal')

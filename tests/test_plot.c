@@ -1,0 +1,320 @@
+/* tests/test_plot.c - `duckfeed plot` on a checked-in small results file:
+ * the images and tables it makes, and one-line errors on bad input. */
+#include "harness/plot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#define SMALL DF_SOURCE_DIR "/tests/data/small-results.json"
+
+static char out_dir[64];
+
+static int rm_rf(const char *dir)
+{
+    char cmd[128];
+
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(out_dir, sizeof out_dir, "/tmp/df-test-plot-XXXXXX");
+    return mkdtemp(out_dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return rm_rf(out_dir) == 0 ? 0 : -1;
+}
+
+/* Runs df_plot_main with stderr captured into err_buf; returns its code. */
+static int plot_capture(char *err_buf, size_t len, int argc, char **argv)
+{
+    char path[128];
+    int saved = dup(2), fd, rc;
+    ssize_t n;
+
+    snprintf(path, sizeof path, "%s/stderr.txt", out_dir);
+    fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0 && saved >= 0);
+    fflush(stderr);
+    dup2(fd, 2);
+    rc = df_plot_main(argc, argv);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    n = pread(fd, err_buf, len - 1, 0);
+    err_buf[n > 0 ? n : 0] = '\0';
+    close(fd);
+    return rc;
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+static void assert_png(const char *name)
+{
+    static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n',
+                                          0x1a, '\n' };
+    unsigned char head[8] = { 0 };
+    char path[256];
+    struct stat st;
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/%s", out_dir, name);
+    f = fopen(path, "rb");
+    if (!f)
+        fail_msg("%s: not made", path);
+    assert_int_equal(fread(head, 1, 8, f), 8);
+    fclose(f);
+    assert_memory_equal(head, sig, 8);
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(st.st_size > 5000);
+}
+
+/* The whole table file, NUL-terminated; caller frees. */
+static char *slurp(const char *name)
+{
+    char path[256], *buf;
+    FILE *f;
+    long n;
+
+    snprintf(path, sizeof path, "%s/%s", out_dir, name);
+    f = fopen(path, "rb");
+    if (!f)
+        fail_msg("%s: not made", path);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    rewind(f);
+    buf = calloc(n + 1, 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, n, f), (size_t)n);
+    fclose(f);
+    return buf;
+}
+
+static void plot_small(void)
+{
+    char err[1024];
+    char *argv[] = { "plot", SMALL, "--out-dir", out_dir, "--name", "small",
+                     "--quiet", NULL };
+
+    assert_int_equal(plot_capture(err, sizeof err, 7, argv), 0);
+}
+
+static void test_plot_small_makes_every_png(void **state)
+{
+    static const char *const expected[] = {
+        "small-throughput-cpu.png", "small-latency-cpu.png",
+        "small-queue-cpu.png",      "small-cdf-cpu.png",
+        "small-speedup-cpu.png",    "small-gil-cpu.png",
+        "small-throughput-sleep.png", "small-latency-sleep.png",
+        "small-memory-sleep.png",   "small-cdf-sleep.png",
+        "small-timeline.png",
+    };
+    size_t i;
+
+    (void)state;
+    plot_small();
+
+    for (i = 0; i < sizeof expected / sizeof expected[0]; i++)
+        assert_png(expected[i]);
+}
+
+static void test_plot_throughput_table_columns(void **state)
+{
+    char *t;
+
+    (void)state;
+    plot_small();
+
+    t = slurp("small-throughput-cpu.dat");
+    assert_non_null(strstr(t, "# columns: concurrency throughput_rps\n"));
+    assert_non_null(strstr(t, "\"process w=2\" concurrency throughput_rps\n"
+                              "1 490\n2 980\n4 980\n"));
+    /* The failed coroutine point at c=4 is listed nowhere in the rows. */
+    assert_non_null(strstr(t, "\"coroutine\" concurrency throughput_rps\n"
+                              "1 485\n2 486\n"));
+    assert_null(strstr(t, "\"coroutine\" concurrency throughput_rps\n"
+                          "1 485\n2 486\n4"));
+    free(t);
+}
+
+static void test_plot_latency_and_speedup_tables(void **state)
+{
+    char *lat, *sp;
+
+    (void)state;
+    plot_small();
+
+    lat = slurp("small-latency-sleep.dat");
+    sp = slurp("small-speedup-cpu.dat");
+    assert_non_null(strstr(lat, "# columns: concurrency p50_us p90_us p99_us "
+                                "p999_us max_us mean_us\n"));
+    assert_non_null(strstr(sp, "# columns: keepers throughput_rps speedup\n"));
+    /* process -w 1 vs -w 2 at concurrency 4: 980 / 495 req/s. */
+    assert_non_null(strstr(sp, "\"process\" keepers throughput_rps speedup\n"
+                               "1 495 1\n2 980 1.9798"));
+    free(lat);
+    free(sp);
+}
+
+static void test_plot_timeline_has_a_panel_per_model(void **state)
+{
+    char *t;
+
+    (void)state;
+    plot_small();
+
+    t = slurp("small-timeline.dat");
+    assert_non_null(strstr(t, "# panel 0: process upstream:ms=2"));
+    assert_non_null(strstr(t, "# panel 1: thread upstream:ms=2"));
+    assert_non_null(strstr(t, "# panel 2: coroutine upstream:ms=2"));
+    assert_non_null(strstr(t, "\"loop 0\""));
+    free(t);
+}
+
+static void test_plot_only_and_svg(void **state)
+{
+    char err[1024], path[256];
+    char *argv[] = { "plot", SMALL, "--out-dir", out_dir, "--svg", "--only",
+                     "gil",  "--quiet", NULL };
+
+    /* Without --name the prefix is the file's base name. */
+    char *svg;
+
+    (void)state;
+
+    assert_int_equal(plot_capture(err, sizeof err, 8, argv), 0);
+
+    svg = slurp("small-results-gil-cpu.svg");
+    assert_non_null(strstr(svg, "<svg"));
+    free(svg);
+    snprintf(path, sizeof path, "%s/small-results-throughput-cpu.svg",
+             out_dir);
+    assert_int_equal(access(path, F_OK), -1);
+}
+
+/* Each bad file: exit 2 and exactly one line naming the file. */
+static void expect_bad_file(const char *content)
+{
+    char path[128], err[1024];
+    char *argv[] = { "plot", path, "--out-dir", out_dir, NULL };
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/bad.json", out_dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(content, f);
+    fclose(f);
+
+    assert_int_equal(plot_capture(err, sizeof err, 4, argv), 2);
+
+    assert_int_equal(count_lines(err), 1);
+    assert_true(strncmp(err, "duckfeed plot: ", 15) == 0);
+    assert_non_null(strstr(err, "bad.json: "));
+}
+
+static void test_plot_malformed_einval(void **state)
+{
+    (void)state;
+    expect_bad_file("this is not JSON\n");
+    expect_bad_file("{\"schema\": \"duckfeed.results/1\", \"points\": [{\"mo");
+    expect_bad_file("");
+    expect_bad_file("[1, 2, 3]");
+}
+
+static void test_plot_wrong_schema_einval(void **state)
+{
+    (void)state;
+    expect_bad_file("{\"schema\": \"duckfeed.results/9\", \"points\": []}");
+    expect_bad_file("{\"points\": []}");
+    expect_bad_file("{\"schema\": \"duckfeed.results/1\", \"points\": 3}");
+    expect_bad_file("{\"schema\": \"duckfeed.results/1\", \"points\": "
+                    "[{\"model\": \"process\"}]}");
+    expect_bad_file("{\"schema\": \"duckfeed.results/1\", \"points\": "
+                    "[{\"model\": \"thread\", \"workload\": \"cpu\", "
+                    "\"status\": \"ok\", \"throughput_rps\": \"fast\"}]}");
+}
+
+static void test_plot_missing_file_enoent(void **state)
+{
+    char err[1024];
+    char *argv[] = { "plot", "/nonexistent/r.json", NULL };
+
+    (void)state;
+
+    assert_int_equal(plot_capture(err, sizeof err, 2, argv), 2);
+
+    assert_int_equal(count_lines(err), 1);
+}
+
+static void test_plot_no_gnuplot_enoent(void **state)
+{
+    char err[1024], *old = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+    char *argv[] = { "plot", SMALL, "--out-dir", out_dir, "--quiet", NULL };
+    int rc;
+
+    (void)state;
+    setenv("PATH", "/nonexistent", 1);
+
+    rc = plot_capture(err, sizeof err, 5, argv);
+
+    if (old)
+        setenv("PATH", old, 1);
+    free(old);
+    assert_int_equal(rc, 1);
+    assert_int_equal(count_lines(err), 1);
+    assert_non_null(strstr(err, "gnuplot not found"));
+}
+
+static void test_plot_bad_usage(void **state)
+{
+    char err[1024];
+    char *argv[] = { "plot", SMALL, "--bogus", NULL };
+
+    (void)state;
+
+    assert_int_equal(plot_capture(err, sizeof err, 3, argv), 2);
+
+    assert_int_equal(count_lines(err), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_plot_small_makes_every_png),
+        cmocka_unit_test(test_plot_throughput_table_columns),
+        cmocka_unit_test(test_plot_latency_and_speedup_tables),
+        cmocka_unit_test(test_plot_timeline_has_a_panel_per_model),
+        cmocka_unit_test(test_plot_only_and_svg),
+        cmocka_unit_test(test_plot_malformed_einval),
+        cmocka_unit_test(test_plot_wrong_schema_einval),
+        cmocka_unit_test(test_plot_missing_file_enoent),
+        cmocka_unit_test(test_plot_no_gnuplot_enoent),
+        cmocka_unit_test(test_plot_bad_usage),
+    };
+
+    return cmocka_run_group_tests_name("plot", tests, setup, teardown);
+}

@@ -1,0 +1,353 @@
+/* tests/test_suite.c - suite files parse and name real flags; a bad one is
+ * a one-line error; `duckfeed suite` merges runs, plots and reports (with a
+ * fake `duckfeed run`, so no model runs here). */
+#include "harness/suite.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness/resfile.h"
+
+/* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#define SUITES DF_SOURCE_DIR "/harness/suites"
+#define SMALL  DF_SOURCE_DIR "/tests/data/small-results.json"
+
+static char tmp_dir[64];
+static int fake_calls;
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/df-test-suite-XXXXXX");
+    return mkdtemp(tmp_dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    char cmd[128];
+
+    (void)state;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void write_file(const char *path, const char *content)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    fputs(content, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* `duckfeed run` stand-in: checks the argv the suite built, then "writes
+ * results" by copying the small results file to --out. */
+static int fake_run(int argc, char **argv)
+{
+    char cmd[1024];
+    const char *out = NULL;
+    int i;
+
+    fake_calls++;
+    if (strcmp(argv[0], "run") != 0 || argv[argc] != NULL)
+        return 2;
+    for (i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--out") == 0)
+            out = argv[i + 1];
+    if (!out)
+        return 2;
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", SMALL, out);
+    return system(cmd) == 0 ? 0 : 2;
+}
+
+static void test_suite_every_file_loads(void **state)
+{
+    DIR *d = opendir(SUITES);
+    struct dirent *e;
+    char path[512];
+    int n = 0;
+
+    (void)state;
+    assert_non_null(d);
+    while ((e = readdir(d))) {
+        df_err err = { 0 };
+        df_suite *s = NULL;
+
+        if (!strstr(e->d_name, ".json"))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", SUITES, e->d_name);
+
+        if (df_suite_load(path, &s, &err) < 0)
+            fail_msg("%s", err.msg);
+
+        /* The file name is the suite's name: `duckfeed suite NAME`. */
+        assert_int_equal(strncmp(e->d_name, df_suite_name(s),
+                                 strlen(df_suite_name(s))),
+                         0);
+        df_suite_destroy(s);
+        n++;
+    }
+    closedir(d);
+    assert_true(n >= 7);
+}
+
+/* DESIGN §8: the default set in about 5 minutes, 1 with --quick. */
+static void test_suite_default_set_fits_budget(void **state)
+{
+    static const char *const names[] = { "cpu",      "io",       "mixed",
+                                         "convoy",   "blocking", "timeline",
+                                         "asyncio" };
+    double full = 0, quick = 0;
+    char path[512];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        df_err err = { 0 };
+        df_suite *s = NULL;
+
+        snprintf(path, sizeof path, "%s/%s.json", SUITES, names[i]);
+        assert_int_equal(df_suite_load(path, &s, &err), 0);
+        full += df_suite_estimate_s(s, 0);
+        quick += df_suite_estimate_s(s, 1);
+        df_suite_destroy(s);
+    }
+
+    assert_true(full <= 300);
+    assert_true(quick <= 60);
+}
+
+static void test_suite_quick_replaces_flags(void **state)
+{
+    df_err err = { 0 };
+    df_suite *s = NULL;
+    char **argv;
+    int argc, i, workers = 0;
+
+    (void)state;
+    assert_int_equal(df_suite_load(SUITES "/cpu.json", &s, &err), 0);
+
+    argv = df_suite_run_argv(s, 0, 1, &argc);
+
+    assert_non_null(argv);
+    assert_null(argv[argc]);
+    for (i = 0; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--workers") == 0) {
+            workers++;
+            assert_string_equal(argv[i + 1], "1,2,4");
+        }
+    assert_int_equal(workers, 1);
+    free(argv);
+    df_suite_destroy(s);
+}
+
+/* Each bad suite: -EINVAL and a one-line message naming the problem. */
+static void expect_bad_suite(const char *content, const char *why)
+{
+    char path[128];
+    df_err err = { 0 };
+    df_suite *s = NULL;
+
+    snprintf(path, sizeof path, "%s/bad.json", tmp_dir);
+    write_file(path, content);
+
+    assert_int_equal(df_suite_load(path, &s, &err), -EINVAL);
+
+    assert_null(s);
+    assert_null(strchr(err.msg, '\n'));
+    if (!strstr(err.msg, why))
+        fail_msg("\"%s\" does not say \"%s\"", err.msg, why);
+}
+
+#define GOOD_HEAD                                                              \
+    "{\"name\": \"x\", \"version\": 1, \"title\": \"t\", \"sentence\": \"s\", "
+
+static void test_suite_malformed_einval(void **state)
+{
+    (void)state;
+    expect_bad_suite("{\"name\": ", "not valid JSON");
+    expect_bad_suite("[]", "not a JSON object");
+    expect_bad_suite("{\"name\": \"x\", \"version\": 1, \"title\": \"t\"}",
+                     "sentence");
+    expect_bad_suite(GOOD_HEAD "\"runs\": []}", "runs");
+    expect_bad_suite(GOOD_HEAD "\"runs\": [{\"argv\": [\"--modle\", \"x\"]}]}",
+                     "--modle");
+    expect_bad_suite(GOOD_HEAD "\"runs\": [{\"argv\": [\"--out\", \"x\"]}]}",
+                     "--out");
+    expect_bad_suite(GOOD_HEAD "\"runs\": [{\"argv\": [\"--model\"]}]}",
+                     "needs a value");
+    expect_bad_suite(GOOD_HEAD "\"runs\": [{\"argv\": [\"--model\", "
+                               "\"process\"], \"quick\": [3]}]}",
+                     "quick");
+    expect_bad_suite(GOOD_HEAD "\"kind\": \"examples\"}", "command");
+}
+
+/* Runs df_suite_main_with with stderr captured; returns its exit code. */
+static int suite_capture(char *err_buf, size_t len, int argc, char **argv)
+{
+    char path[128];
+    int saved = dup(2), fd, rc;
+    ssize_t n;
+
+    snprintf(path, sizeof path, "%s/stderr.txt", tmp_dir);
+    fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0 && saved >= 0);
+    fflush(stderr);
+    dup2(fd, 2);
+    rc = df_suite_main_with(argc, argv, fake_run);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    n = pread(fd, err_buf, len - 1, 0);
+    err_buf[n > 0 ? n : 0] = '\0';
+    close(fd);
+    return rc;
+}
+
+static void test_suite_bad_file_exits_2(void **state)
+{
+    char dir[128], path[160], err[1024];
+    char *argv[] = { "suite", "--suites-dir", dir, NULL };
+
+    (void)state;
+    snprintf(dir, sizeof dir, "%s/badsuites", tmp_dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof path, "%s/x.json", dir);
+    write_file(path, GOOD_HEAD "\"runs\": [{\"argv\": [\"--nope\"]}]}");
+
+    assert_int_equal(suite_capture(err, sizeof err, 3, argv), 2);
+
+    assert_non_null(strstr(err, "--nope"));
+    assert_int_equal(strchr(err, '\n') - err, (long)strlen(err) - 1);
+}
+
+static void test_suite_unknown_name_exits_2(void **state)
+{
+    char err[1024];
+    char *argv[] = { "suite", "nosuchsuite", NULL };
+
+    (void)state;
+
+    assert_int_equal(suite_capture(err, sizeof err, 2, argv), 2);
+
+    assert_non_null(strstr(err, "nosuchsuite"));
+}
+
+/* Two runs merge into one results file with a "suite" object, get their
+ * plots, and the report carries the sentence and a computed claim. */
+static void test_suite_runs_merge_plot_report(void **state)
+{
+    char dir[128], path[256], results[128], plots[128], err[1024];
+    char *argv[] = { "suite",         "demo",  "--suites-dir", dir,
+                     "--results-dir", results, "--plots-dir",  plots,
+                     NULL };
+    df_err e = { 0 };
+    json_t *doc = NULL, *small = NULL;
+    FILE *f;
+    char report[16384] = "";
+
+    (void)state;
+    snprintf(dir, sizeof dir, "%s/suites", tmp_dir);
+    snprintf(results, sizeof results, "%s/results", tmp_dir);
+    snprintf(plots, sizeof plots, "%s/plots", tmp_dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof path, "%s/demo.json", dir);
+    write_file(path,
+               "{\"name\": \"demo\", \"version\": 3, \"title\": \"Demo\", "
+               "\"sentence\": \"Processes beat threads on CPU.\", "
+               "\"runs\": [{\"argv\": [\"--model\", \"process\"]}, "
+               "{\"argv\": [\"--model\", \"thread\"]}], "
+               "\"plots\": [\"throughput\"], \"claims\": [{\"metric\": "
+               "\"throughput_rps\", \"workload\": \"cpu\", \"a\": "
+               "{\"model\": \"process\", \"workers\": 2}, \"b\": {\"model\": "
+               "\"thread\"}}]}");
+    fake_calls = 0;
+
+    assert_int_equal(suite_capture(err, sizeof err, 8, argv), 0);
+
+    assert_int_equal(fake_calls, 2);
+    snprintf(path, sizeof path, "%s/demo.json", results);
+    assert_int_equal(df_resfile_load(SMALL, &small, &e), 0);
+    assert_int_equal(df_resfile_load(path, &doc, &e), 0);
+    assert_int_equal(json_array_size(json_object_get(doc, "points")),
+                     2 * json_array_size(json_object_get(small, "points")));
+    json_decref(small);
+    assert_string_equal(df_resfile_str(doc, "suite.sentence", ""),
+                        "Processes beat threads on CPU.");
+    json_decref(doc);
+    snprintf(path, sizeof path, "%s/demo-throughput-cpu.png", plots);
+    assert_int_equal(access(path, F_OK), 0);
+    snprintf(path, sizeof path, "%s/REPORT.md", results);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_true(fread(report, 1, sizeof report - 1, f) > 0);
+    fclose(f);
+    assert_non_null(strstr(report, "> Processes beat threads on CPU."));
+    /* 980 req/s (process -w 2, c=4) over 480 (thread, c=4): computed. */
+    assert_non_null(strstr(report, "`process -w 2, c=4` had 2.04x the "
+                                   "throughput of `thread -w 1 --threads 2, "
+                                   "c=4`"));
+    assert_non_null(strstr(report, "](../plots/demo-throughput-cpu.png)"));
+}
+
+/* Kind "examples": the script's DF-RESULT lines land in the results. */
+static void test_suite_examples_collects_results(void **state)
+{
+    char dir[128], build[128], path[256], results[128], err[1024];
+    char *argv[] = { "suite", "ex", "--suites-dir", dir, "--results-dir",
+                     results, "--plots-dir", results, NULL };
+    json_t *doc;
+
+    (void)state;
+    snprintf(dir, sizeof dir, "%s/exsuites", tmp_dir);
+    snprintf(build, sizeof build, "%s/build", tmp_dir);
+    snprintf(results, sizeof results, "%s/exresults", tmp_dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_int_equal(mkdir(build, 0700), 0);
+    snprintf(path, sizeof path, "%s/ex.json", dir);
+    write_file(path, "{\"name\": \"ex\", \"version\": 1, \"title\": \"t\", "
+                     "\"sentence\": \"s\", \"kind\": \"examples\", "
+                     "\"command\": [\"run_all.sh\", \"0.1\"]}");
+    snprintf(path, sizeof path, "%s/run_all.sh", build);
+    write_file(path, "#!/bin/sh\necho \"scale $1\"\n"
+                     "echo 'DF-RESULT gather expected_s=0.2 measured_s=0.21'\n"
+                     "echo 'DF-RESULT serial expected_s=0.3 measured_s=0.9'\n");
+    assert_int_equal(chmod(path, 0700), 0);
+    setenv("DF_BUILD_DIR", build, 1);
+
+    assert_int_equal(suite_capture(err, sizeof err, 8, argv), 0);
+
+    snprintf(path, sizeof path, "%s/ex.json", results);
+    doc = json_load_file(path, 0, NULL);
+    assert_non_null(doc);
+    assert_int_equal(json_array_size(json_object_get(doc, "examples")), 2);
+    json_decref(doc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_suite_every_file_loads),
+        cmocka_unit_test(test_suite_default_set_fits_budget),
+        cmocka_unit_test(test_suite_quick_replaces_flags),
+        cmocka_unit_test(test_suite_malformed_einval),
+        cmocka_unit_test(test_suite_bad_file_exits_2),
+        cmocka_unit_test(test_suite_unknown_name_exits_2),
+        cmocka_unit_test(test_suite_runs_merge_plot_report),
+        cmocka_unit_test(test_suite_examples_collects_results),
+    };
+
+    return cmocka_run_group_tests_name("suite", tests, setup, teardown);
+}
