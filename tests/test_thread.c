@@ -404,7 +404,7 @@ static void echo_run(int hogs, int64_t interval_us, echo_total *t)
     df_params p = { .count = 1, .value = { 1 } };
     sc.params = &p;
     run *r = run_scenario(&sc);
-    json_t *h = json_object_get(r->stats, "hogs");
+    json_t *h = json_object_get(r->stats, "hogs_stats");
     assert_int_equal(json_integer_value(json_object_get(h, "count")), hogs);
     fprintf(stderr, "echo, %d hog(s), %lld us: %.0f round trips/s, p10 %.3f "
                     "p50 %.3f p90 %.3f ms, hog %.0f units/s\n",
@@ -551,7 +551,7 @@ static void test_thread_hogs_reported(void **state)
     (void)state;
     run *r = run_scenario(&sc);
 
-    json_t *hogs = json_object_get(r->stats, "hogs");
+    json_t *hogs = json_object_get(r->stats, "hogs_stats");
     assert_int_equal(json_integer_value(json_object_get(hogs, "count")), 2);
     assert_true(json_number_value(json_object_get(hogs, "work_units_per_s")) >
                 0);
