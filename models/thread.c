@@ -16,6 +16,10 @@
  * about 1 us between checkpoints from start to stop: the other side of the
  * convoy scenario. Their work units per second show what share of the
  * interpreter they got.
+ *
+ * stop's stats: {"gil": ..., "hogs_stats": ..., "pool": ...}. Not "hogs":
+ * the point record merges these into its identity, where "hogs" is the
+ * count (docs/RESULTS-SCHEMA.md).
  */
 #include "models/model.h"
 
@@ -405,7 +409,7 @@ static json_t *stats_json(df_model *m)
     bad |= json_object_set_new(pool, "abandoned",
                                json_integer((json_int_t)m->abandoned));
     bad |= json_object_set_new(o, "gil", gil);
-    bad |= json_object_set_new(o, "hogs", hogs);
+    bad |= json_object_set_new(o, "hogs_stats", hogs);
     bad |= json_object_set_new(o, "pool", pool);
     if (bad) {
         json_decref(o);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness/clock.h"
 #include "harness/trace.h"
@@ -57,26 +58,6 @@ static int timing_reliable(void)
     return 1;
 }
 
-/* After a timing check that came out `ok`: returns 1 when the caller
- * should assert (it passed, or it is the second attempt and the machine
- * gave the process the `need` cores the scenario uses), 0 to re-run it.
- * Skips the test, loudly, when the second attempt also lacked CPU. */
-static int decide(int ok, int attempt, double cores, double need)
-{
-    if (ok)
-        return 1;
-    if (attempt == 0) {
-        fprintf(stderr, "retrying once (machine busy? %.2f cores)\n", cores);
-        return 0;
-    }
-    if (cores < 0.85 * need) {
-        fprintf(stderr, "SKIP: the process got %.2f of the %.2f cores this "
-                        "scenario needs; the machine is too busy to time it\n",
-                cores, need);
-        skip();
-    }
-    return 1;
-}
 
 /* Test workloads: a Python loop, a sleeper and next to nothing. */
 
@@ -137,6 +118,7 @@ typedef struct run {
     /* Results. */
     json_t *stats;
     double rps;
+    double wall_s;
     double cpu_cores; /* process CPU time / wall during the run */
 } run;
 
@@ -172,6 +154,72 @@ static int64_t cpu_now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* How much CPU the rest of the machine left us during a run: the cores
+ * minus what other processes (and the hypervisor's steal) used, from
+ * /proc/stat, minus this process's own CPU time. A run that misses its
+ * margins on a machine busy with other work says nothing about the lock. */
+typedef struct load_probe {
+    int64_t wall_ns, own_ns;
+    double busy_s; /* all CPUs' non-idle time so far, seconds */
+} load_probe;
+
+static double machine_busy_s(void)
+{
+    unsigned long long v[8] = { 0 };
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return -1;
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+                   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+    fclose(f);
+    if (n != 8)
+        return -1;
+    /* user nice system [idle iowait] irq softirq steal */
+    double ticks = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]);
+    return ticks / (double)sysconf(_SC_CLK_TCK);
+}
+
+static void probe_start(load_probe *p)
+{
+    p->wall_ns = df_now_ns();
+    p->own_ns = cpu_now_ns();
+    p->busy_s = machine_busy_s();
+}
+
+/* Cores free for this process over the run (the core count if unknown). */
+static double probe_free_cores(const load_probe *p)
+{
+    double ncpu = (double)sysconf(_SC_NPROCESSORS_ONLN);
+    double busy = machine_busy_s();
+    if (p->busy_s < 0 || busy < 0)
+        return ncpu;
+    double wall = (double)(df_now_ns() - p->wall_ns) / 1e9;
+    double own = (double)(cpu_now_ns() - p->own_ns) / 1e9;
+    double others = (busy - p->busy_s - own) / wall;
+    return ncpu - (others > 0 ? others : 0);
+}
+
+/* After a timing check that came out `ok`: returns 1 when the caller
+ * should assert (it passed, or it is the second attempt and the machine
+ * left `need` cores free), 0 to re-run it. Skips the test, loudly, when
+ * the second attempt also ran on a machine busy with other work. */
+static int decide(int ok, int attempt, double free_cores, double need)
+{
+    if (ok)
+        return 1;
+    if (attempt == 0) {
+        fprintf(stderr, "retrying once (%.2f cores were free)\n", free_cores);
+        return 0;
+    }
+    if (free_cores < 0.9 * need) {
+        fprintf(stderr, "SKIP: only %.2f of the %.0f cores this scenario "
+                        "needs were free; the machine is too busy to time it\n",
+                free_cores, need);
+        skip();
+    }
+    return 1;
 }
 
 typedef struct scenario {
@@ -228,7 +276,8 @@ static run *run_scenario(const scenario *sc)
     assert_non_null(r->stats);
     if (sc->w->teardown)
         sc->w->teardown(state);
-    r->rps = (double)r->done / ((double)wall / 1e9);
+    r->wall_s = (double)wall / 1e9;
+    r->rps = (double)r->done / r->wall_s;
     r->cpu_cores = (double)cpu / (double)wall;
     pthread_mutex_destroy(&r->mu);
     assert_int_equal(r->errors, 0);
@@ -264,7 +313,7 @@ static double quantile_ms(run *r, double q)
     return (double)r->lat[i] / 1e6;
 }
 
-static double cpu_rps(df_gil_mode gil, int threads, double *cores)
+static double cpu_rps(df_gil_mode gil, int threads)
 {
     scenario sc = { .w = &cpu_workload, .gil = gil, .threads = threads,
                     .clients = threads, .run_ns = 400 * MS };
@@ -272,8 +321,6 @@ static double cpu_rps(df_gil_mode gil, int threads, double *cores)
     double rps = r->rps;
     fprintf(stderr, "cpu, gil %s, %d threads: %.0f req/s (%.2f cores)\n",
             df_gil_mode_name(gil), threads, rps, r->cpu_cores);
-    if (r->cpu_cores < *cores)
-        *cores = r->cpu_cores;
     free_run(r);
     return rps;
 }
@@ -283,16 +330,17 @@ static void test_thread_cpu_bound_does_not_scale(void **state)
 {
     (void)state;
     for (int attempt = 0;; attempt++) {
-        double cores = 99;
-        double one = cpu_rps(DF_GIL_NEW, 1, &cores);
-        double two = cpu_rps(DF_GIL_NEW, 2, &cores) / one;
-        double four = cpu_rps(DF_GIL_NEW, 4, &cores) / one;
+        load_probe lp;
+        probe_start(&lp);
+        double one = cpu_rps(DF_GIL_NEW, 1);
+        double two = cpu_rps(DF_GIL_NEW, 2) / one;
+        double four = cpu_rps(DF_GIL_NEW, 4) / one;
         fprintf(stderr, "new GIL: 2 threads %.2fx, 4 threads %.2fx\n", two,
                 four);
         if (!timing_reliable())
             return;
         int ok = two >= 0.8 && two <= 1.1 && four >= 0.8 && four <= 1.1;
-        if (decide(ok, attempt, cores, 1.0)) {
+        if (decide(ok, attempt, probe_free_cores(&lp), 1.0)) {
             assert_true(two >= 0.8 && two <= 1.1);
             assert_true(four >= 0.8 && four <= 1.1);
             return;
@@ -305,8 +353,9 @@ static void test_thread_gil_off_scales(void **state)
 {
     (void)state;
     for (int attempt = 0;; attempt++) {
-        double cores = 99;
-        double one = cpu_rps(DF_GIL_OFF, 1, &cores);
+        load_probe lp;
+        probe_start(&lp);
+        double one = cpu_rps(DF_GIL_OFF, 1);
         scenario sc = { .w = &cpu_workload, .gil = DF_GIL_OFF, .threads = 2,
                         .clients = 2, .run_ns = 400 * MS };
         run *r = run_scenario(&sc);
@@ -317,66 +366,103 @@ static void test_thread_gil_off_scales(void **state)
         free_run(r);
         if (!timing_reliable())
             return;
-        /* Both threads were runnable the whole time: if the process got
-         * less than 1.6 cores, the machine was busy, not the model. */
-        if (decide(ratio >= 1.6, attempt, two_cores, 2.0)) {
+        if (decide(ratio >= 1.6, attempt, probe_free_cores(&lp), 2.0)) {
             assert_true(ratio >= 1.6);
             return;
         }
     }
 }
 
-static run *echo_run(int hogs, int64_t interval_us)
+#define ECHO_REPS 3
+
+/* Echo round trips with `hogs` CPU-bound neighbours, over ECHO_REPS runs. */
+typedef struct echo_total {
+    double rps[ECHO_REPS]; /* round trips per second of each run */
+    int runs;
+    int64_t *lat; /* every run's round trips (ns), for quantiles */
+    size_t nlat;
+} echo_total;
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median run's round trips per second. */
+static double echo_rps(echo_total *t)
+{
+    qsort(t->rps, (size_t)t->runs, sizeof t->rps[0], cmp_double);
+    return t->rps[t->runs / 2];
+}
+
+static void echo_run(int hogs, int64_t interval_us, echo_total *t)
 {
     scenario sc = { .w = &df_workload_echo, .gil = DF_GIL_NEW,
                     .interval_us = interval_us, .threads = 1, .hogs = hogs,
-                    .clients = 1, .run_ns = 500 * MS };
+                    .clients = 1, .run_ns = 200 * MS };
     df_params p = { .count = 1, .value = { 1 } };
     sc.params = &p;
     run *r = run_scenario(&sc);
-    json_t *h = json_object_get(r->stats, "hogs");
+    json_t *h = json_object_get(r->stats, "hogs_stats");
+    assert_int_equal(json_integer_value(json_object_get(h, "count")), hogs);
     fprintf(stderr, "echo, %d hog(s), %lld us: %.0f round trips/s, p10 %.3f "
                     "p50 %.3f p90 %.3f ms, hog %.0f units/s\n",
             hogs, (long long)interval_us, r->rps, quantile_ms(r, 0.1),
-            quantile_ms(r, 0.5),
-            quantile_ms(r, 0.9),
+            quantile_ms(r, 0.5), quantile_ms(r, 0.9),
             json_number_value(json_object_get(h, "work_units_per_s")));
-    return r;
+    t->rps[t->runs++] = r->rps;
+    t->lat = realloc(t->lat, (t->nlat + r->nlat) * sizeof *t->lat + 1);
+    assert_non_null(t->lat);
+    memcpy(t->lat + t->nlat, r->lat, r->nlat * sizeof *t->lat);
+    t->nlat += r->nlat;
+    free_run(r);
 }
 
 /* Spec 13 items 3 and 5: one CPU-bound neighbour makes each I/O round trip
- * wait about a switch interval, and a shorter interval helps. */
+ * wait about a switch interval, and a shorter interval helps. How often the
+ * hog wins each race for the lock depends on how fast the kernel (and, in
+ * a VM, the host) wakes it, which drifts from run to run; the three cases
+ * are therefore interleaved ECHO_REPS times and compared on their median
+ * runs. */
 static void test_thread_convoy(void **state)
 {
     (void)state;
     for (int attempt = 0;; attempt++) {
-        run *alone = echo_run(0, 5000);
-        run *hog5 = echo_run(1, 5000);
-        run *hog1 = echo_run(1, 1000);
+        echo_total alone = { 0 }, hog5 = { 0 }, hog1 = { 0 };
+        load_probe lp;
+        probe_start(&lp);
+        for (int rep = 0; rep < ECHO_REPS; rep++) {
+            echo_run(0, 5000, &alone);
+            echo_run(1, 5000, &hog5);
+            echo_run(1, 1000, &hog1);
+        }
+        double free_cores = probe_free_cores(&lp);
         /* Under valgrind the I/O thread may finish nothing at all. */
-        double slow = hog5->rps > 0 ? hog5->rps : 1e-9;
-        double fall = alone->rps / slow;
-        double p90 = quantile_ms(hog5, 0.9) / 5.0;
-        double rise = hog1->rps / slow;
-        double cores = hog5->cpu_cores < hog1->cpu_cores ? hog5->cpu_cores
-                                                         : hog1->cpu_cores;
-        double waited = (double)hog5->gil_wait_sum_ns /
-                        (double)(hog5->done ? hog5->done : 1) / 1e6;
+        double slow = echo_rps(&hog5) > 0 ? echo_rps(&hog5) : 1e-9;
+        double fall = echo_rps(&alone) / slow;
+        double rise = echo_rps(&hog1) / slow;
+        double p90 = 0;
+        if (hog5.nlat > 0) {
+            qsort(hog5.lat, hog5.nlat, sizeof *hog5.lat, cmp_i64);
+            p90 = (double)hog5.lat[(size_t)(0.9 * (double)(hog5.nlat - 1))] /
+                  5e6;
+        }
         fprintf(stderr, "convoy: fall %.0fx, p90 %.2f intervals, 1 ms "
-                        "rise %.1fx, gil wait %.2f ms/request\n",
-                fall, p90, rise, waited);
-        json_t *hogs = json_object_get(hog5->stats, "hogs");
-        assert_int_equal(json_integer_value(json_object_get(hogs, "count")),
-                         1);
-        int reliable = timing_reliable();
-        uint64_t done = hog5->done;
-        int ok = fall >= 10 && p90 >= 0.5 && p90 <= 2.5 && rise >= 3;
-        free_run(alone);
-        free_run(hog5);
-        free_run(hog1);
-        if (!reliable)
+                        "rise %.1fx\n",
+                fall, p90, rise);
+        size_t done = hog5.nlat;
+        free(alone.lat);
+        free(hog5.lat);
+        free(hog1.lat);
+        if (!timing_reliable())
             return;
-        if (decide(ok, attempt, cores, 1.0)) {
+        int ok = fall >= 10 && p90 >= 0.5 && p90 <= 2.5 && rise >= 3;
+        /* Multicore convoy: the hog on one core, the I/O thread and its
+         * peer woken at once on the other. With that core busy the OS
+         * runs the woken I/O thread late and the hog re-takes less - the
+         * single-core case of spec 5, not what this test is about. */
+        if (decide(ok, attempt, free_cores, 2.0)) {
             assert_true(done >= 1);
             assert_true(fall >= 10);
             assert_true(p90 >= 0.5 && p90 <= 2.5);
@@ -444,17 +530,15 @@ static void test_thread_start_einval(void **state)
 {
     df_model *m;
     df_err err = { 0 };
-    run r0;
+    /* Nothing is submitted, so the sink is never called with its NULL. */
     df_model_cfg cfg = { .threads = 0, /* means 1 */
-                         .workload = &noop_workload, .sink = sink,
-                         .sink_arg = &r0 };
+                         .workload = &noop_workload, .sink = sink };
 
     (void)state;
     assert_int_equal(df_model_thread.start(&cfg, &m, &err), 0);
     cfg.threads = 5000;
     assert_int_equal(df_model_thread.start(&cfg, &m, &err), -EINVAL);
     assert_non_null(strstr(err.msg, "thread model"));
-    /* r0 is never used: nothing was submitted to the first model. */
     assert_int_equal(df_model_thread.stop(m, MS, NULL, &err), 0);
 }
 
@@ -467,7 +551,7 @@ static void test_thread_hogs_reported(void **state)
     (void)state;
     run *r = run_scenario(&sc);
 
-    json_t *hogs = json_object_get(r->stats, "hogs");
+    json_t *hogs = json_object_get(r->stats, "hogs_stats");
     assert_int_equal(json_integer_value(json_object_get(hogs, "count")), 2);
     assert_true(json_number_value(json_object_get(hogs, "work_units_per_s")) >
                 0);
