@@ -1,9 +1,12 @@
-# plots/memory.gp - resident memory per request in flight against the load.
-# Table: blocks per series; columns: concurrency rss_mib kib_per_request
-# (peak RSS / concurrency). Variables: ns, styles, xlabel, logx.
+# plots/memory.gp - memory each added request in flight costs, against
+# the load: (RSS(c) - RSS(c_min)) / (c - c_min) per series, so the fixed
+# cost of the runtime is not spread over the clients.
+# Table: blocks per series; columns: concurrency rss_mib
+# kib_per_added_request kib_per_inflight. Variables: ns, styles, xlabel,
+# logx.
 load gpdir.'/common.gp'
 set xlabel xlabel
-set ylabel 'peak memory per request in flight (KiB, log scale)'
+set ylabel 'extra memory per added request in flight (KiB, log scale)'
 set logscale y
 if (logx > 0) set logscale x logx
 set key outside right top
