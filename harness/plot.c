@@ -381,6 +381,8 @@ static int plot_load(plot_ctx *c, const int *sel, int n, const char *slug,
         common_vars(c, &set, load_title(kind, x), sub, vars, sizeof vars);
         appendf(vars, sizeof vars, "xlabel='%s'; logx=%d; ", x_label(x),
                 log_base(c->pts, &set, x));
+        if (x == DFP_X_HOGS && log_base(c->pts, &set, x) == 0)
+            appendf(vars, sizeof vars, "xstep=1; "); /* whole threads */
         rc = table_and_draw(c, kind, slug, &set, x, cols, ncols, vars, err);
     }
     dfp_set_free(&set);
@@ -562,6 +564,26 @@ out:
     return rc;
 }
 
+/* "workloads cpu:us=2000, sleep:ms=50 - concurrency 64": what the bars
+ * share (the concurrency only when all share it). */
+static void bars_subtitle(const plot_ctx *c, const int *sel, int n,
+                          char *buf, size_t len)
+{
+    int i, j, same_c = 1;
+
+    snprintf(buf, len, "workload%s ", "s");
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < i; j++)
+            if (strcmp(c->pts[sel[j]].workload, c->pts[sel[i]].workload) == 0)
+                break;
+        if (j == i)
+            appendf(buf, len, "%s%s", i ? ", " : "", c->pts[sel[i]].workload);
+        same_c &= c->pts[sel[i]].concurrency == c->pts[sel[0]].concurrency;
+    }
+    if (same_c)
+        appendf(buf, len, " - concurrency %d", c->pts[sel[0]].concurrency);
+}
+
 /* One bar per setup, for workloads measured at a single load level (no
  * line to draw): throughput and p99 side by side, across the document so
  * that two workloads (blocking vs offload) stand next to each other. */
@@ -597,11 +619,7 @@ static int plot_bars(plot_ctx *c, df_err *err)
         rc = df_err_set(err, rc, "%s: %s", path, strerror(-rc));
         goto out;
     }
-    subtitle(c, sel, n, sub, sizeof sub);
-    appendf(sub, sizeof sub, ", %s %d", c->pts[sel[0]].concurrency > 0
-                                            ? "concurrency"
-                                            : "load",
-            c->pts[sel[0]].concurrency);
+    bars_subtitle(c, sel, n, sub, sizeof sub);
     common_vars(c, &set, "At one load: how much gets served, and how "
                          "long does the slowest 1 in 100 take?",
                 sub, vars, sizeof vars);

@@ -418,10 +418,14 @@ int dfp_bars_write(const char *path, const char *footer, const dfp_point *pts,
                    const dfp_set *set)
 {
     FILE *f = fopen(path, "w");
-    int k;
+    int k, any_slow = 0;
 
     if (!f)
         return -errno;
+    /* The detector's count, where it fired at all (else it is noise). */
+    for (k = 0; k < set->n; k++)
+        any_slow |= df_resfile_num(pts[set->s[k].idx[0]].j,
+                                   "loop.slow_callbacks", 0) > 0;
     fprintf(f, "# duckfeed plot table: one load level, one row per setup\n"
                "# %s\n# columns: label throughput_rps p50_us p99_us\n",
             footer);
@@ -431,7 +435,7 @@ int dfp_bars_write(const char *path, const char *footer, const dfp_point *pts,
         char label[160];
 
         snprintf(label, sizeof label, "%s", set->s[k].label);
-        if (!isnan(slow))
+        if (any_slow && !isnan(slow))
             snprintf(label + strlen(label), sizeof label - strlen(label),
                      "\\n%.0f slow callback%s", slow, slow == 1 ? "" : "s");
         fprintf(f, "\"%s\" %.6g %.6g %.6g\n", label,

@@ -5,13 +5,13 @@
 # Variables: ns (rows), styles (their line styles).
 width = 1300
 load gpdir.'/common.gp'
-set multiplot layout 1,2 margins 0.08,0.97,0.30,0.84 spacing 0.10
+set multiplot layout 1,2 margins 0.08,0.86,0.32,0.84 spacing 0.10
 set style fill pattern border lc rgb '#000000'
 set boxwidth 0.6
 set xrange [-0.6:ns-0.4]
 set yrange [0:*]
 set offsets 0,0,graph 0.12,0
-set xtics nomirror rotate by -25 left font ',11'
+set xtics nomirror rotate by -30 left font ",10"
 set grid noxtics ytics
 unset key
 set title 'throughput' font ',13'

@@ -9,6 +9,7 @@ set xlabel xlabel
 set ylabel 'extra memory per added request in flight (KiB, log scale)'
 set logscale y
 if (logx > 0) set logscale x logx
+if (exists("xstep")) set xtics xstep
 set key outside right top
 plot for [i=0:ns-1] datafile index i using 1:3 with linespoints \
      ls word(styles, i+1)+0 title columnheader(1)
