@@ -462,6 +462,67 @@ void df_report_summary(FILE *f, const json_t *doc, const char *plots_dir)
     fprintf(f, "   plots: %s/%s-*\n", plots_dir, df_resfile_str(s, "name", "?"));
 }
 
+/* The timeline's lesson in one line: at once vs in progress, per model. */
+static void timeline_headline(const json_t *doc, char *buf, size_t len)
+{
+    const json_t *points = json_object_get(doc, "points");
+    size_t i, n = 0;
+
+    buf[0] = '\0';
+    for (i = 0; i < json_array_size(points) && n < len; i++) {
+        const json_t *pt = json_array_get(points, i);
+        int running, inflight;
+
+        trace_overlap(json_object_get(pt, "trace"), &running, &inflight);
+        if (running < 0)
+            continue;
+        n += snprintf(buf + n, len - n, "%s%s ran %d at once with %d in "
+                                        "progress",
+                      n ? "; " : "", df_resfile_str(pt, "model", "?"),
+                      running, inflight);
+    }
+}
+
+void df_report_headline(const json_t *doc, char *buf, size_t len)
+{
+    const json_t *ex = json_object_get(doc, "examples");
+    const json_t *list = json_object_get(json_object_get(doc, "suite"),
+                                         "claims");
+    df_claim_result r;
+    size_t i, ok = 0;
+
+    if (json_is_array(ex)) {
+        for (i = 0; i < json_array_size(ex); i++)
+            ok += example_ok(json_array_get(ex, i));
+        snprintf(buf, len, "%zu of %zu asyncio snippets took the time "
+                           "asyncio takes",
+                 ok, json_array_size(ex));
+        return;
+    }
+    if (json_array_size(list) == 0) {
+        timeline_headline(doc, buf, len);
+        if (!buf[0])
+            snprintf(buf, len, "(no claims)");
+        return;
+    }
+    df_claim_eval(doc, json_array_get(list, 0), &r);
+    snprintf(buf, len, "%s", r.brief);
+}
+
+void df_report_lessons(FILE *f, const json_t *const *docs, int n)
+{
+    char line[640];
+    int i;
+
+    fprintf(f, "\nlesson    what this machine measured\n"
+               "--------  --------------------------\n");
+    for (i = 0; i < n; i++) {
+        df_report_headline(docs[i], line, sizeof line);
+        fprintf(f, "%-8s  %s\n",
+                df_resfile_str(docs[i], "suite.name", "?"), line);
+    }
+}
+
 int df_report_main(int argc, char **argv)
 {
     const char *results_dir = "results", *plots_dir = "plots";

@@ -812,6 +812,8 @@ int df_suite_main_with(int argc, char **argv, df_suite_run_fn *run)
     suite_opts o = { 0 };
     const char *names[64];
     df_suite **all = NULL, **sel = NULL;
+    json_t **docs = NULL; /* each suite's results, for the lessons table */
+    int ndocs = 0;
     df_err err = { 0 };
     int i, n, m, nn = 0, rc, worst = 0;
 
@@ -826,6 +828,7 @@ int df_suite_main_with(int argc, char **argv, df_suite_run_fn *run)
         goto out;
     }
     if (!(sel = calloc(n + nn + 1, sizeof *sel)) ||
+        !(docs = calloc(n + nn + 1, sizeof *docs)) ||
         (m = select_suites(all, n, names, nn, sel)) < 0) {
         worst = 2;
         goto out;
@@ -850,8 +853,11 @@ int df_suite_main_with(int argc, char **argv, df_suite_run_fn *run)
         worst = rc && worst < 1 ? 1 : worst;
         if (doc)
             df_report_summary(stdout, doc, o.plots_dir);
-        json_decref(doc);
+        if (doc)
+            docs[ndocs++] = doc;
     }
+    if (ndocs > 0)
+        df_report_lessons(stdout, (const json_t *const *)docs, ndocs);
     if (df_report_write(o.results_dir, o.plots_dir, &err) < 0) {
         fprintf(stderr, "duckfeed suite: report: %s\n", err.msg);
         worst = worst > 1 ? worst : 1;
@@ -859,6 +865,9 @@ int df_suite_main_with(int argc, char **argv, df_suite_run_fn *run)
         printf("report: %s/REPORT.md\n", o.results_dir);
     }
 out:
+    for (i = 0; i < ndocs; i++)
+        json_decref(docs[i]);
+    free(docs);
     for (i = 0; i < n; i++)
         df_suite_destroy(all[i]);
     free(all);
