@@ -11,5 +11,8 @@ set logscale y
 if (logx > 0) set logscale x logx
 if (exists("xstep")) set xtics xstep
 set key outside right top
+# kib_per_added_request is floored at 0.01 KiB so a log axis keeps it.
+set label 910 'on the floor (0.01): memory did not grow with the clients' \
+    at graph 0.02, graph 0.04 left font ',10' textcolor rgb '#505050'
 plot for [i=0:ns-1] datafile index i using 1:3 with linespoints \
      ls word(styles, i+1)+0 title columnheader(1)
