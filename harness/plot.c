@@ -255,6 +255,18 @@ static int log_base(const dfp_point *pts, const dfp_set *set, dfp_xvar x)
     return hi <= 64 ? 2 : 10;
 }
 
+static double x_max(const dfp_point *pts, const dfp_set *set, dfp_xvar x)
+{
+    double hi = 0;
+    int k, i;
+
+    for (k = 0; k < set->n; k++)
+        for (i = 0; i < set->s[k].n; i++)
+            if (dfp_x(&pts[set->s[k].idx[i]], x) > hi)
+                hi = dfp_x(&pts[set->s[k].idx[i]], x);
+    return hi;
+}
+
 /* Variables every line plot takes: title, subtitle, styles, series. */
 static void common_vars(const plot_ctx *c, const dfp_set *set,
                         const char *title, const char *sub, char *vars,
@@ -381,8 +393,11 @@ static int plot_load(plot_ctx *c, const int *sel, int n, const char *slug,
         common_vars(c, &set, load_title(kind, x), sub, vars, sizeof vars);
         appendf(vars, sizeof vars, "xlabel='%s'; logx=%d; ", x_label(x),
                 log_base(c->pts, &set, x));
-        if (x == DFP_X_HOGS && log_base(c->pts, &set, x) == 0)
-            appendf(vars, sizeof vars, "xstep=1; "); /* whole threads */
+        /* Hogs and clients come whole: a short linear axis gets whole
+         * ticks, not 1.5 clients. */
+        if ((x == DFP_X_HOGS || x == DFP_X_CONCURRENCY) &&
+            log_base(c->pts, &set, x) == 0 && x_max(c->pts, &set, x) <= 16)
+            appendf(vars, sizeof vars, "xstep=1; ");
         rc = table_and_draw(c, kind, slug, &set, x, cols, ncols, vars, err);
     }
     dfp_set_free(&set);
@@ -524,7 +539,8 @@ static int plot_gil(plot_ctx *c, const int *sel, int n, const char *slug,
     if (!cand)
         return df_err_set(err, -ENOMEM, "plot: out of memory");
     for (i = 0; i < n; i++)
-        if (c->pts[sel[i]].ok &&
+        /* gil=off has no lock to hold: nothing to show but zeros. */
+        if (c->pts[sel[i]].ok && strcmp(c->pts[sel[i]].gil, "off") != 0 &&
             !isnan(df_resfile_num(c->pts[sel[i]].j, "gil_stats.held", NAN)))
             cand[m++] = sel[i];
     if (m == 0 || !wanted(c, "gil"))
