@@ -588,8 +588,8 @@ static void print_summary(const json_t *points)
 {
     size_t i;
     json_t *pt;
-    printf("%-9s %3s %3s %-22s %9s %11s %9s %10s %10s  %s\n", "model", "w", "t",
-           "workload", "load", "req/s", "+-ci95", "p50 ms", "p99 ms",
+    printf("%-9s %3s %3s %-32s %9s %11s %9s %10s %10s  %s\n", "model", "w", "t",
+           "workload (interpreter)", "load", "req/s", "+-ci95", "p50 ms", "p99 ms",
            "status");
     json_array_foreach(points, i, pt) {
         const char *status = json_string_value(json_object_get(pt, "status"));
@@ -606,11 +606,31 @@ static void print_summary(const json_t *points)
             snprintf(ci, sizeof ci, "%.1f",
                      (json_number_value(json_object_get(tp, "ci95_high")) -
                       json_number_value(json_object_get(tp, "ci95_low"))) / 2);
-        printf("%-9s %3lld %3lld %-22.22s %9s %11.1f %9s %10.3f %10.3f  %s%s%s%s\n",
-               json_string_value(json_object_get(pt, "model")),
-               json_integer_value(json_object_get(pt, "workers")),
-               json_integer_value(json_object_get(pt, "threads")),
-               json_string_value(json_object_get(pt, "workload_spec")), load,
+        /* Rows that differ only by the interpreter (GIL mode, switch
+         * interval, hogs) must not look alike: say those after the
+         * workload, for the models that share an interpreter. */
+        const char *model = json_string_value(json_object_get(pt, "model"));
+        char wl[48];
+        int n = snprintf(wl, sizeof wl, "%s",
+                         json_string_value(json_object_get(pt,
+                                                           "workload_spec")));
+        if (model && strcmp(model, "process") != 0) {
+            const char *gil = json_string_value(json_object_get(pt, "gil"));
+            long long sw = json_integer_value(
+                json_object_get(pt, "switch_interval_us"));
+            long long hogs = json_integer_value(json_object_get(pt, "hogs"));
+            if (gil && strcmp(gil, "new") != 0 && n >= 0 &&
+                (size_t)n < sizeof wl)
+                n += snprintf(wl + n, sizeof wl - n, " gil=%s", gil);
+            if (gil && strcmp(gil, "new") == 0 && sw != 5000 && n >= 0 &&
+                (size_t)n < sizeof wl)
+                n += snprintf(wl + n, sizeof wl - n, " sw=%gms", sw / 1e3);
+            if (hogs > 0 && n >= 0 && (size_t)n < sizeof wl)
+                snprintf(wl + n, sizeof wl - n, " hogs=%lld", hogs);
+        }
+        printf("%-9s %3lld %3lld %-32.32s %9s %11.1f %9s %10.3f %10.3f  %s%s%s%s\n",
+               model, json_integer_value(json_object_get(pt, "workers")),
+               json_integer_value(json_object_get(pt, "threads")), wl, load,
                json_number_value(json_object_get(pt, "throughput_rps")), ci,
                json_number_value(json_object_get(lat, "p50")) / 1e3,
                json_number_value(json_object_get(lat, "p99")) / 1e3,

@@ -255,6 +255,18 @@ static int log_base(const dfp_point *pts, const dfp_set *set, dfp_xvar x)
     return hi <= 64 ? 2 : 10;
 }
 
+static double x_max(const dfp_point *pts, const dfp_set *set, dfp_xvar x)
+{
+    double hi = 0;
+    int k, i;
+
+    for (k = 0; k < set->n; k++)
+        for (i = 0; i < set->s[k].n; i++)
+            if (dfp_x(&pts[set->s[k].idx[i]], x) > hi)
+                hi = dfp_x(&pts[set->s[k].idx[i]], x);
+    return hi;
+}
+
 /* Variables every line plot takes: title, subtitle, styles, series. */
 static void common_vars(const plot_ctx *c, const dfp_set *set,
                         const char *title, const char *sub, char *vars,
@@ -330,8 +342,10 @@ static const dfp_column cols_queue[] = {
     { "service_mean_us", "service_us.mean" },
     { "queue_p99_us", "queue_us.p99" },
     { "service_p99_us", "service_us.p99" } };
-static const dfp_column cols_memory[] = { { "rss_mib", NULL },
-                                          { "kib_per_request", NULL } };
+static const dfp_column cols_memory[] = {
+    { "rss_mib", NULL },
+    { "kib_per_added_request", NULL },
+    { "kib_per_inflight", NULL } };
 static const dfp_column cols_speedup[] = {
     { "throughput_rps", "throughput_rps" }, { "speedup", NULL } };
 
@@ -379,6 +393,11 @@ static int plot_load(plot_ctx *c, const int *sel, int n, const char *slug,
         common_vars(c, &set, load_title(kind, x), sub, vars, sizeof vars);
         appendf(vars, sizeof vars, "xlabel='%s'; logx=%d; ", x_label(x),
                 log_base(c->pts, &set, x));
+        /* Hogs and clients come whole: a short linear axis gets whole
+         * ticks, not 1.5 clients. */
+        if ((x == DFP_X_HOGS || x == DFP_X_CONCURRENCY) &&
+            log_base(c->pts, &set, x) == 0 && x_max(c->pts, &set, x) <= 16)
+            appendf(vars, sizeof vars, "xstep=1; ");
         rc = table_and_draw(c, kind, slug, &set, x, cols, ncols, vars, err);
     }
     dfp_set_free(&set);
@@ -520,8 +539,9 @@ static int plot_gil(plot_ctx *c, const int *sel, int n, const char *slug,
     if (!cand)
         return df_err_set(err, -ENOMEM, "plot: out of memory");
     for (i = 0; i < n; i++)
-        if (c->pts[sel[i]].ok &&
-            !isnan(df_resfile_num(c->pts[sel[i]].j, "gil.held", NAN)))
+        /* gil=off has no lock to hold: nothing to show but zeros. */
+        if (c->pts[sel[i]].ok && strcmp(c->pts[sel[i]].gil, "off") != 0 &&
+            !isnan(df_resfile_num(c->pts[sel[i]].j, "gil_stats.held", NAN)))
             cand[m++] = sel[i];
     if (m == 0 || !wanted(c, "gil"))
         goto out;
@@ -543,8 +563,8 @@ static int plot_gil(plot_ctx *c, const int *sel, int n, const char *slug,
         const json_t *j = c->pts[set.s[i].idx[0]].j;
 
         fprintf(f, "\"%s\" %.4f %.4f\n", set.s[i].label,
-                df_resfile_num(j, "gil.held", NAN),
-                df_resfile_num(j, "gil.wait", 0));
+                df_resfile_num(j, "gil_stats.held", NAN),
+                df_resfile_num(j, "gil_stats.wait", 0));
     }
     if (fclose(f) != 0) {
         rc = df_err_set(err, -errno, "%s: %s", path, strerror(errno));
@@ -557,6 +577,73 @@ static int plot_gil(plot_ctx *c, const int *sel, int n, const char *slug,
 out:
     dfp_set_free(&set);
     free(cand);
+    return rc;
+}
+
+/* "workloads cpu:us=2000, sleep:ms=50 - concurrency 64": what the bars
+ * share (the concurrency only when all share it). */
+static void bars_subtitle(const plot_ctx *c, const int *sel, int n,
+                          char *buf, size_t len)
+{
+    int i, j, same_c = 1;
+
+    snprintf(buf, len, "workload%s ", "s");
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < i; j++)
+            if (strcmp(c->pts[sel[j]].workload, c->pts[sel[i]].workload) == 0)
+                break;
+        if (j == i)
+            appendf(buf, len, "%s%s", i ? ", " : "", c->pts[sel[i]].workload);
+        same_c &= c->pts[sel[i]].concurrency == c->pts[sel[0]].concurrency;
+    }
+    if (same_c)
+        appendf(buf, len, " - concurrency %d", c->pts[sel[0]].concurrency);
+}
+
+/* One bar per setup, for workloads measured at a single load level (no
+ * line to draw): throughput and p99 side by side, across the document so
+ * that two workloads (blocking vs offload) stand next to each other. */
+static int plot_bars(plot_ctx *c, df_err *err)
+{
+    char vars[VARS_MAX], sub[256], stem[256], path[1024];
+    int *sel = calloc(c->npts + 1, sizeof(int)), *wl = NULL;
+    dfp_set set = { 0 };
+    int i, j, n = 0, m, rc = 0;
+
+    if (!sel || !(wl = calloc(c->npts + 1, sizeof(int)))) {
+        free(sel);
+        return df_err_set(err, -ENOMEM, "plot: out of memory");
+    }
+    if (!wanted(c, "bars"))
+        goto out;
+    for (i = 0; i < c->npts; i++) {
+        for (m = 0, j = 0; j < c->npts; j++)
+            if (strcmp(wl_name(&c->pts[j]), wl_name(&c->pts[i])) == 0)
+                wl[m++] = j;
+        if (c->pts[i].ok && dfp_load_axis(c->pts, wl, m) == DFP_X_NONE)
+            sel[n++] = i;
+    }
+    if (n < 2)
+        goto out;
+    if ((rc = dfp_series_build(c->pts, sel, n, DFP_X_NONE, &set)) < 0) {
+        rc = df_err_set(err, rc, "plot: out of memory");
+        goto out;
+    }
+    snprintf(stem, sizeof stem, "%s-bars", c->name);
+    snprintf(path, sizeof path, "%s/%s.dat", c->out_dir, stem);
+    if ((rc = dfp_bars_write(path, c->footer, c->pts, &set)) < 0) {
+        rc = df_err_set(err, rc, "%s: %s", path, strerror(-rc));
+        goto out;
+    }
+    bars_subtitle(c, sel, n, sub, sizeof sub);
+    common_vars(c, &set, "At one load: how much gets served, and how "
+                         "long does the slowest 1 in 100 take?",
+                sub, vars, sizeof vars);
+    rc = draw(c, "bars", stem, vars, err);
+out:
+    dfp_set_free(&set);
+    free(sel);
+    free(wl);
     return rc;
 }
 
@@ -644,6 +731,8 @@ int df_plot_doc(const json_t *doc, const df_plot_opts *opts, df_err *err)
             rc = plot_gil(&c, sel, n, slug, err);
     }
     if (rc == 0)
+        rc = plot_bars(&c, err);
+    if (rc == 0)
         rc = plot_timeline(&c, err);
 out:
     free(sel);
@@ -661,6 +750,7 @@ static void usage(FILE *f)
           "  throughput, latency (p50/p99), queue (wait vs service), memory\n"
           "  against the load of each workload; cdf (latency at one load);\n"
           "  speedup (vs workers x threads); gil (held/wait shares);\n"
+          "  bars (throughput and p99 of setups run at one load);\n"
           "  timeline (from points run with --trace).\n"
           "  --out-dir DIR   where images and .dat tables go (plots)\n"
           "  --svg           SVG instead of PNG\n"

@@ -12,8 +12,8 @@ typedef struct df_plot_opts {
     int svg;             /* 1: SVG instead of PNG */
     int quiet;           /* 1: do not list the files made on stdout */
     /* NULL-terminated plot kinds to draw ("throughput", "latency", "cdf",
-     * "speedup", "memory", "gil", "queue", "timeline"); NULL: all for which
-     * the data exists. */
+     * "speedup", "memory", "gil", "queue", "bars", "timeline"); NULL: all
+     * for which the data exists. */
     const char *const *only;
 } df_plot_opts;
 

@@ -182,7 +182,8 @@ static void make_label(const dfp_point *p, const int *vary, dfp_xvar x,
         append(buf, len, " w=%lld", p->workers);
     if (!field_is_x(F_THREADS, x) && is_thr)
         append(buf, len, " t=%lld", p->threads);
-    if (vary[F_GIL] || (strcmp(p->gil, "new") != 0 && !is_proc)) {
+    /* The process model has no shared interpreter: no GIL to name. */
+    if (!is_proc && (vary[F_GIL] || strcmp(p->gil, "new") != 0)) {
         used = strlen(buf);
         snprintf(buf + used, len - used, " gil=%s", p->gil);
     }
@@ -195,7 +196,11 @@ static void make_label(const dfp_point *p, const int *vary, dfp_xvar x,
         append(buf, len, " hogs=%lld", p->hogs);
     if (!field_is_x(F_CONC, x) && vary[F_CONC])
         append(buf, len, " c=%lld", p->concurrency);
-    if (vary[F_PARAMS] && strchr(p->workload, ':')) {
+    if (vary[F_N]) {
+        /* Workloads of several names (one bar plot): the whole spec. */
+        used = strlen(buf);
+        snprintf(buf + used, len - used, " %s", p->workload);
+    } else if (vary[F_PARAMS] && strchr(p->workload, ':')) {
         used = strlen(buf);
         snprintf(buf + used, len - used, " %s", strchr(p->workload, ':') + 1);
     }
@@ -246,7 +251,7 @@ static void keep_best_per_x(const dfp_point *pts, dfp_series *s)
 int dfp_series_build(const dfp_point *pts, const int *sel, int n, dfp_xvar x,
                      dfp_set *out)
 {
-    int vary[F_N] = { 0 };
+    int vary[F_N + 1] = { 0 }; /* [F_N]: the workload names differ */
     int per_model[4] = { 0 };
     int i, k, f, first = -1;
 
@@ -263,6 +268,10 @@ int dfp_series_build(const dfp_point *pts, const int *sel, int n, dfp_xvar x,
             first = sel[i];
         for (f = 0; f < F_N; f++)
             vary[f] |= field_cmp(p, &pts[first], f) != 0;
+        vary[F_N] |= strcspn(p->workload, ":") !=
+                         strcspn(pts[first].workload, ":") ||
+                     strncmp(p->workload, pts[first].workload,
+                             strcspn(p->workload, ":")) != 0;
         for (k = 0; k < out->n; k++)
             if (same_series(&pts[out->s[k].idx[0]], p, x))
                 break;
@@ -331,10 +340,23 @@ static double column_value(const dfp_point *pts, const dfp_series *s, int i,
     double v;
 
     if (!c->path) {
-        if (strcmp(c->name, "kib_per_request") == 0) {
+        if (strcmp(c->name, "kib_per_added_request") == 0) {
+            /* (RSS(c) - RSS(c_min)) / (c - c_min): what each request
+             * added beyond the series' lightest load costs, without the
+             * fixed cost of the runtime that a per-request share of the
+             * peak RSS would spread over few clients. */
+            const dfp_point *p0 = &pts[s->idx[0]];
+            double r0 = df_resfile_num(p0->j, "max_rss_bytes", NAN);
+
             v = df_resfile_num(p->j, "max_rss_bytes", NAN);
-            return v / 1024.0 / (p->concurrency > 0 ? p->concurrency : 1);
+            if (i == 0 || p->concurrency <= p0->concurrency)
+                return NAN;
+            v = (v - r0) / 1024.0 / (p->concurrency - p0->concurrency);
+            return v > 0.01 ? v : 0.01; /* a log axis keeps "nothing" */
         }
+        if (strcmp(c->name, "kib_per_inflight") == 0)
+            return df_resfile_num(p->j, "mem_per_inflight_bytes", NAN) /
+                   1024.0;
         if (strcmp(c->name, "rss_mib") == 0)
             return df_resfile_num(p->j, "max_rss_bytes", NAN) / 1048576.0;
         if (strcmp(c->name, "speedup") == 0) {
@@ -390,4 +412,36 @@ int dfp_table_write(const char *path, const char *what, const char *comment,
     if (fclose(f) != 0)
         return -errno;
     return 0;
+}
+
+int dfp_bars_write(const char *path, const char *footer, const dfp_point *pts,
+                   const dfp_set *set)
+{
+    FILE *f = fopen(path, "w");
+    int k, any_slow = 0;
+
+    if (!f)
+        return -errno;
+    /* The detector's count, where it fired at all (else it is noise). */
+    for (k = 0; k < set->n; k++)
+        any_slow |= df_resfile_num(pts[set->s[k].idx[0]].j,
+                                   "loop.slow_callbacks", 0) > 0;
+    fprintf(f, "# duckfeed plot table: one load level, one row per setup\n"
+               "# %s\n# columns: label throughput_rps p50_us p99_us\n",
+            footer);
+    for (k = 0; k < set->n; k++) {
+        const json_t *j = pts[set->s[k].idx[0]].j;
+        double slow = df_resfile_num(j, "loop.slow_callbacks", NAN);
+        char label[160];
+
+        snprintf(label, sizeof label, "%s", set->s[k].label);
+        if (any_slow && !isnan(slow))
+            snprintf(label + strlen(label), sizeof label - strlen(label),
+                     "\\n%.0f slow callback%s", slow, slow == 1 ? "" : "s");
+        fprintf(f, "\"%s\" %.6g %.6g %.6g\n", label,
+                df_resfile_num(j, "throughput_rps", NAN),
+                df_resfile_num(j, "latency_us.p50", NAN),
+                df_resfile_num(j, "latency_us.p99", NAN));
+    }
+    return fclose(f) == 0 ? 0 : -errno;
 }

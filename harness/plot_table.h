@@ -78,6 +78,12 @@ int dfp_table_write(const char *path, const char *what, const char *comment,
                     const dfp_point *pts, const dfp_set *set, dfp_xvar x,
                     const dfp_column *cols, int ncols);
 
+/* One row per series (its first point): "label" throughput_rps p50_us
+ * p99_us, the label saying how often a blocked loop was caught. 0 or
+ * -errno. */
+int dfp_bars_write(const char *path, const char *footer, const dfp_point *pts,
+                   const dfp_set *set);
+
 /* The timeline ("who fed which duckling when") of the first
  * DFP_TIMELINE_MAX_PANELS points carrying a "trace", one panel each, into
  * path (layout in timeline.c); appends the gnuplot variables the script

@@ -573,12 +573,17 @@ int df_point_run(const df_point_cfg *pc, json_t **out, df_err *err)
                                                      __ATOMIC_ACQUIRE)));
     add_rusage(rec, rss_before);
     if (model_stats) {
-        /* The identity's "gil" is the lock's mode; the model's figures of
-         * the same name go under "gil_stats" (docs/RESULTS-SCHEMA.md). */
-        json_t *g = json_object_get(model_stats, "gil");
-        if (g) {
-            json_object_set(model_stats, "gil_stats", g);
-            json_object_del(model_stats, "gil");
+        /* The identity's "gil" is the lock's mode and "hogs" their count;
+         * the model's figures of the same names go under "gil_stats" and
+         * "hogs_stats" (docs/RESULTS-SCHEMA.md). */
+        static const char *const clash[][2] = { { "gil", "gil_stats" },
+                                                { "hogs", "hogs_stats" } };
+        for (int k = 0; k < 2; k++) {
+            json_t *g = json_object_get(model_stats, clash[k][0]);
+            if (g) {
+                json_object_set(model_stats, clash[k][1], g);
+                json_object_del(model_stats, clash[k][0]);
+            }
         }
         json_object_update(rec, model_stats);
     }

@@ -10,154 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/claim.h"
 #include "harness/resfile.h"
-
-/* The value a claim compares; NAN when the point lacks it. */
-static double metric(const json_t *pt, const char *name)
-{
-    if (strcmp(name, "kib_per_request") == 0) {
-        double c = df_resfile_num(pt, "concurrency", 1);
-
-        return df_resfile_num(pt, "max_rss_bytes", NAN) / 1024.0 /
-               (c > 0 ? c : 1);
-    }
-    return df_resfile_num(pt, name, NAN);
-}
-
-static int filter_match(const json_t *pt, const json_t *filter,
-                        const char *workload)
-{
-    const char *key;
-    const json_t *want;
-    char spec[160];
-
-    df_resfile_workload_spec(pt, spec, sizeof spec);
-    if (workload && strcmp(df_resfile_str(pt, "workload", ""), workload) &&
-        strcmp(spec, workload))
-        return 0;
-    json_object_foreach((json_t *)filter, key, want) {
-        const json_t *have = json_object_get(pt, key);
-
-        if (strcmp(key, "spec") == 0) {
-            if (!json_is_string(want) || strcmp(json_string_value(want), spec))
-                return 0;
-        } else if (!have || !json_equal((json_t *)have, (json_t *)want)) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* The ok point a filter names; with several, the one under the most load
- * (highest concurrency), so a claim speaks of the pool at work. */
-static const json_t *pick(const json_t *doc, const json_t *filter,
-                          const char *workload)
-{
-    const json_t *points = json_object_get(doc, "points"), *best = NULL;
-    size_t i;
-
-    for (i = 0; i < json_array_size(points); i++) {
-        const json_t *pt = json_array_get(points, i);
-
-        if (!df_resfile_point_ok(pt) || !filter_match(pt, filter, workload))
-            continue;
-        if (!best || df_resfile_num(pt, "concurrency", 0) >
-                         df_resfile_num(best, "concurrency", 0))
-            best = pt;
-    }
-    return best;
-}
-
-/* "thread -w 1 --threads 2 gil=off, c=8": the point as a deployment. */
-static void describe(const json_t *pt, char *buf, size_t len)
-{
-    const char *model = df_resfile_str(pt, "model", "?");
-    const char *gil = df_resfile_str(pt, "gil", "new");
-    size_t n;
-
-    snprintf(buf, len, "%s -w %d", model,
-             (int)df_resfile_num(pt, "workers", 1));
-    n = strlen(buf);
-    if (strcmp(model, "thread") == 0)
-        n += snprintf(buf + n, len - n, " --threads %d",
-                      (int)df_resfile_num(pt, "threads", 1));
-    if (strcmp(model, "process") != 0 && strcmp(gil, "new") != 0 && n < len)
-        n += snprintf(buf + n, len - n, " gil=%s", gil);
-    if (df_resfile_num(pt, "hogs", 0) > 0 && n < len)
-        n += snprintf(buf + n, len - n, " hogs=%d",
-                      (int)df_resfile_num(pt, "hogs", 0));
-    if (strcmp(model, "process") != 0 && n < len &&
-        df_resfile_num(pt, "switch_interval_us", 5000) != 5000)
-        n += snprintf(buf + n, len - n, " switch=%gms",
-                      df_resfile_num(pt, "switch_interval_us", 0) / 1000.0);
-    if (n < len)
-        snprintf(buf + n, len - n, ", c=%d",
-                 (int)df_resfile_num(pt, "concurrency", 1));
-}
-
-static void format_value(const char *m, double v, char *buf, size_t len)
-{
-    if (strncmp(m, "latency_us", 10) == 0 || strncmp(m, "queue_us", 8) == 0 ||
-        strncmp(m, "service_us", 10) == 0)
-        snprintf(buf, len, "%.3g ms", v / 1000.0);
-    else if (strcmp(m, "throughput_rps") == 0)
-        snprintf(buf, len, "%.0f req/s", v);
-    else if (strcmp(m, "kib_per_request") == 0)
-        snprintf(buf, len, "%.1f KiB", v);
-    else
-        snprintf(buf, len, "%.4g", v);
-}
-
-static const char *metric_words(const char *m)
-{
-    if (strcmp(m, "throughput_rps") == 0)
-        return "the throughput";
-    if (strcmp(m, "kib_per_request") == 0)
-        return "the memory per request in flight";
-    if (strcmp(m, "loop.slow_callbacks") == 0)
-        return "the slow-callback detections";
-    if (strncmp(m, "latency_us.", 11) == 0)
-        return m[11] == 'p' && m[12] == '5' ? "the median latency"
-                                            : "the tail latency";
-    return m;
-}
-
-/* One computed claim into buf; 1 if both sides were measured. */
-static int claim_text(const json_t *doc, const json_t *claim, char *buf,
-                      size_t len)
-{
-    const char *m = df_resfile_str(claim, "metric", "throughput_rps");
-    const char *wl = df_resfile_str(claim, "workload", NULL);
-    const json_t *a = pick(doc, json_object_get(claim, "a"), wl);
-    const json_t *b = pick(doc, json_object_get(claim, "b"), wl);
-    char da[128], db[128], va_s[32], vb_s[32], spec[160];
-    double va, vb;
-
-    if (!a || !b) {
-        snprintf(buf, len, "not measured: %s of %s vs %s", metric_words(m),
-                 a ? "the second setup" : "the first setup",
-                 b ? "the other" : "the second setup");
-        return 0;
-    }
-    va = metric(a, m), vb = metric(b, m);
-    describe(a, da, sizeof da);
-    describe(b, db, sizeof db);
-    format_value(m, va, va_s, sizeof va_s);
-    format_value(m, vb, vb_s, sizeof vb_s);
-    df_resfile_workload_spec(a, spec, sizeof spec);
-    if (isnan(va) || isnan(vb)) {
-        snprintf(buf, len, "not measured: %s of `%s` or `%s`",
-                 metric_words(m), da, db);
-        return 0;
-    }
-    if (vb > 0)
-        snprintf(buf, len, "`%s` had %.2fx %s of `%s` (%s vs %s, %s)", da,
-                 va / vb, metric_words(m), db, va_s, vb_s, spec);
-    else
-        snprintf(buf, len, "`%s` had %s of %s, `%s` %s (%s)", da,
-                 metric_words(m), va_s, db, vb_s, spec);
-    return 1;
-}
 
 typedef struct seg {
     double t0, t1;
@@ -246,12 +100,14 @@ static void claims(FILE *f, const json_t *doc, const char *prefix)
                                                "claims")
                              : NULL;
     const json_t *points = json_object_get(doc, "points");
-    char buf[512], d[128];
+    char d[128];
     size_t i;
 
     for (i = 0; i < json_array_size(list); i++) {
-        claim_text(doc, json_array_get(list, i), buf, sizeof buf);
-        fprintf(f, "%s%s\n", prefix, buf);
+        df_claim_result r;
+
+        df_claim_eval(doc, json_array_get(list, i), &r);
+        fprintf(f, "%s%s\n", prefix, r.text);
     }
     for (i = 0; has_trace(doc) && i < json_array_size(points); i++) {
         const json_t *pt = json_array_get(points, i);
@@ -260,7 +116,7 @@ static void claims(FILE *f, const json_t *doc, const char *prefix)
         trace_overlap(json_object_get(pt, "trace"), &running, &inflight);
         if (running < 0)
             continue;
-        describe(pt, d, sizeof d);
+        df_claim_describe(pt, d, sizeof d);
         fprintf(f, "%s`%s` ran at most %d request%s at the same instant "
                    "(parallelism) and had up to %d in progress at once "
                    "(concurrency)\n",
@@ -279,9 +135,9 @@ static void points_table(FILE *f, const json_t *doc)
                "|---|---|---:|---:|---:|---:|---|---|\n");
     for (i = 0; i < json_array_size(points); i++) {
         const json_t *pt = json_array_get(points, i);
-        double held = df_resfile_num(pt, "gil.held", NAN);
+        double held = df_resfile_num(pt, "gil_stats.held", NAN);
 
-        describe(pt, d, sizeof d);
+        df_claim_describe(pt, d, sizeof d);
         df_resfile_workload_spec(pt, spec, sizeof spec);
         if (!df_resfile_point_ok(pt)) {
             fprintf(f, "| %s | %s | | | | | | failed: %s |\n", d, spec,
@@ -295,7 +151,7 @@ static void points_table(FILE *f, const json_t *doc)
                 df_resfile_num(pt, "queue_us.mean", NAN) / 1000.0);
         if (!isnan(held))
             fprintf(f, "%.0f%% / %.0f%% ", held * 100,
-                    df_resfile_num(pt, "gil.wait", 0) * 100);
+                    df_resfile_num(pt, "gil_stats.wait", 0) * 100);
         fprintf(f, "| ok%s |\n",
                 df_resfile_num(pt, "loop.slow_callbacks", 0) > 0
                     ? " (loop blocked)"
@@ -369,7 +225,7 @@ static void deployments(FILE *f, const json_t *doc)
             continue;
         fprintf(f, "%s Here it ran as %s", what[k].text, shapes);
         if (json_is_object(best)) {
-            describe(best, d, sizeof d);
+            df_claim_describe(best, d, sizeof d);
             df_resfile_workload_spec(best, spec, sizeof spec);
             fprintf(f, "; best measured: %.0f req/s (`%s`, %s).\n\n",
                     df_resfile_num(best, "throughput_rps", 0), d, spec);
@@ -604,6 +460,67 @@ void df_report_summary(FILE *f, const json_t *doc, const char *plots_dir)
     }
     claims(f, doc, "   ");
     fprintf(f, "   plots: %s/%s-*\n", plots_dir, df_resfile_str(s, "name", "?"));
+}
+
+/* The timeline's lesson in one line: at once vs in progress, per model. */
+static void timeline_headline(const json_t *doc, char *buf, size_t len)
+{
+    const json_t *points = json_object_get(doc, "points");
+    size_t i, n = 0;
+
+    buf[0] = '\0';
+    for (i = 0; i < json_array_size(points) && n < len; i++) {
+        const json_t *pt = json_array_get(points, i);
+        int running, inflight;
+
+        trace_overlap(json_object_get(pt, "trace"), &running, &inflight);
+        if (running < 0)
+            continue;
+        n += snprintf(buf + n, len - n, "%s%s ran %d at once with %d in "
+                                        "progress",
+                      n ? "; " : "", df_resfile_str(pt, "model", "?"),
+                      running, inflight);
+    }
+}
+
+void df_report_headline(const json_t *doc, char *buf, size_t len)
+{
+    const json_t *ex = json_object_get(doc, "examples");
+    const json_t *list = json_object_get(json_object_get(doc, "suite"),
+                                         "claims");
+    df_claim_result r;
+    size_t i, ok = 0;
+
+    if (json_is_array(ex)) {
+        for (i = 0; i < json_array_size(ex); i++)
+            ok += example_ok(json_array_get(ex, i));
+        snprintf(buf, len, "%zu of %zu asyncio snippets took the time "
+                           "asyncio takes",
+                 ok, json_array_size(ex));
+        return;
+    }
+    if (json_array_size(list) == 0) {
+        timeline_headline(doc, buf, len);
+        if (!buf[0])
+            snprintf(buf, len, "(no claims)");
+        return;
+    }
+    df_claim_eval(doc, json_array_get(list, 0), &r);
+    snprintf(buf, len, "%s", r.brief);
+}
+
+void df_report_lessons(FILE *f, const json_t *const *docs, int n)
+{
+    char line[640];
+    int i;
+
+    fprintf(f, "\nlesson    what this machine measured\n"
+               "--------  --------------------------\n");
+    for (i = 0; i < n; i++) {
+        df_report_headline(docs[i], line, sizeof line);
+        fprintf(f, "%-8s  %s\n",
+                df_resfile_str(docs[i], "suite.name", "?"), line);
+    }
 }
 
 int df_report_main(int argc, char **argv)

@@ -28,6 +28,13 @@ int df_report_write(const char *results_dir, const char *plots_dir,
 /* The short form for the terminal: a few lines for one suite's results. */
 void df_report_summary(FILE *f, const json_t *doc, const char *plots_dir);
 
+/* The lesson of one suite's results in one sentence, from its first
+ * claim (the timeline: its overlaps; asyncio: the examples on time). */
+void df_report_headline(const json_t *doc, char *buf, size_t len);
+
+/* The table printed after all suites: one line per lesson. */
+void df_report_lessons(FILE *f, const json_t *const *docs, int n);
+
 /* `duckfeed report [--results-dir DIR] [--plots-dir DIR]`: rewrites
  * REPORT.md from the results already there. Exit code 0, 1 or 2. */
 int df_report_main(int argc, char **argv);

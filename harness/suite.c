@@ -51,7 +51,10 @@ static const struct run_flag {
     { "--to-thread-workers", 1, 0 }, { "--concurrency", 1, 1 },
     { "--duration", 1, 0 },        { "--warmup", 1, 0 },
     { "--requests", 1, 0 },        { "--timeout", 1, 0 },
-    { "--trace", 0, 0 },           { "--quiet", 0, 0 },
+    { "--repeat", 1, 0 },          { "--seed", 1, 0 },
+    { "--rate", 1, 1 },            { "--arrivals", 1, 0 },
+    { "--max-inflight", 1, 0 },    { "--trace", 0, 0 },
+    { "--quiet", 0, 0 },
 };
 
 static const struct run_flag *find_flag(const char *name)
@@ -337,9 +340,10 @@ static int run_points(char **argv, int argc)
     int ns = flag_value(argv, argc, "--switch-interval")
                  ? list_len(flag_value(argv, argc, "--switch-interval"))
                  : 1;
-    int nc = flag_value(argv, argc, "--concurrency")
-                 ? list_len(flag_value(argv, argc, "--concurrency"))
-                 : 1;
+    const char *load = flag_value(argv, argc, "--rate")
+                           ? flag_value(argv, argc, "--rate")
+                           : flag_value(argv, argc, "--concurrency");
+    int nc = load ? list_len(load) : 1;
     int nwl = 0, has_proc, gil_new, gil_other, i, total = 0;
 
     if (!models)
@@ -362,6 +366,14 @@ static int run_points(char **argv, int argc)
     return total * nwl * nc;
 }
 
+/* --repeat's value, or `duckfeed run`'s default (harness/cli_run.c). */
+static int repeats(const char *v)
+{
+    int n = v ? atoi(v) : DF_SUITE_DEFAULT_REPEAT;
+
+    return n > 0 ? n : 1;
+}
+
 double df_suite_estimate_s(const df_suite *s, int quick)
 {
     double total = 0;
@@ -380,7 +392,9 @@ double df_suite_estimate_s(const df_suite *s, int quick)
         else
             per = seconds(flag_value(argv, argc, "--duration"), 1.0) +
                   seconds(flag_value(argv, argc, "--warmup"), 0.2);
-        total += run_points(argv, argc) * (per + 0.3);
+        /* Each repetition is its own child: start-up and drain included. */
+        total += run_points(argv, argc) * (per + 0.3) *
+                 repeats(flag_value(argv, argc, "--repeat"));
         free(argv);
     }
     return total;
@@ -798,6 +812,8 @@ int df_suite_main_with(int argc, char **argv, df_suite_run_fn *run)
     suite_opts o = { 0 };
     const char *names[64];
     df_suite **all = NULL, **sel = NULL;
+    json_t **docs = NULL; /* each suite's results, for the lessons table */
+    int ndocs = 0;
     df_err err = { 0 };
     int i, n, m, nn = 0, rc, worst = 0;
 
@@ -812,6 +828,7 @@ int df_suite_main_with(int argc, char **argv, df_suite_run_fn *run)
         goto out;
     }
     if (!(sel = calloc(n + nn + 1, sizeof *sel)) ||
+        !(docs = calloc(n + nn + 1, sizeof *docs)) ||
         (m = select_suites(all, n, names, nn, sel)) < 0) {
         worst = 2;
         goto out;
@@ -836,8 +853,11 @@ int df_suite_main_with(int argc, char **argv, df_suite_run_fn *run)
         worst = rc && worst < 1 ? 1 : worst;
         if (doc)
             df_report_summary(stdout, doc, o.plots_dir);
-        json_decref(doc);
+        if (doc)
+            docs[ndocs++] = doc;
     }
+    if (ndocs > 0)
+        df_report_lessons(stdout, (const json_t *const *)docs, ndocs);
     if (df_report_write(o.results_dir, o.plots_dir, &err) < 0) {
         fprintf(stderr, "duckfeed suite: report: %s\n", err.msg);
         worst = worst > 1 ? worst : 1;
@@ -845,6 +865,9 @@ int df_suite_main_with(int argc, char **argv, df_suite_run_fn *run)
         printf("report: %s/REPORT.md\n", o.results_dir);
     }
 out:
+    for (i = 0; i < ndocs; i++)
+        json_decref(docs[i]);
+    free(docs);
     for (i = 0; i < n; i++)
         df_suite_destroy(all[i]);
     free(all);

@@ -37,8 +37,12 @@ const json_t *df_suite_json(const df_suite *s); /* the file, borrowed */
 char **df_suite_run_argv(const df_suite *s, int i, int quick, int *argc);
 int df_suite_nruns(const df_suite *s);
 
-/* Seconds the suite should take: points x (duration + warmup + 0.3 s
- * start-up), counted the way `duckfeed run` expands its lists. */
+/* `duckfeed run --repeat`'s default, for runs that do not say. */
+#define DF_SUITE_DEFAULT_REPEAT 3
+
+/* Seconds the suite should take: points x repetitions x (duration +
+ * warmup + 0.3 s start-up), counted the way `duckfeed run` expands its
+ * lists. */
 double df_suite_estimate_s(const df_suite *s, int quick);
 
 /* `duckfeed suite [NAME...] [--quick] [--list] [--results-dir DIR]

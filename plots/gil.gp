@@ -9,9 +9,10 @@ set ylabel 'share of the run (%)'
 set xlabel 'configuration'
 set yrange [0:*]
 set key outside right top
-set xtics nomirror
-if (ns > 4) set xtics rotate by -30 left
-set bmargin (ns > 4 ? 10 : 6)
+# Labels name a whole configuration: slanted, with room below.
+set xtics nomirror rotate by -25 left font ',11'
+if (ns > 6) set xtics rotate by -45 left font ',10'
+set bmargin 11
 plot datafile using ($2*100):xtic(1) title 'GIL held' \
         fs solid 0.85 border lc rgb '#000000' lc rgb '#0060A8', \
      '' using ($3*100) title 'threads waiting for it' \

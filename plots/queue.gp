@@ -4,12 +4,16 @@
 # queue_p99_us service_p99_us. Variables: ns, styles, xlabel, logx.
 width = 1300
 load gpdir.'/common.gp'
-set multiplot layout 1,2 margins 0.07,0.80,0.16,0.84 spacing 0.08
+set multiplot layout 1,2 margins 0.07,0.98,0.30,0.84 spacing 0.08
 set xlabel xlabel
 set ylabel 'mean time (ms, log scale)'
 set logscale y
 if (logx > 0) set logscale x logx
-set key at screen 0.99, screen 0.84 right top
+if (exists("xstep")) set xtics xstep
+# The key goes under both panels: legends as long as
+# "thread w=2 t=4 switch=1ms" do not fit beside them.
+set key at screen 0.5, screen 0.155 center top horizontal maxcols 3 \
+    width 2
 set title 'waiting in line for a worker (queue)' font ',13'
 plot for [i=0:ns-1] datafile index i using 1:($2/1000) with linespoints \
      ls word(styles, i+1)+0 title columnheader(1)

@@ -9,8 +9,10 @@ set logscale x 2
 set yrange [0:*]
 set key outside right top
 ideal(x) = (cores > 0 && x > cores) ? cores : x
-set samples 200
+# The ideal is sampled at each measured x and joined by straight segments,
+# as the measured lines are (a function would curve on the log x axis).
 plot for [i=0:ns-1] datafile index i using 1:3 with linespoints \
      ls word(styles, i+1)+0 title columnheader(1), \
-     [1:*] ideal(x) with lines ls 20 \
-     title (cores > 0 ? sprintf('ideal (capped at %d cores)', cores) : 'ideal')
+     for [i=0:ns-1] datafile index i using 1:(ideal($1)) with lines ls 20 \
+     title (i > 0 ? '' : cores > 0 \
+            ? sprintf('ideal (capped at %d cores)', cores) : 'ideal')

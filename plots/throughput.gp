@@ -7,6 +7,7 @@ set xlabel xlabel
 set ylabel 'throughput (requests/s)'
 set yrange [0:*]
 if (logx > 0) set logscale x logx
+if (exists("xstep")) set xtics xstep
 set key outside right top
 plot for [i=0:ns-1] datafile index i using 1:2 with linespoints \
      ls word(styles, i+1)+0 title columnheader(1)

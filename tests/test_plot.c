@@ -131,7 +131,7 @@ static void test_plot_small_makes_every_png(void **state)
         "small-speedup-cpu.png",    "small-gil-cpu.png",
         "small-throughput-sleep.png", "small-latency-sleep.png",
         "small-memory-sleep.png",   "small-cdf-sleep.png",
-        "small-timeline.png",
+        "small-bars.png",           "small-timeline.png",
     };
     size_t i;
 
@@ -178,6 +178,25 @@ static void test_plot_latency_and_speedup_tables(void **state)
                                "1 495 1\n2 980 1.9798"));
     free(lat);
     free(sp);
+}
+
+/* Memory: the extra cost of each added request, from the series' lightest
+ * load; process legends never name a GIL. */
+static void test_plot_memory_per_added_request(void **state)
+{
+    char *t;
+
+    (void)state;
+    plot_small();
+
+    t = slurp("small-memory-sleep.dat");
+    assert_non_null(strstr(t, "# columns: concurrency rss_mib "
+                              "kib_per_added_request kib_per_inflight\n"));
+    /* coroutine: RSS 2 MiB + 4 KiB x c, so 4 KiB per added request. */
+    assert_non_null(strstr(t, "\"coroutine\" concurrency"));
+    assert_non_null(strstr(t, "\n100 2.4 4.096 48\n"));
+    assert_null(strstr(t, "process w=2 gil="));
+    free(t);
 }
 
 static void test_plot_timeline_has_a_panel_per_model(void **state)
@@ -307,6 +326,7 @@ int main(void)
         cmocka_unit_test(test_plot_small_makes_every_png),
         cmocka_unit_test(test_plot_throughput_table_columns),
         cmocka_unit_test(test_plot_latency_and_speedup_tables),
+        cmocka_unit_test(test_plot_memory_per_added_request),
         cmocka_unit_test(test_plot_timeline_has_a_panel_per_model),
         cmocka_unit_test(test_plot_only_and_svg),
         cmocka_unit_test(test_plot_malformed_einval),

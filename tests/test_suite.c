@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "harness/claim.h"
 #include "harness/resfile.h"
 
 /* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
@@ -100,15 +101,15 @@ static void test_suite_every_file_loads(void **state)
         n++;
     }
     closedir(d);
-    assert_true(n >= 7);
+    assert_true(n >= 8);
 }
 
 /* DESIGN §8: the default set in about 5 minutes, 1 with --quick. */
 static void test_suite_default_set_fits_budget(void **state)
 {
-    static const char *const names[] = { "cpu",      "io",       "mixed",
-                                         "convoy",   "blocking", "timeline",
-                                         "asyncio" };
+    static const char *const names[] = { "default", "cpu",      "io",
+                                         "mixed",   "convoy",   "blocking",
+                                         "timeline", "asyncio" };
     double full = 0, quick = 0;
     char path[512];
     size_t i;
@@ -336,6 +337,143 @@ static void test_suite_examples_collects_results(void **state)
     json_decref(doc);
 }
 
+/* Point fields a claim's selector may name (docs/RESULTS-SCHEMA.md). */
+static int selector_key_known(const char *key)
+{
+    static const char *const keys[] = {
+        "model",    "workers",     "threads",  "processes",
+        "gil",      "switch_interval_us", "hogs", "workload",
+        "workload_spec", "spec",   "concurrency", "rate_rps",
+        "load",     "arrivals",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strcmp(keys[i], key) == 0)
+            return 1;
+    return 0;
+}
+
+static void check_selector(const char *file, const json_t *sel, int number_ok)
+{
+    const char *key;
+    const json_t *v;
+
+    if (number_ok && json_is_number(sel))
+        return;
+    if (!json_is_object(sel) || json_object_size(sel) == 0)
+        fail_msg("%s: a claim side is not a non-empty selector", file);
+    json_object_foreach((json_t *)sel, key, v) {
+        if (!selector_key_known(key))
+            fail_msg("%s: selector key \"%s\" is no point field", file, key);
+    }
+}
+
+/* Every claim of every suite names a metric and two well-formed sides. */
+static void test_suite_claims_well_formed(void **state)
+{
+    DIR *d = opendir(SUITES);
+    struct dirent *e;
+    char path[512];
+
+    (void)state;
+    assert_non_null(d);
+    while ((e = readdir(d))) {
+        df_err err = { 0 };
+        df_suite *s = NULL;
+        const json_t *claims;
+        size_t i;
+
+        if (!strstr(e->d_name, ".json"))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", SUITES, e->d_name);
+        assert_int_equal(df_suite_load(path, &s, &err), 0);
+        claims = json_object_get(df_suite_json(s), "claims");
+        for (i = 0; i < json_array_size(claims); i++) {
+            const json_t *c = json_array_get(claims, i);
+
+            assert_true(json_is_string(json_object_get(c, "metric")));
+            check_selector(e->d_name, json_object_get(c, "a"), 0);
+            check_selector(e->d_name, json_object_get(c, "b"), 1);
+        }
+        df_suite_destroy(s);
+    }
+    closedir(d);
+}
+
+/* The default suite's claim, against the checked-in results: computed,
+ * with its expectation judged. */
+static void test_suite_claim_resolves_against_data(void **state)
+{
+    df_err e = { 0 };
+    json_t *doc = NULL;
+    json_t *claim = json_pack(
+        "{s:s, s:s, s:{s:s, s:i, s:i}, s:{s:s, s:i, s:f}, s:{s:f}}",
+        "metric", "throughput_rps", "workload", "cpu", "a", "model",
+        "process", "workers", 2, "concurrency", 2, "b", "model", "thread",
+        "threads", 2, "concurrency", 2.0, "expect", "min", 1.6);
+    df_claim_result r;
+
+    (void)state;
+    assert_int_equal(df_resfile_load(SMALL, &doc, &e), 0);
+
+    df_claim_eval(doc, claim, &r);
+
+    /* 2.0 matches the point's integer 2: numbers compare as numbers. */
+    if (!r.measured)
+        fail_msg("%s", r.text);
+    assert_true(r.ratio > 2.04 && r.ratio < 2.05); /* 980 / 480 req/s */
+    assert_int_equal(r.verdict, 1);
+    assert_non_null(strstr(r.text, "expected >= 1.6x: holds"));
+    json_decref(claim);
+    json_decref(doc);
+}
+
+/* A number as the other side (an ideal), and a spec as given. */
+static void test_suite_claim_number_side(void **state)
+{
+    df_err e = { 0 };
+    json_t *doc = NULL;
+    json_t *claim = json_pack("{s:s, s:{s:s, s:s, s:i}, s:i, s:s}", "metric",
+                              "throughput_rps", "a", "model", "coroutine",
+                              "spec", "sleep:ms=10", "concurrency", 100,
+                              "b", 10000, "b_is", "the ideal");
+    df_claim_result r;
+
+    (void)state;
+    assert_int_equal(df_resfile_load(SMALL, &doc, &e), 0);
+
+    df_claim_eval(doc, claim, &r);
+
+    assert_int_equal(r.measured, 1);
+    assert_true(r.ratio > 0.94 && r.ratio < 0.95); /* 9405 / 10000 */
+    assert_int_equal(r.verdict, -1);
+    assert_non_null(strstr(r.text, "the ideal"));
+    json_decref(claim);
+    json_decref(doc);
+}
+
+/* A side that matches nothing names its selector, not "the first setup". */
+static void test_suite_claim_missing_names_selector(void **state)
+{
+    df_err e = { 0 };
+    json_t *doc = NULL;
+    json_t *claim = json_pack("{s:s, s:{s:s}, s:{s:i}}", "metric",
+                              "throughput_rps", "a", "model", "thread",
+                              "b", "hogs", 7);
+    df_claim_result r;
+
+    (void)state;
+    assert_int_equal(df_resfile_load(SMALL, &doc, &e), 0);
+
+    df_claim_eval(doc, claim, &r);
+
+    assert_int_equal(r.measured, 0);
+    assert_non_null(strstr(r.text, "no ok point matched b = {\"hogs\":7}"));
+    json_decref(claim);
+    json_decref(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -347,6 +485,10 @@ int main(void)
         cmocka_unit_test(test_suite_unknown_name_exits_2),
         cmocka_unit_test(test_suite_runs_merge_plot_report),
         cmocka_unit_test(test_suite_examples_collects_results),
+        cmocka_unit_test(test_suite_claims_well_formed),
+        cmocka_unit_test(test_suite_claim_resolves_against_data),
+        cmocka_unit_test(test_suite_claim_number_side),
+        cmocka_unit_test(test_suite_claim_missing_names_selector),
     };
 
     return cmocka_run_group_tests_name("suite", tests, setup, teardown);

@@ -21,6 +21,8 @@ def cdf(p50):
 def point(model, wl, params, conc, rps, p50, workers=1, threads=1, gil="new",
           service=None, **extra):
     service = service if service is not None else p50 * 0.7
+    if isinstance(gil, dict):  # GIL figures: "gil_stats"; "gil" is the mode
+        extra["gil_stats"], gil = gil, gil["mode"]
     pt = {"model": model, "workers": workers, "threads": threads, "gil": gil,
           "switch_interval_us": 5000, "hogs": 0, "workload": wl,
           "params": params, "concurrency": conc, "duration_s": 1.0,
@@ -30,6 +32,11 @@ def point(model, wl, params, conc, rps, p50, workers=1, threads=1, gil="new",
           "latency_cdf": cdf(p50), "cpu_user_s": 0.9, "cpu_sys_s": 0.05,
           "max_rss_bytes": int((2 + 0.004 * conc) * 2**20 * (workers if model == "process" else 1)),
           "inflight_mean": rps * p50 * 1.1 / 1e6}
+    # As duckfeed run writes them: the spec as given, the model's GIL
+    # figures under "gil_stats" (the identity "gil" is the mode).
+    pt["workload_spec"] = wl + ":" + ",".join("%s=%s" % kv for kv in params.items())
+    pt["mem_per_inflight_bytes"] = (
+        (48 if model == "coroutine" else 96 if model == "thread" else 256) * 1024.0)
     pt.update(extra)
     return pt
 
