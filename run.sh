@@ -121,7 +121,7 @@ main() {
         say "building ($BUILD)"
         build "$BUILD"
         mkdir -p results plots
-        exec "$BUILD/duckfeed" suite --build-dir "$BUILD" "$@"
+        exec "$BUILD/duckfeed" suite "$@"
         ;;
     esac
 }
