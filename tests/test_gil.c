@@ -39,6 +39,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/timing.h"
+
 #define MAX_THREADS 8
 
 /* Whether wall-clock ratios can be asserted in this run. */
@@ -51,79 +53,6 @@ static int timing_reliable(void)
     return 1;
 }
 
-
-static int64_t cpu_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* How much CPU the rest of the machine left us during a run: the cores
- * minus what other processes (and the hypervisor's steal) used, from
- * /proc/stat, minus this process's own CPU time. A run that misses its
- * margins on a machine busy with other work says nothing about the lock. */
-typedef struct load_probe {
-    int64_t wall_ns, own_ns;
-    double busy_s; /* all CPUs' non-idle time so far, seconds */
-} load_probe;
-
-static double machine_busy_s(void)
-{
-    unsigned long long v[8] = { 0 };
-    FILE *f = fopen("/proc/stat", "r");
-    if (!f)
-        return -1;
-    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
-                   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
-    fclose(f);
-    if (n != 8)
-        return -1;
-    /* user nice system [idle iowait] irq softirq steal */
-    double ticks = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]);
-    return ticks / (double)sysconf(_SC_CLK_TCK);
-}
-
-static void probe_start(load_probe *p)
-{
-    p->wall_ns = df_now_ns();
-    p->own_ns = cpu_now_ns();
-    p->busy_s = machine_busy_s();
-}
-
-/* Cores free for this process over the run (the core count if unknown). */
-static double probe_free_cores(const load_probe *p)
-{
-    double ncpu = (double)sysconf(_SC_NPROCESSORS_ONLN);
-    double busy = machine_busy_s();
-    if (p->busy_s < 0 || busy < 0)
-        return ncpu;
-    double wall = (double)(df_now_ns() - p->wall_ns) / 1e9;
-    double own = (double)(cpu_now_ns() - p->own_ns) / 1e9;
-    double others = (busy - p->busy_s - own) / wall;
-    return ncpu - (others > 0 ? others : 0);
-}
-
-/* After a timing check that came out `ok`: returns 1 when the caller
- * should assert (it passed, or it is the second attempt and the machine
- * left `need` cores free), 0 to re-run it. Skips the test, loudly, when
- * the second attempt also ran on a machine busy with other work. */
-static int decide(int ok, int attempt, double free_cores, double need)
-{
-    if (ok)
-        return 1;
-    if (attempt == 0) {
-        fprintf(stderr, "retrying once (%.2f cores were free)\n", free_cores);
-        return 0;
-    }
-    if (free_cores < 0.9 * need) {
-        fprintf(stderr, "SKIP: only %.2f of the %.0f cores this scenario "
-                        "needs were free; the machine is too busy to time it\n",
-                free_cores, need);
-        skip();
-    }
-    return 1;
-}
 
 static uint64_t burn(uint64_t x, int64_t iters)
 {
