@@ -90,7 +90,7 @@ typedef struct point_run {
     int64_t window_start_ns, window_end_ns; /* what is recorded */
     int stopping;         /* atomic: no more submissions */
     uint64_t next_id;     /* atomic */
-    uint64_t finished;    /* atomic: every completion, recorded or not */
+    uint64_t finished;    /* atomic: every completion (requests mode) */
     recorder *rec[MAX_RECORDERS];
     int nrec;             /* atomic: slots handed out */
     recorder shared;      /* when slots run out; guarded by shared_mu */
@@ -137,12 +137,14 @@ static void recorder_free(recorder *r)
     free(r);
 }
 
-static void record(recorder *r, const df_completion *c)
+/* closed: intended == sent, so the naive histogram would repeat latency. */
+static void record(recorder *r, const df_completion *c, int closed)
 {
     df_hist_record(r->latency, c->finished_ns - c->intended_ns);
     df_hist_record(r->queue, c->started_ns - c->intended_ns);
     df_hist_record(r->service, c->finished_ns - c->started_ns);
-    df_hist_record(r->naive, c->finished_ns - c->sent_ns);
+    if (!closed)
+        df_hist_record(r->naive, c->finished_ns - c->sent_ns);
     r->completed++;
     if (c->status < 0)
         r->errors++;
@@ -207,13 +209,14 @@ static void sink(void *arg, const df_completion *c)
             pthread_mutex_lock(&run->shared_mu);
         }
         if (in_window)
-            record(r, c);
+            record(r, c, run->pc->rate_rps <= 0);
         r->overlap_ns += overlap;
         if (r == &run->shared)
             pthread_mutex_unlock(&run->shared_mu);
     }
     __atomic_fetch_sub(&run->inflight, 1, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&run->finished, 1, __ATOMIC_RELEASE);
+    if (run->pc->requests > 0) /* only requests mode waits for it */
+        __atomic_fetch_add(&run->finished, 1, __ATOMIC_RELEASE);
     if (run->pc->rate_rps <= 0)
         submit_next(run);
 }
@@ -476,7 +479,8 @@ static int collect(point_run *run, int64_t window_ns, json_t *rec)
     /* Time in the system as the in-flight counter sees it: from the send;
      * exact over the window, edges included (see the top of the file). */
     double predicted = window_ns > 0 ? (double)all->overlap_ns / window_ns : 0;
-    double lambda_w = achieved * df_hist_mean(all->naive) / 1e9;
+    const df_hist *from_send = pc->rate_rps > 0 ? all->naive : all->latency;
+    double lambda_w = achieved * df_hist_mean(from_send) / 1e9;
     json_t *checks = json_object();
     json_t *ll = df_point_littles_check(sampled, predicted);
     json_object_set_new(ll, "inflight_lambda_w", json_real(lambda_w));
