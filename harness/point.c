@@ -648,14 +648,17 @@ int df_point_run(const df_point_cfg *pc, json_t **out, df_err *err)
                                                      __ATOMIC_ACQUIRE)));
     add_rusage(rec, rss_before);
     if (model_stats) {
-        /* The identity's "gil" is the lock's mode; the model's figures of
-         * the same name go under "gil_stats" (docs/RESULTS-SCHEMA.md). */
-        json_t *g = json_object_get(model_stats, "gil");
-        if (g) {
-            json_object_set(model_stats, "gil_stats", g);
-            json_object_del(model_stats, "gil");
+        /* A model's figures never overwrite the point's own fields: the
+         * identity's "gil" is the lock's mode and "hogs" a count, so the
+         * model's "gil" and "hogs" objects go under "gil_stats" and
+         * "hogs_stats" (docs/RESULTS-SCHEMA.md); any other clash too. */
+        const char *key;
+        json_t *v;
+        json_object_foreach(model_stats, key, v) {
+            char renamed[128];
+            snprintf(renamed, sizeof renamed, "%s_stats", key);
+            json_object_set(rec, json_object_get(rec, key) ? renamed : key, v);
         }
-        json_object_update(rec, model_stats);
     }
     if (pc->trace)
         json_object_set_new(rec, "trace", trace_json(t0));
