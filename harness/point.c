@@ -32,9 +32,13 @@
  *                                         |[sent, finished] n [ws, we]|,
  * so every completion, also one after the window (during the drain) or
  * sent before it, adds its overlap with the window, and the check compares
- * the sampled mean with that sum / (we - ws). A request lost by the model
- * stays in the counter but adds nothing to the sum; one finished twice or
- * timestamped wrongly shifts the sum: both are still flagged.
+ * the sampled mean with that sum / (we - ws). A request that never
+ * finishes (abandoned by the model's drain after an overload: counted in
+ * "timeouts") was in flight from its send to the window's end; its part
+ * is the sum of every send's [sent, we] n window minus that of every
+ * finished request, kept per recorder and by the generator, no atomics.
+ * A request finished twice or timestamped wrongly shifts the sum and is
+ * still flagged.
  * lambda W itself is kept beside it: when it disagrees with the exact
  * figure the window held a transient (a warm-up shorter than the latency,
  * or a queue growing without bound), which the "steady_state" check
@@ -82,6 +86,8 @@ typedef struct recorder {
     df_hist *naive;   /* sent -> finished (what closed-loop tools see) */
     int64_t completed, errors;
     int64_t overlap_ns; /* sum of [sent, finished] n window, every request */
+    int64_t entry_ns;   /* sum of [sent, window end] n window, every send */
+    int64_t settled_ns; /* the same, of every finished request */
 } recorder;
 
 typedef struct point_run {
@@ -99,6 +105,7 @@ typedef struct point_run {
     int64_t inflight;     /* atomic: submitted and not finished */
     /* Open-loop generator's counts, written by the generator thread only. */
     int64_t offered, dropped, late_sends, submitted;
+    int64_t entry_ns; /* as recorder.entry_ns, of the generator's sends */
     /* Sampler thread's, read after it is joined: sums of gap-weighted
      * samples and of the weights (ns). */
     double inflight_sum, inflight_weight;
@@ -169,6 +176,31 @@ static recorder *my_recorder(point_run *run)
     return r;
 }
 
+/* The part of [sent, window end] inside the window: how long a request
+ * sent then counts as in flight in the window if it never finishes. 0 in
+ * requests mode, whose span has no end fixed in advance. */
+static int64_t entry_span_ns(const point_run *run, int64_t sent_ns)
+{
+    if (run->pc->requests > 0 || sent_ns >= run->window_end_ns)
+        return 0;
+    return run->window_end_ns -
+           (sent_ns > run->window_start_ns ? sent_ns : run->window_start_ns);
+}
+
+/* Adds to a recorder's sums from any thread (the shared one under its
+ * lock). */
+static void add_entry(point_run *run, int64_t entry_ns)
+{
+    recorder *r = my_recorder(run);
+    if (r) {
+        r->entry_ns += entry_ns;
+        return;
+    }
+    pthread_mutex_lock(&run->shared_mu);
+    run->shared.entry_ns += entry_ns;
+    pthread_mutex_unlock(&run->shared_mu);
+}
+
 static void submit_next(point_run *run)
 {
     if (__atomic_load_n(&run->stopping, __ATOMIC_RELAXED))
@@ -181,6 +213,8 @@ static void submit_next(point_run *run)
     __atomic_fetch_add(&run->inflight, 1, __ATOMIC_RELAXED);
     if (run->pc->model->submit(run->model, &req) < 0)
         __atomic_fetch_sub(&run->inflight, 1, __ATOMIC_RELAXED);
+    else
+        add_entry(run, entry_span_ns(run, req.sent_ns));
 }
 
 /* The part of [sent, finished] inside the window (requests mode: from the
@@ -202,7 +236,7 @@ static void sink(void *arg, const df_completion *c)
                     (c->finished_ns >= run->window_start_ns &&
                      c->finished_ns < run->window_end_ns);
     int64_t overlap = overlap_ns(run, c);
-    if (in_window || overlap > 0) {
+    if (in_window || overlap > 0 || c->sent_ns < run->window_end_ns) {
         recorder *r = my_recorder(run);
         if (!r) {
             r = &run->shared;
@@ -211,6 +245,7 @@ static void sink(void *arg, const df_completion *c)
         if (in_window)
             record(r, c, run->pc->rate_rps <= 0);
         r->overlap_ns += overlap;
+        r->settled_ns += entry_span_ns(run, c->sent_ns);
         if (r == &run->shared)
             pthread_mutex_unlock(&run->shared_mu);
     }
@@ -357,6 +392,7 @@ static int offer_open_load(point_run *run, int64_t t0)
             continue;
         }
         run->submitted++;
+        run->entry_ns += entry_span_ns(run, req.sent_ns);
     }
     df_arrivals_destroy(a);
     return 0;
@@ -451,6 +487,8 @@ static int collect(point_run *run, int64_t window_ns, json_t *rec)
         all->completed += r->completed;
         all->errors += r->errors;
         all->overlap_ns += r->overlap_ns;
+        all->entry_ns += r->entry_ns;
+        all->settled_ns += r->settled_ns;
     }
     df_hist_merge(all->latency, run->shared.latency);
     df_hist_merge(all->queue, run->shared.queue);
@@ -459,6 +497,8 @@ static int collect(point_run *run, int64_t window_ns, json_t *rec)
     all->completed += run->shared.completed;
     all->errors += run->shared.errors;
     all->overlap_ns += run->shared.overlap_ns;
+    all->entry_ns += run->shared.entry_ns + run->entry_ns;
+    all->settled_ns += run->shared.settled_ns;
 
     double secs = window_ns / 1e9;
     json_object_set_new(rec, "status", json_string("ok"));
@@ -478,7 +518,10 @@ static int collect(point_run *run, int64_t window_ns, json_t *rec)
                          : 0;
     /* Time in the system as the in-flight counter sees it: from the send;
      * exact over the window, edges included (see the top of the file). */
-    double predicted = window_ns > 0 ? (double)all->overlap_ns / window_ns : 0;
+    double predicted =
+        window_ns > 0 ? (double)(all->overlap_ns + all->entry_ns -
+                                 all->settled_ns) / window_ns
+                      : 0;
     const df_hist *from_send = pc->rate_rps > 0 ? all->naive : all->latency;
     double lambda_w = achieved * df_hist_mean(from_send) / 1e9;
     json_t *checks = json_object();
