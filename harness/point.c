@@ -92,8 +92,8 @@ typedef struct recorder {
 
 typedef struct point_run {
     const df_point_cfg *pc;
-    df_model *model;
-    int64_t window_start_ns, window_end_ns; /* what is recorded */
+    df_model *model; /* atomic: read by model threads in submit_next */
+    int64_t window_start_ns, window_end_ns; /* atomic: what is recorded */
     int stopping;         /* atomic: no more submissions */
     uint64_t next_id;     /* atomic */
     uint64_t finished;    /* atomic: every completion (requests mode) */
@@ -176,15 +176,29 @@ static recorder *my_recorder(point_run *run)
     return r;
 }
 
+/* The window as a model thread reads it. It is set after the model
+ * started, so a model thread may already exist; what orders the write
+ * before its reads is the first submit, through a pipe and another process
+ * in the process model, which ThreadSanitizer cannot see: atomics say so. */
+static int64_t window_start(const point_run *run)
+{
+    return __atomic_load_n(&run->window_start_ns, __ATOMIC_RELAXED);
+}
+
+static int64_t window_end(const point_run *run)
+{
+    return __atomic_load_n(&run->window_end_ns, __ATOMIC_RELAXED);
+}
+
 /* The part of [sent, window end] inside the window: how long a request
  * sent then counts as in flight in the window if it never finishes. 0 in
  * requests mode, whose span has no end fixed in advance. */
 static int64_t entry_span_ns(const point_run *run, int64_t sent_ns)
 {
-    if (run->pc->requests > 0 || sent_ns >= run->window_end_ns)
+    if (run->pc->requests > 0 || sent_ns >= window_end(run))
         return 0;
-    return run->window_end_ns -
-           (sent_ns > run->window_start_ns ? sent_ns : run->window_start_ns);
+    return window_end(run) -
+           (sent_ns > window_start(run) ? sent_ns : window_start(run));
 }
 
 /* Adds to a recorder's sums from any thread (the shared one under its
@@ -211,7 +225,8 @@ static void submit_next(point_run *run)
     df_request req = { .id = id };
     req.sent_ns = req.intended_ns = df_now_ns();
     __atomic_fetch_add(&run->inflight, 1, __ATOMIC_RELAXED);
-    if (run->pc->model->submit(run->model, &req) < 0)
+    df_model *m = __atomic_load_n(&run->model, __ATOMIC_ACQUIRE);
+    if (run->pc->model->submit(m, &req) < 0)
         __atomic_fetch_sub(&run->inflight, 1, __ATOMIC_RELAXED);
     else
         add_entry(run, entry_span_ns(run, req.sent_ns));
@@ -221,11 +236,11 @@ static void submit_next(point_run *run)
  * start on, there is no end before the last completion). */
 static int64_t overlap_ns(const point_run *run, const df_completion *c)
 {
-    int64_t lo = c->sent_ns > run->window_start_ns ? c->sent_ns
-                                                   : run->window_start_ns;
+    int64_t lo = c->sent_ns > window_start(run) ? c->sent_ns
+                                                   : window_start(run);
     int64_t hi = c->finished_ns;
-    if (run->pc->requests <= 0 && hi > run->window_end_ns)
-        hi = run->window_end_ns;
+    if (run->pc->requests <= 0 && hi > window_end(run))
+        hi = window_end(run);
     return hi > lo ? hi - lo : 0;
 }
 
@@ -233,10 +248,10 @@ static void sink(void *arg, const df_completion *c)
 {
     point_run *run = arg;
     int in_window = run->pc->requests > 0 ||
-                    (c->finished_ns >= run->window_start_ns &&
-                     c->finished_ns < run->window_end_ns);
+                    (c->finished_ns >= window_start(run) &&
+                     c->finished_ns < window_end(run));
     int64_t overlap = overlap_ns(run, c);
-    if (in_window || overlap > 0 || c->sent_ns < run->window_end_ns) {
+    if (in_window || overlap > 0 || c->sent_ns < window_end(run)) {
         recorder *r = my_recorder(run);
         if (!r) {
             r = &run->shared;
@@ -646,13 +661,17 @@ int df_point_run(const df_point_cfg *pc, json_t **out, df_err *err)
     run->pc = &effective;
 
     int64_t rss_before = rss_now_bytes();
-    rc = ops->start(&mcfg, &run->model, err);
+    df_model *model = NULL;
+    rc = ops->start(&mcfg, &model, err);
     if (rc < 0)
         goto untrace;
+    __atomic_store_n(&run->model, model, __ATOMIC_RELEASE); /* as above */
     /* The clock starts once the workers are up: forking them is not load. */
     int64_t t0 = df_now_ns();
-    run->window_start_ns = t0 + pc->warmup_ns;
-    run->window_end_ns = run->window_start_ns + pc->duration_ns;
+    __atomic_store_n(&run->window_start_ns, t0 + pc->warmup_ns,
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&run->window_end_ns,
+                     t0 + pc->warmup_ns + pc->duration_ns, __ATOMIC_RELAXED);
     pthread_t sampler;
     int sampling = pthread_create(&sampler, NULL, sampler_main, run) == 0;
     if (pc->rate_rps > 0)
