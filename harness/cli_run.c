@@ -569,19 +569,24 @@ static void describe(const df_point_cfg *pc, char *buf, size_t n)
                  load);
 }
 
+/* " CHECK:little,steady" for the failing checks of pt, "" when none. */
 static const char *check_flags(const json_t *pt)
 {
+    static char buf[128];
+    static const char *const names[][2] = { { "littles_law", "little" },
+                                            { "steady_state", "steady" },
+                                            { "rate", "rate" } };
     const json_t *checks = json_object_get(pt, "checks");
-    const json_t *ll = json_object_get(checks, "littles_law");
-    const json_t *rate = json_object_get(checks, "rate");
-    int ll_bad = ll && !json_is_true(json_object_get(ll, "ok"));
-    int rate_bad = rate && !json_is_true(json_object_get(rate, "ok"));
-    if (!checks)
-        return "";
-    return ll_bad && rate_bad ? " CHECK:little,rate"
-           : ll_bad           ? " CHECK:little"
-           : rate_bad         ? " CHECK:rate"
-                              : "";
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const json_t *c = json_object_get(checks, names[i][0]);
+        if (!c || json_is_true(json_object_get(c, "ok")))
+            continue;
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s",
+                                len ? "," : " CHECK:", names[i][1]);
+    }
+    return buf;
 }
 
 static void print_summary(const json_t *points)

@@ -36,6 +36,18 @@ struct df_hist {
     int64_t counts[];
 };
 
+/* sum + add, pinned at INT64_MAX instead of overflowing (a histogram
+ * created up to INT64_MAX may hold values that large; the mean is then a
+ * lower bound, and signed overflow would be undefined). */
+static int64_t add_pinned(int64_t sum, int64_t v, int64_t n)
+{
+    int64_t add, out;
+    if (__builtin_mul_overflow(v, n, &add) ||
+        __builtin_add_overflow(sum, add, &out))
+        return INT64_MAX;
+    return out;
+}
+
 static int bucket_index(const df_hist *h, int64_t v)
 {
     int pow2ceiling = 64 - __builtin_clzll((uint64_t)(v | h->sub_mask));
@@ -130,7 +142,7 @@ void df_hist_record_n(df_hist *h, int64_t v, int64_t n)
     }
     h->counts[counts_index(h, v)] += n;
     h->total += n;
-    h->sum += v * n;
+    h->sum = add_pinned(h->sum, v, n);
     if (v < h->min)
         h->min = v;
     if (v > h->max)
@@ -151,7 +163,7 @@ int df_hist_merge(df_hist *dst, const df_hist *src)
         dst->counts[i] += src->counts[i];
     dst->total += src->total;
     dst->saturated += src->saturated;
-    dst->sum += src->sum;
+    dst->sum = add_pinned(dst->sum, src->sum, 1);
     if (src->total) {
         if (src->min < dst->min)
             dst->min = src->min;

@@ -20,10 +20,34 @@
  * Little's law check: `inflight` counts requests submitted and not yet
  * finished; a sampler thread reads it at random instants (exponential
  * gaps, so it cannot beat in step with a periodic model) during the
- * window. Its mean must match throughput x mean time in the system, where
- * time in the system is counted from the send (the same span the counter
- * covers) - any disagreement means requests are lost, double counted or
- * timestamped wrongly.
+ * window. Its mean must match the mean in flight that the models'
+ * timestamps imply, counted from the send (the span the counter covers).
+ * #6: that is not throughput x mean latency of the window's completions:
+ * L = lambda W holds only over a window whose edges cut no request, or in
+ * a steady state where the edges cancel out. A 2 s window of requests
+ * lasting 1.3 s cuts most of them, and after a short warm-up the early
+ * completions are the fast ones of the start-up, so lambda W came out
+ * 23 % low on a consistent point. The exact form for any window is
+ *     integral of N(t) dt over [ws, we] = sum over requests of
+ *                                         |[sent, finished] n [ws, we]|,
+ * so every completion, also one after the window (during the drain) or
+ * sent before it, adds its overlap with the window, and the check compares
+ * the sampled mean with that sum / (we - ws). A request that never
+ * finishes (abandoned by the model's drain after an overload: counted in
+ * "timeouts") was in flight from its send to the window's end; its part
+ * is the sum of every send's [sent, we] n window minus that of every
+ * finished request, kept per recorder and by the generator, no atomics.
+ * A request finished twice or timestamped wrongly shifts the sum and is
+ * still flagged.
+ * lambda W itself is kept beside it: when it disagrees with the exact
+ * figure the window held a transient (a warm-up shorter than the latency,
+ * or a queue growing without bound), which the "steady_state" check
+ * flags, because then throughput and latency are not steady-state ones.
+ * Requests mode has no window: it spans from the first send until the
+ * harness saw the last completion, and the sampler samples that span; its
+ * gaps start at SAMPLE_MIN_NS and grow with the elapsed time up to
+ * SAMPLE_MEAN_NS, so a 20 ms timeline still gets some 500 samples. Each
+ * sample is weighted by its local mean gap (the time it stands for).
  */
 #define _GNU_SOURCE
 #include "harness/point.h"
@@ -51,6 +75,9 @@
 #define SPIN_NS        50000   /* spin the last 50 us before a send */
 #define LATE_NS        1000000 /* a send this late is counted as late */
 #define SAMPLE_MEAN_NS 1000000 /* mean gap of the in-flight sampler */
+#define SAMPLE_MIN_NS  20000   /* ... over its first 5 ms */
+#define SAMPLE_GROWTH  256     /* mean gap = elapsed / this, within both */
+#define POLL_NS        100000  /* requests mode: wait for the last one */
 
 typedef struct recorder {
     df_hist *latency; /* intended start -> finished */
@@ -58,15 +85,18 @@ typedef struct recorder {
     df_hist *service; /* started -> finished */
     df_hist *naive;   /* sent -> finished (what closed-loop tools see) */
     int64_t completed, errors;
+    int64_t overlap_ns; /* sum of [sent, finished] n window, every request */
+    int64_t entry_ns;   /* sum of [sent, window end] n window, every send */
+    int64_t settled_ns; /* the same, of every finished request */
 } recorder;
 
 typedef struct point_run {
     const df_point_cfg *pc;
-    df_model *model;
-    int64_t window_start_ns, window_end_ns; /* what is recorded */
+    df_model *model; /* atomic: read by model threads in submit_next */
+    int64_t window_start_ns, window_end_ns; /* atomic: what is recorded */
     int stopping;         /* atomic: no more submissions */
     uint64_t next_id;     /* atomic */
-    uint64_t finished;    /* atomic: every completion, recorded or not */
+    uint64_t finished;    /* atomic: every completion (requests mode) */
     recorder *rec[MAX_RECORDERS];
     int nrec;             /* atomic: slots handed out */
     recorder shared;      /* when slots run out; guarded by shared_mu */
@@ -75,8 +105,10 @@ typedef struct point_run {
     int64_t inflight;     /* atomic: submitted and not finished */
     /* Open-loop generator's counts, written by the generator thread only. */
     int64_t offered, dropped, late_sends, submitted;
-    /* Sampler thread's, read after it is joined. */
-    double inflight_sum;
+    int64_t entry_ns; /* as recorder.entry_ns, of the generator's sends */
+    /* Sampler thread's, read after it is joined: sums of gap-weighted
+     * samples and of the weights (ns). */
+    double inflight_sum, inflight_weight;
     int64_t inflight_samples;
 } point_run;
 
@@ -112,12 +144,14 @@ static void recorder_free(recorder *r)
     free(r);
 }
 
-static void record(recorder *r, const df_completion *c)
+/* closed: intended == sent, so the naive histogram would repeat latency. */
+static void record(recorder *r, const df_completion *c, int closed)
 {
     df_hist_record(r->latency, c->finished_ns - c->intended_ns);
     df_hist_record(r->queue, c->started_ns - c->intended_ns);
     df_hist_record(r->service, c->finished_ns - c->started_ns);
-    df_hist_record(r->naive, c->finished_ns - c->sent_ns);
+    if (!closed)
+        df_hist_record(r->naive, c->finished_ns - c->sent_ns);
     r->completed++;
     if (c->status < 0)
         r->errors++;
@@ -142,6 +176,45 @@ static recorder *my_recorder(point_run *run)
     return r;
 }
 
+/* The window as a model thread reads it. It is set after the model
+ * started, so a model thread may already exist; what orders the write
+ * before its reads is the first submit, through a pipe and another process
+ * in the process model, which ThreadSanitizer cannot see: atomics say so. */
+static int64_t window_start(const point_run *run)
+{
+    return __atomic_load_n(&run->window_start_ns, __ATOMIC_RELAXED);
+}
+
+static int64_t window_end(const point_run *run)
+{
+    return __atomic_load_n(&run->window_end_ns, __ATOMIC_RELAXED);
+}
+
+/* The part of [sent, window end] inside the window: how long a request
+ * sent then counts as in flight in the window if it never finishes. 0 in
+ * requests mode, whose span has no end fixed in advance. */
+static int64_t entry_span_ns(const point_run *run, int64_t sent_ns)
+{
+    if (run->pc->requests > 0 || sent_ns >= window_end(run))
+        return 0;
+    return window_end(run) -
+           (sent_ns > window_start(run) ? sent_ns : window_start(run));
+}
+
+/* Adds to a recorder's sums from any thread (the shared one under its
+ * lock). */
+static void add_entry(point_run *run, int64_t entry_ns)
+{
+    recorder *r = my_recorder(run);
+    if (r) {
+        r->entry_ns += entry_ns;
+        return;
+    }
+    pthread_mutex_lock(&run->shared_mu);
+    run->shared.entry_ns += entry_ns;
+    pthread_mutex_unlock(&run->shared_mu);
+}
+
 static void submit_next(point_run *run)
 {
     if (__atomic_load_n(&run->stopping, __ATOMIC_RELAXED))
@@ -152,28 +225,48 @@ static void submit_next(point_run *run)
     df_request req = { .id = id };
     req.sent_ns = req.intended_ns = df_now_ns();
     __atomic_fetch_add(&run->inflight, 1, __ATOMIC_RELAXED);
-    if (run->pc->model->submit(run->model, &req) < 0)
+    df_model *m = __atomic_load_n(&run->model, __ATOMIC_ACQUIRE);
+    if (run->pc->model->submit(m, &req) < 0)
         __atomic_fetch_sub(&run->inflight, 1, __ATOMIC_RELAXED);
+    else
+        add_entry(run, entry_span_ns(run, req.sent_ns));
+}
+
+/* The part of [sent, finished] inside the window (requests mode: from the
+ * start on, there is no end before the last completion). */
+static int64_t overlap_ns(const point_run *run, const df_completion *c)
+{
+    int64_t lo = c->sent_ns > window_start(run) ? c->sent_ns
+                                                   : window_start(run);
+    int64_t hi = c->finished_ns;
+    if (run->pc->requests <= 0 && hi > window_end(run))
+        hi = window_end(run);
+    return hi > lo ? hi - lo : 0;
 }
 
 static void sink(void *arg, const df_completion *c)
 {
     point_run *run = arg;
     int in_window = run->pc->requests > 0 ||
-                    (c->finished_ns >= run->window_start_ns &&
-                     c->finished_ns < run->window_end_ns);
-    if (in_window) {
+                    (c->finished_ns >= window_start(run) &&
+                     c->finished_ns < window_end(run));
+    int64_t overlap = overlap_ns(run, c);
+    if (in_window || overlap > 0 || c->sent_ns < window_end(run)) {
         recorder *r = my_recorder(run);
-        if (r) {
-            record(r, c);
-        } else {
+        if (!r) {
+            r = &run->shared;
             pthread_mutex_lock(&run->shared_mu);
-            record(&run->shared, c);
-            pthread_mutex_unlock(&run->shared_mu);
         }
+        if (in_window)
+            record(r, c, run->pc->rate_rps <= 0);
+        r->overlap_ns += overlap;
+        r->settled_ns += entry_span_ns(run, c->sent_ns);
+        if (r == &run->shared)
+            pthread_mutex_unlock(&run->shared_mu);
     }
     __atomic_fetch_sub(&run->inflight, 1, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&run->finished, 1, __ATOMIC_RELEASE);
+    if (run->pc->requests > 0) /* only requests mode waits for it */
+        __atomic_fetch_add(&run->finished, 1, __ATOMIC_RELEASE);
     if (run->pc->rate_rps <= 0)
         submit_next(run);
 }
@@ -314,38 +407,60 @@ static int offer_open_load(point_run *run, int64_t t0)
             continue;
         }
         run->submitted++;
+        run->entry_ns += entry_span_ns(run, req.sent_ns);
     }
     df_arrivals_destroy(a);
     return 0;
 }
 
-/* Samples `inflight` at random instants inside the window. */
+/* Samples `inflight` at random instants inside the window (requests
+ * mode: until the load is over), each weighted by the mean gap around it. */
 static void *sampler_main(void *arg)
 {
     point_run *run = arg;
     df_rng rng;
     df_rng_seed(&rng, run->pc->seed ^ 0x5a5a5a5aULL);
-    int64_t t = run->window_start_ns;
+    int64_t start = run->window_start_ns, t = start;
     for (;;) {
-        t += (int64_t)(-log1p(-df_rng_uniform(&rng)) * SAMPLE_MEAN_NS);
+        double gap = (double)(t - start) / SAMPLE_GROWTH;
+        gap = gap < SAMPLE_MIN_NS ? SAMPLE_MIN_NS
+              : gap > SAMPLE_MEAN_NS ? SAMPLE_MEAN_NS
+                                     : gap;
+        t += (int64_t)(-log1p(-df_rng_uniform(&rng)) * gap);
         if (t >= run->window_end_ns ||
-            __atomic_load_n(&run->stopping, __ATOMIC_RELAXED))
+            __atomic_load_n(&run->stopping, __ATOMIC_ACQUIRE))
             break;
         sleep_until(t);
+        if (__atomic_load_n(&run->stopping, __ATOMIC_ACQUIRE))
+            break; /* requests mode: past the end of the span */
         run->inflight_sum +=
-            (double)__atomic_load_n(&run->inflight, __ATOMIC_RELAXED);
+            gap * (double)__atomic_load_n(&run->inflight, __ATOMIC_RELAXED);
+        run->inflight_weight += gap;
         run->inflight_samples++;
     }
     return NULL;
 }
 
+static double rel_error(double a, double b)
+{
+    double big = a > b ? a : b;
+    return big > 0 ? fabs(a - b) / big : 0;
+}
+
 json_t *df_point_littles_check(double sampled, double predicted)
 {
-    double big = sampled > predicted ? sampled : predicted;
-    double error = big > 0 ? fabs(sampled - predicted) / big : 0;
+    double error = rel_error(sampled, predicted);
     return json_pack("{s:b,s:f,s:f,s:f}", "ok",
                      error <= DF_POINT_LITTLES_TOLERANCE, "inflight_sampled",
                      sampled, "inflight_predicted", predicted, "error", error);
+}
+
+json_t *df_point_steady_check(double lambda_w, double inflight)
+{
+    double error = rel_error(lambda_w, inflight);
+    return json_pack("{s:b,s:f,s:f,s:f}", "ok",
+                     error <= DF_POINT_LITTLES_TOLERANCE, "inflight_lambda_w",
+                     lambda_w, "inflight", inflight, "error", error);
 }
 
 /* Offers the closed-loop load and returns when the window is over (or, in
@@ -362,12 +477,12 @@ static void offer_load(point_run *run, int64_t t0)
         sleep_until(run->window_end_ns);
         return;
     }
-    /* Requests mode (the timeline): small runs, polled every millisecond. */
+    /* Requests mode (the timeline): small runs, polled every POLL_NS. */
     int64_t deadline = t0 + pc->duration_ns + pc->warmup_ns;
     while (__atomic_load_n(&run->finished, __ATOMIC_ACQUIRE) <
                (uint64_t)pc->requests &&
            df_now_ns() < deadline)
-        sleep_until(df_now_ns() + 1000000);
+        sleep_until(df_now_ns() + POLL_NS);
 }
 
 static int collect(point_run *run, int64_t window_ns, json_t *rec)
@@ -386,6 +501,9 @@ static int collect(point_run *run, int64_t window_ns, json_t *rec)
         df_hist_merge(all->naive, r->naive);
         all->completed += r->completed;
         all->errors += r->errors;
+        all->overlap_ns += r->overlap_ns;
+        all->entry_ns += r->entry_ns;
+        all->settled_ns += r->settled_ns;
     }
     df_hist_merge(all->latency, run->shared.latency);
     df_hist_merge(all->queue, run->shared.queue);
@@ -393,6 +511,9 @@ static int collect(point_run *run, int64_t window_ns, json_t *rec)
     df_hist_merge(all->naive, run->shared.naive);
     all->completed += run->shared.completed;
     all->errors += run->shared.errors;
+    all->overlap_ns += run->shared.overlap_ns;
+    all->entry_ns += run->shared.entry_ns + run->entry_ns;
+    all->settled_ns += run->shared.settled_ns;
 
     double secs = window_ns / 1e9;
     json_object_set_new(rec, "status", json_string("ok"));
@@ -407,14 +528,25 @@ static int collect(point_run *run, int64_t window_ns, json_t *rec)
 
     const df_point_cfg *pc = run->pc;
     double achieved = secs > 0 ? all->completed / secs : 0;
-    double sampled = run->inflight_samples
-                         ? run->inflight_sum / (double)run->inflight_samples
+    double sampled = run->inflight_weight > 0
+                         ? run->inflight_sum / run->inflight_weight
                          : 0;
-    /* Time in the system as the in-flight counter sees it: from the send. */
-    double predicted = achieved * df_hist_mean(all->naive) / 1e9;
+    /* Time in the system as the in-flight counter sees it: from the send;
+     * exact over the window, edges included (see the top of the file). */
+    double predicted =
+        window_ns > 0 ? (double)(all->overlap_ns + all->entry_ns -
+                                 all->settled_ns) / window_ns
+                      : 0;
+    const df_hist *from_send = pc->rate_rps > 0 ? all->naive : all->latency;
+    double lambda_w = achieved * df_hist_mean(from_send) / 1e9;
     json_t *checks = json_object();
-    json_object_set_new(checks, "littles_law",
-                        df_point_littles_check(sampled, predicted));
+    json_t *ll = df_point_littles_check(sampled, predicted);
+    json_object_set_new(ll, "inflight_lambda_w", json_real(lambda_w));
+    json_object_set_new(ll, "samples",
+                        json_integer((json_int_t)run->inflight_samples));
+    json_object_set_new(checks, "littles_law", ll);
+    json_object_set_new(checks, "steady_state",
+                        df_point_steady_check(lambda_w, predicted));
     json_object_set_new(rec, "inflight_mean", json_real(sampled));
     json_object_set_new(rec, "achieved_rps", json_real(achieved));
     if (pc->rate_rps > 0) {
@@ -529,25 +661,30 @@ int df_point_run(const df_point_cfg *pc, json_t **out, df_err *err)
     run->pc = &effective;
 
     int64_t rss_before = rss_now_bytes();
-    rc = ops->start(&mcfg, &run->model, err);
+    df_model *model = NULL;
+    rc = ops->start(&mcfg, &model, err);
     if (rc < 0)
         goto untrace;
+    __atomic_store_n(&run->model, model, __ATOMIC_RELEASE); /* as above */
     /* The clock starts once the workers are up: forking them is not load. */
     int64_t t0 = df_now_ns();
-    run->window_start_ns = t0 + pc->warmup_ns;
-    run->window_end_ns = run->window_start_ns + pc->duration_ns;
+    __atomic_store_n(&run->window_start_ns, t0 + pc->warmup_ns,
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&run->window_end_ns,
+                     t0 + pc->warmup_ns + pc->duration_ns, __ATOMIC_RELAXED);
     pthread_t sampler;
     int sampling = pthread_create(&sampler, NULL, sampler_main, run) == 0;
     if (pc->rate_rps > 0)
         rc = offer_open_load(run, t0);
     else
         offer_load(run, t0);
-    __atomic_store_n(&run->stopping, 1, __ATOMIC_SEQ_CST);
-    if (sampling)
-        DF_CHECK(pthread_join(sampler, NULL) == 0);
+    /* Requests mode: the span ends here, for the sampler too. */
     int64_t window_ns = pc->duration_ns;
     if (pc->requests > 0)
         window_ns = df_now_ns() - t0;
+    __atomic_store_n(&run->stopping, 1, __ATOMIC_SEQ_CST);
+    if (sampling)
+        DF_CHECK(pthread_join(sampler, NULL) == 0);
     /* In-flight requests get a bounded drain; hung ones are abandoned by the
      * model and the runner's deadline catches a model that cannot stop. */
     int src = ops->stop(run->model, 2000000000, &model_stats, err);
@@ -573,19 +710,17 @@ int df_point_run(const df_point_cfg *pc, json_t **out, df_err *err)
                                                      __ATOMIC_ACQUIRE)));
     add_rusage(rec, rss_before);
     if (model_stats) {
-        /* The identity's "gil" is the lock's mode and "hogs" their count;
-         * the model's figures of the same names go under "gil_stats" and
-         * "hogs_stats" (docs/RESULTS-SCHEMA.md). */
-        static const char *const clash[][2] = { { "gil", "gil_stats" },
-                                                { "hogs", "hogs_stats" } };
-        for (int k = 0; k < 2; k++) {
-            json_t *g = json_object_get(model_stats, clash[k][0]);
-            if (g) {
-                json_object_set(model_stats, clash[k][1], g);
-                json_object_del(model_stats, clash[k][0]);
-            }
+        /* A model's figures never overwrite the point's own fields: the
+         * identity's "gil" is the lock's mode and "hogs" a count, so the
+         * model's "gil" and "hogs" objects go under "gil_stats" and
+         * "hogs_stats" (docs/RESULTS-SCHEMA.md); any other clash too. */
+        const char *key;
+        json_t *v;
+        json_object_foreach(model_stats, key, v) {
+            char renamed[128];
+            snprintf(renamed, sizeof renamed, "%s_stats", key);
+            json_object_set(rec, json_object_get(rec, key) ? renamed : key, v);
         }
-        json_object_update(rec, model_stats);
     }
     if (pc->trace)
         json_object_set_new(rec, "trace", trace_json(t0));

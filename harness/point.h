@@ -34,12 +34,20 @@ typedef struct df_point_cfg {
 } df_point_cfg;
 
 /* Little's law self-check: mean in flight sampled at random instants vs
- * throughput x mean latency. error = |s - p| / max(s, p) (0 when both are
- * 0); ok when error <= 0.10. A new {"ok","inflight_sampled",
- * "inflight_predicted","error"} object, NULL on ENOMEM. */
+ * the mean the requests' timestamps imply over the same window (the
+ * exact form of L = lambda W, edges included; see point.c). error =
+ * |s - p| / max(s, p) (0 when both are 0); ok when error <= 0.10. A new
+ * {"ok","inflight_sampled","inflight_predicted","error"} object, NULL on
+ * ENOMEM. */
 json_t *df_point_littles_check(double inflight_sampled,
                                double inflight_predicted);
 #define DF_POINT_LITTLES_TOLERANCE 0.10
+
+/* Steady-state check: throughput x mean latency (lambda W, from the
+ * window's completions) vs the exact mean in flight; they differ when the
+ * window holds a transient. A new {"ok","inflight_lambda_w","inflight",
+ * "error"} object, same tolerance, NULL on ENOMEM. */
+json_t *df_point_steady_check(double lambda_w, double inflight);
 
 /* The identity of the point (model, workload, load level...) as a new JSON
  * object: the part every record has, failed or not. */

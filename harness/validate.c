@@ -108,6 +108,8 @@ static const field point_fields[] = {
     { "gil_stats", T_OBJ, R_OPTIONAL },
     { "loop", T_OBJ, R_OPTIONAL },
     { "hogs_stats", T_ANY, R_OPTIONAL },
+    { "pool", T_OBJ, R_OPTIONAL },
+    { "per_process", T_ARR, R_OPTIONAL },
     { "trace", T_ARR, R_OPTIONAL },
     { "warning", T_STR, R_OPTIONAL },
     { NULL, 0, 0 },

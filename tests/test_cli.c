@@ -238,6 +238,28 @@ static void test_cli_results_parse_back_typed(void **state)
     json_decref(doc);
 }
 
+/* #6: the thread model's "hogs" figures used to replace the point's
+ * "hogs" count, which then failed validation and read as 0 in plots. */
+static void test_cli_model_stats_keep_identity(void **state)
+{
+    (void)state;
+    const char *out = out_path("hogs.json");
+
+    outcome o = run("run", "--model", "thread", "--threads", "1", "--hogs",
+                    "1", "--workload", "noop", "--duration", "0.1s",
+                    "--warmup", "0", "--repeat", "1", "--quiet", "--out", out,
+                    NULL);
+
+    assert_int_equal(o.status, 0);
+    json_t *doc = load(out);
+    json_t *pt = json_array_get(json_object_get(doc, "points"), 0);
+    assert_true(json_is_integer(json_object_get(pt, "hogs")));
+    assert_int_equal(json_integer_value(json_object_get(pt, "hogs")), 1);
+    assert_true(json_is_object(json_object_get(pt, "hogs_stats")));
+    assert_true(json_is_object(json_object_get(pt, "gil_stats")));
+    json_decref(doc);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -270,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_cli_help_exits_0),
         cmocka_unit_test(test_cli_crashing_point_is_recorded_and_sweep_goes_on),
         cmocka_unit_test(test_cli_results_parse_back_typed),
+        cmocka_unit_test(test_cli_model_stats_keep_identity),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, teardown);
 }
