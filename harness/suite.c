@@ -537,6 +537,28 @@ static int one_run(const df_suite *s, int i, const suite_opts *o,
 
 /* Runs every run of s, writes results/<name>.json and plots it. Returns 0,
  * 1 (something failed but results were written) or 2 (nothing to write). */
+/* Removes plots/<suite>-*.{png,svg,dat} of an earlier run, so a plot this
+ * run does not draw (a workload renamed, data now missing) is not left
+ * beside the new ones looking current. */
+static void remove_old_plots(const char *dir, const char *suite)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    size_t n = strlen(suite);
+    char path[PATH_MAX];
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        const char *dot = strrchr(e->d_name, '.');
+        if (strncmp(e->d_name, suite, n) != 0 || e->d_name[n] != '-' || !dot ||
+            (strcmp(dot, ".png") && strcmp(dot, ".svg") && strcmp(dot, ".dat")))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+}
+
 static int run_runs(const df_suite *s, const suite_opts *o,
                     df_suite_run_fn *run, json_t **doc_out)
 {
@@ -576,6 +598,7 @@ static int run_runs(const df_suite *s, const suite_opts *o,
         only[k] = json_string_value(json_array_get(plots, k));
     only[k] = NULL;
     po.only = plots ? only : NULL;
+    remove_old_plots(o->plots_dir, s->name);
     if ((rc = df_plot_doc(doc, &po, &err)) < 0) {
         fprintf(stderr, "duckfeed suite: %s: plot: %s\n", s->name, err.msg);
         worst = worst > 1 ? worst : 1;
