@@ -2,6 +2,23 @@
 #ifndef DF_HARNESS_RUNNER_H
 #define DF_HARNESS_RUNNER_H
 
+#include <jansson.h>
+#include <stdint.h>
+
+#include "harness/err.h"
+#include "harness/point.h"
+
+/* Runs pc in a forked child (its own process group) and waits at most
+ * timeout_ns. Always yields a record in *out (new reference): the child's
+ * full record, or the point's identity with "status": "failed" and a
+ * "failure" naming the signal, the timeout or the child's own reason.
+ * Returns 0 when the point succeeded, 1 when it failed, -errno when the
+ * runner itself could not work (fork, pipe: err set, *out NULL). */
+int df_runner_run(const df_point_cfg *pc,
+                  int64_t timeout_ns,
+                  json_t **out,
+                  df_err *err);
+
 /* Ends the current point's child at once, recording reason ("stack overflow
  * in a coroutine") as the point's failure. Async-signal-safe: callable from
  * a SIGSEGV handler. Outside a point's child it prints reason and _exits. */

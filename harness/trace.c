@@ -1,4 +1,5 @@
 /* harness/trace.c - the shared-memory trace buffer behind the timeline. */
+#define _GNU_SOURCE
 #include "harness/trace.h"
 
 #include <errno.h>

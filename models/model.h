@@ -73,6 +73,10 @@ typedef struct df_model_cfg {
     int64_t stack_size_bytes;
     int64_t slow_callback_ns; /* blocking detector threshold */
     int to_thread_workers;    /* run_blocking pool of the loop; 0: default */
+    /* Process model: what each worker process runs. NULL: requests one at a
+     * time on the worker itself (gunicorn sync); the thread or coroutine
+     * model: a hybrid (gunicorn -w P --threads T, uvicorn --workers P). */
+    const struct df_model_ops *inner;
     /* The work. */
     const df_workload *workload;
     void *workload_state;

@@ -1,0 +1,69 @@
+/* harness/main.c - the duckfeed command: dispatches to its subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/bench.h"
+#include "harness/cli_run.h"
+#include "models/model.h"
+#include "workloads/registry.h"
+
+static const char usage[] =
+    "usage: duckfeed COMMAND [options]   (duckfeed COMMAND --help for more)\n"
+    "A testbed comparing how Python web apps' concurrency models behave:\n"
+    "process pool (WSGI prefork), threads under a GIL (WSGI threads), and a\n"
+    "coroutine event loop (ASGI), on the same workloads.\n"
+    "\n"
+    "commands:\n"
+    "  run        run a sweep of points and write a results JSON file\n"
+    "  list       models and workloads, with their parameters\n"
+    "  bench      measure duckfeed's own costs (switches, locks, harness)\n"
+    "  --version  print the version\n";
+
+static int list_main(int argc, char **argv)
+{
+    if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        printf("usage: duckfeed list [--plugin PATH.so ...]\n"
+               "Lists the models and the workloads with their parameters.\n");
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        df_err err = { 0 };
+        if (!strcmp(argv[i], "--plugin") && i + 1 < argc) {
+            if (df_registry_load_plugin(argv[++i], &err) < 0) {
+                fprintf(stderr, "duckfeed list: %s\n", err.msg);
+                return 2;
+            }
+            continue;
+        }
+        fprintf(stderr, "duckfeed list: unknown argument \"%s\"\n", argv[i]);
+        return 2;
+    }
+    printf("models:\n");
+    for (int i = 0; df_models[i]; i++)
+        printf("  %-10s %s\n", df_models[i]->name, df_models[i]->summary);
+    printf("\n");
+    df_registry_print(stdout);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+        !strcmp(argv[1], "help")) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--version")) {
+        printf("duckfeed %s\n", DF_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "run"))
+        return df_run_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "list"))
+        return list_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "bench"))
+        return df_bench_main(argc - 1, argv + 1);
+    fprintf(stderr, "duckfeed: unknown command \"%s\" (see duckfeed --help)\n", cmd);
+    return 2;
+}
