@@ -169,7 +169,7 @@ int df_gather_create(df_task *const *children,
                      int return_exceptions,
                      df_task **out);
 
-/* From a task: asyncio.shield(inner) (SH1). *out is inner itself (one more
+/* asyncio.shield(inner) (SH1). *out is inner itself (one more
  * reference) if done, else a new future that copies inner's outcome and
  * whose cancellation leaves inner running. */
 int df_shield_create(df_task *inner, df_task **out);
@@ -207,8 +207,9 @@ typedef enum df_wait_when {
 
 /* From a task: asyncio.wait(tasks, timeout, return_when) (W1-W4).
  * done and pending (each of capacity n, may be NULL) receive borrowed
- * pointers, duplicates removed, in argument order; *ndone/*npending the
- * counts. A timeout (timeout_s >= 0) cancels nothing and is not an error.
+ * pointers, duplicates removed, in argument order, and their counts go
+ * to ndone and npending. A timeout (timeout_s >= 0) cancels nothing and
+ * is not an error.
  * 0; -EINVAL (n == 0, bad when); -ECANCELED if the caller was cancelled. */
 int df_wait(df_task *const *tasks,
             size_t n,
