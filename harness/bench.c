@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "harness/bench_gil.h"
+#include "harness/bench_overhead.h"
+
 typedef struct bench_entry {
     const char *name;
     const char *what;
@@ -12,6 +15,8 @@ typedef struct bench_entry {
 } bench_entry;
 
 static const bench_entry benches[] = {
+    { "gil", "simulated GIL: uncontended acquire+release, checkpoint", df_bench_gil },
+    { "overhead", "harness cost per request beside the hand-off floors", df_bench_overhead },
     { NULL, NULL, NULL },
 };
 

@@ -12,7 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <math.h>
+#include <signal.h>
+
+#include "harness/arrivals.h"
 #include "harness/point.h"
+#include "harness/progress.h"
+#include "harness/rng.h"
+#include "harness/stats.h"
 #include "harness/results.h"
 #include "harness/runner.h"
 #include "models/gil.h"
@@ -41,6 +48,12 @@ typedef struct run_opts {
     int workers_given, processes_given;
     int64_t duration_ns, warmup_ns, requests, timeout_ns;
     int check_interval, trace, quiet;
+    double rates[MAX_LIST]; /* open loop when nrates > 0 */
+    int nrates;
+    int arrivals;         /* df_arrivals_kind */
+    int64_t max_inflight; /* 0: unlimited */
+    int repeat;
+    uint64_t seed;
     df_model_cfg base; /* loop and GIL knobs shared by every point */
     const char *out;
 } run_opts;
@@ -77,6 +90,13 @@ static const char usage[] =
     "  --to-thread-workers N  run_blocking pool (default min(32, cores+4))\n"
     "Load:\n"
     "  --concurrency LIST     closed-loop clients (default 1)\n"
+    "  --rate LIST            open loop instead: arrivals per second; latency\n"
+    "                         counts from each request's intended start\n"
+    "  --arrivals KIND        constant or poisson (default constant)\n"
+    "  --max-inflight N       open loop: refuse arrivals beyond N in flight\n"
+    "  --repeat N             repetitions of each point, in shuffled order\n"
+    "                         (default 3)\n"
+    "  --seed N               seed of the shuffle and the arrivals (default 1)\n"
     "  --duration D           measured window per point (default 1s)\n"
     "  --warmup D             run before the window, not recorded (default 0.2s)\n"
     "  --requests N           stop after N requests instead (no window)\n"
@@ -201,6 +221,27 @@ static void defaults(run_opts *o)
     o->base.stack_size_bytes = 64 * 1024;
     o->base.slow_callback_ns = 100000000;
     o->out = "results/run.json";
+    o->repeat = 3;
+    o->seed = 1;
+}
+
+static int parse_rates(const char *s, run_opts *o)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", s);
+    o->nrates = 0;
+    for (char *save, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *end;
+        double r = strtod(tok, &end);
+        if (end == tok || *end || !(r > 0) || !isfinite(r) || r > 1e7)
+            return bad("--rate: \"%s\" is not a rate in (0, 1e7] req/s%s", tok,
+                       "");
+        if (o->nrates == MAX_LIST)
+            return bad("--rate: more than %s values%s", "64", "");
+        o->rates[o->nrates++] = r;
+    }
+    return o->nrates ? 0 : bad("--rate: empty list%s%s", "", "");
 }
 
 enum {
@@ -208,7 +249,8 @@ enum {
     OPT_PROCESSES, OPT_GIL, OPT_SWITCH_INTERVAL, OPT_CHECK_INTERVAL, OPT_HOGS,
     OPT_SWITCH, OPT_STACK, OPT_STACK_SIZE, OPT_SLOW, OPT_TO_THREAD,
     OPT_CONCURRENCY, OPT_DURATION, OPT_WARMUP, OPT_REQUESTS, OPT_TIMEOUT,
-    OPT_OUT, OPT_TRACE, OPT_QUIET,
+    OPT_OUT, OPT_TRACE, OPT_QUIET, OPT_RATE, OPT_ARRIVALS, OPT_MAX_INFLIGHT,
+    OPT_REPEAT, OPT_SEED,
 };
 
 static const struct option long_opts[] = {
@@ -235,6 +277,11 @@ static const struct option long_opts[] = {
     { "out", required_argument, 0, OPT_OUT },
     { "trace", no_argument, 0, OPT_TRACE },
     { "quiet", no_argument, 0, OPT_QUIET },
+    { "rate", required_argument, 0, OPT_RATE },
+    { "arrivals", required_argument, 0, OPT_ARRIVALS },
+    { "max-inflight", required_argument, 0, OPT_MAX_INFLIGHT },
+    { "repeat", required_argument, 0, OPT_REPEAT },
+    { "seed", required_argument, 0, OPT_SEED },
     { "help", no_argument, 0, 'h' },
     { 0, 0, 0, 0 },
 };
@@ -356,6 +403,31 @@ static int parse_opts(int argc, char **argv, run_opts *o)
         case OPT_OUT: o->out = optarg; break;
         case OPT_TRACE: o->trace = 1; break;
         case OPT_QUIET: o->quiet = 1; break;
+        case OPT_RATE: rc = parse_rates(optarg, o); break;
+        case OPT_ARRIVALS: {
+            df_arrivals_kind k;
+            if (df_arrivals_parse(optarg, &k) < 0)
+                return bad("--arrivals: \"%s\" is not constant or poisson%s",
+                           optarg, "");
+            o->arrivals = (int)k;
+            break;
+        }
+        case OPT_MAX_INFLIGHT:
+            if (parse_int(optarg, 1, INT64_MAX / 2, &o->max_inflight) < 0)
+                return bad("--max-inflight: \"%s\" is not a whole number >= 1%s",
+                           optarg, "");
+            break;
+        case OPT_REPEAT:
+            if (parse_int(optarg, 1, 1000, &v) < 0)
+                return bad("--repeat: \"%s\" is not in 1..1000%s", optarg, "");
+            o->repeat = (int)v;
+            break;
+        case OPT_SEED:
+            if (parse_int(optarg, 0, INT64_MAX, &v) < 0)
+                return bad("--seed: \"%s\" is not a whole number >= 0%s", optarg,
+                           "");
+            o->seed = (uint64_t)v;
+            break;
         default:
             /* getopt sets optopt to a known option that lacks its value and
              * to 0 for an unknown one. */
@@ -439,7 +511,7 @@ static int expand(run_opts *o, plan *p)
                         int nsw = gil == DF_GIL_NEW && !is_proc ? o->switch_us.n : 1;
                         for (int si = 0; si < nsw; si++)
                             for (int h = 0; h < hogs->n; h++)
-                                for (int c = 0; c < o->concurrency.n; c++) {
+                                for (int c = 0; c < (o->nrates ? o->nrates : o->concurrency.n); c++) {
                                     df_point_cfg pc = { 0 };
                                     pc.model = ops;
                                     pc.mcfg = o->base;
@@ -453,7 +525,15 @@ static int expand(run_opts *o, plan *p)
                                     pc.mcfg.workload = o->wl[w];
                                     pc.mcfg.params = &o->wl_params[w];
                                     pc.workload_spec = o->wl_label[w];
-                                    pc.concurrency = (int)o->concurrency.v[c];
+                                    if (o->nrates) {
+                                        pc.rate_rps = o->rates[c];
+                                        pc.arrivals = o->arrivals;
+                                        pc.max_inflight = o->max_inflight;
+                                    } else {
+                                        pc.concurrency = (int)o->concurrency.v[c];
+                                    }
+                                    pc.repeat = o->repeat;
+                                    pc.seed = o->seed;
                                     pc.duration_ns = o->duration_ns;
                                     pc.warmup_ns = o->requests ? 0 : o->warmup_ns;
                                     pc.requests = o->requests;
@@ -468,45 +548,169 @@ static int expand(run_opts *o, plan *p)
 
 static void describe(const df_point_cfg *pc, char *buf, size_t n)
 {
+    char load[64];
+    if (pc->rate_rps > 0)
+        snprintf(load, sizeof load, "rate=%g", pc->rate_rps);
+    else
+        snprintf(load, sizeof load, "c=%d", pc->concurrency);
     const char *name = pc->model->name;
     if (!strcmp(name, "process"))
-        snprintf(buf, n, "process -w %d  %s  c=%d", pc->mcfg.workers,
-                 pc->workload_spec, pc->concurrency);
+        snprintf(buf, n, "process -w %d  %s  %s", pc->mcfg.workers,
+                 pc->workload_spec, load);
     else if (!strcmp(name, "thread"))
-        snprintf(buf, n, "thread%s%.0d --threads %d gil=%s%s  %s  c=%d",
+        snprintf(buf, n, "thread%s%.0d --threads %d gil=%s%s  %s  %s",
                  pc->processes > 1 ? " -w " : "", pc->processes > 1 ? pc->processes : 0,
                  pc->mcfg.threads,
                  pc->mcfg.gil == DF_GIL_NEW ? "new" : pc->mcfg.gil == DF_GIL_OLD ? "old" : "off",
-                 pc->mcfg.hogs ? " +hogs" : "", pc->workload_spec, pc->concurrency);
+                 pc->mcfg.hogs ? " +hogs" : "", pc->workload_spec, load);
     else
-        snprintf(buf, n, "%s%s%.0d  %s  c=%d", name, pc->processes > 1 ? " -w " : "",
+        snprintf(buf, n, "%s%s%.0d  %s  %s", name, pc->processes > 1 ? " -w " : "",
                  pc->processes > 1 ? pc->processes : 0, pc->workload_spec,
-                 pc->concurrency);
+                 load);
+}
+
+static const char *check_flags(const json_t *pt)
+{
+    const json_t *checks = json_object_get(pt, "checks");
+    const json_t *ll = json_object_get(checks, "littles_law");
+    const json_t *rate = json_object_get(checks, "rate");
+    int ll_bad = ll && !json_is_true(json_object_get(ll, "ok"));
+    int rate_bad = rate && !json_is_true(json_object_get(rate, "ok"));
+    if (!checks)
+        return "";
+    return ll_bad && rate_bad ? " CHECK:little,rate"
+           : ll_bad           ? " CHECK:little"
+           : rate_bad         ? " CHECK:rate"
+                              : "";
 }
 
 static void print_summary(const json_t *points)
 {
     size_t i;
     json_t *pt;
-    printf("%-9s %3s %3s %-26s %6s %11s %10s %10s  %s\n", "model", "w", "t",
-           "workload", "conc", "req/s", "p50 ms", "p99 ms", "status");
+    printf("%-9s %3s %3s %-22s %9s %11s %9s %10s %10s  %s\n", "model", "w", "t",
+           "workload", "load", "req/s", "+-ci95", "p50 ms", "p99 ms",
+           "status");
     json_array_foreach(points, i, pt) {
         const char *status = json_string_value(json_object_get(pt, "status"));
         json_t *lat = json_object_get(pt, "latency_us");
-        printf("%-9s %3lld %3lld %-26.26s %6lld %11.1f %10.3f %10.3f  %s%s%s\n",
+        json_t *tp = json_object_get(pt, "throughput");
+        char load[32], ci[32] = "-";
+        if (json_object_get(pt, "rate_rps"))
+            snprintf(load, sizeof load, "r=%g",
+                     json_number_value(json_object_get(pt, "rate_rps")));
+        else
+            snprintf(load, sizeof load, "c=%lld",
+                     json_integer_value(json_object_get(pt, "concurrency")));
+        if (json_is_number(json_object_get(tp, "ci95_high")))
+            snprintf(ci, sizeof ci, "%.1f",
+                     (json_number_value(json_object_get(tp, "ci95_high")) -
+                      json_number_value(json_object_get(tp, "ci95_low"))) / 2);
+        printf("%-9s %3lld %3lld %-22.22s %9s %11.1f %9s %10.3f %10.3f  %s%s%s%s\n",
                json_string_value(json_object_get(pt, "model")),
                json_integer_value(json_object_get(pt, "workers")),
                json_integer_value(json_object_get(pt, "threads")),
-               json_string_value(json_object_get(pt, "workload_spec")),
-               json_integer_value(json_object_get(pt, "concurrency")),
-               json_number_value(json_object_get(pt, "throughput_rps")),
+               json_string_value(json_object_get(pt, "workload_spec")), load,
+               json_number_value(json_object_get(pt, "throughput_rps")), ci,
                json_number_value(json_object_get(lat, "p50")) / 1e3,
                json_number_value(json_object_get(lat, "p99")) / 1e3,
-               status ? status : "?", json_object_get(pt, "failure") ? ": " : "",
+               status ? status : "?", check_flags(pt),
+               json_object_get(pt, "failure") ? ": " : "",
                json_object_get(pt, "failure")
                    ? json_string_value(json_object_get(pt, "failure"))
                    : "");
     }
+}
+
+/* SIGINT/SIGTERM: remember which, kill the running point; the sweep loop
+ * sees the flag, writes what it has (marked incomplete) and exits. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+    df_runner_interrupt();
+}
+
+/* One run of the sweep: point p, repetition r. */
+typedef struct slot {
+    int point, rep;
+} slot;
+
+/* The raw figures of one repetition, as listed in "repetitions". */
+static json_t *repetition_json(const json_t *rec, int index, int order)
+{
+    static const char *const keys[] = {
+        "completed", "errors", "timeouts", "dropped", "throughput_rps",
+        "offered_rps", "achieved_rps", "inflight_mean", "latency_us",
+        "cpu_user_s", "cpu_sys_s", "max_rss_bytes",
+        "ctx_switches_voluntary", "ctx_switches_involuntary",
+    };
+    json_t *r = json_pack("{s:i,s:i}", "index", index, "order", order);
+    for (size_t i = 0; r && i < sizeof keys / sizeof keys[0]; i++) {
+        json_t *v = json_object_get(rec, keys[i]);
+        if (v)
+            json_object_set(r, keys[i], v);
+    }
+    json_t *ll = json_object_get(json_object_get(rec, "checks"), "littles_law");
+    if (r && ll)
+        json_object_set(r, "littles_law_error", json_object_get(ll, "error"));
+    return r;
+}
+
+/* Folds the repetitions of one point into its record: the headline
+ * figures are those of the median repetition by throughput (a real run,
+ * not an average of runs), throughput gets its summary across all, every
+ * check must hold in every repetition, and the raw values are listed. A
+ * failed repetition fails the point. */
+static json_t *aggregate(const df_point_cfg *pc, json_t **reps, const int *order, int n)
+{
+    for (int r = 0; r < n; r++)
+        if (strcmp(json_string_value(json_object_get(reps[r], "status")), "ok"))
+            return json_incref(reps[r]);
+    double tp[1000];
+    int idx[1000];
+    for (int r = 0; r < n; r++) {
+        tp[r] = json_number_value(json_object_get(reps[r], "throughput_rps"));
+        idx[r] = r;
+    }
+    df_stats st;
+    if (df_stats_summarize(tp, n, &st) < 0)
+        return NULL;
+    /* The repetition at the lower median of throughput. */
+    for (int a = 1; a < n; a++)
+        for (int b = a; b > 0 && tp[idx[b]] < tp[idx[b - 1]]; b--) {
+            int t = idx[b];
+            idx[b] = idx[b - 1];
+            idx[b - 1] = t;
+        }
+    json_t *rec = json_deep_copy(reps[idx[(n - 1) / 2]]);
+    json_t *list = json_array();
+    if (!rec || !list) {
+        json_decref(rec);
+        json_decref(list);
+        return NULL;
+    }
+    json_object_set_new(rec, "throughput", df_stats_json(&st));
+    json_object_set_new(rec, "throughput_rps", json_real(st.median));
+    json_object_set_new(rec, "repeat", json_integer(pc->repeat));
+    json_object_set_new(rec, "seed", json_integer((json_int_t)pc->seed));
+    if (pc->rate_rps <= 0)
+        json_object_del(rec, "seed");
+    const char *name;
+    json_t *check;
+    json_object_foreach(json_object_get(rec, "checks"), name, check) {
+        int all_ok = 1;
+        for (int r = 0; r < n; r++) {
+            json_t *c = json_object_get(json_object_get(reps[r], "checks"), name);
+            all_ok &= c && json_is_true(json_object_get(c, "ok"));
+        }
+        json_object_set_new(check, "ok", json_boolean(all_ok));
+    }
+    for (int r = 0; r < n; r++)
+        json_array_append_new(list, repetition_json(reps[r], r, order[r]));
+    json_object_set_new(rec, "repetitions", list);
+    return rec;
 }
 
 int df_run_main(int argc, char **argv)
@@ -518,57 +722,131 @@ int df_run_main(int argc, char **argv)
     if (rc)
         return rc < 0 ? 0 : rc;
     json_t *doc = df_results_new(argc, argv);
-    if (!doc || expand(&o, &p) < 0) {
+    if (!doc || expand(&o, &p) < 0 || p.n > 100000) {
         fprintf(stderr, "duckfeed run: out of memory\n");
         json_decref(doc);
         free(p.pts);
         return 2;
     }
-    json_t *points = json_object_get(doc, "points");
+    json_object_set_new(doc, "seed", json_integer((json_int_t)o.seed));
+    int nruns = p.n * o.repeat;
+    slot *runs = calloc((size_t)nruns, sizeof *runs);
+    json_t **recs = calloc((size_t)nruns, sizeof *recs);
+    int *order = calloc((size_t)nruns, sizeof *order);
+    int *done = calloc((size_t)p.n, sizeof *done);
+    json_t **finished = calloc((size_t)p.n, sizeof *finished);
+    df_progress *bar = NULL;
+    if (!runs || !recs || !order || !done || !finished ||
+        df_progress_create(stderr, nruns, o.quiet ? DF_PROGRESS_QUIET : 0, &bar) < 0) {
+        fprintf(stderr, "duckfeed run: out of memory\n");
+        rc = 2;
+        goto out;
+    }
+    /* Every repetition of every point, shuffled (Fisher-Yates, seeded):
+     * a slow drift of the machine then spreads over all configurations
+     * instead of lining up with one of them. */
+    for (int i = 0; i < nruns; i++)
+        runs[i] = (slot){ i / o.repeat, i % o.repeat };
+    df_rng rng;
+    df_rng_seed(&rng, o.seed);
+    for (int i = nruns - 1; i > 0; i--) {
+        int j = (int)df_rng_below(&rng, (uint64_t)i + 1);
+        slot t = runs[i];
+        runs[i] = runs[j];
+        runs[j] = t;
+    }
+    struct sigaction sa = { .sa_handler = on_stop_signal };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
     int failures = 0;
     df_err err = { 0 };
-    for (int i = 0; i < p.n; i++) {
+    rc = 0;
+    for (int i = 0; i < nruns && !stop_signal; i++) {
+        int pi = runs[i].point, ri = runs[i].rep;
+        df_point_cfg pc = p.pts[pi];
         char label[512];
-        describe(&p.pts[i], label, sizeof label);
-        if (!o.quiet)
-            fprintf(stderr, "[%d/%d] %s ...", i + 1, p.n, label);
+        pc.seed = o.seed + (uint64_t)ri;
+        describe(&pc, label, sizeof label);
+        df_progress_point(bar, i, label);
         json_t *rec = NULL;
-        int64_t timeout = p.pts[i].duration_ns + p.pts[i].warmup_ns + o.timeout_ns;
-        int r = df_runner_run(&p.pts[i], timeout, &rec, &err);
-        if (r < 0) {
-            fprintf(stderr, "\nduckfeed run: %s\n", err.msg);
-            failures++;
+        int64_t timeout = pc.duration_ns + pc.warmup_ns + o.timeout_ns;
+        int r = df_runner_run(&pc, timeout, &rec, &err);
+        if (stop_signal) {
+            json_decref(rec); /* killed by us: not a measurement */
             break;
         }
-        failures += r;
-        if (!o.quiet) {
-            if (r == 0)
-                fprintf(stderr, " %.1f req/s\n",
-                        json_number_value(json_object_get(rec, "throughput_rps")));
-            else
-                fprintf(stderr, " FAILED: %s\n",
-                        json_string_value(json_object_get(rec, "failure")));
-        }
-        json_array_append_new(points, rec);
-        /* Rewritten after every point: an interrupted sweep keeps what it
-         * measured. */
-        if (df_results_write(doc, o.out, &err) < 0) {
+        if (r < 0) {
+            df_progress_clear(bar);
             fprintf(stderr, "duckfeed run: %s\n", err.msg);
-            json_decref(doc);
-            free(p.pts);
-            return 2;
+            rc = 2;
+            break;
+        }
+        recs[pi * o.repeat + ri] = rec;
+        order[pi * o.repeat + ri] = i;
+        df_progress_done(bar, i + 1);
+        if (++done[pi] < o.repeat)
+            continue;
+        finished[pi] = aggregate(&p.pts[pi], &recs[pi * o.repeat],
+                                 &order[pi * o.repeat], o.repeat);
+        if (!finished[pi]) {
+            fprintf(stderr, "duckfeed run: out of memory\n");
+            rc = 2;
+            break;
+        }
+        if (strcmp(json_string_value(json_object_get(finished[pi], "status")), "ok"))
+            failures++;
+        /* Rewritten after every finished point, in plan order: an
+         * interrupted sweep keeps what it measured. */
+        json_t *points = json_array();
+        for (int k = 0; k < p.n; k++)
+            if (finished[k])
+                json_array_append(points, finished[k]);
+        json_object_set_new(doc, "points", points);
+        if (df_results_write(doc, o.out, &err) < 0) {
+            df_progress_clear(bar);
+            fprintf(stderr, "duckfeed run: %s\n", err.msg);
+            rc = 2;
+            break;
         }
     }
-    json_object_set_new(doc, "complete", json_true());
+    df_progress_destroy(bar);
+    bar = NULL;
+    if (!stop_signal && rc == 0)
+        json_object_set_new(doc, "complete", json_true());
+    /* The last write: complete, or (interrupted) every finished point with
+     * "complete": false, which the loop already wrote; write again anyway
+     * so even an interruption before the first point leaves a valid file. */
+    json_t *points = json_array();
+    for (int k = 0; k < p.n; k++)
+        if (finished[k])
+            json_array_append(points, finished[k]);
+    json_object_set_new(doc, "points", points);
     if (df_results_write(doc, o.out, &err) < 0) {
         fprintf(stderr, "duckfeed run: %s\n", err.msg);
-        failures++;
+        rc = 2;
     }
     if (!o.quiet)
         print_summary(points);
     if (!o.quiet)
-        printf("results: %s\n", o.out);
+        printf("results: %s%s\n", o.out, stop_signal ? " (interrupted)" : "");
+    if (stop_signal)
+        rc = 128 + stop_signal;
+    else if (rc == 0)
+        rc = failures ? 1 : 0;
+out:
+    df_progress_destroy(bar);
+    for (int i = 0; recs && i < nruns; i++)
+        json_decref(recs[i]);
+    for (int i = 0; finished && i < p.n; i++)
+        json_decref(finished[i]);
+    free(runs);
+    free(recs);
+    free(order);
+    free(done);
+    free(finished);
     json_decref(doc);
     free(p.pts);
-    return failures ? 1 : 0;
+    return rc;
 }

@@ -32,9 +32,20 @@ int64_t df_hist_saturated(const df_hist *h); /* values above highest */
 int64_t df_hist_min(const df_hist *h);       /* exact; 0 when empty */
 int64_t df_hist_max(const df_hist *h);       /* exact; 0 when empty */
 double df_hist_mean(const df_hist *h);       /* exact; 0 when empty */
-/* As HdrHistogram's value_at_percentile: the highest value equivalent to
- * the one at rank ceil(p/100 * count) (at least rank 1); p in [0, 100].
- * 0 when empty. */
+/* The value at rank ceil(p/100 * count) (nearest rank, as a sorted array
+ * gives it), reported as HdrHistogram's value_at_percentile does: the
+ * highest value equivalent to it, so at most 10^-digits above the value
+ * recorded, and never above max. Rank 1 gives min and the last rank max,
+ * both exact. p is clamped to [0, 100]. 0 when empty. */
 int64_t df_hist_percentile(const df_hist *h, double p);
+
+/* Calls fn(arg, value, count) for every non-empty counter in increasing
+ * value order; value is the highest value equivalent to the counter's (the
+ * last one clamped to max), so
+ * df_hist_record_n(other, value, count) rebuilds the same counts in a
+ * histogram of the same layout (how repetitions run in separate processes
+ * are merged). */
+typedef void df_hist_each_fn(void *arg, int64_t value, int64_t count);
+void df_hist_foreach(const df_hist *h, df_hist_each_fn *fn, void *arg);
 
 #endif /* DF_HARNESS_HIST_H */

@@ -4,6 +4,7 @@
 
 #include "harness/bench.h"
 #include "harness/cli_run.h"
+#include "harness/validate.h"
 #include "models/model.h"
 #include "workloads/registry.h"
 
@@ -16,6 +17,7 @@ static const char usage[] =
     "commands:\n"
     "  run        run a sweep of points and write a results JSON file\n"
     "  list       models and workloads, with their parameters\n"
+    "  validate   check a results file against the schema\n"
     "  bench      measure duckfeed's own costs (switches, locks, harness)\n"
     "  --version  print the version\n";
 
@@ -62,6 +64,8 @@ int main(int argc, char **argv)
         return df_run_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "list"))
         return list_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "validate"))
+        return df_validate_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench"))
         return df_bench_main(argc - 1, argv + 1);
     fprintf(stderr, "duckfeed: unknown command \"%s\" (see duckfeed --help)\n", cmd);

@@ -23,7 +23,23 @@ typedef struct df_point_cfg {
     int64_t warmup_ns;   /* run before the window, not recorded */
     int64_t requests;    /* >0: stop after this many requests (no window) */
     int trace;           /* record per-request states for the timeline */
+    /* Open loop (rate_rps > 0): arrivals on a schedule fixed in advance,
+     * latency from each request's intended start (no coordinated
+     * omission). rate_rps == 0: closed loop with `concurrency` clients. */
+    double rate_rps;
+    int arrivals;         /* df_arrivals_kind */
+    int64_t max_inflight; /* open loop: refuse arrivals beyond; 0: none */
+    uint64_t seed;        /* arrival schedule of this repetition */
+    int repeat;           /* repetitions of the point (identity only) */
 } df_point_cfg;
+
+/* Little's law self-check: mean in flight sampled at random instants vs
+ * throughput x mean latency. error = |s - p| / max(s, p) (0 when both are
+ * 0); ok when error <= 0.10. A new {"ok","inflight_sampled",
+ * "inflight_predicted","error"} object, NULL on ENOMEM. */
+json_t *df_point_littles_check(double inflight_sampled,
+                               double inflight_predicted);
+#define DF_POINT_LITTLES_TOLERANCE 0.10
 
 /* The identity of the point (model, workload, load level...) as a new JSON
  * object: the part every record has, failed or not. */

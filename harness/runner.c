@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +27,16 @@
 #define FAIL_TAG "FAIL:"
 
 static int result_fd = -1; /* in a point's child: where the record goes */
+/* In the parent: the running point's child, 0 when none. Read by the
+ * signal handler through df_runner_interrupt. */
+static volatile sig_atomic_t running_pid;
+
+void df_runner_interrupt(void)
+{
+    pid_t pid = (pid_t)running_pid;
+    if (pid > 0)
+        kill(-pid, SIGKILL);
+}
 
 static size_t cstrlen(const char *s)
 {
@@ -64,7 +76,17 @@ static _Noreturn void child_main(const df_point_cfg *pc, int fd)
     json_t *rec = NULL;
     df_err err = { 0 };
     setpgid(0, 0);
+    /* The sweep's SIGINT/SIGTERM handlers are the parent's business. */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     result_fd = fd;
+    /* A dead worker must show up as EPIPE on a write, not kill the point
+     * with SIGPIPE and hide the real cause; and a crash is expected here
+     * often enough that core files would only fill the disk. */
+    signal(SIGPIPE, SIG_IGN);
+    struct rlimit no_core = { 0, 0 };
+    setrlimit(RLIMIT_CORE, &no_core);
+    prctl(PR_SET_TIMERSLACK, 1UL); /* µs sleeps mean µs; inherited by threads */
     if (df_point_run(pc, &rec, &err) < 0)
         df_runner_abort_point(err.msg);
     char *text = json_dumps(rec, JSON_COMPACT);
@@ -145,6 +167,7 @@ int df_runner_run(const df_point_cfg *pc,
         child_main(pc, fds[1]);
     }
     setpgid(pid, pid); /* also here: no race with the child's own call */
+    running_pid = pid;
     close(fds[1]);
     char *buf = NULL;
     size_t len = 0;
@@ -156,6 +179,7 @@ int df_runner_run(const df_point_cfg *pc,
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     kill(-pid, SIGKILL); /* stray worker processes of the point, if any */
+    running_pid = 0;
 
     char why[300];
     json_t *rec = NULL;

@@ -19,6 +19,10 @@ int df_runner_run(const df_point_cfg *pc,
                   json_t **out,
                   df_err *err);
 
+/* Kills the running point's child and its process group, if any: how
+ * SIGINT/SIGTERM stop a sweep. Async-signal-safe. */
+void df_runner_interrupt(void);
+
 /* Ends the current point's child at once, recording reason ("stack overflow
  * in a coroutine") as the point's failure. Async-signal-safe: callable from
  * a SIGSEGV handler. Outside a point's child it prints reason and _exits. */

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* MAP_ANONYMOUS */
 /* harness/trace.c - the shared-memory trace buffer behind the timeline. */
 #define _GNU_SOURCE
 #include "harness/trace.h"

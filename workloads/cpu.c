@@ -47,7 +47,8 @@ static void cpu_teardown(void *state)
 const df_workload df_workload_cpu = {
     .abi_version = DF_WORKLOAD_ABI_VERSION,
     .name = "cpu",
-    .summary = "pure CPU for `us` per request, as a Python loop holding the GIL",
+    .summary =
+        "pure CPU for `us` per request, as a Python loop holding the GIL",
     .kind = DF_KIND_CPU,
     .params = cpu_params,
     .setup = cpu_setup,

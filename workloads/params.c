@@ -27,13 +27,20 @@ typedef struct unit {
 
 /* The first entry of a scale is the one df_params_format writes. */
 static const unit duration_units[] = {
-    { "s", 1000000000 }, { "ms", 1000000 }, { "us", 1000 }, { "ns", 1 },
+    { "s", 1000000000 },
+    { "ms", 1000000 },
+    { "us", 1000 },
+    { "ns", 1 },
     { NULL, 0 },
 };
 static const unit size_units[] = {
-    { "GB", INT64_C(1) << 30 }, { "MB", 1 << 20 }, { "KB", 1024 },
-    { "B", 1 },                 { "GiB", INT64_C(1) << 30 },
-    { "MiB", 1 << 20 },         { "KiB", 1024 },
+    { "GB", INT64_C(1) << 30 },
+    { "MB", 1 << 20 },
+    { "KB", 1024 },
+    { "B", 1 },
+    { "GiB", INT64_C(1) << 30 },
+    { "MiB", 1 << 20 },
+    { "KiB", 1024 },
     { NULL, 0 },
 };
 
@@ -112,7 +119,8 @@ static int bad_value(df_err *err,
 }
 
 /* Decimal with optional fraction and unit: "20", "1.5ms", "64KB". Returns 0
- * and *out, or the reason it is not one (-EINVAL, -ERANGE, -EDOM for a sign). */
+ * and *out, or the reason it is not one (-EINVAL, -ERANGE, -EDOM for a sign).
+ */
 static int parse_scaled(const char *s, const df_param_decl *decl, int64_t *out)
 {
     int64_t ip = 0, frac = 0, frac_den = 1, scale;
@@ -233,9 +241,8 @@ int df_params_defaults(const df_workload *w, df_params *p, df_err *err)
     int n = df_params_count(w);
 
     if (n < 0)
-        return df_err_set(err, -EINVAL,
-                          "workload %s: more than %d parameters", w->name,
-                          DF_WORKLOAD_MAX_PARAMS);
+        return df_err_set(err, -EINVAL, "workload %s: more than %d parameters",
+                          w->name, DF_WORKLOAD_MAX_PARAMS);
     for (int i = 0; i < n; i++) {
         const df_param_decl *d = &w->params[i];
         if (!d->default_value)
@@ -283,12 +290,15 @@ static int apply_item(const df_workload *w,
     int i;
 
     if (*item == '\0')
-        return df_err_set(err, -EINVAL, "workload %s: empty parameter "
-                          "(write name=value, separated by commas)", w->name);
+        return df_err_set(err, -EINVAL,
+                          "workload %s: empty parameter "
+                          "(write name=value, separated by commas)",
+                          w->name);
     if (!eq)
         return df_err_set(err, -EINVAL,
                           "workload %s: parameter \"%s\" has no value "
-                          "(write %s=VALUE)", w->name, item, item);
+                          "(write %s=VALUE)",
+                          w->name, item, item);
     *eq = '\0';
     i = df_params_index(w, item);
     if (i < 0) {
@@ -319,11 +329,14 @@ int df_workload_parse_spec(const char *spec,
     int rc;
 
     if (!spec || !*spec)
-        return df_err_set(err, -EINVAL, "workload spec is empty "
+        return df_err_set(err, -EINVAL,
+                          "workload spec is empty "
                           "(try noop, or cpu:us=2000; see duckfeed list)");
     if (strlen(spec) >= sizeof buf)
-        return df_err_set(err, -EINVAL, "workload spec is longer than %d "
-                          "characters", SPEC_MAX - 1);
+        return df_err_set(err, -EINVAL,
+                          "workload spec is longer than %d "
+                          "characters",
+                          SPEC_MAX - 1);
     memcpy(buf, spec, strlen(spec) + 1);
     rest = strchr(buf, ':');
     if (rest)

@@ -21,12 +21,24 @@ extern const df_workload df_workload_noop;
 extern const df_workload df_workload_cpu;
 extern const df_workload df_workload_sleep;
 extern const df_workload df_workload_crash;
+extern const df_workload df_workload_hash;
+extern const df_workload df_workload_upstream;
+extern const df_workload df_workload_file;
+extern const df_workload df_workload_web;
+extern const df_workload df_workload_hang;
+extern const df_workload df_workload_leak;
 
 static const df_workload *const builtins[] = {
     &df_workload_noop,
     &df_workload_cpu,
     &df_workload_sleep,
     &df_workload_crash,
+    &df_workload_hash,
+    &df_workload_upstream,
+    &df_workload_file,
+    &df_workload_web,
+    &df_workload_hang,
+    &df_workload_leak,
     NULL,
 };
 
@@ -99,27 +111,29 @@ static int validate_params(const df_workload *w, df_err *err)
     if (n < 0)
         return df_err_set(err, -EINVAL,
                           "workload %s: more than %d parameters or the list "
-                          "lacks its NULL-name end", w->name,
-                          DF_WORKLOAD_MAX_PARAMS);
+                          "lacks its NULL-name end",
+                          w->name, DF_WORKLOAD_MAX_PARAMS);
     for (int i = 0; i < n; i++) {
         const df_param_decl *d = &w->params[i];
         if (!valid_name(d->name))
             return df_err_set(err, -EINVAL,
                               "workload %s: parameter %d: name \"%s\" is not "
-                              "[a-z0-9_-]+", w->name, i, d->name);
+                              "[a-z0-9_-]+",
+                              w->name, i, d->name);
         if ((unsigned)d->type > DF_PARAM_BOOL)
             return df_err_set(err, -EINVAL,
                               "workload %s: parameter %s: unknown type %d",
                               w->name, d->name, (int)d->type);
         if (!d->help)
             return df_err_set(err, -EINVAL,
-                              "workload %s: parameter %s has no help",
-                              w->name, d->name);
+                              "workload %s: parameter %s has no help", w->name,
+                              d->name);
         for (int j = 0; j < i; j++) {
             if (strcmp(w->params[j].name, d->name) == 0)
                 return df_err_set(err, -EINVAL,
                                   "workload %s: parameter %s is declared "
-                                  "twice", w->name, d->name);
+                                  "twice",
+                                  w->name, d->name);
         }
     }
     /* Parses every default, and checks units, as user input would be. */
@@ -146,8 +160,8 @@ int df_registry_validate(const df_workload *w, df_err *err)
         return df_err_set(err, -EINVAL, "workload %s: no handle function",
                           w->name);
     if ((unsigned)w->kind > DF_KIND_MIXED)
-        return df_err_set(err, -EINVAL, "workload %s: unknown kind %d",
-                          w->name, (int)w->kind);
+        return df_err_set(err, -EINVAL, "workload %s: unknown kind %d", w->name,
+                          (int)w->kind);
     return validate_params(w, err);
 }
 
@@ -179,8 +193,9 @@ static int open_plugin(const char *path,
         dlclose(h);
         return df_err_set(err, -ENOEXEC,
                           "plugin %s: no symbol %s (export "
-                          "const df_workload *%s(void))", path,
-                          DF_WORKLOAD_ENTRY_SYMBOL, DF_WORKLOAD_ENTRY_SYMBOL);
+                          "const df_workload *%s(void))",
+                          path, DF_WORKLOAD_ENTRY_SYMBOL,
+                          DF_WORKLOAD_ENTRY_SYMBOL);
     }
     *out = entry();
     *handle = h;
@@ -195,8 +210,10 @@ int df_registry_load_plugin(const char *path, df_err *err)
     int rc;
 
     if (nplugins == DF_REGISTRY_MAX_PLUGINS)
-        return df_err_set(err, -ENOSPC, "plugin %s: %d plugins are loaded "
-                          "already", path, DF_REGISTRY_MAX_PLUGINS);
+        return df_err_set(err, -ENOSPC,
+                          "plugin %s: %d plugins are loaded "
+                          "already",
+                          path, DF_REGISTRY_MAX_PLUGINS);
     rc = open_plugin(path, &h, &w, err);
     if (rc < 0)
         return rc;

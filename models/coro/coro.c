@@ -19,13 +19,13 @@
  * copies the new one's frames back to the same addresses and switches.
  * Copies are lazy: resuming the owner again copies nothing. The copies run
  * on the resumer's stack, which is why switching is asymmetric. For the
- * ucontext kind the saved sp is not known exactly; we take the address of
- * a local in df_coro_yield minus DF_UC_SLACK.
+ * ucontext kind the saved sp is read from the ucontext's registers.
  *
  * Sanitizers. Under ASan every switch is announced with
  * __sanitizer_start/finish_switch_fiber, and the shared-stack copies use an
  * uninstrumented loop (a stack holds redzones ASan would report) and then
- * unpoison the run stack. Valgrind is told about each stack in stack.c.
+ * unpoison the run stack. Valgrind is told about each stack in stack.c,
+ * and that restored frames below the run stack's last sp are addressable.
  */
 #define _GNU_SOURCE
 #include "models/coro/coro.h"
@@ -58,8 +58,16 @@
 #define DF_NO_ASAN
 #endif
 
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#endif
+#endif
+#ifndef VALGRIND_MAKE_MEM_UNDEFINED
+#define VALGRIND_MAKE_MEM_UNDEFINED(a, n) ((void)(a), (void)(n))
+#endif
+
 #define DF_CHUNK    256 /* coroutine structs per allocation */
-#define DF_UC_SLACK 512 /* ucontext + shared: bytes kept below a local */
 
 enum { CO_FREE, CO_NEW, CO_RUNNING, CO_SUSPENDED, CO_DONE };
 
@@ -111,6 +119,19 @@ struct df_coro_pool {
 static __thread df_coro *uc_starting; /* ucontext entry has no argument */
 
 static void coro_main(void *arg);
+
+/* The stack pointer saved in a ucontext (8-byte aligned down). */
+static char *uc_sp(const ucontext_t *uc)
+{
+#if defined(__x86_64__)
+    uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+#elif defined(__aarch64__)
+    uintptr_t sp = (uintptr_t)uc->uc_mcontext.sp;
+#else
+#error "shared stacks with ucontext need the saved sp of this CPU"
+#endif
+    return (char *)(sp & ~(uintptr_t)7);
+}
 
 /* makecontext passes int arguments only; the coroutine rides in a TLS. */
 static void uc_entry(void)
@@ -282,6 +303,9 @@ static void shared_evict(df_coro_pool *p, df_coro *o)
 
 static void shared_restore(df_coro_pool *p, df_coro *co)
 {
+    /* Valgrind marked the run stack below the last owner's sp as gone;
+     * the frames we put back there are live again. */
+    VALGRIND_MAKE_MEM_UNDEFINED(co->low, co->saved_len);
     copy_words(co->low, co->saved, co->saved_len);
     p->st.copied_bytes += co->saved_len;
 #if DF_ASAN
@@ -348,9 +372,11 @@ int df_coro_resume(df_coro *co)
     __sanitizer_finish_switch_fiber(p->host_fake, NULL, NULL);
 #endif
     p->current = NULL;
-    /* The asm switch stored sp as co left: its lowest live byte. */
+    /* The stack pointer as co left is its lowest live byte. */
     if (p->cfg.switch_kind == DF_SWITCH_ASM)
         co->low = co->sp;
+    else
+        co->low = uc_sp(co->uc);
     if (co->state == CO_DONE) {
         if (p->owner == co)
             p->owner = NULL;
@@ -373,9 +399,6 @@ void df_coro_yield(df_coro_pool *p)
     if (p->cfg.switch_kind == DF_SWITCH_ASM) {
         df__coro_switch(&co->sp, p->host_sp);
     } else {
-        char probe;
-        uintptr_t low = ((uintptr_t)&probe - DF_UC_SLACK) & ~(uintptr_t)15;
-        co->low = (char *)low < co->lo ? co->lo : (char *)low;
         DF_CHECK(swapcontext(co->uc, p->host_uc) == 0);
     }
 #if DF_ASAN

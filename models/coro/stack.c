@@ -389,6 +389,8 @@ static __thread void *alt_mem;
 int df_coro_thread_init(df_err *err)
 {
     stack_t old;
+    if (alt_mem)
+        return 0;
     if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE) &&
         old.ss_size >= 16384)
         return 0; /* the thread has one (a sanitizer's, or ours) */

@@ -1,0 +1,504 @@
+/* models/coroutine.c - ASGI: uvicorn on asyncio, one event loop thread.
+ *
+ * Each request runs as a coroutine on the loop (models/loop.h): it calls
+ * the workload's handle with a ctx whose sleep, wait_fd and run_blocking
+ * suspend the coroutine instead of the thread, then hands the completion
+ * to the sink. With cfg->workers > 1 the process model forks one of these
+ * per process (uvicorn --workers P); here there is always one loop.
+ *
+ * Submission. The load generator submits from its own thread: the request
+ * goes into a bounded lock-free ring (Vyukov's MPMC queue, used here with a
+ * single consumer), and only the submit that finds no drain pending posts
+ * one through the loop's eventfd - under load most submits are one CAS and
+ * two stores. The drain callback clears the flag before it empties the
+ * ring, so a request published after that posts a new drain. A full ring
+ * spills into a mutex-guarded array (overload only). A submit from the
+ * loop thread itself (a closed-loop sink re-submitting) spawns directly.
+ *
+ * The GIL. The loop thread holds the interpreter lock while it runs
+ * coroutines and releases it around epoll_wait; to_thread workers take it
+ * briefly around each call. cfg->hogs threads spin on checkpoints while
+ * holding it, the convoy neighbours of spec/GIL.md.
+ */
+#define _GNU_SOURCE
+#include "models/model.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/clock.h"
+#include "harness/trace.h"
+#include "models/gil.h"
+#include "models/loop.h"
+
+#define RING_SLOTS (1u << 16)
+#define REQ_CHUNK  256
+#define MAX_HOGS   64
+
+typedef struct slot {
+    uint64_t seq; /* atomic: Vyukov's sequence */
+    df_request req;
+} slot;
+
+typedef struct req {
+    struct req *next_free;
+    df_model *m;
+    df_request r;
+} req;
+
+typedef struct req_chunk {
+    struct req_chunk *next;
+    req r[REQ_CHUNK];
+} req_chunk;
+
+struct df_model {
+    df_model_cfg cfg;
+    df_loop *loop;
+    df_gil *gil; /* NULL when cfg.gil is DF_GIL_OFF */
+    pthread_t thread;
+    int thread_started;
+    int loop_rc; /* df_loop_run's result, read after the join */
+    /* Producers (any thread). */
+    slot *ring;                        /* RING_SLOTS, constant */
+    _Alignas(64) uint64_t enq_pos;     /* atomic */
+    int drain_pending;                 /* atomic: a drain is posted */
+    uint64_t submitted;                /* atomic */
+    pthread_mutex_t ov_mu;             /* guards ov, ov_len, ov_cap */
+    df_request *ov;
+    size_t ov_len, ov_cap;
+    int ov_count; /* atomic copy of ov_len, read without the lock */
+    /* Loop thread. */
+    _Alignas(64) uint64_t deq_pos;
+    req *rfree;
+    req_chunk *chunks;
+    uint64_t completed;      /* atomic: read by stop */
+    uint64_t spawn_failures; /* requests failed with -ENOMEM at spawn */
+    df_err spawn_err;        /* the first spawn failure */
+    int64_t drain_deadline_ns;
+    df_ctx_ops ops;
+    /* Hogs. */
+    int hogs_stop; /* atomic */
+    int nhogs;
+    pthread_t hog[MAX_HOGS];
+};
+
+/* ctx services, on the loop thread inside the request's coroutine. */
+
+static void ctx_checkpoint_slow(df_ctx *ctx)
+{
+    df_model *m = ctx->model_data;
+    df_loop_checkpoint_slow(m->loop);
+}
+
+static int ctx_sleep_ns(df_ctx *ctx, int64_t ns)
+{
+    df_model *m = ctx->model_data;
+    df_trace_emit(DF_TRACE_IO_WAIT, ctx->worker, ctx->request_id);
+    int rc = df_loop_sleep_ns(m->loop, ns);
+    df_trace_emit(DF_TRACE_RUN, ctx->worker, ctx->request_id);
+    return rc < 0 ? rc : 0;
+}
+
+static int ctx_wait_fd(df_ctx *ctx, int fd, int events)
+{
+    df_model *m = ctx->model_data;
+    df_trace_emit(DF_TRACE_IO_WAIT, ctx->worker, ctx->request_id);
+    int rc = df_loop_wait_fd(m->loop, fd, events);
+    df_trace_emit(DF_TRACE_RUN, ctx->worker, ctx->request_id);
+    return rc < 0 ? rc : 0;
+}
+
+static int ctx_run_blocking(df_ctx *ctx, int (*fn)(void *), void *arg)
+{
+    df_model *m = ctx->model_data;
+    df_trace_emit(DF_TRACE_IO_WAIT, ctx->worker, ctx->request_id);
+    int rc = df_loop_run_blocking(m->loop, fn, arg);
+    df_trace_emit(DF_TRACE_RUN, ctx->worker, ctx->request_id);
+    return rc;
+}
+
+/* Requests. */
+
+static req *req_get(df_model *m)
+{
+    if (!m->rfree) {
+        req_chunk *c = malloc(sizeof *c);
+        if (!c)
+            return NULL;
+        c->next = m->chunks;
+        m->chunks = c;
+        for (int i = REQ_CHUNK - 1; i >= 0; i--) {
+            c->r[i].next_free = m->rfree;
+            m->rfree = &c->r[i];
+        }
+    }
+    req *r = m->rfree;
+    m->rfree = r->next_free;
+    return r;
+}
+
+static void finish(df_model *m, df_completion *c)
+{
+    __atomic_add_fetch(&m->completed, 1, __ATOMIC_RELEASE);
+    m->cfg.sink(m->cfg.sink_arg, c);
+}
+
+static void request_main(void *arg)
+{
+    req *rq = arg;
+    df_model *m = rq->m;
+    df_completion c = {
+        .id = rq->r.id,
+        .intended_ns = rq->r.intended_ns,
+        .sent_ns = rq->r.sent_ns,
+        .started_ns = df_now_ns(),
+    };
+    df_ctx ctx = {
+        .ops = &m->ops,
+        .eval_breaker = df_loop_eval_breaker(m->loop),
+        .state = m->cfg.workload_state,
+        .params = m->cfg.params,
+        .request_id = rq->r.id,
+        .worker = 0,
+        .model_data = m,
+    };
+    rq->next_free = m->rfree; /* everything needed is copied out */
+    m->rfree = rq;
+
+    df_trace_emit(DF_TRACE_RUN, 0, c.id);
+    c.status = m->cfg.workload->handle(&ctx);
+    c.finished_ns = df_now_ns();
+    df_trace_emit(DF_TRACE_DONE, 0, c.id);
+    finish(m, &c);
+}
+
+/* Loop thread: start one request as a coroutine. */
+static void start_request(df_model *m, const df_request *r)
+{
+    req *rq = req_get(m);
+    df_err err = { 0 };
+    int rc = rq ? 0 : -ENOMEM;
+    if (rq) {
+        rq->m = m;
+        rq->r = *r;
+        rc = df_loop_spawn(m->loop, request_main, rq, NULL, &err);
+        if (rc < 0) {
+            rq->next_free = m->rfree;
+            m->rfree = rq;
+        }
+    }
+    if (rc < 0) {
+        /* Out of memory or mappings: the request fails, visibly. */
+        if (m->spawn_failures++ == 0)
+            m->spawn_err = err;
+        int64_t now = df_now_ns();
+        df_completion c = { .id = r->id, .intended_ns = r->intended_ns,
+                            .sent_ns = r->sent_ns, .started_ns = now,
+                            .finished_ns = now, .status = rc };
+        finish(m, &c);
+    }
+}
+
+static int ring_pop(df_model *m, df_request *out)
+{
+    slot *s = &m->ring[m->deq_pos & (RING_SLOTS - 1)];
+    uint64_t seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+    if (seq != m->deq_pos + 1)
+        return 0; /* empty, or the next producer has not published yet */
+    *out = s->req;
+    __atomic_store_n(&s->seq, m->deq_pos + RING_SLOTS, __ATOMIC_RELEASE);
+    m->deq_pos++;
+    return 1;
+}
+
+static void drain_cb(void *arg)
+{
+    df_model *m = arg;
+    df_request r;
+
+    __atomic_store_n(&m->drain_pending, 0, __ATOMIC_SEQ_CST);
+    while (ring_pop(m, &r))
+        start_request(m, &r);
+    if (__atomic_load_n(&m->ov_count, __ATOMIC_ACQUIRE) > 0) {
+        DF_CHECK(pthread_mutex_lock(&m->ov_mu) == 0);
+        df_request *batch = m->ov;
+        size_t n = m->ov_len;
+        m->ov = NULL;
+        m->ov_len = m->ov_cap = 0;
+        __atomic_store_n(&m->ov_count, 0, __ATOMIC_RELEASE);
+        DF_CHECK(pthread_mutex_unlock(&m->ov_mu) == 0);
+        for (size_t i = 0; i < n; i++)
+            start_request(m, &batch[i]);
+        free(batch);
+    }
+}
+
+static int ring_push(df_model *m, const df_request *r)
+{
+    uint64_t pos = __atomic_load_n(&m->enq_pos, __ATOMIC_RELAXED);
+    for (;;) {
+        slot *s = &m->ring[pos & (RING_SLOTS - 1)];
+        uint64_t seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+        int64_t dif = (int64_t)(seq - pos);
+        if (dif == 0) {
+            if (__atomic_compare_exchange_n(&m->enq_pos, &pos, pos + 1, 1,
+                                            __ATOMIC_RELAXED,
+                                            __ATOMIC_RELAXED)) {
+                s->req = *r;
+                __atomic_store_n(&s->seq, pos + 1, __ATOMIC_RELEASE);
+                return 0;
+            }
+        } else if (dif < 0) {
+            return -EAGAIN; /* full */
+        } else {
+            pos = __atomic_load_n(&m->enq_pos, __ATOMIC_RELAXED);
+        }
+    }
+}
+
+static int overflow_push(df_model *m, const df_request *r)
+{
+    DF_CHECK(pthread_mutex_lock(&m->ov_mu) == 0);
+    if (m->ov_len == m->ov_cap) {
+        size_t cap = m->ov_cap ? 2 * m->ov_cap : 4096;
+        df_request *n = realloc(m->ov, cap * sizeof *n);
+        if (!n) {
+            DF_CHECK(pthread_mutex_unlock(&m->ov_mu) == 0);
+            return -ENOMEM;
+        }
+        m->ov = n;
+        m->ov_cap = cap;
+    }
+    m->ov[m->ov_len++] = *r;
+    __atomic_store_n(&m->ov_count, (int)m->ov_len, __ATOMIC_RELEASE);
+    DF_CHECK(pthread_mutex_unlock(&m->ov_mu) == 0);
+    return 0;
+}
+
+static int coroutine_submit(df_model *m, const df_request *r)
+{
+    __atomic_add_fetch(&m->submitted, 1, __ATOMIC_RELAXED);
+    if (df_loop_is_loop_thread(m->loop)) {
+        start_request(m, r);
+        return 0;
+    }
+    int rc = ring_push(m, r);
+    if (rc == -EAGAIN)
+        rc = overflow_push(m, r);
+    if (rc < 0) {
+        __atomic_sub_fetch(&m->submitted, 1, __ATOMIC_RELAXED);
+        return rc;
+    }
+    if (!__atomic_exchange_n(&m->drain_pending, 1, __ATOMIC_SEQ_CST))
+        DF_CHECK(df_loop_call_soon_threadsafe(m->loop, drain_cb, m) == 0);
+    return 0;
+}
+
+/* Stop: wait for what was submitted, at most until the deadline. */
+static void drain_check(void *arg)
+{
+    df_model *m = arg;
+    uint64_t done = __atomic_load_n(&m->completed, __ATOMIC_ACQUIRE);
+    uint64_t sub = __atomic_load_n(&m->submitted, __ATOMIC_ACQUIRE);
+    if (done >= sub || df_now_ns() >= m->drain_deadline_ns) {
+        df_loop_stop(m->loop);
+        return;
+    }
+    DF_CHECK(df_loop_call_later(m->loop, 1000000, drain_check, m, NULL) == 0);
+}
+
+static void *loop_thread(void *arg)
+{
+    df_model *m = arg;
+    m->loop_rc = df_loop_run(m->loop);
+    return NULL;
+}
+
+/* A CPU-bound Python thread next to the loop: holds the GIL and passes
+ * checkpoints until stop. */
+static void *hog_thread(void *arg)
+{
+    df_model *m = arg;
+    df_gil_thread *t;
+    DF_CHECK(df_gil_thread_register(m->gil, "hog", &t) == 0);
+    df_gil_acquire(m->gil, t);
+    while (!__atomic_load_n(&m->hogs_stop, __ATOMIC_RELAXED)) {
+        for (volatile int i = 0; i < 1000; i++)
+            ;
+        df_gil_checkpoint(m->gil, t);
+    }
+    df_gil_release(m->gil, t);
+    return NULL;
+}
+
+static void free_model(df_model *m)
+{
+    df_loop_destroy(m->loop);
+    df_gil_destroy(m->gil);
+    for (req_chunk *c = m->chunks, *next; c; c = next) {
+        next = c->next;
+        free(c);
+    }
+    free(m->ring);
+    free(m->ov);
+    DF_CHECK(pthread_mutex_destroy(&m->ov_mu) == 0);
+    free(m);
+}
+
+static int coroutine_start(const df_model_cfg *cfg, df_model **out, df_err *err)
+{
+    df_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return df_err_set(err, -ENOMEM, "coroutine model: out of memory");
+    m->cfg = *cfg;
+    m->ops = (df_ctx_ops){ ctx_checkpoint_slow, ctx_sleep_ns, ctx_wait_fd,
+                           ctx_run_blocking };
+    DF_CHECK(pthread_mutex_init(&m->ov_mu, NULL) == 0);
+    int rc;
+    m->ring = calloc(RING_SLOTS, sizeof *m->ring);
+    if (!m->ring) {
+        rc = df_err_set(err, -ENOMEM, "coroutine model: out of memory");
+        goto fail;
+    }
+    for (uint32_t i = 0; i < RING_SLOTS; i++)
+        m->ring[i].seq = i;
+    if (cfg->gil != DF_GIL_OFF) {
+        int64_t iv = cfg->switch_interval_us > 0 ? cfg->switch_interval_us
+                                                 : DF_GIL_DEFAULT_INTERVAL_US;
+        int ci = cfg->check_interval > 0 ? cfg->check_interval
+                                         : DF_GIL_DEFAULT_CHECK_INTERVAL;
+        rc = df_gil_create(cfg->gil, iv, ci, &m->gil);
+        if (rc < 0) {
+            df_err_set(err, rc, "coroutine model: GIL: %s", strerror(-rc));
+            goto fail;
+        }
+    }
+    df_loop_cfg lc = {
+        .switch_kind = cfg->switch_kind,
+        .stack_kind = cfg->stack_kind,
+        .stack_size_bytes = cfg->stack_size_bytes,
+        .slow_callback_ns = cfg->slow_callback_ns,
+        .to_thread_workers = cfg->to_thread_workers,
+        .gil = m->gil,
+        .name = NULL,
+    };
+    rc = df_loop_create(&lc, &m->loop, err);
+    if (rc < 0)
+        goto fail;
+    rc = -pthread_create(&m->thread, NULL, loop_thread, m);
+    if (rc < 0) {
+        df_err_set(err, rc, "coroutine model: pthread_create: %s",
+                   strerror(-rc));
+        goto fail;
+    }
+    m->thread_started = 1;
+    for (int i = 0; m->gil && i < cfg->hogs && i < MAX_HOGS; i++) {
+        if (pthread_create(&m->hog[i], NULL, hog_thread, m) != 0)
+            break;
+        m->nhogs++;
+    }
+    *out = m;
+    return 0;
+fail:
+    free_model(m);
+    return rc;
+}
+
+static const char *switch_name(df_switch_kind k)
+{
+    return k == DF_SWITCH_UCONTEXT ? "ucontext" : "asm";
+}
+
+static json_t *loop_json(df_model *m, uint64_t abandoned)
+{
+    df_loop_stats st;
+    df_loop_stats_get(m->loop, &st);
+    json_t *o = json_pack(
+        "{s:I, s:f, s:I, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+        "slow_callbacks", (json_int_t)st.slow_callbacks,
+        "max_blocked_ms", (double)st.max_blocked_ns / 1e6,
+        "switches", (json_int_t)st.switches,
+        "to_thread_workers", st.to_thread_workers,
+        "to_thread_max_workers", st.to_thread_max_workers,
+        "to_thread_calls", (json_int_t)st.to_thread_calls,
+        "iterations", (json_int_t)st.iterations,
+        "callbacks", (json_int_t)st.callbacks,
+        "spawned", (json_int_t)st.spawned,
+        "peak_coroutines", (json_int_t)st.peak_coros,
+        "timers_fired", (json_int_t)st.timers_fired,
+        "fd_wakeups", (json_int_t)st.fd_wakeups,
+        "threadsafe_wakeups", (json_int_t)st.threadsafe_wakeups);
+    if (!o)
+        return NULL;
+    int64_t stack = m->cfg.stack_size_bytes > 0 ? m->cfg.stack_size_bytes
+                                                : DF_CORO_DEFAULT_STACK_BYTES;
+    json_object_set_new(o, "switch", json_string(switch_name(m->cfg.switch_kind)));
+    json_object_set_new(o, "stack", json_string(m->cfg.stack_kind ==
+                                                        DF_STACK_SHARED
+                                                    ? "shared"
+                                                    : "dedicated"));
+    json_object_set_new(o, "stack_size_bytes", json_integer(stack));
+    json_object_set_new(o, "stacks_mapped",
+                        json_integer((json_int_t)st.coro.stacks_mapped));
+    json_object_set_new(o, "saved_stack_bytes",
+                        json_integer((json_int_t)st.coro.saved_bytes));
+    json_object_set_new(o, "spawn_failures",
+                        json_integer((json_int_t)m->spawn_failures));
+    if (m->spawn_failures)
+        json_object_set_new(o, "spawn_error", json_string(m->spawn_err.msg));
+    json_object_set_new(o, "abandoned", json_integer((json_int_t)abandoned));
+    return o;
+}
+
+static int coroutine_stop(df_model *m,
+                          int64_t drain_ns,
+                          json_t **stats,
+                          df_err *err)
+{
+    int rc = 0;
+    m->drain_deadline_ns = df_now_ns() + (drain_ns > 0 ? drain_ns : 0);
+    __atomic_store_n(&m->hogs_stop, 1, __ATOMIC_RELAXED);
+    for (int i = 0; i < m->nhogs; i++)
+        DF_CHECK(pthread_join(m->hog[i], NULL) == 0);
+    DF_CHECK(df_loop_call_soon_threadsafe(m->loop, drain_check, m) == 0);
+    DF_CHECK(pthread_join(m->thread, NULL) == 0);
+    if (m->loop_rc < 0)
+        rc = df_err_set(err, m->loop_rc, "coroutine model: loop: %s",
+                        strerror(-m->loop_rc));
+    uint64_t sub = __atomic_load_n(&m->submitted, __ATOMIC_ACQUIRE);
+    uint64_t done = __atomic_load_n(&m->completed, __ATOMIC_ACQUIRE);
+    json_t *o = NULL;
+    if (stats) {
+        o = json_object();
+        json_t *l = loop_json(m, sub > done ? sub - done : 0);
+        if (o && l)
+            json_object_set_new(o, "loop", l);
+        else
+            json_decref(l);
+    }
+    /* Drop suspended coroutines and join the to_thread pool before the
+     * GIL's figures are read: they need every thread done with it. */
+    df_loop_destroy(m->loop);
+    m->loop = NULL;
+    if (o && m->gil) {
+        json_t *g = df_gil_stats_json(m->gil);
+        if (g)
+            json_object_set_new(o, "gil", g);
+    }
+    if (stats)
+        *stats = o;
+    free_model(m);
+    return rc;
+}
+
+const df_model_ops df_model_coroutine = {
+    .name = "coroutine",
+    .summary = "ASGI: one event loop thread, a coroutine per request "
+               "(uvicorn on asyncio)",
+    .start = coroutine_start,
+    .submit = coroutine_submit,
+    .stop = coroutine_stop,
+};

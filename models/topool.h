@@ -1,0 +1,43 @@
+/* models/topool.h - the loop's to_thread pool (asyncio's default executor):
+ * threads started on demand up to a limit, a FIFO queue of jobs. */
+#ifndef DF_MODELS_TOPOOL_H
+#define DF_MODELS_TOPOOL_H
+
+#include "harness/err.h"
+#include "models/gil.h"
+
+typedef struct df_topool df_topool; /* opaque */
+
+/* A job: the caller owns the memory until done(job) was called. */
+typedef struct df_topool_job {
+    struct df_topool_job *next; /* the pool's queue */
+    int (*fn)(void *arg);
+    void *arg;
+    int result; /* fn's return, set before done */
+    /* Called on the pool thread after fn, without the GIL. */
+    void (*done)(struct df_topool_job *job);
+} df_topool_job;
+
+/* min(32, cores + 4): asyncio's default max_workers. */
+int df_topool_default_workers(void);
+
+/* max_workers <= 0: the default. gil may be NULL. Threads register with it
+ * as "<prefix>_<n>" (asyncio_0, ...). No thread starts before the first
+ * job. 0 or -ENOMEM. */
+int df_topool_create(int max_workers,
+                     df_gil *gil,
+                     const char *prefix,
+                     df_topool **out,
+                     df_err *err);
+
+/* Runs every queued job, joins the threads, frees p. NULL is fine. */
+void df_topool_destroy(df_topool *p);
+
+/* Any thread: queues job; starts a thread if none is idle and the limit
+ * allows. 0, or -errno of pthread_create when no thread could run it. */
+int df_topool_submit(df_topool *p, df_topool_job *job);
+
+int df_topool_workers(df_topool *p);     /* threads started */
+int df_topool_max_workers(df_topool *p); /* the limit */
+
+#endif /* DF_MODELS_TOPOOL_H */

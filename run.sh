@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# run.sh - duckfeed's one entry point: install what is missing, build, then
+# run the comparison (default), the tests, or chosen suites.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+BUILD=build
+ASAN_BUILD=build-asan
+PACKAGES=(cmake gcc make pkg-config libjansson-dev libcmocka-dev gnuplot-nox libssl-dev)
+TEST_PACKAGES=(valgrind)
+
+usage() {
+    cat <<'TXT'
+usage: ./run.sh [--quick] [SUITE...]   run suites (default: the default set),
+                                       write results/, plots/, results/REPORT.md
+       ./run.sh --list                 list the suites and what each shows
+       ./run.sh test                   build and run every test, then again
+                                       under AddressSanitizer+UBSan, and the
+                                       unit tests under valgrind
+       ./run.sh bench [NAME...]        duckfeed's own costs (switches, locks,
+                                       harness overhead)
+       ./run.sh build                  install what is missing and build only
+       ./run.sh --help                 this text
+
+options:
+  --quick       shorter runs (the default set in about a minute)
+  --no-install  never call apt-get; fail if something is missing
+
+Everything is built in build/; the command itself is build/duckfeed
+(build/duckfeed --help). Missing packages are installed with apt-get as
+root, with sudo otherwise; if neither works the exact command is printed.
+TXT
+}
+
+say() { printf 'run.sh: %s\n' "$*" >&2; }
+
+missing_packages() {
+    local p
+    for p in "$@"; do
+        if command -v dpkg-query >/dev/null 2>&1; then
+            dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+                || printf '%s\n' "$p"
+        fi
+    done
+}
+
+install_missing() {
+    local missing
+    missing=$(missing_packages "$@")
+    [ -z "$missing" ] && return 0
+    # shellcheck disable=SC2086
+    set -- $missing
+    if [ "${NO_INSTALL:-0}" = 1 ]; then
+        say "missing packages: $*; install them with: sudo apt-get install -y $*"
+        exit 1
+    fi
+    say "installing missing packages: $*"
+    if [ "$(id -u)" = 0 ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null
+    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+        sudo DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+        sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null
+    else
+        say "cannot install as $(id -un); run this, then ./run.sh again:"
+        printf '    sudo apt-get install -y %s\n' "$*" >&2
+        exit 1
+    fi
+}
+
+jobs() { nproc 2>/dev/null || echo 2; }
+
+build() { # build DIR [cmake args...]
+    local dir=$1
+    shift
+    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+    cmake --build "$dir" -j "$(jobs)" >/dev/null
+}
+
+run_tests() {
+    install_missing "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    say "building ($BUILD, warnings are errors)"
+    build "$BUILD" -DDF_WERROR=ON
+    say "unit tests"
+    (cd "$BUILD" && ctest --output-on-failure -j 2 --timeout 300)
+    say "sanitizer build ($ASAN_BUILD: address,undefined)"
+    build "$ASAN_BUILD" -DDF_WERROR=ON -DDF_SANITIZE=address,undefined
+    (cd "$ASAN_BUILD" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest --output-on-failure -j 2 -LE no_sanitizer --timeout 600)
+    say "valgrind (the tests labelled valgrind)"
+    local t names
+    names=$(cd "$BUILD" && ctest -N -L valgrind | sed -n 's/^ *Test *#[0-9]*: //p')
+    for t in $names; do
+        DF_BUILD_DIR=$PWD/$BUILD valgrind -q --error-exitcode=99 --leak-check=full \
+            --errors-for-leak-kinds=definite "$BUILD/tests/test_$t" >"$BUILD/valgrind-$t.log" 2>&1 \
+            || { say "valgrind: $t failed (see $BUILD/valgrind-$t.log)"; exit 1; }
+        say "valgrind: $t clean"
+    done
+    say "all tests passed"
+}
+
+main() {
+    local cmd=${1:-}
+    case "$cmd" in
+    -h | --help | help) usage; exit 0 ;;
+    esac
+    NO_INSTALL=0
+    local args=()
+    for a in "$@"; do
+        if [ "$a" = --no-install ]; then NO_INSTALL=1; else args+=("$a"); fi
+    done
+    set -- "${args[@]+"${args[@]}"}"
+    case "${1:-}" in
+    test) shift; [ $# -eq 0 ] || { say "test takes no arguments"; exit 2; }; run_tests ;;
+    build) install_missing "${PACKAGES[@]}"; build "$BUILD"; say "built $BUILD/duckfeed" ;;
+    bench) shift; install_missing "${PACKAGES[@]}"; build "$BUILD"; exec "$BUILD/duckfeed" bench "$@" ;;
+    --list) install_missing "${PACKAGES[@]}"; build "$BUILD"; exec "$BUILD/duckfeed" suite --list ;;
+    *)
+        install_missing "${PACKAGES[@]}"
+        say "building ($BUILD)"
+        build "$BUILD"
+        mkdir -p results plots
+        exec "$BUILD/duckfeed" suite --build-dir "$BUILD" "$@"
+        ;;
+    esac
+}
+
+main "$@"

@@ -1,0 +1,33 @@
+/* tests/test_bench_overhead.c - the overhead bench runs and reports sane
+ * figures (no timing limits here: those belong in the bench itself). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+
+#include "harness/bench_overhead.h"
+
+static void test_bench_overhead_measures(void **state)
+{
+    df_bench_floors b;
+    (void)state;
+
+    assert_int_equal(df_bench_overhead_measure(&b), 0);
+
+    assert_true(b.harness.median_ns > 0);
+    assert_true(b.harness.min_ns <= b.harness.median_ns);
+    assert_true(b.harness.median_ns <= b.harness.max_ns);
+    assert_true(b.pipe_rtt.median_ns > 0 && b.pipe_rtt.runs > 1);
+    assert_true(b.condvar_rtt.median_ns > 0 && b.condvar_rtt.runs > 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bench_overhead_measures),
+    };
+    return cmocka_run_group_tests_name("bench_overhead", tests, NULL, NULL);
+}

@@ -1,0 +1,275 @@
+/* tests/test_cli.c - the duckfeed command as a user meets it: bad input is
+ * one line and exit 2; a crashing point is recorded and the sweep goes on;
+ * the results file parses back with every field present and typed. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+/* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
+#include <cmocka.h>
+
+#include <jansson.h>
+
+static char exe[4096];
+static char tmpdir[] = "/tmp/duckfeed-cli-XXXXXX";
+
+typedef struct outcome {
+    int status;      /* exit code, or 128 + signal */
+    char err[4096];  /* stderr */
+    int err_lines;
+} outcome;
+
+/* Runs duckfeed with the NULL-terminated arguments; stdout is discarded. */
+static outcome run(const char *first, ...)
+{
+    const char *argv[64] = { exe, first };
+    int argc = 2;
+    va_list ap;
+    va_start(ap, first);
+    while (argc < 63 && (argv[argc] = va_arg(ap, const char *)) != NULL)
+        argc++;
+    va_end(ap);
+    argv[argc] = NULL;
+
+    int fds[2];
+    outcome o = { 0 };
+    if (pipe(fds) < 0)
+        fail_msg("pipe: %s", strerror(errno));
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        dup2(fds[1], 2);
+        close(fds[0]);
+        execv(exe, (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    size_t len = 0;
+    ssize_t n;
+    while ((n = read(fds[0], o.err + len, sizeof o.err - 1 - len)) > 0)
+        len += (size_t)n;
+    close(fds[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    o.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    for (size_t i = 0; i < len; i++)
+        o.err_lines += o.err[i] == '\n';
+    return o;
+}
+
+static void assert_bad_input(outcome o, const char *needle)
+{
+    if (o.status != 2 || o.err_lines != 1 || !strstr(o.err, needle))
+        fail_msg("want exit 2 and one line containing \"%s\"; got %d: %s", needle,
+                 o.status, o.err);
+}
+
+static const char *out_path(const char *name)
+{
+    static char path[4200];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    return path;
+}
+
+static void test_cli_unknown_model_exits_2(void **state)
+{
+    (void)state;
+    assert_bad_input(run("run", "--model", "greenlet", "--out", out_path("a.json"), NULL),
+                     "unknown model \"greenlet\"");
+}
+
+static void test_cli_unknown_workload_exits_2(void **state)
+{
+    (void)state;
+    assert_bad_input(run("run", "--workload", "fib", "--out", out_path("a.json"), NULL),
+                     "unknown workload \"fib\"");
+}
+
+static void test_cli_unknown_parameter_exits_2(void **state)
+{
+    (void)state;
+    assert_bad_input(run("run", "--workload", "cpu:ms=3", "--out", out_path("a.json"), NULL),
+                     "unknown parameter \"ms\"");
+}
+
+static void test_cli_non_numeric_value_exits_2(void **state)
+{
+    (void)state;
+    assert_bad_input(run("run", "--workload", "cpu:us=abc", "--out", out_path("a.json"), NULL),
+                     "\"abc\"");
+    assert_bad_input(run("run", "--threads", "two", "--out", out_path("a.json"), NULL),
+                     "--threads: \"two\"");
+}
+
+static void test_cli_concurrency_zero_exits_2(void **state)
+{
+    (void)state;
+    assert_bad_input(run("run", "--concurrency", "0", "--out", out_path("a.json"), NULL),
+                     "--concurrency: \"0\"");
+}
+
+static void test_cli_duration_zero_exits_2(void **state)
+{
+    (void)state;
+    assert_bad_input(run("run", "--duration", "0", "--out", out_path("a.json"), NULL),
+                     "--duration");
+}
+
+static void test_cli_unwritable_out_exits_2(void **state)
+{
+    (void)state;
+    assert_bad_input(run("run", "--out", "/nonexistent-dir/x.json", NULL),
+                     "/nonexistent-dir/x.json");
+}
+
+static void test_cli_unknown_option_exits_2(void **state)
+{
+    (void)state;
+    assert_bad_input(run("run", "--bogus", NULL), "--bogus");
+    assert_bad_input(run("frobnicate", NULL), "unknown command");
+}
+
+static void test_cli_help_exits_0(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--help", NULL).status, 0);
+    assert_int_equal(run("run", "--help", NULL).status, 0);
+    assert_int_equal(run("list", "--help", NULL).status, 0);
+}
+
+static json_t *load(const char *path)
+{
+    json_error_t e;
+    json_t *doc = json_load_file(path, 0, &e);
+    if (!doc)
+        fail_msg("%s: %s", path, e.text);
+    return doc;
+}
+
+static void test_cli_crashing_point_is_recorded_and_sweep_goes_on(void **state)
+{
+    (void)state;
+    const char *out = out_path("crash.json");
+
+    outcome o = run("run", "--model", "process,thread", "--workload", "crash",
+                    "--workload", "noop", "--workers", "1", "--threads", "1",
+                    "--duration", "0.2s", "--warmup", "0", "--quiet", "--out",
+                    out, NULL);
+
+    assert_int_equal(o.status, 1);
+    json_t *doc = load(out);
+    json_t *pts = json_object_get(doc, "points");
+    assert_int_equal(json_array_size(pts), 4);
+    int failed = 0, ok = 0;
+    size_t i;
+    json_t *pt;
+    json_array_foreach(pts, i, pt) {
+        const char *st = json_string_value(json_object_get(pt, "status"));
+        const char *wl = json_string_value(json_object_get(pt, "workload"));
+        if (!strcmp(wl, "crash")) {
+            assert_string_equal(st, "failed");
+            assert_non_null(strstr(json_string_value(json_object_get(pt, "failure")),
+                                   "SIGSEGV"));
+            failed++;
+        } else {
+            assert_string_equal(st, "ok");
+            ok++;
+        }
+    }
+    assert_int_equal(failed, 2);
+    assert_int_equal(ok, 2);
+    assert_true(json_is_true(json_object_get(doc, "complete")));
+    json_decref(doc);
+}
+
+static void test_cli_results_parse_back_typed(void **state)
+{
+    (void)state;
+    const char *out = out_path("typed.json");
+
+    outcome o = run("run", "--model", "process", "--workload", "sleep:ms=1",
+                    "--concurrency", "1,2", "--duration", "0.2s", "--warmup",
+                    "0.05s", "--quiet", "--out", out, NULL);
+
+    assert_int_equal(o.status, 0);
+    json_t *doc = load(out);
+    assert_string_equal(json_string_value(json_object_get(doc, "schema")),
+                        "duckfeed.results/1");
+    assert_true(json_is_string(json_object_get(doc, "command")));
+    json_t *m = json_object_get(doc, "machine");
+    assert_true(json_is_string(json_object_get(m, "cpu_model")));
+    assert_true(json_is_integer(json_object_get(m, "cores")));
+    assert_true(json_is_string(json_object_get(m, "kernel")));
+    assert_true(json_is_string(json_object_get(m, "compiler")));
+    assert_true(json_is_string(json_object_get(m, "build_type")));
+    json_t *pts = json_object_get(doc, "points");
+    assert_int_equal(json_array_size(pts), 2);
+    size_t i;
+    json_t *pt;
+    json_array_foreach(pts, i, pt) {
+        assert_string_equal(json_string_value(json_object_get(pt, "model")), "process");
+        assert_true(json_is_integer(json_object_get(pt, "workers")));
+        assert_true(json_is_integer(json_object_get(pt, "threads")));
+        assert_string_equal(json_string_value(json_object_get(pt, "workload")), "sleep");
+        assert_true(json_is_object(json_object_get(pt, "params")));
+        assert_true(json_is_number(json_object_get(json_object_get(pt, "params"), "ms")));
+        assert_true(json_is_integer(json_object_get(pt, "concurrency")));
+        assert_true(json_is_number(json_object_get(pt, "duration_s")));
+        assert_true(json_is_integer(json_object_get(pt, "completed")));
+        assert_true(json_is_integer(json_object_get(pt, "errors")));
+        assert_true(json_is_number(json_object_get(pt, "throughput_rps")));
+        assert_true(json_integer_value(json_object_get(pt, "completed")) > 0);
+        json_t *lat = json_object_get(pt, "latency_us");
+        const char *keys[] = { "mean", "p50", "p90", "p99", "p999", "max" };
+        for (int k = 0; k < 6; k++)
+            assert_true(json_is_number(json_object_get(lat, keys[k])));
+        /* A 1 ms sleep cannot finish faster than 1 ms. */
+        assert_true(json_number_value(json_object_get(lat, "p50")) >= 1000.0);
+    }
+    json_decref(doc);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *dir = getenv("DF_BUILD_DIR");
+    snprintf(exe, sizeof exe, "%s/duckfeed", dir ? dir : ".");
+    if (access(exe, X_OK) != 0 || !mkdtemp(tmpdir))
+        return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cli_unknown_model_exits_2),
+        cmocka_unit_test(test_cli_unknown_workload_exits_2),
+        cmocka_unit_test(test_cli_unknown_parameter_exits_2),
+        cmocka_unit_test(test_cli_non_numeric_value_exits_2),
+        cmocka_unit_test(test_cli_concurrency_zero_exits_2),
+        cmocka_unit_test(test_cli_duration_zero_exits_2),
+        cmocka_unit_test(test_cli_unwritable_out_exits_2),
+        cmocka_unit_test(test_cli_unknown_option_exits_2),
+        cmocka_unit_test(test_cli_help_exits_0),
+        cmocka_unit_test(test_cli_crashing_point_is_recorded_and_sweep_goes_on),
+        cmocka_unit_test(test_cli_results_parse_back_typed),
+    };
+    return cmocka_run_group_tests_name("cli", tests, setup, teardown);
+}

@@ -1,0 +1,256 @@
+/* tests/test_coroutine.c - the coroutine model end to end. */
+#define _GNU_SOURCE
+/* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness/clock.h"
+#include "models/model.h"
+
+#define MS 1000000LL
+#define N  10000
+
+extern const df_model_ops df_model_coroutine;
+extern const df_workload df_workload_blocking;
+extern const df_workload df_workload_offload;
+extern const df_workload df_workload_overflow;
+
+/* A noop-like workload that still suspends once (asyncio.sleep(0)). */
+static int yield_handle(df_ctx *ctx)
+{
+    return df_sleep_ns(ctx, 0);
+}
+
+static const df_workload yield_workload = {
+    .abi_version = DF_WORKLOAD_ABI_VERSION,
+    .name = "yield",
+    .summary = "sleep(0)",
+    .kind = DF_KIND_IO,
+    .handle = yield_handle,
+};
+
+typedef struct counts {
+    unsigned char seen[N]; /* written by the loop thread only */
+    int total;
+    int bad;
+    df_model *m;   /* closed loop: re-submit from the sink */
+    int next_id;   /* closed loop: loop thread only */
+} counts;
+
+static void count_sink(void *arg, const df_completion *c)
+{
+    counts *k = arg;
+    if (c->id >= N || c->status != 0 || c->finished_ns < c->started_ns)
+        k->bad++;
+    else
+        k->seen[c->id]++;
+    k->total++;
+}
+
+static df_model_cfg base_cfg(const df_workload *w, const df_params *p)
+{
+    df_model_cfg cfg = { 0 };
+    cfg.workers = 1;
+    cfg.gil = DF_GIL_OFF;
+    cfg.workload = w;
+    cfg.params = p;
+    cfg.sink = count_sink;
+    return cfg;
+}
+
+static void test_coroutine_completes_each_request_once(void **state)
+{
+    static df_params none;
+    (void)state;
+    for (int kind = 0; kind < 2; kind++) {
+        counts *k = calloc(1, sizeof *k);
+        df_model_cfg cfg = base_cfg(&yield_workload, &none);
+        df_model *m = NULL;
+        json_t *stats = NULL;
+        cfg.stack_kind = kind ? DF_STACK_SHARED : DF_STACK_DEDICATED;
+        cfg.sink_arg = k;
+        assert_int_equal(df_model_coroutine.start(&cfg, &m, NULL), 0);
+
+        for (int i = 0; i < N; i++) {
+            df_request r = { (uint64_t)i, df_now_ns(), df_now_ns() };
+            assert_int_equal(df_model_coroutine.submit(m, &r), 0);
+        }
+        assert_int_equal(df_model_coroutine.stop(m, 20000 * MS, &stats,
+                                                 NULL),
+                         0);
+
+        assert_int_equal(k->bad, 0);
+        assert_int_equal(k->total, N);
+        for (int i = 0; i < N; i++)
+            assert_int_equal(k->seen[i], 1);
+        json_t *loop = json_object_get(stats, "loop");
+        assert_non_null(loop);
+        assert_int_equal(json_integer_value(json_object_get(loop, "spawned")),
+                         N);
+        assert_int_equal(
+            json_integer_value(json_object_get(loop, "abandoned")), 0);
+        json_decref(stats);
+        free(k);
+    }
+}
+
+/* Closed loop: the sink re-submits from the loop thread. */
+static void resubmit_sink(void *arg, const df_completion *c)
+{
+    counts *k = arg;
+    count_sink(arg, c);
+    if (k->next_id < N) {
+        df_request r = { (uint64_t)k->next_id++, df_now_ns(), df_now_ns() };
+        DF_CHECK(df_model_coroutine.submit(k->m, &r) == 0);
+    }
+}
+
+static void test_coroutine_closed_loop_resubmits(void **state)
+{
+    static df_params none;
+    counts *k = calloc(1, sizeof *k);
+    df_model_cfg cfg = base_cfg(&yield_workload, &none);
+    df_model *m = NULL;
+
+    (void)state;
+    cfg.sink = resubmit_sink;
+    cfg.sink_arg = k;
+    assert_int_equal(df_model_coroutine.start(&cfg, &m, NULL), 0);
+    k->m = m;
+    k->next_id = 64;
+    for (int i = 0; i < 64; i++) {
+        df_request r = { (uint64_t)i, df_now_ns(), df_now_ns() };
+        assert_int_equal(df_model_coroutine.submit(m, &r), 0);
+    }
+    /* The drain waits for everything submitted, re-submits included. */
+    assert_int_equal(df_model_coroutine.stop(m, 20000 * MS, NULL, NULL), 0);
+
+    assert_int_equal(k->total, N);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(k->seen[i], 1);
+    free(k);
+}
+
+static json_int_t slow_callbacks_of(const df_workload *w, int64_t ms)
+{
+    df_params p = { .count = 1, .value = { ms * MS } };
+    counts *k = calloc(1, sizeof *k);
+    df_model_cfg cfg = base_cfg(w, &p);
+    df_model *m = NULL;
+    json_t *stats = NULL;
+
+    cfg.sink_arg = k;
+    cfg.slow_callback_ns = 20 * MS;
+    DF_CHECK(df_model_coroutine.start(&cfg, &m, NULL) == 0);
+    for (int i = 0; i < 4; i++) {
+        df_request r = { (uint64_t)i, df_now_ns(), df_now_ns() };
+        DF_CHECK(df_model_coroutine.submit(m, &r) == 0);
+    }
+    DF_CHECK(df_model_coroutine.stop(m, 20000 * MS, &stats, NULL) == 0);
+    DF_CHECK(k->total == 4);
+    json_int_t n = json_integer_value(
+        json_object_get(json_object_get(stats, "loop"), "slow_callbacks"));
+    json_decref(stats);
+    free(k);
+    return n;
+}
+
+static void test_coroutine_blocking_trips_detector(void **state)
+{
+    (void)state;
+    assert_int_equal(slow_callbacks_of(&df_workload_blocking, 30), 4);
+}
+
+static void test_coroutine_offload_does_not(void **state)
+{
+    (void)state;
+    assert_int_equal(slow_callbacks_of(&df_workload_offload, 30), 0);
+}
+
+/* In a forked child: a request overflowing its stack ends the process
+ * with the report, not a silent corruption. */
+static void test_coroutine_overflow_reported(void **state)
+{
+    int fds[2];
+    char out[512];
+    size_t got = 0;
+    ssize_t r;
+    int st = 0;
+
+    (void)state;
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        static df_params p = { .count = 1, .value = { 256 } };
+        counts k = { 0 };
+        df_model_cfg cfg = base_cfg(&df_workload_overflow, &p);
+        df_model *m = NULL;
+        dup2(fds[1], 2);
+        cfg.sink_arg = &k;
+        if (df_model_coroutine.start(&cfg, &m, NULL) < 0)
+            _exit(3);
+        df_request rq = { 0, df_now_ns(), df_now_ns() };
+        df_model_coroutine.submit(m, &rq);
+        df_model_coroutine.stop(m, 5000 * MS, NULL, NULL);
+        _exit(0);
+    }
+    close(fds[1]);
+    while (got + 1 < sizeof out &&
+           (r = read(fds[0], out + got, sizeof out - 1 - got)) > 0)
+        got += (size_t)r;
+    out[got] = 0;
+    close(fds[0]);
+    waitpid(pid, &st, 0);
+
+    assert_false(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_non_null(strstr(out, "stack overflow in a coroutine"));
+}
+
+static void test_coroutine_gil_stats_when_on(void **state)
+{
+    static df_params none;
+    counts *k = calloc(1, sizeof *k);
+    df_model_cfg cfg = base_cfg(&yield_workload, &none);
+    df_model *m = NULL;
+    json_t *stats = NULL;
+
+    (void)state;
+    cfg.gil = DF_GIL_NEW;
+    cfg.sink_arg = k;
+    assert_int_equal(df_model_coroutine.start(&cfg, &m, NULL), 0);
+    for (int i = 0; i < 100; i++) {
+        df_request r = { (uint64_t)i, df_now_ns(), df_now_ns() };
+        assert_int_equal(df_model_coroutine.submit(m, &r), 0);
+    }
+    assert_int_equal(df_model_coroutine.stop(m, 20000 * MS, &stats, NULL),
+                     0);
+
+    assert_int_equal(k->total, 100);
+    assert_non_null(json_object_get(stats, "gil"));
+    json_decref(stats);
+    free(k);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_coroutine_completes_each_request_once),
+        cmocka_unit_test(test_coroutine_closed_loop_resubmits),
+        cmocka_unit_test(test_coroutine_blocking_trips_detector),
+        cmocka_unit_test(test_coroutine_offload_does_not),
+        cmocka_unit_test(test_coroutine_overflow_reported),
+        cmocka_unit_test(test_coroutine_gil_stats_when_on),
+    };
+    return cmocka_run_group_tests_name("coroutine", tests, NULL, NULL);
+}

@@ -1,0 +1,457 @@
+/* tests/test_workloads.c - each built-in does what it declares, on a fake ctx.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "fake_ctx.h"
+#include "workloads/hash.h"
+#include "workloads/latency_server.h"
+#include "workloads/params.h"
+#include "workloads/registry.h"
+#include "workloads/upstream.h"
+
+/* A workload set up from a spec, as the harness does for one point. */
+typedef struct point {
+    const df_workload *w;
+    df_params p;
+    void *state;
+} point;
+
+static void point_setup(point *pt, const char *spec)
+{
+    df_err err = { 0 };
+    char why[256] = "";
+
+    assert_int_equal(df_workload_parse_spec(spec, &pt->w, &pt->p, &err), 0);
+    pt->state = NULL;
+    if (pt->w->setup) {
+        int rc = pt->w->setup(&pt->p, &pt->state, why, sizeof why);
+        if (rc != 0)
+            print_error("setup %s: %s\n", spec, why);
+        assert_int_equal(rc, 0);
+    }
+}
+
+static void point_teardown(point *pt)
+{
+    if (pt->w->teardown)
+        pt->w->teardown(pt->state);
+}
+
+static int point_handle(point *pt, fake_ctx *f, int breaker)
+{
+    fake_ctx_init(f, breaker, pt->state, &pt->p);
+    return pt->w->handle(&f->ctx);
+}
+
+static void hex(const unsigned char *d, char *out)
+{
+    for (int i = 0; i < DF_HASH_SHA256_BYTES; i++)
+        sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+static void want_sha256(const void *data, size_t n, const char *want)
+{
+    unsigned char d[DF_HASH_SHA256_BYTES];
+    char text[2 * DF_HASH_SHA256_BYTES + 1];
+
+    assert_int_equal(df_hash_sha256(data, n, d), 0);
+    hex(d, text);
+    assert_string_equal(text, want);
+}
+
+static void test_workloads_hash_vectors(void **state)
+{
+    const char *m448 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnop"
+                       "nopq";
+    char *million = malloc(1000000);
+
+    (void)state;
+    assert_non_null(million);
+    memset(million, 'a', 1000000);
+
+    want_sha256("abc", 3,
+                "ba7816bf8f01cfea414140de5dae2223"
+                "b00361a396177a9cb410ff61f20015ad");
+    want_sha256("", 0,
+                "e3b0c44298fc1c149afbf4c8996fb924"
+                "27ae41e4649b934ca495991b7852b855");
+    want_sha256(m448, strlen(m448),
+                "248d6a61d20638b8e5c026930c3e6039"
+                "a33ce45964ff2167f6ecedd419db06c1");
+    want_sha256(million, 1000000,
+                "cdc76e5c9914fb9281a1c7e284d73e67"
+                "f1809a48a497200e046d39ccc7112cd0");
+    free(million);
+}
+
+static void test_workloads_hash_checkpoints_per_block(void **state)
+{
+    point pt;
+    fake_ctx f;
+
+    (void)state;
+    point_setup(&pt, "hash:bytes=64KB");
+
+    assert_int_equal(point_handle(&pt, &f, 1), 0);
+
+    assert_int_equal(f.checkpoints, 16); /* one per 4 KiB block */
+    assert_int_equal(f.blockings, 0);
+    point_teardown(&pt);
+}
+
+static void test_workloads_hash_release_gil_offloads(void **state)
+{
+    point pt;
+    fake_ctx f;
+
+    (void)state;
+    point_setup(&pt, "hash:bytes=64KB,release_gil=true");
+
+    assert_int_equal(point_handle(&pt, &f, 1), 0);
+
+    assert_int_equal(f.blockings, 1);
+    assert_int_equal(f.checkpoints, 0); /* no interpreter while released */
+    point_teardown(&pt);
+}
+
+static void test_workloads_hash_small_keeps_gil(void **state)
+{
+    point pt;
+    fake_ctx f;
+
+    (void)state;
+    point_setup(&pt, "hash:bytes=2047,release_gil=true");
+
+    assert_int_equal(point_handle(&pt, &f, 1), 0);
+
+    assert_int_equal(f.blockings, 0); /* hashlib: below 2 KiB, keep it */
+    assert_int_equal(f.checkpoints, 1);
+    point_teardown(&pt);
+}
+
+static void test_workloads_cpu_checkpoints_per_us(void **state)
+{
+    point pt;
+    fake_ctx f;
+
+    (void)state;
+    point_setup(&pt, "cpu:us=300");
+
+    assert_int_equal(point_handle(&pt, &f, 1), 0);
+
+    assert_int_equal(f.checkpoints, 301); /* 300 chunks and the remainder */
+    assert_int_equal(f.sleeps + f.waits + f.blockings, 0);
+    point_teardown(&pt);
+}
+
+static void test_workloads_sleep_sleeps_through_ctx(void **state)
+{
+    point pt;
+    fake_ctx f;
+
+    (void)state;
+    point_setup(&pt, "sleep:ms=2");
+
+    assert_int_equal(point_handle(&pt, &f, 0), 0);
+
+    assert_int_equal(f.sleeps, 1);
+    assert_int_equal(f.slept_ns, 2000000);
+    point_teardown(&pt);
+}
+
+static void test_workloads_upstream_crosses_socket(void **state)
+{
+    df_latency_server_counts c;
+    point pt;
+    fake_ctx f;
+
+    (void)state;
+    point_setup(&pt, "upstream:ms=1");
+
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(point_handle(&pt, &f, 0), 0);
+
+    df_latency_server_counts_get(((df_upstream_state *)pt.state)->server, &c);
+    assert_int_equal(c.connections, 5);
+    assert_int_equal(c.requests, 5);
+    assert_int_equal(c.responses, 5);
+    assert_true(f.waits >= 1); /* the response is late: it had to wait */
+    point_teardown(&pt);
+}
+
+typedef struct pool_client {
+    point *pt;
+    pthread_barrier_t *go;
+    int rc;
+} pool_client;
+
+static void *pool_client_main(void *arg)
+{
+    pool_client *c = arg;
+    fake_ctx f;
+
+    pthread_barrier_wait(c->go);
+    fake_ctx_init(&f, 0, c->pt->state, &c->pt->p);
+    c->rc = c->pt->w->handle(&f.ctx);
+    return NULL;
+}
+
+static void test_workloads_upstream_pool_limits_serving(void **state)
+{
+    enum { CLIENTS = 6 };
+    pthread_t t[CLIENTS];
+    pool_client c[CLIENTS];
+    pthread_barrier_t go;
+    df_latency_server_counts n;
+    point pt;
+
+    (void)state;
+    point_setup(&pt, "upstream:ms=5,pool=2");
+    assert_int_equal(pthread_barrier_init(&go, NULL, CLIENTS), 0);
+
+    for (int i = 0; i < CLIENTS; i++) {
+        c[i] = (pool_client){ .pt = &pt, .go = &go, .rc = 1 };
+        assert_int_equal(pthread_create(&t[i], NULL, pool_client_main, &c[i]),
+                         0);
+    }
+    for (int i = 0; i < CLIENTS; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+
+    for (int i = 0; i < CLIENTS; i++)
+        assert_int_equal(c[i].rc, 0);
+    df_latency_server_counts_get(((df_upstream_state *)pt.state)->server, &n);
+    assert_int_equal(n.requests, CLIENTS);
+    assert_int_equal(n.responses, CLIENTS);
+    assert_in_range(n.max_serving, 1, 2);
+    pthread_barrier_destroy(&go);
+    point_teardown(&pt);
+}
+
+static void test_workloads_upstream_econnrefused(void **state)
+{
+    df_latency_server_cfg cfg = { .delay_ns = 0 };
+    df_latency_server *s = NULL;
+    struct sockaddr_in addr;
+    fake_ctx f;
+
+    (void)state;
+    assert_int_equal(df_latency_server_start(&cfg, &s, NULL), 0);
+    addr = df_latency_server_addr(s);
+    df_latency_server_stop(s); /* the port is closed now */
+    fake_ctx_init(&f, 0, NULL, NULL);
+
+    assert_int_equal(df_upstream_call(&f.ctx, &addr), -ECONNREFUSED);
+}
+
+static void test_workloads_web_calls_upstream_once(void **state)
+{
+    df_latency_server_counts n;
+    point pt;
+    fake_ctx f;
+
+    (void)state;
+    point_setup(&pt, "web:parse=50us,upstream=1ms,render=50us");
+
+    assert_int_equal(point_handle(&pt, &f, 1), 0);
+
+    df_latency_server_counts_get(((df_upstream_state *)pt.state)->server, &n);
+    assert_int_equal(n.requests, 1);
+    assert_int_equal(n.responses, 1);
+    assert_true(f.checkpoints >= 100); /* parse and render: 50 us each */
+    point_teardown(&pt);
+}
+
+static void test_workloads_file_never_waits(void **state)
+{
+    point pt;
+    fake_ctx f;
+
+    (void)state;
+    point_setup(&pt, "file:kb=64");
+
+    assert_int_equal(point_handle(&pt, &f, 0), 0);
+
+    assert_int_equal(f.waits, 0); /* a regular file is always "ready" */
+    assert_int_equal(f.blockings, 0);
+    point_teardown(&pt);
+}
+
+static void test_workloads_file_offload(void **state)
+{
+    point pt;
+    fake_ctx f;
+
+    (void)state;
+    point_setup(&pt, "file:kb=8,offload=true");
+
+    assert_int_equal(point_handle(&pt, &f, 0), 0);
+
+    assert_int_equal(f.blockings, 1);
+    point_teardown(&pt);
+}
+
+static void test_workloads_file_teardown_removes(void **state)
+{
+    char dir[] = "/tmp/df-test-file-XXXXXX";
+    const char *old = getenv("TMPDIR");
+    char *saved = old ? strdup(old) : NULL;
+    point pt;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(setenv("TMPDIR", dir, 1), 0);
+    point_setup(&pt, "file:kb=1");
+    assert_int_equal(rmdir(dir), -1); /* the file is in it */
+
+    point_teardown(&pt);
+
+    assert_int_equal(rmdir(dir), 0);
+    if (saved)
+        setenv("TMPDIR", saved, 1);
+    else
+        unsetenv("TMPDIR");
+    free(saved);
+}
+
+static void test_workloads_leak_keeps_memory(void **state)
+{
+    point pt;
+    fake_ctx f;
+
+    (void)state;
+    point_setup(&pt, "leak:kb=4");
+
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(point_handle(&pt, &f, 0), 0);
+
+    point_teardown(&pt); /* frees it all: ASan and valgrind would tell */
+}
+
+static void test_workloads_hang_ends_on_ecanceled(void **state)
+{
+    point pt;
+    fake_ctx f;
+
+    (void)state;
+    point_setup(&pt, "hang");
+    fake_ctx_init(&f, 0, pt.state, &pt.p);
+    f.cancel_sleep_at = 3;
+
+    assert_int_equal(pt.w->handle(&f.ctx), -ECANCELED);
+
+    assert_int_equal(f.sleeps, 3);
+    assert_int_equal(f.slept_ns, 3 * INT64_C(1000000000));
+    point_teardown(&pt);
+}
+
+static void test_workloads_crash_segv_on_nth(void **state)
+{
+    int status = 0;
+    pid_t pid;
+
+    (void)state;
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* Child: no assert_* (cmocka's longjmp cannot cross the fork). */
+        struct rlimit no_core = { 0, 0 };
+        point pt = { 0 };
+        fake_ctx f;
+        char why[256];
+        setrlimit(RLIMIT_CORE, &no_core);
+        if (df_workload_parse_spec("crash:after=3", &pt.w, &pt.p, NULL) < 0 ||
+            pt.w->setup(&pt.p, &pt.state, why, sizeof why) < 0)
+            _exit(10);
+        for (int i = 0; i < 2; i++) {
+            if (point_handle(&pt, &f, 0) != 0)
+                _exit(11);
+        }
+        point_handle(&pt, &f, 0);
+        _exit(12); /* survived the third request */
+    }
+
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGSEGV);
+}
+
+static void test_workloads_crash_after_einval(void **state)
+{
+    const df_workload *w = NULL;
+    df_params p;
+    void *st = NULL;
+    char why[256] = "";
+
+    (void)state;
+    assert_int_equal(df_workload_parse_spec("crash:after=0", &w, &p, NULL), 0);
+
+    assert_int_equal(w->setup(&p, &st, why, sizeof why), -EINVAL);
+    assert_string_equal(why, "workload crash: parameter after: must be >= 1");
+    assert_null(st);
+}
+
+/* Every built-in but the two that never come back, with its defaults. */
+static void test_workloads_every_builtin_completes(void **state)
+{
+    int n = df_registry_count();
+
+    (void)state;
+    assert_true(n >= 10);
+    for (int i = 0; i < n; i++) {
+        const df_workload *w = df_registry_at(i);
+        df_err err = { 0 };
+        point pt;
+        fake_ctx f;
+
+        assert_int_equal(df_registry_validate(w, &err), 0);
+        if (strcmp(w->name, "crash") == 0 || strcmp(w->name, "hang") == 0)
+            continue;
+        point_setup(&pt, w->name);
+        if (point_handle(&pt, &f, 1) != 0)
+            fail_msg("workload %s failed", w->name);
+        point_teardown(&pt);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_workloads_hash_vectors),
+        cmocka_unit_test(test_workloads_hash_checkpoints_per_block),
+        cmocka_unit_test(test_workloads_hash_release_gil_offloads),
+        cmocka_unit_test(test_workloads_hash_small_keeps_gil),
+        cmocka_unit_test(test_workloads_cpu_checkpoints_per_us),
+        cmocka_unit_test(test_workloads_sleep_sleeps_through_ctx),
+        cmocka_unit_test(test_workloads_upstream_crosses_socket),
+        cmocka_unit_test(test_workloads_upstream_pool_limits_serving),
+        cmocka_unit_test(test_workloads_upstream_econnrefused),
+        cmocka_unit_test(test_workloads_web_calls_upstream_once),
+        cmocka_unit_test(test_workloads_file_never_waits),
+        cmocka_unit_test(test_workloads_file_offload),
+        cmocka_unit_test(test_workloads_file_teardown_removes),
+        cmocka_unit_test(test_workloads_leak_keeps_memory),
+        cmocka_unit_test(test_workloads_hang_ends_on_ecanceled),
+        cmocka_unit_test(test_workloads_crash_segv_on_nth),
+        cmocka_unit_test(test_workloads_crash_after_einval),
+        cmocka_unit_test(test_workloads_every_builtin_completes),
+    };
+
+    return cmocka_run_group_tests_name("workloads", tests, NULL, NULL);
+}

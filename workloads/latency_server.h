@@ -1,0 +1,54 @@
+/* workloads/latency_server.h - a loopback TCP server that answers late.
+ *
+ * Stands for a database or an upstream API: each connection sends one
+ * request (DF_LATENCY_REQUEST_BYTES) and receives one response
+ * (DF_LATENCY_RESPONSE_BYTES) delay_ns later, after which the server closes
+ * it (HTTP/1.0 style: the server closing first keeps TIME_WAIT sockets on
+ * its side, so clients do not run out of ephemeral ports). It runs on its
+ * own thread in the process that started it.
+ */
+#ifndef DF_WORKLOADS_LATENCY_SERVER_H
+#define DF_WORKLOADS_LATENCY_SERVER_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+
+#include "harness/err.h"
+
+#define DF_LATENCY_REQUEST_BYTES  8
+#define DF_LATENCY_RESPONSE_BYTES 8
+
+typedef struct df_latency_server df_latency_server; /* opaque */
+
+typedef struct df_latency_server_cfg {
+    int64_t delay_ns;  /* time from a full request to its response */
+    int64_t jitter_ns; /* each delay is delay_ns +- a uniform jitter, >= 0 */
+    int pool;          /* requests served at once (a connection pool);
+                          0 = unlimited. The rest queue, FIFO. */
+} df_latency_server_cfg;
+
+/* Monotonic counters since start; read at any time from any thread. */
+typedef struct df_latency_server_counts {
+    int64_t connections; /* accepted */
+    int64_t requests;    /* full requests received */
+    int64_t responses;   /* responses written */
+    int64_t max_serving; /* most requests in their delay at once */
+} df_latency_server_counts;
+
+/* Listens on 127.0.0.1 (an ephemeral port) and starts the thread. 0, or a
+ * negative errno with err set; *out is set only on success. */
+int df_latency_server_start(const df_latency_server_cfg *cfg,
+                            df_latency_server **out,
+                            df_err *err);
+
+/* Stops the thread, closes every connection, frees s. NULL is fine. Call
+ * it from the process that started s (a forked child has no thread). */
+void df_latency_server_stop(df_latency_server *s);
+
+/* Where clients connect. */
+struct sockaddr_in df_latency_server_addr(const df_latency_server *s);
+
+void df_latency_server_counts_get(const df_latency_server *s,
+                                  df_latency_server_counts *out);
+
+#endif /* DF_WORKLOADS_LATENCY_SERVER_H */
