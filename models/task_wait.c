@@ -187,8 +187,11 @@ int df_wait_for_fn(df_task_fn *fn, void *arg, double timeout_s,
                    intptr_t *value)
 {
     df_timeout *to;
+    intptr_t ignored;
     int rc;
 
+    if (!value)
+        value = &ignored; /* a body may always write its value */
     if (timeout_s < 0)
         return fn(arg, value); /* S2: inline, no new task */
     if (timeout_s == 0)
