@@ -203,6 +203,7 @@ static int ga6_main(void *arg, intptr_t *value)
     r.rc[0] = df_task_await(g, NULL);
     r.rc[1] = df_task_cancelled(g);
     r.rc[2] = df_task_cancelled(t[0]);
+    df_task_await(t[0], NULL); /* w lives on this stack */
     df_task_release(g);
     release_all(t, 2);
     return 0;

@@ -255,6 +255,8 @@ static int w2_main(void *arg, intptr_t *value)
     r.t[1] = t[1];
     r.t[2] = t[2];
     r.rc[1] = df_task_cancelled(t[0]);
+    for (int i = 0; i < 3; i++) /* w lives on this stack */
+        df_task_await(t[i], NULL);
     release_all(t, 3);
     return 0;
 }
