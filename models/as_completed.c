@@ -15,12 +15,12 @@
 #include "models/task_private.h"
 
 typedef struct ac_state {
-    int refs;         /* the iterator + one per registered callback */
-    df_task **todo;   /* tasks still outstanding (references) */
+    int refs;       /* the iterator + one per registered callback */
+    df_task **todo; /* tasks still outstanding (references) */
     size_t ntodo;
-    df_task **queue;  /* finished (references), NULL = timed out */
+    df_task **queue;     /* finished (references), NULL = timed out */
     size_t qhead, qtail; /* capacity: the number of distinct tasks */
-    df_task *getter;  /* a future _next waits on, or NULL; a reference */
+    df_task *getter;     /* a future _next waits on, or NULL; a reference */
     df_loop_handle *timer;
 } ac_state;
 
@@ -117,12 +117,12 @@ int df_as_completed_create(df_task *const *tasks,
     ac->left = s->ntodo;
     for (size_t i = 0; i < ac->left; i++) {
         s->refs++;
-        DF_CHECK(df__future_add_cb(s->todo[i], on_completion, s,
-                                   state_drop) == 0);
+        DF_CHECK(df__future_add_cb(s->todo[i], on_completion, s, state_drop) ==
+                 0);
     }
     if (s->ntodo > 0 && timeout_s >= 0) {
-        rc = df_loop_call_later(loop, (int64_t)(timeout_s * 1e9), on_timeout,
-                                s, &s->timer);
+        rc = df_loop_call_later(loop, (int64_t)(timeout_s * 1e9), on_timeout, s,
+                                &s->timer);
         if (rc < 0)
             goto fail_registered;
     }
@@ -147,8 +147,7 @@ size_t df_as_completed_left(const df_as_completed *ac)
     return ac->left;
 }
 
-int df_as_completed_next(df_as_completed *ac, intptr_t *value,
-                         df_task **which)
+int df_as_completed_next(df_as_completed *ac, intptr_t *value, df_task **which)
 {
     ac_state *s = ac->s;
     df_task *t;

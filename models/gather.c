@@ -120,8 +120,8 @@ int df_gather_create(df_task *const *children,
     for (size_t i = 0; i < n; i++) {
         /* The same child twice is simply counted twice: the outcome is
          * repeated, as asyncio's deduplicated future gives (GA1). */
-        rc = df__future_add_cb(children[i], child_done,
-                               df_task_retain(outer), drop_outer);
+        rc = df__future_add_cb(children[i], child_done, df_task_retain(outer),
+                               drop_outer);
         if (rc < 0) {
             df_task_release(outer);
             gather_cancel(outer, NULL);

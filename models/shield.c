@@ -25,8 +25,7 @@ static void inner_done(df_task *inner, void *arg)
     if (inner->state == FUT_CANCELLED)
         df_task_cancel(outer, inner->cancel_msg);
     else
-        df__future_complete(outer, FUT_FINISHED, inner->status,
-                            inner->value);
+        df__future_complete(outer, FUT_FINISHED, inner->status, inner->value);
 }
 
 static void outer_done(df_task *outer, void *arg)
@@ -49,15 +48,13 @@ int df_shield_create(df_task *inner, df_task **out)
     rc = df_future_create(&outer);
     if (rc < 0)
         return rc;
-    rc = df__future_add_cb(inner, inner_done, df_task_retain(outer),
-                           drop_ref);
+    rc = df__future_add_cb(inner, inner_done, df_task_retain(outer), drop_ref);
     if (rc < 0) {
         df_task_release(outer);
         df_task_release(outer);
         return rc;
     }
-    rc = df__future_add_cb(outer, outer_done, df_task_retain(inner),
-                           drop_ref);
+    rc = df__future_add_cb(outer, outer_done, df_task_retain(inner), drop_ref);
     if (rc < 0) {
         df_task_remove_done_callback(inner, inner_done, outer);
         df_task_release(inner);

@@ -160,10 +160,7 @@ static void task_entry(void *arg)
     task_finish(t, status, value);
 }
 
-int df_task_create(df_task_fn *fn,
-                   void *arg,
-                   const char *name,
-                   df_task **out)
+int df_task_create(df_task_fn *fn, void *arg, const char *name, df_task **out)
 {
     df_task *t;
     int rc;

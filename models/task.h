@@ -90,10 +90,7 @@ double df_task_time_s(void);
  * call_soon, so fn starts at the earliest in the next iteration (S1). name
  * NULL gives "Task-<N>" from a process-wide counter. 0, -EPERM (no running
  * loop) or -ENOMEM. Any thread? No: loop thread. */
-int df_task_create(df_task_fn *fn,
-                   void *arg,
-                   const char *name,
-                   df_task **out);
+int df_task_create(df_task_fn *fn, void *arg, const char *name, df_task **out);
 
 df_task *df_task_retain(df_task *t); /* returns t */
 void df_task_release(df_task *t);    /* NULL is fine */
@@ -196,7 +193,9 @@ int df_task_wait_fd(int fd, int events);
 int df_wait_for(df_task *t, double timeout_s, intptr_t *value);
 /* The same for a coroutine argument: fn(arg) runs inside the calling task
  * (WF6: same current task), under a timeout scope. */
-int df_wait_for_fn(df_task_fn *fn, void *arg, double timeout_s,
+int df_wait_for_fn(df_task_fn *fn,
+                   void *arg,
+                   double timeout_s,
                    intptr_t *value);
 
 typedef enum df_wait_when {
@@ -230,8 +229,7 @@ int df_as_completed_create(df_task *const *tasks,
                            size_t n,
                            double timeout_s,
                            df_as_completed **out);
-int df_as_completed_next(df_as_completed *ac, intptr_t *value,
-                         df_task **which);
+int df_as_completed_next(df_as_completed *ac, intptr_t *value, df_task **which);
 size_t df_as_completed_left(const df_as_completed *ac);
 void df_as_completed_destroy(df_as_completed *ac); /* NULL is fine */
 

@@ -25,9 +25,9 @@ typedef struct df__done_cb {
 } df__done_cb;
 
 struct df_task {
-    int refs;  /* owners: handed-out references, the loop while running,
-                  scheduled callbacks; loop thread only, so not atomic */
-    int state; /* FUT_* */
+    int refs;   /* owners: handed-out references, the loop while running,
+                   scheduled callbacks; loop thread only, so not atomic */
+    int state;  /* FUT_* */
     int status; /* outcome once done: 0, error, -ECANCELED */
     intptr_t value;
     char *cancel_msg; /* copied; freed with the task */
@@ -40,12 +40,12 @@ struct df_task {
     df_task_fn *fn;
     void *arg;
     char *name;
-    df_coro *coro;      /* while the body runs (recycled when it returns) */
+    df_coro *coro;       /* while the body runs (recycled when it returns) */
     df_task *fut_waiter; /* the future this task awaits (T4 a), a ref */
-    int in_loop_wait;   /* suspended in a loop call (run_blocking, wait_fd),
-                           woken early by df_loop_resume on cancel */
-    int must_cancel;    /* deliver -ECANCELED at the next resumption (C1) */
-    int num_cancels;    /* cancelling() */
+    int in_loop_wait;    /* suspended in a loop call (run_blocking, wait_fd),
+                            woken early by df_loop_resume on cancel */
+    int must_cancel;     /* deliver -ECANCELED at the next resumption (C1) */
+    int num_cancels;     /* cancelling() */
     df_task *all_prev, *all_next; /* the loop's list of pending tasks */
 };
 

@@ -17,7 +17,7 @@
 #include "models/task_private.h"
 
 typedef struct wait_ctx {
-    int refs;       /* the waiting call + one per registered callback */
+    int refs;        /* the waiting call + one per registered callback */
     df_task *waiter; /* a reference */
     size_t counter;  /* tasks not yet done */
     df_wait_when when;
@@ -73,8 +73,7 @@ static size_t register_all(wait_ctx *c, df_task *const *tasks, size_t n)
         if (seen_before(tasks, i))
             continue;
         c->refs++;
-        DF_CHECK(df__future_add_cb(tasks[i], on_completion, c, ctx_drop) ==
-                 0);
+        DF_CHECK(df__future_add_cb(tasks[i], on_completion, c, ctx_drop) == 0);
         k++;
     }
     return k;
@@ -183,8 +182,7 @@ int df_wait_for(df_task *t, double timeout_s, intptr_t *value)
     return rc;
 }
 
-int df_wait_for_fn(df_task_fn *fn, void *arg, double timeout_s,
-                   intptr_t *value)
+int df_wait_for_fn(df_task_fn *fn, void *arg, double timeout_s, intptr_t *value)
 {
     df_timeout *to;
     intptr_t ignored;

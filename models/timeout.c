@@ -18,10 +18,10 @@
 enum { TO_CREATED, TO_ENTERED, TO_EXPIRING, TO_EXPIRED, TO_EXITED };
 
 struct df_timeout {
-    int state;       /* TO_* */
-    int64_t when_ns; /* loop clock; -1: None */
-    df_task *task;   /* the task inside the block, a reference */
-    int cancelling;  /* task's cancelling() at entry */
+    int state;              /* TO_* */
+    int64_t when_ns;        /* loop clock; -1: None */
+    df_task *task;          /* the task inside the block, a reference */
+    int cancelling;         /* task's cancelling() at entry */
     df_loop_handle *handle; /* the armed timer or soon, or NULL */
 };
 

@@ -1,10 +1,13 @@
 /* tests/test_task.c - spec/ASYNCIO.md §3-§5: tasks, cancellation, the
  * timing of create_task and await (T1-T6, C1-C6, S1-S6). */
+/* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include "tests/test_task_util.h"
 
@@ -182,7 +185,7 @@ static int t5_main(void *arg, intptr_t *value)
     df_task_create(noop, NULL, NULL, &a);
     r.rc[0] = df_task_set_name(a, "renamed");
     snprintf(r.name[0], 32, "%s", df_task_get_name(a));
-    r.rc[1] = (int)df_task_all(all, 8); /* main and a */
+    r.rc[1] = (int)df_task_all(all, 8);   /* main and a */
     r.rc[2] = df_future_set_result(a, 1); /* RuntimeError */
     r.rc[3] = df_task_current() != NULL;
     df_task_await(a, NULL);

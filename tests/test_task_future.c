@@ -1,9 +1,12 @@
 /* tests/test_task_future.c - spec/ASYNCIO.md §2, futures (F1-F6). */
+/* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include "tests/test_task_util.h"
 

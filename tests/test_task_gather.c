@@ -1,10 +1,13 @@
 /* tests/test_task_gather.c - spec/ASYNCIO.md §7-§8: gather (GA1-GA7) and
  * as_completed (AC1-AC3). */
+/* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include "tests/test_task_util.h"
 
@@ -263,14 +266,16 @@ static int ac_main(void *arg, intptr_t *value)
         which = NULL;
         r.rc[i] = df_as_completed_next(ac, &r.v[i], &which);
         r.u[i] = tl_now_u();
-        r.tag[i] = which == t[0] ? "a" : which == t[1] ? "b"
-                 : which == t[2] ? "c" : "-";
+        r.tag[i] = which == t[0]   ? "a"
+                   : which == t[1] ? "b"
+                   : which == t[2] ? "c"
+                                   : "-";
         i++;
     }
     df_as_completed_destroy(ac);
     if (timeout_u >= 0) { /* nothing was cancelled: they finish */
-        r.rc[3] = df_task_await(t[0], NULL) == 0 &&
-                  df_task_await(t[2], NULL) == 0;
+        r.rc[3] =
+            df_task_await(t[0], NULL) == 0 && df_task_await(t[2], NULL) == 0;
         r.u[3] = tl_now_u();
     }
     release_all(t, 3);

@@ -1,9 +1,12 @@
 /* tests/test_task_group.c - spec/ASYNCIO.md §6, TaskGroup (G1-G8). */
+/* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include "tests/test_task_util.h"
 

@@ -53,11 +53,11 @@ static inline void tl_add(const char *ev)
     snprintf(tl_buf + n, sizeof(tl_buf) - n, "%s%s", n ? " " : "", ev);
 }
 
-#define assert_near_u(got_u, want_u)                                           \
-    do {                                                                       \
-        double g_ = (got_u), w_ = (want_u);                                    \
-        if (fabs(g_ - w_) > tl_tol_u())                                             \
-            fail_msg("time %.2fU, expected %.2fU", g_, w_);                    \
+#define assert_near_u(got_u, want_u)                        \
+    do {                                                    \
+        double g_ = (got_u), w_ = (want_u);                 \
+        if (fabs(g_ - w_) > tl_tol_u())                     \
+            fail_msg("time %.2fU, expected %.2fU", g_, w_); \
     } while (0)
 
 /* A child: sleeps delay_u, then returns fail or value. When cancelled it

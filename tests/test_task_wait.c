@@ -1,11 +1,15 @@
 /* tests/test_task_wait.c - spec/ASYNCIO.md §9-§14: wait_for (WF1-WF6),
  * wait (W1-W4), timeout scopes (TO1-TO8), shield, sleep, to_thread and
  * asyncio.run's shutdown (SH1, SL1, TH1-TH3, K2). */
+/* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
+
 #include <pthread.h>
 #include <time.h>
 
@@ -58,8 +62,9 @@ static void test_task_WF1_no_timeout_is_await(void **state)
 
 static int wf2_main(void *arg, intptr_t *value)
 {
-    tw w = { .delay_u = 3, .cleanup_u = 2, .swallow = (int)(intptr_t)arg,
-             .value = 9 };
+    tw w = {
+        .delay_u = 3, .cleanup_u = 2, .swallow = (int)(intptr_t)arg, .value = 9
+    };
     df_task *t;
 
     (void)value;
@@ -290,8 +295,8 @@ static int w3_main(void *arg, intptr_t *value)
     (void)arg;
     (void)value;
     spawn(w, 2, t);
-    r.rc[0] = df_wait(t, 2, 2 * U, DF_ALL_COMPLETED, r.done, &r.nd,
-                      r.pending, &r.np);
+    r.rc[0] =
+        df_wait(t, 2, 2 * U, DF_ALL_COMPLETED, r.done, &r.nd, r.pending, &r.np);
     r.u[0] = tl_now_u();
     r.rc[1] = df_task_cancelled(t[0]) || df_task_cancelling(t[0]);
     r.rc[2] = df_task_await(t[0], NULL);
@@ -326,8 +331,7 @@ static int w4_main(void *arg, intptr_t *value)
     df_future_create(&f);
     df_future_set_error(f, -EIO);
     df_loop_call_soon(df_task_loop(), log_cb, "soon", NULL);
-    r.rc[0] = df_wait(&f, 1, -1, DF_FIRST_EXCEPTION, r.done, &r.nd, NULL,
-                      NULL);
+    r.rc[0] = df_wait(&f, 1, -1, DF_FIRST_EXCEPTION, r.done, &r.nd, NULL, NULL);
     tl_add("returned");
     df_task_release(f);
     return 0;

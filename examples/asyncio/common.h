@@ -84,10 +84,10 @@ static inline int ex_timed_main(void *arg, intptr_t *value)
 /* asyncio.run(main()) with --scale parsing and the DF-RESULT line.
  * tutorial_s is the time the tutorial reports (scale 1). */
 static inline int ex_run(const char *name,
-                  double tutorial_s,
-                  df_task_fn *main_fn,
-                  int argc,
-                  char **argv)
+                         double tutorial_s,
+                         df_task_fn *main_fn,
+                         int argc,
+                         char **argv)
 {
     static ex_timed timed;
     df_err err = { 0 };

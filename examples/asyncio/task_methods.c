@@ -47,15 +47,14 @@ static int main_task(void *arg, intptr_t *value)
         return rc;
     }
     df_task_add_done_callback(task, my_callback, (void *)"刘德华");
-    printf("get_name(): %s, done(): %d, result(): %s\n",
-           df_task_get_name(task), df_task_done(task),
-           df_task_result(task, &res) == -EAGAIN ? "InvalidStateError"
-                                                 : "?");
+    printf("get_name(): %s, done(): %d, result(): %s\n", df_task_get_name(task),
+           df_task_done(task),
+           df_task_result(task, &res) == -EAGAIN ? "InvalidStateError" : "?");
     printf("cancel() on %s: %d\n", df_task_get_name(t2),
            df_task_cancel(t2, "not needed"));
     rc = df_task_await(task, &res);
-    printf("done(): %d, cancelled(): %d, exception(): %s\n",
-           df_task_done(task), df_task_cancelled(task),
+    printf("done(): %d, cancelled(): %d, exception(): %s\n", df_task_done(task),
+           df_task_cancelled(task),
            df_task_exception(task) == 0 ? "None" : "set");
     /* The callback runs in the next iteration, not inline (F3). */
     df_task_sleep(0);

@@ -57,8 +57,7 @@ static int main_task(void *arg, intptr_t *value)
         for (int i = 0; i < 2; i++)
             printf("%s: done()=%d cancelled()=%d\n", df_task_get_name(t[i]),
                    df_task_done(t[i]), df_task_cancelled(t[i]));
-        rc = df_task_cancelled(t[1]) && !df_task_cancelled(t[0]) ? 0
-                                                                 : -EPROTO;
+        rc = df_task_cancelled(t[1]) && !df_task_cancelled(t[0]) ? 0 : -EPROTO;
     }
     for (int i = 0; i < 2; i++)
         df_task_release(t[i]);
