@@ -621,6 +621,41 @@ static void test_task_S6_await_finished_task_no_suspend(void **state)
     assert_string_equal(tl_buf, "awaited soon");
 }
 
+/* Shared-stack mode moves a suspended task's stack away: the children's
+ * state is static here, as models/task.h asks. */
+static tw s4s_hello = { .delay_u = 1, .tag = "hello" };
+static tw s4s_world = { .delay_u = 2, .tag = "world" };
+
+static int s4s_main(void *arg, intptr_t *value)
+{
+    df_task *t[2], *g;
+
+    (void)arg;
+    (void)value;
+    df_task_create(tw_body, &s4s_hello, NULL, &t[0]);
+    df_task_create(tw_body, &s4s_world, NULL, &t[1]);
+    df_gather_create(t, 2, 0, &g);
+    r.rc[0] = df_task_await(g, NULL);
+    r.u[0] = tl_now_u();
+    df_task_release(g);
+    df_task_release(t[0]);
+    df_task_release(t[1]);
+    return 0;
+}
+
+static void test_task_S4_shared_stack_mode(void **state)
+{
+    df_loop_cfg cfg = { .stack_kind = DF_STACK_SHARED };
+
+    (void)state;
+    memset(&r, 0, sizeof(r));
+    tl_reset();
+    assert_int_equal(df_task_run(s4s_main, NULL, &cfg, NULL, NULL), 0);
+    assert_int_equal(r.rc[0], 0);
+    assert_string_equal(tl_buf, "hello world");
+    assert_near_u(r.u[0], 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -641,6 +676,7 @@ int main(void)
         cmocka_unit_test(test_task_S2_await_coroutine_inline),
         cmocka_unit_test(test_task_S3_sequential_awaits_3U),
         cmocka_unit_test(test_task_S4_create_then_await_2U),
+        cmocka_unit_test(test_task_S4_shared_stack_mode),
         cmocka_unit_test(test_task_S5_await_each_create_task_3U),
         cmocka_unit_test(test_task_S6_await_finished_task_no_suspend),
     };
