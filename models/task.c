@@ -53,6 +53,7 @@ static _Thread_local df_task *cur_task;
 static _Thread_local df_task *all_head;
 static _Thread_local size_t all_count;
 static _Thread_local long soon_pending;
+static _Thread_local int fatal_seen; /* a task ended with DF_EFATAL (K1) */
 
 df_loop *df__task_loop_checked(void)
 {
@@ -141,6 +142,10 @@ static void task_finish(df_task *t, int status, intptr_t value)
         df__future_complete(t, FUT_CANCELLED, -ECANCELED, 0);
     else
         df__future_complete(t, FUT_FINISHED, status, value);
+    if (status == DF_EFATAL) { /* K1: out of the loop, main or not */
+        fatal_seen = 1;
+        df_loop_stop(run_loop);
+    }
     df_task_release(t); /* the loop's reference */
 }
 
@@ -427,6 +432,7 @@ int df_task_run(df_task_fn *main,
     if (rc < 0)
         return rc;
     run_loop = loop;
+    fatal_seen = 0;
     rc = df_task_create(main, arg, NULL, &mt);
     if (rc < 0) {
         df_err_set(err, rc, "task run: main task: %s", strerror(-rc));
@@ -439,6 +445,8 @@ int df_task_run(df_task_fn *main,
         rc = drain(loop);
     if (rc < 0)
         df_err_set(err, rc, "task run: loop: %s", strerror(-rc));
+    else if (fatal_seen)
+        rc = DF_EFATAL;
     else
         rc = df_task_result(mt, value);
     df_task_release(mt);

@@ -12,6 +12,7 @@
  *   CancelledError                -ECANCELED
  *   TimeoutError                  -ETIMEDOUT
  *   ExceptionGroup (TaskGroup)    DF_EGROUP, members in df_taskgroup_errors
+ *   KeyboardInterrupt/SystemExit  DF_EFATAL (escapes the loop, K1)
  *   InvalidStateError             -EAGAIN (result asked of a pending task)
  *   RuntimeError (misuse)         -EPERM (no running task/loop, wrong state)
  *
@@ -58,6 +59,10 @@ typedef int df_blocking_fn(void *arg);
 
 /* TaskGroup's "exception group": outside the errno range on purpose. */
 #define DF_EGROUP (-4096)
+/* KeyboardInterrupt / SystemExit: a task ending with it stops the loop at
+ * once (K1); df_task_run then cancels the rest and returns it; a TaskGroup
+ * re-raises it alone, not grouped (G6). */
+#define DF_EFATAL (-4097)
 
 /* One child's outcome in a gather result (return_exceptions) */
 typedef struct df_outcome {
@@ -240,10 +245,10 @@ void df_as_completed_destroy(df_as_completed *ac); /* NULL is fine */
  *     st = ...body, whose awaits return -ECANCELED if the group aborts...;
  *     st = df_taskgroup_exit(tg, st);                        (end of block)
  *     df_taskgroup_destroy(tg);
- * exit waits for every child; returns 0, -ECANCELED (the parent was
- * cancelled from outside, G8), DF_EGROUP (errors collected, in completion
- * order, the body's own last: df_taskgroup_errors), or the body's status
- * when it is DF_EGROUP-free and nothing else applies. The first failure
+ * exit waits for every child; returns DF_EFATAL if the body or a child
+ * ended with it (G6), else DF_EGROUP (errors collected, in completion
+ * order, the body's own last: df_taskgroup_errors), else -ECANCELED (the
+ * parent was cancelled from outside, G8), else the body's status. The first failure
  * cancels the other children and the body (G3/G4); create_task then
  * returns -EPERM, as it does before enter or after exit (G1). */
 int df_taskgroup_enter(df_taskgroup **out);

@@ -27,6 +27,7 @@ struct df_taskgroup {
     size_t nerrors, cap_errors;
     int entered, exiting, exited, aborting;
     int parent_cancel_requested;
+    int fatal;             /* DF_EFATAL seen: re-raised alone (G6) */
     df_task *on_completed; /* what exit waits on, or NULL; a reference */
 };
 
@@ -85,6 +86,8 @@ static void on_task_done(df_task *t, void *arg)
     if (t->state == FUT_CANCELLED || t->status == 0)
         return; /* G7: a cancelled child is not an error */
     DF_CHECK(add_error(tg, t->status) == 0);
+    if (t->status == DF_EFATAL)
+        tg->fatal = 1;
     if (df_task_done(tg->parent))
         return;
     if (!tg->aborting && !tg->parent_cancel_requested) {
@@ -154,6 +157,8 @@ int df_taskgroup_exit(df_taskgroup *tg, int body_status)
     if (!tg->entered || tg->exiting)
         return -EPERM;
     tg->exiting = 1;
+    if (body_status == DF_EFATAL)
+        tg->fatal = 1;
     if (tg->parent_cancel_requested && df_task_uncancel(tg->parent) == 0)
         propagate_cancel = 0; /* G3: our own abort, not the caller's */
     if (body_status < 0 && !tg->aborting)
@@ -174,6 +179,8 @@ int df_taskgroup_exit(df_taskgroup *tg, int body_status)
         tg->on_completed = NULL;
     }
     tg->exited = 1;
+    if (tg->fatal)
+        return DF_EFATAL; /* G6: not grouped */
     if (propagate_cancel && tg->nerrors == 0)
         return -ECANCELED;
     if (body_status < 0 && body_status != -ECANCELED)

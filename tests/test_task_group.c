@@ -211,6 +211,37 @@ static void test_task_G5_body_error_joins_group(void **state)
     assert_near_u(r.u[0], 1);
 }
 
+static tw g6_child = { .delay_u = 3, .cleanup_u = 1, .tag = "child" };
+
+static int g6_main(void *arg, intptr_t *value)
+{
+    df_taskgroup *tg;
+    tw b = { .delay_u = 1, .fail = -EINVAL };
+
+    (void)arg;
+    (void)value;
+    df_taskgroup_enter(&tg);
+    df_taskgroup_create_task(tg, tw_body, &g6_child, NULL, NULL);
+    df_taskgroup_create_task(tg, tw_body, &b, NULL, NULL);
+    df_task_sleep(0.5 * U);
+    /* the body "raises KeyboardInterrupt" */
+    r.rc[0] = df_taskgroup_exit(tg, DF_EFATAL);
+    r.u[0] = tl_now_u();
+    copy_errors(tg);
+    df_taskgroup_destroy(tg);
+    return 0;
+}
+
+static void test_task_G6_fatal_is_not_grouped(void **state)
+{
+    (void)state;
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(tl_run(g6_main, NULL), 0);
+    assert_int_equal(r.rc[0], DF_EFATAL);
+    assert_int_equal(g6_child.saw_cancel, 1); /* cancelled and awaited */
+    assert_near_u(r.u[0], 1.5);
+}
+
 static int g7_main(void *arg, intptr_t *value)
 {
     df_taskgroup *tg;
@@ -339,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_task_G3_failures_cancel_rest_and_group),
         cmocka_unit_test(test_task_G4_abort_once_later_errors_kept),
         cmocka_unit_test(test_task_G5_body_error_joins_group),
+        cmocka_unit_test(test_task_G6_fatal_is_not_grouped),
         cmocka_unit_test(test_task_G7_cancelled_child_is_no_error),
         cmocka_unit_test(test_task_G8_outside_cancel_propagates),
     };

@@ -816,6 +816,32 @@ static void test_task_K2_run_cancels_leftovers(void **state)
     assert_near_u((double)(df_now_ns() - t0) / 1e9 / U, 2); /* + cleanup */
 }
 
+static tw k1_fatal = { .delay_u = 1, .fail = DF_EFATAL };
+static int k1_main_saw;
+
+static int k1_main(void *arg, intptr_t *value)
+{
+    df_task *t;
+
+    (void)arg;
+    (void)value;
+    spawn(&k1_fatal, 1, &t);
+    df_task_release(t);
+    k1_main_saw = df_task_sleep(5 * U); /* cancelled at shutdown */
+    return 0;
+}
+
+static void test_task_K1_fatal_escapes_the_loop(void **state)
+{
+    int64_t t0 = df_now_ns();
+
+    (void)state;
+    tl_reset();
+    assert_int_equal(df_task_run(k1_main, NULL, NULL, NULL, NULL), DF_EFATAL);
+    assert_near_u((double)(df_now_ns() - t0) / 1e9 / U, 1);
+    assert_int_equal(k1_main_saw, -ECANCELED); /* main was still pending */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -842,6 +868,7 @@ int main(void)
         cmocka_unit_test(test_task_TH1_to_thread_runs_elsewhere),
         cmocka_unit_test(test_task_TH2_pool_runs_in_parallel),
         cmocka_unit_test(test_task_TH3_cancel_stops_the_wait_only),
+        cmocka_unit_test(test_task_K1_fatal_escapes_the_loop),
         cmocka_unit_test(test_task_K2_run_cancels_leftovers),
     };
 
