@@ -248,8 +248,8 @@ void df_as_completed_destroy(df_as_completed *ac); /* NULL is fine */
  * exit waits for every child; returns DF_EFATAL if the body or a child
  * ended with it (G6), else DF_EGROUP (errors collected, in completion
  * order, the body's own last: df_taskgroup_errors), else -ECANCELED (the
- * parent was cancelled from outside, G8), else the body's status. The first failure
- * cancels the other children and the body (G3/G4); create_task then
+ * parent was cancelled from outside, G8), else the body's status. The first
+ * failure cancels the other children and the body (G3/G4); create_task then
  * returns -EPERM, as it does before enter or after exit (G1). */
 int df_taskgroup_enter(df_taskgroup **out);
 int df_taskgroup_create_task(df_taskgroup *tg,
