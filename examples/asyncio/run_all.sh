@@ -1,0 +1,47 @@
+#!/bin/sh
+# examples/asyncio/run_all.sh [--check] [SCALE] - runs every asyncio example
+# of the tutorial and prints name / expected / measured / ok. An example is
+# ok when it exits 0 and its measured time is within TOL seconds (default
+# 0.015, env DF_ASYNCIO_TOL) of the tutorial's time x SCALE (default 1.0).
+# --check: exit 1 if any example is not ok (used by ctest).
+# Binaries: $DF_ASYNCIO_BIN, else build/examples/asyncio under the repo.
+set -u
+check=0
+if [ "${1:-}" = "--check" ]; then
+    check=1
+    shift
+fi
+scale=${1:-1.0}
+tol=${DF_ASYNCIO_TOL:-0.015}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bin=${DF_ASYNCIO_BIN:-$root/build/examples/asyncio}
+examples="sequential create_then_await await_create_task taskgroup gather
+as_completed wait_for wait timeout to_thread task_methods"
+
+failed=0
+printf '%-20s %10s %10s %4s\n' name expected_s measured_s ok
+for ex in $examples; do
+    if [ ! -x "$bin/$ex" ]; then
+        printf '%-20s %10s %10s %4s\n' "$ex" - - "no (not built: $bin/$ex)"
+        failed=1
+        continue
+    fi
+    out=$("$bin/$ex" --scale "$scale" 2>&1)
+    rc=$?
+    line=$(printf '%s\n' "$out" | grep '^DF-RESULT ' | tail -n 1)
+    exp=$(printf '%s\n' "$line" | sed -n 's/.*expected_s=\([0-9.]*\).*/\1/p')
+    got=$(printf '%s\n' "$line" | sed -n 's/.*measured_s=\([0-9.]*\).*/\1/p')
+    ok=no
+    if [ "$rc" -eq 0 ] && [ -n "$exp" ] && [ -n "$got" ] &&
+        awk -v e="$exp" -v g="$got" -v t="$tol" \
+            'BEGIN { d = g - e; if (d < 0) d = -d; exit !(d <= t) }'; then
+        ok=yes
+    fi
+    printf '%-20s %10s %10s %4s\n' "$ex" "${exp:--}" "${got:--}" "$ok"
+    if [ "$ok" = no ]; then
+        failed=1
+        [ "$check" -eq 1 ] && printf '%s\n' "$out" | sed 's/^/    | /'
+    fi
+done
+[ "$check" -eq 1 ] && exit "$failed"
+exit 0

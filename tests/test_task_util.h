@@ -1,0 +1,116 @@
+/* tests/test_task_util.h - shared by tests/test_task*.c: an event log with
+ * timestamps in units U, and a configurable child body.
+ *
+ * Task bodies never call assert_*: cmocka's longjmp cannot leave a
+ * coroutine stack. They record into static structs; the test function
+ * asserts after df_task_run returned. Times are in U = 40 ms (spec rules
+ * are written in U); tl_tol_u() is the slack a loaded 2-vCPU machine
+ * needs. A tw passed to a child lives on the parent's stack: the parent
+ * awaits its children before returning.
+ */
+#ifndef DF_TESTS_TEST_TASK_UTIL_H
+#define DF_TESTS_TEST_TASK_UTIL_H
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/clock.h"
+#include "models/task.h"
+
+#define U 0.04 /* seconds per spec unit */
+
+/* +-16 ms; DF_TASK_TOL_U widens it for slow runs (valgrind: 2). */
+static inline double tl_tol_u(void)
+{
+    const char *s = getenv("DF_TASK_TOL_U");
+
+    return s ? atof(s) : 0.4;
+}
+
+static char tl_buf[1024];
+static int64_t tl_t0;
+
+static inline void tl_reset(void)
+{
+    tl_buf[0] = '\0';
+    tl_t0 = df_now_ns();
+}
+
+static inline double tl_now_u(void)
+{
+    return (double)(df_now_ns() - tl_t0) / 1e9 / U;
+}
+
+/* Appends "ev" to the log, space separated. */
+static inline void tl_add(const char *ev)
+{
+    size_t n = strlen(tl_buf);
+
+    snprintf(tl_buf + n, sizeof(tl_buf) - n, "%s%s", n ? " " : "", ev);
+}
+
+#define assert_near_u(got_u, want_u)                        \
+    do {                                                    \
+        double g_ = (got_u), w_ = (want_u);                 \
+        if (fabs(g_ - w_) > tl_tol_u())                     \
+            fail_msg("time %.2fU, expected %.2fU", g_, w_); \
+    } while (0)
+
+/* A child: sleeps delay_u, then returns fail or value. When cancelled it
+ * sleeps cleanup_u, then returns -ECANCELED, or value if swallow. */
+typedef struct tw {
+    double delay_u;
+    int fail;
+    intptr_t value;
+    double cleanup_u;
+    int swallow;
+    const char *tag; /* logged when it ends ("tag" or "tag!" if cancelled) */
+    double end_u;    /* when it ended */
+    int started;
+    int saw_cancel;
+} tw;
+
+static inline int tw_body(void *arg, intptr_t *value)
+{
+    tw *w = arg;
+    char ev[64];
+    int rc;
+
+    w->started = 1;
+    rc = df_task_sleep(w->delay_u * U);
+    if (rc == -ECANCELED) {
+        w->saw_cancel = 1;
+        if (w->cleanup_u > 0)
+            df_task_sleep(w->cleanup_u * U);
+        w->end_u = tl_now_u();
+        if (w->tag) {
+            snprintf(ev, sizeof(ev), "%s!", w->tag);
+            tl_add(ev);
+        }
+        if (w->swallow) {
+            *value = w->value;
+            return 0;
+        }
+        return -ECANCELED;
+    }
+    w->end_u = tl_now_u();
+    if (w->tag)
+        tl_add(w->tag);
+    if (w->fail)
+        return w->fail;
+    *value = w->value;
+    return 0;
+}
+
+/* Runs fn as the main task of a fresh loop; returns its status. */
+static inline int tl_run(df_task_fn *fn, void *arg)
+{
+    tl_reset();
+    return df_task_run(fn, arg, NULL, NULL, NULL);
+}
+
+#endif /* DF_TESTS_TEST_TASK_UTIL_H */
