@@ -4,17 +4,29 @@
 # ok when it exits 0 and its measured time is within TOL seconds (default
 # 0.015, env DF_ASYNCIO_TOL) of the tutorial's time x SCALE (default 1.0).
 # --check: exit 1 if any example is not ok (used by ctest).
+# --lines: also print each example's DF-RESULT line (duckfeed suite).
 # Binaries: $DF_ASYNCIO_BIN, else build/examples/asyncio under the repo.
 set -u
 check=0
-if [ "${1:-}" = "--check" ]; then
-    check=1
-    shift
-fi
+lines=0
+while :; do
+    case "${1:-}" in
+    --check) check=1; shift ;;
+    --lines) lines=1; shift ;; # also print each DF-RESULT line (suites)
+    *) break ;;
+    esac
+done
 scale=${1:-1.0}
 tol=${DF_ASYNCIO_TOL:-0.015}
-root=$(cd "$(dirname "$0")/../.." && pwd)
-bin=${DF_ASYNCIO_BIN:-$root/build/examples/asyncio}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+# The build copies this script beside the binaries (what `duckfeed suite
+# asyncio` runs); from the source tree it looks in build/.
+if [ -x "$here/sequential" ]; then
+    bin=${DF_ASYNCIO_BIN:-$here}
+else
+    bin=${DF_ASYNCIO_BIN:-$root/build/examples/asyncio}
+fi
 examples="sequential create_then_await await_create_task taskgroup gather
 as_completed wait_for wait timeout to_thread task_methods"
 
@@ -38,6 +50,7 @@ for ex in $examples; do
         ok=yes
     fi
     printf '%-20s %10s %10s %4s\n' "$ex" "${exp:--}" "${got:--}" "$ok"
+    [ "$lines" -eq 1 ] && [ -n "$line" ] && printf '%s\n' "$line"
     if [ "$ok" = no ]; then
         failed=1
         [ "$check" -eq 1 ] && printf '%s\n' "$out" | sed 's/^/    | /'
