@@ -94,7 +94,7 @@ double df_task_time_s(void);
 /* asyncio.create_task(fn(arg), name=name): the first step is queued with
  * call_soon, so fn starts at the earliest in the next iteration (S1). name
  * NULL gives "Task-<N>" from a process-wide counter. 0, -EPERM (no running
- * loop) or -ENOMEM. Any thread? No: loop thread. */
+ * loop) or -ENOMEM. Loop thread only. */
 int df_task_create(df_task_fn *fn, void *arg, const char *name, df_task **out);
 
 df_task *df_task_retain(df_task *t); /* returns t */
