@@ -61,6 +61,12 @@ static void test_coro_interleave_keeps_frames(void **state)
 {
     (void)state;
     for (int k = 0; k < NKINDS; k++) {
+        /* glibc's swapcontext spills below the saved stack pointer, which
+         * valgrind reports on a copied-out shared stack; the combination is
+         * checked functionally here and under ASan, not under valgrind. */
+        if (RUNNING_ON_VALGRIND && kinds[k].switch_kind == DF_SWITCH_UCONTEXT &&
+            kinds[k].stack_kind == DF_STACK_SHARED)
+            continue;
         df_coro_pool *pool = NULL;
         df_coro *co[8];
         pingpong pp[8];
