@@ -666,6 +666,13 @@ int df_point_run(const df_point_cfg *pc, json_t **out, df_err *err)
     if (rc < 0)
         goto untrace;
     __atomic_store_n(&run->model, model, __ATOMIC_RELEASE); /* as above */
+    /* Requests mode draws the timeline: let every worker reach its queue
+     * first, or a process still being forked shows up as a lane that
+     * starts late and hides the parallelism the picture is meant to show. */
+    if (pc->requests > 0 && pc->warmup_ns == 0) {
+        struct timespec settle = { 0, 20000000 };
+        nanosleep(&settle, NULL);
+    }
     /* The clock starts once the workers are up: forking them is not load. */
     int64_t t0 = df_now_ns();
     __atomic_store_n(&run->window_start_ns, t0 + pc->warmup_ns,
