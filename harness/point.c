@@ -88,6 +88,7 @@ typedef struct recorder {
     int64_t overlap_ns; /* sum of [sent, finished] n window, every request */
     int64_t entry_ns;   /* sum of [sent, window end] n window, every send */
     int64_t settled_ns; /* the same, of every finished request */
+    int64_t delivery_ns; /* sum of finished -> the sink saw it, in window */
 } recorder;
 
 typedef struct point_run {
@@ -144,14 +145,22 @@ static void recorder_free(recorder *r)
     free(r);
 }
 
-/* closed: intended == sent, so the naive histogram would repeat latency. */
-static void record(recorder *r, const df_completion *c, int closed)
+/* closed: intended == sent, so the naive histogram would repeat latency.
+ * Latency ends when the harness got the response (delivered_ns), as a
+ * client measures it: it includes the model's hand-back (the process
+ * model's return pipe, the thread model's forced GIL hand-off, which in
+ * CPython also comes before the response's send). Service time is the
+ * model's own view, started -> finished. */
+static void record(recorder *r,
+                   const df_completion *c,
+                   int closed,
+                   int64_t delivered_ns)
 {
-    df_hist_record(r->latency, c->finished_ns - c->intended_ns);
+    df_hist_record(r->latency, delivered_ns - c->intended_ns);
     df_hist_record(r->queue, c->started_ns - c->intended_ns);
     df_hist_record(r->service, c->finished_ns - c->started_ns);
     if (!closed)
-        df_hist_record(r->naive, c->finished_ns - c->sent_ns);
+        df_hist_record(r->naive, delivered_ns - c->sent_ns);
     r->completed++;
     if (c->status < 0)
         r->errors++;
@@ -215,7 +224,8 @@ static void add_entry(point_run *run, int64_t entry_ns)
     pthread_mutex_unlock(&run->shared_mu);
 }
 
-static void submit_next(point_run *run)
+/* now_ns: the caller's fresh clock reading, or 0 to take one. */
+static void submit_next(point_run *run, int64_t now_ns)
 {
     if (__atomic_load_n(&run->stopping, __ATOMIC_RELAXED))
         return;
@@ -223,7 +233,7 @@ static void submit_next(point_run *run)
     if (run->pc->requests > 0 && id >= (uint64_t)run->pc->requests)
         return;
     df_request req = { .id = id };
-    req.sent_ns = req.intended_ns = df_now_ns();
+    req.sent_ns = req.intended_ns = now_ns ? now_ns : df_now_ns();
     __atomic_fetch_add(&run->inflight, 1, __ATOMIC_RELAXED);
     df_model *m = __atomic_load_n(&run->model, __ATOMIC_ACQUIRE);
     if (run->pc->model->submit(m, &req) < 0)
@@ -232,13 +242,19 @@ static void submit_next(point_run *run)
         add_entry(run, entry_span_ns(run, req.sent_ns));
 }
 
-/* The part of [sent, finished] inside the window (requests mode: from the
- * start on, there is no end before the last completion). */
-static int64_t overlap_ns(const point_run *run, const df_completion *c)
+/* The part of [sent, delivered] inside the window (requests mode: from
+ * the start on, there is no end before the last completion). The span ends
+ * when the sink saw the request, not at the model's finished_ns: that is
+ * when the in-flight counter drops, and a model may hand a finished
+ * request over late (the thread model's forced GIL hand-off, the process
+ * model's return pipe). The lag is reported as "delivery_us_mean". */
+static int64_t overlap_ns(const point_run *run,
+                          const df_completion *c,
+                          int64_t delivered_ns)
 {
     int64_t lo = c->sent_ns > window_start(run) ? c->sent_ns
                                                    : window_start(run);
-    int64_t hi = c->finished_ns;
+    int64_t hi = delivered_ns;
     if (run->pc->requests <= 0 && hi > window_end(run))
         hi = window_end(run);
     return hi > lo ? hi - lo : 0;
@@ -247,18 +263,22 @@ static int64_t overlap_ns(const point_run *run, const df_completion *c)
 static void sink(void *arg, const df_completion *c)
 {
     point_run *run = arg;
+    /* One clock read serves the delivery stamp and, in closed loop, the
+     * send of this client's next request. */
+    int64_t now = df_now_ns();
     int in_window = run->pc->requests > 0 ||
-                    (c->finished_ns >= window_start(run) &&
-                     c->finished_ns < window_end(run));
-    int64_t overlap = overlap_ns(run, c);
+                    (now >= window_start(run) && now < window_end(run));
+    int64_t overlap = overlap_ns(run, c, now);
     if (in_window || overlap > 0 || c->sent_ns < window_end(run)) {
         recorder *r = my_recorder(run);
         if (!r) {
             r = &run->shared;
             pthread_mutex_lock(&run->shared_mu);
         }
-        if (in_window)
-            record(r, c, run->pc->rate_rps <= 0);
+        if (in_window) {
+            record(r, c, run->pc->rate_rps <= 0, now);
+            r->delivery_ns += now - c->finished_ns;
+        }
         r->overlap_ns += overlap;
         r->settled_ns += entry_span_ns(run, c->sent_ns);
         if (r == &run->shared)
@@ -268,7 +288,7 @@ static void sink(void *arg, const df_completion *c)
     if (run->pc->requests > 0) /* only requests mode waits for it */
         __atomic_fetch_add(&run->finished, 1, __ATOMIC_RELEASE);
     if (run->pc->rate_rps <= 0)
-        submit_next(run);
+        submit_next(run, now);
 }
 
 json_t *df_point_latency_json(const df_hist *h)
@@ -472,7 +492,7 @@ static void offer_load(point_run *run, int64_t t0)
     if (pc->requests > 0 && pc->requests < first)
         first = pc->requests;
     for (int64_t i = 0; i < first; i++)
-        submit_next(run);
+        submit_next(run, 0);
     if (pc->requests <= 0) {
         sleep_until(run->window_end_ns);
         return;
@@ -504,6 +524,7 @@ static int collect(point_run *run, int64_t window_ns, json_t *rec)
         all->overlap_ns += r->overlap_ns;
         all->entry_ns += r->entry_ns;
         all->settled_ns += r->settled_ns;
+        all->delivery_ns += r->delivery_ns;
     }
     df_hist_merge(all->latency, run->shared.latency);
     df_hist_merge(all->queue, run->shared.queue);
@@ -514,6 +535,7 @@ static int collect(point_run *run, int64_t window_ns, json_t *rec)
     all->overlap_ns += run->shared.overlap_ns;
     all->entry_ns += run->shared.entry_ns + run->entry_ns;
     all->settled_ns += run->shared.settled_ns;
+    all->delivery_ns += run->shared.delivery_ns;
 
     double secs = window_ns / 1e9;
     json_object_set_new(rec, "status", json_string("ok"));
@@ -538,7 +560,11 @@ static int collect(point_run *run, int64_t window_ns, json_t *rec)
                                  all->settled_ns) / window_ns
                       : 0;
     const df_hist *from_send = pc->rate_rps > 0 ? all->naive : all->latency;
+    double delivery_ns = all->completed
+                             ? (double)all->delivery_ns / all->completed
+                             : 0;
     double lambda_w = achieved * df_hist_mean(from_send) / 1e9;
+    json_object_set_new(rec, "delivery_us_mean", json_real(delivery_ns / 1e3));
     json_t *checks = json_object();
     json_t *ll = df_point_littles_check(sampled, predicted);
     json_object_set_new(ll, "inflight_lambda_w", json_real(lambda_w));

@@ -26,7 +26,7 @@ struct df_model {
     df_model_cfg cfg;
     int64_t stall_ns;  /* once, at request stall_at */
     uint64_t stall_at;
-    int64_t hidden_ns; /* every request: time spent but not reported */
+    int64_t hidden_ns; /* every request: its send reported this much early */
 };
 
 static int64_t fake_stall_ns, fake_hidden_ns;
@@ -61,11 +61,12 @@ static int fake_submit(df_model *m, const df_request *req)
     if (m->stall_ns && req->id == m->stall_at)
         sleep_ns(m->stall_ns);
     c.finished_ns = df_now_ns();
-    if (m->hidden_ns) {
-        /* Busy for hidden_ns but claims it finished at once: in flight
-         * longer than its latency says. */
-        sleep_ns(m->hidden_ns);
-    }
+    /* A model that corrupts the timestamps it hands back: it claims the
+     * request was sent hidden_ns before it really was, so the spans say
+     * more was in flight than the harness's own counter ever saw. (The
+     * harness stamps delivery itself, so a model cannot shorten its
+     * latency by stamping finished early; it can only break the spans.) */
+    c.sent_ns -= m->hidden_ns;
     m->cfg.sink(m->cfg.sink_arg, &c);
     return 0;
 }
@@ -243,7 +244,7 @@ static void test_openloop_littles_law_flags_inconsistency(void **state)
     json_t *rec;
     (void)state;
     fake_stall_ns = 0;
-    fake_hidden_ns = 2000000; /* 2 ms in flight, ~0 reported */
+    fake_hidden_ns = 2000000; /* 2 ms more in flight than ever was */
 
     rec = run_point(200, 1000000000LL);
 
