@@ -586,7 +586,11 @@ static int run_runs(const df_suite *s, const suite_opts *o,
     }
     if (!doc)
         return 2;
-    json_object_set_new(doc, "command", json_string(o->command));
+    /* The command that reproduces this file alone, not the whole set. */
+    char command[512];
+    snprintf(command, sizeof command, "duckfeed suite %s%s", s->name,
+             o->quick ? " --quick" : "");
+    json_object_set_new(doc, "command", json_string(command));
     json_object_set_new(doc, "suite", suite_meta(s, o->quick));
     snprintf(path, sizeof path, "%s/%s.json", o->results_dir, s->name);
     if (df_results_write(doc, path, &err) < 0) {
