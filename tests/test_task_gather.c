@@ -19,19 +19,6 @@ static struct {
     const char *tag[4];
 } r;
 
-/* Creates one task per tw; returns 0. */
-static void spawn(tw *w, size_t n, df_task **t)
-{
-    for (size_t i = 0; i < n; i++)
-        DF_CHECK(df_task_create(tw_body, &w[i], NULL, &t[i]) == 0);
-}
-
-static void release_all(df_task **t, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        df_task_release(t[i]);
-}
-
 static int ga1_main(void *arg, intptr_t *value)
 {
     tw w[1] = { { .delay_u = 0, .value = 5 } };
@@ -40,7 +27,7 @@ static int ga1_main(void *arg, intptr_t *value)
 
     (void)arg;
     (void)value;
-    spawn(w, 1, t);
+    tw_spawn(w, 1, t);
     t[1] = t[0]; /* the same awaitable twice */
     df_gather_create(t, 2, 0, &g);
     r.rc[0] = df_task_done(g); /* a future, returned at once */
@@ -79,13 +66,13 @@ static int ga2_main(void *arg, intptr_t *value)
 
     (void)arg;
     (void)value;
-    spawn(w, 3, t);
+    tw_spawn(w, 3, t);
     df_gather_create(t, 3, 0, &g);
     r.rc[0] = df_task_await(g, &res);
     for (int i = 0; i < 3; i++)
         r.o[i] = ((df_outcome *)res)[i];
     df_task_release(g);
-    release_all(t, 3);
+    tw_release_all(t, 3);
     return 0;
 }
 
@@ -108,7 +95,7 @@ static int ga3_main(void *arg, intptr_t *value)
     intptr_t res = 0;
 
     (void)value;
-    spawn(ga3_w, 3, t);
+    tw_spawn(ga3_w, 3, t);
     df_gather_create(t, 3, (int)(intptr_t)arg, &g);
     r.rc[0] = df_task_await(g, &res);
     r.u[0] = tl_now_u();
@@ -119,7 +106,7 @@ static int ga3_main(void *arg, intptr_t *value)
     df_task_await(t[2], NULL);
     r.rc[1] = !df_task_cancelled(t[0]) && !df_task_cancelled(t[2]);
     df_task_release(g);
-    release_all(t, 3);
+    tw_release_all(t, 3);
     return 0;
 }
 
@@ -167,7 +154,7 @@ static int ga5_main(void *arg, intptr_t *value)
     df_task *t[2], *g;
 
     (void)value;
-    spawn(w, 2, t);
+    tw_spawn(w, 2, t);
     df_gather_create(t, 2, (int)(intptr_t)arg, &g);
     df_task_sleep(U);
     r.rc[0] = df_task_cancel(g, NULL);
@@ -175,7 +162,7 @@ static int ga5_main(void *arg, intptr_t *value)
     r.u[0] = tl_now_u();
     r.rc[2] = df_task_cancelled(t[0]) && df_task_cancelled(t[1]);
     df_task_release(g);
-    release_all(t, 2);
+    tw_release_all(t, 2);
     return 0;
 }
 
@@ -199,7 +186,7 @@ static int ga6_main(void *arg, intptr_t *value)
 
     (void)arg;
     (void)value;
-    spawn(w, 2, t);
+    tw_spawn(w, 2, t);
     df_gather_create(t, 2, 0, &g);
     df_task_sleep(0);
     df_task_cancel(t[1], NULL); /* by someone else */
@@ -208,7 +195,7 @@ static int ga6_main(void *arg, intptr_t *value)
     r.rc[2] = df_task_cancelled(t[0]);
     df_task_await(t[0], NULL); /* w lives on this stack */
     df_task_release(g);
-    release_all(t, 2);
+    tw_release_all(t, 2);
     return 0;
 }
 
@@ -229,13 +216,13 @@ static int ga7_main(void *arg, intptr_t *value)
 
     (void)arg;
     (void)value;
-    spawn(w, 2, t);
+    tw_spawn(w, 2, t);
     df_gather_create(t, 2, 0, &g);
     r.rc[0] = df_task_await(g, NULL);
     r.rc[1] = df_task_cancel(g, NULL);
     r.rc[2] = df_task_await(t[0], NULL); /* still runs to its end */
     df_task_release(g);
-    release_all(t, 2);
+    tw_release_all(t, 2);
     return 0;
 }
 
@@ -260,7 +247,7 @@ static int ac_main(void *arg, intptr_t *value)
     int i = 0;
 
     (void)value;
-    spawn(w, 3, t);
+    tw_spawn(w, 3, t);
     df_as_completed_create(t, 3, timeout_u < 0 ? -1 : timeout_u * U, &ac);
     while (df_as_completed_left(ac) > 0) {
         which = NULL;
@@ -278,7 +265,7 @@ static int ac_main(void *arg, intptr_t *value)
             df_task_await(t[0], NULL) == 0 && df_task_await(t[2], NULL) == 0;
         r.u[3] = tl_now_u();
     }
-    release_all(t, 3);
+    tw_release_all(t, 3);
     return 0;
 }
 

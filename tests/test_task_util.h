@@ -107,6 +107,19 @@ static inline int tw_body(void *arg, intptr_t *value)
 }
 
 /* Runs fn as the main task of a fresh loop; returns its status. */
+/* One task per tw, running tw_body. */
+static inline void tw_spawn(tw *w, size_t n, df_task **t)
+{
+    for (size_t i = 0; i < n; i++)
+        DF_CHECK(df_task_create(tw_body, &w[i], NULL, &t[i]) == 0);
+}
+
+static inline void tw_release_all(df_task **t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        df_task_release(t[i]);
+}
+
 static inline int tl_run(df_task_fn *fn, void *arg)
 {
     tl_reset();

@@ -24,18 +24,6 @@ static struct {
     df_task *t[4];
 } r;
 
-static void spawn(tw *w, size_t n, df_task **t)
-{
-    for (size_t i = 0; i < n; i++)
-        DF_CHECK(df_task_create(tw_body, &w[i], NULL, &t[i]) == 0);
-}
-
-static void release_all(df_task **t, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        df_task_release(t[i]);
-}
-
 static int wf1_main(void *arg, intptr_t *value)
 {
     tw w = { .delay_u = 1, .value = 3 };
@@ -43,7 +31,7 @@ static int wf1_main(void *arg, intptr_t *value)
 
     (void)arg;
     (void)value;
-    spawn(&w, 1, &t);
+    tw_spawn(&w, 1, &t);
     r.rc[0] = df_wait_for(t, -1, &r.v[0]);
     r.u[0] = tl_now_u();
     df_task_release(t);
@@ -68,7 +56,7 @@ static int wf2_main(void *arg, intptr_t *value)
     df_task *t;
 
     (void)value;
-    spawn(&w, 1, &t);
+    tw_spawn(&w, 1, &t);
     r.rc[0] = df_wait_for(t, U, &r.v[0]);
     r.u[0] = tl_now_u();
     r.rc[1] = df_task_cancelled(t);
@@ -133,7 +121,7 @@ static int wf4_main(void *arg, intptr_t *value)
 
     (void)arg;
     (void)value;
-    spawn(&w, 1, &t);
+    tw_spawn(&w, 1, &t);
     r.rc[0] = df_wait_for(t, 0, NULL);
     r.rc[1] = w.started;
     r.rc[2] = df_wait_for_fn(wf4_body, &ran, 0, NULL);
@@ -165,7 +153,7 @@ static int wf5_main(void *arg, intptr_t *value)
 
     (void)arg;
     (void)value;
-    spawn(&w, 1, &inner);
+    tw_spawn(&w, 1, &inner);
     df_task_create(wf5_caller, inner, NULL, &caller);
     df_task_sleep(U);
     df_task_cancel(caller, NULL);
@@ -222,7 +210,7 @@ static int w1_main(void *arg, intptr_t *value)
 
     (void)arg;
     (void)value;
-    spawn(&w, 1, t);
+    tw_spawn(&w, 1, t);
     t[1] = t[0];
     r.rc[0] = df_wait(t, 0, -1, DF_ALL_COMPLETED, NULL, NULL, NULL, NULL);
     r.rc[1] = df_wait(t, 2, -1, (df_wait_when)7, NULL, NULL, NULL, NULL);
@@ -252,7 +240,7 @@ static int w2_main(void *arg, intptr_t *value)
     df_task *t[3];
 
     (void)value;
-    spawn(w, 3, t);
+    tw_spawn(w, 3, t);
     r.rc[0] = df_wait(t, 3, -1, (df_wait_when)(intptr_t)arg, r.done, &r.nd,
                       r.pending, &r.np);
     r.u[0] = tl_now_u();
@@ -262,7 +250,7 @@ static int w2_main(void *arg, intptr_t *value)
     r.rc[1] = df_task_cancelled(t[0]);
     for (int i = 0; i < 3; i++) /* w lives on this stack */
         df_task_await(t[i], NULL);
-    release_all(t, 3);
+    tw_release_all(t, 3);
     return 0;
 }
 
@@ -294,13 +282,13 @@ static int w3_main(void *arg, intptr_t *value)
 
     (void)arg;
     (void)value;
-    spawn(w, 2, t);
+    tw_spawn(w, 2, t);
     r.rc[0] =
         df_wait(t, 2, 2 * U, DF_ALL_COMPLETED, r.done, &r.nd, r.pending, &r.np);
     r.u[0] = tl_now_u();
     r.rc[1] = df_task_cancelled(t[0]) || df_task_cancelling(t[0]);
     r.rc[2] = df_task_await(t[0], NULL);
-    release_all(t, 2);
+    tw_release_all(t, 2);
     return 0;
 }
 
@@ -635,7 +623,7 @@ static int sh1_main(void *arg, intptr_t *value)
 
     (void)arg;
     (void)value;
-    spawn(&w, 1, &inner);
+    tw_spawn(&w, 1, &inner);
     df_task_create(sh1_waiter, inner, NULL, &waiter);
     df_task_sleep(U);
     df_task_cancel(waiter, NULL);
@@ -748,7 +736,7 @@ static int th2_main(void *arg, intptr_t *value)
     r.u[0] = tl_now_u();
     df_loop_stats_get(df_task_loop(), &th2_stats);
     df_task_release(g);
-    release_all(t, 3);
+    tw_release_all(t, 3);
     return 0;
 }
 
@@ -795,7 +783,7 @@ static int k2_main(void *arg, intptr_t *value)
     df_task *t;
 
     (void)arg;
-    spawn(&k2_w, 1, &t);
+    tw_spawn(&k2_w, 1, &t);
     df_task_release(t); /* abandoned */
     df_task_sleep(U);
     *value = 5;
@@ -825,7 +813,7 @@ static int k1_main(void *arg, intptr_t *value)
 
     (void)arg;
     (void)value;
-    spawn(&k1_fatal, 1, &t);
+    tw_spawn(&k1_fatal, 1, &t);
     df_task_release(t);
     k1_main_saw = df_task_sleep(5 * U); /* cancelled at shutdown */
     return 0;
