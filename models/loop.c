@@ -1,20 +1,18 @@
-/* models/loop.c - the coroutine event loop: ready queue, timer heap, epoll.
+/* models/loop.c - the coroutine event loop: ready queue, timers, epoll.
  *
  * Implementation notes.
  *
  * Handles. Every queued or timed callback is a df_loop_handle: a node of
  * the ready queue (intrusive singly linked FIFO with a tail pointer) or an
- * entry of the timer heap (it stores its heap index, so cancelling a timer
- * removes it at once in O(log n) instead of leaving a tombstone as asyncio
- * does: a million cancelled timeouts then cost nothing). Handles come from
+ * entry of the timer heap (timer_heap.c: it stores its heap index, so
+ * cancelling a timer removes it at once). Handles come from
  * a free list refilled in chunks, and are reference counted: one reference
  * for the loop while queued, one for a caller that asked for the handle.
  * A cancelled call_soon handle stays in the queue, marked, and is skipped.
  *
- * Timers. A binary min-heap on (deadline, sequence number): the sequence,
- * taken at insertion, makes equal deadlines fire in insertion order (asyncio
- * leaves that order undefined; we promise it). Due timers are moved to the
- * tail of the ready queue in heap order, behind what is already ready.
+ * Timers. A binary min-heap on (deadline, insertion order): equal
+ * deadlines fire in insertion order (timer_heap.c). Due timers are moved to
+ * the tail of the ready queue in heap order, behind what is already ready.
  *
  * Coroutines. The loop's bookkeeping for a coroutine (struct lco) lives in
  * the coroutine's user area, with two handles embedded: its step (queued to
@@ -27,11 +25,9 @@
  * reused), and the kernel disarms it when it fires, so an fd nobody waits on
  * never wakes us. One waiter per fd and direction, in a table indexed by fd.
  *
- * Other threads. call_soon_threadsafe appends to a mutex-guarded array and
- * writes the eventfd only if no wake-up is pending yet (an atomic flag the
- * loop clears before it takes the array), so a burst of posts costs one
- * write per iteration. The coroutine model keeps requests off this path
- * with its own lock-free ring (coroutine.c).
+ * Other threads. call_soon_threadsafe posts to the inbox (inbox.c), which
+ * writes the eventfd at most once per iteration; the loop drains it when
+ * epoll reports the eventfd readable.
  *
  * Slow callbacks. With the detector on, the clock is read once between
  * consecutive handles (the end of one is the start of the next) and a handle
@@ -44,7 +40,6 @@
 #include "models/loop.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -52,27 +47,13 @@
 #include <unistd.h>
 
 #include "harness/clock.h"
+#include "models/inbox.h"
+#include "models/timer_heap.h"
 #include "models/topool.h"
 
 #define HANDLE_CHUNK 256
 #define MAX_EVENTS   256
 #define EV_WAKE      UINT64_MAX /* epoll data of the eventfd */
-
-enum { H_IDLE = 0, H_READY = 1, H_TIMER = 2 };
-
-struct df_loop_handle {
-    df_loop_handle *next; /* ready queue or free list */
-    df_loop_fn *fn;
-    void *arg;
-    int64_t when_ns; /* timers */
-    uint64_t seq;    /* timers: insertion order, the tie-break */
-    uint32_t heap_idx;
-    uint8_t state;     /* H_* */
-    uint8_t cancelled; /* set by cancel; a queued handle is then skipped */
-    uint8_t embedded;  /* part of an lco: not counted, never freed */
-    uint8_t unused;
-    uint32_t refs;
-};
 
 typedef struct job job;
 
@@ -101,11 +82,6 @@ typedef struct fd_waiters {
     int in_epoll;
 } fd_waiters;
 
-typedef struct ts_item {
-    df_loop_fn *fn;
-    void *arg;
-} ts_item;
-
 typedef struct hchunk {
     struct hchunk *next;
     df_loop_handle h[HANDLE_CHUNK];
@@ -116,14 +92,11 @@ struct df_loop {
     int64_t slow_ns; /* <= 0: detector off */
     df_coro_pool *pool;
     df_topool *topool;
-    int epfd, evfd;
+    int epfd;
     /* Ready queue. */
     df_loop_handle *rq_head, *rq_tail;
     size_t rq_len;
-    /* Timers. */
-    df_loop_handle **heap;
-    size_t heap_len, heap_cap;
-    uint64_t seq;
+    df__timer_heap timers; /* loop thread */
     /* Handles and jobs. */
     df_loop_handle *hfree;
     hchunk *hchunks;
@@ -134,14 +107,7 @@ struct df_loop {
     df_gil_thread *gil_thread;
     fd_waiters *fds;
     int nfds;
-    /* Other threads. */
-    pthread_mutex_t ts_mu; /* guards ts_in, ts_len, ts_cap */
-    ts_item *ts_in;
-    size_t ts_len, ts_cap;
-    ts_item *ts_out; /* loop thread: the batch being moved */
-    size_t ts_out_cap;
-    int ts_pending;            /* atomic: an eventfd write is pending */
-    uint64_t ts_wakeups;       /* atomic */
+    df__inbox inbox; /* other threads' posts */
     struct epoll_event ev[MAX_EVENTS];
     df_loop_stats st;
 };
@@ -151,83 +117,6 @@ static __thread df_loop *tl_loop; /* the loop this thread is running */
 
 static void handle_release(df_loop *loop, df_loop_handle *h);
 static void enqueue(df_loop *loop, df_loop_handle *h);
-
-/* Heap. */
-
-static int before(const df_loop_handle *a, const df_loop_handle *b)
-{
-    return a->when_ns < b->when_ns ||
-           (a->when_ns == b->when_ns && a->seq < b->seq);
-}
-
-static void heap_set(df_loop *loop, size_t i, df_loop_handle *h)
-{
-    loop->heap[i] = h;
-    h->heap_idx = (uint32_t)i;
-}
-
-static void sift_up(df_loop *loop, size_t i)
-{
-    df_loop_handle *h = loop->heap[i];
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!before(h, loop->heap[parent]))
-            break;
-        heap_set(loop, i, loop->heap[parent]);
-        i = parent;
-    }
-    heap_set(loop, i, h);
-}
-
-static void sift_down(df_loop *loop, size_t i)
-{
-    df_loop_handle *h = loop->heap[i];
-    size_t n = loop->heap_len;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= n)
-            break;
-        if (c + 1 < n && before(loop->heap[c + 1], loop->heap[c]))
-            c++;
-        if (!before(loop->heap[c], h))
-            break;
-        heap_set(loop, i, loop->heap[c]);
-        i = c;
-    }
-    heap_set(loop, i, h);
-}
-
-static int heap_push(df_loop *loop, df_loop_handle *h)
-{
-    if (loop->heap_len == loop->heap_cap) {
-        size_t cap = loop->heap_cap ? 2 * loop->heap_cap : 1024;
-        df_loop_handle **n = realloc(loop->heap, cap * sizeof *n);
-        if (!n)
-            return -ENOMEM;
-        loop->heap = n;
-        loop->heap_cap = cap;
-    }
-    h->seq = loop->seq++;
-    h->state = H_TIMER;
-    loop->heap[loop->heap_len] = h;
-    h->heap_idx = (uint32_t)loop->heap_len++;
-    sift_up(loop, h->heap_idx);
-    return 0;
-}
-
-static void heap_remove(df_loop *loop, df_loop_handle *h)
-{
-    size_t i = h->heap_idx;
-    df_loop_handle *last = loop->heap[--loop->heap_len];
-    h->state = H_IDLE;
-    if (i == loop->heap_len)
-        return;
-    heap_set(loop, i, last);
-    if (i > 0 && before(last, loop->heap[(i - 1) / 2]))
-        sift_up(loop, i);
-    else
-        sift_down(loop, i);
-}
 
 /* Handles. */
 
@@ -314,7 +203,7 @@ int df_loop_call_at(df_loop *loop,
     if (!h)
         return -ENOMEM;
     h->when_ns = when_ns;
-    if (heap_push(loop, h) < 0) {
+    if (df__timer_heap_push(&loop->timers, h) < 0) {
         handle_release(loop, h);
         return -ENOMEM;
     }
@@ -339,7 +228,7 @@ int df_loop_handle_cancel(df_loop *loop, df_loop_handle *h)
     if (h->cancelled)
         return 0;
     if (h->state == H_TIMER) {
-        heap_remove(loop, h);
+        df__timer_heap_remove(&loop->timers, h);
         h->cancelled = 1;
         handle_release(loop, h); /* the heap's reference */
         return 1;
@@ -367,56 +256,7 @@ int df_loop_call_soon_threadsafe(df_loop *loop, df_loop_fn *fn, void *arg)
 {
     if (tl_loop == loop)
         return df_loop_call_soon(loop, fn, arg, NULL);
-    DF_CHECK(pthread_mutex_lock(&loop->ts_mu) == 0);
-    if (loop->ts_len == loop->ts_cap) {
-        size_t cap = loop->ts_cap ? 2 * loop->ts_cap : 256;
-        ts_item *n = realloc(loop->ts_in, cap * sizeof *n);
-        if (!n) {
-            DF_CHECK(pthread_mutex_unlock(&loop->ts_mu) == 0);
-            return -ENOMEM;
-        }
-        loop->ts_in = n;
-        loop->ts_cap = cap;
-    }
-    loop->ts_in[loop->ts_len++] = (ts_item){ fn, arg };
-    DF_CHECK(pthread_mutex_unlock(&loop->ts_mu) == 0);
-    /* One write per iteration at most: the loop clears the flag before it
-     * takes the array, so a post after that writes again. */
-    if (!__atomic_exchange_n(&loop->ts_pending, 1, __ATOMIC_SEQ_CST)) {
-        uint64_t one = 1;
-        ssize_t w;
-        do
-            w = write(loop->evfd, &one, sizeof one);
-        while (w < 0 && errno == EINTR);
-        DF_CHECK(w == sizeof one || errno == EAGAIN);
-        __atomic_add_fetch(&loop->ts_wakeups, 1, __ATOMIC_RELAXED);
-    }
-    return 0;
-}
-
-static void drain_threadsafe(df_loop *loop)
-{
-    uint64_t v;
-    ssize_t r;
-    do
-        r = read(loop->evfd, &v, sizeof v);
-    while (r < 0 && errno == EINTR);
-    __atomic_store_n(&loop->ts_pending, 0, __ATOMIC_SEQ_CST);
-
-    /* Swap buffers so producers never wait on the loop's enqueueing. */
-    DF_CHECK(pthread_mutex_lock(&loop->ts_mu) == 0);
-    ts_item *batch = loop->ts_in;
-    size_t n = loop->ts_len;
-    loop->ts_in = loop->ts_out;
-    size_t cap = loop->ts_cap;
-    loop->ts_cap = loop->ts_out_cap;
-    loop->ts_len = 0;
-    DF_CHECK(pthread_mutex_unlock(&loop->ts_mu) == 0);
-    loop->ts_out = batch;
-    loop->ts_out_cap = cap;
-    for (size_t i = 0; i < n; i++)
-        DF_CHECK(df_loop_call_soon(loop, batch[i].fn, batch[i].arg, NULL) ==
-                 0);
+    return df__inbox_post(&loop->inbox, fn, arg);
 }
 
 static void stop_cb(void *arg)
@@ -544,12 +384,12 @@ int df_loop_sleep_ns(df_loop *loop, int64_t ns)
     }
     l->timer.when_ns = df_now_ns() + ns;
     l->timer.cancelled = 0;
-    if (heap_push(loop, &l->timer) < 0)
+    if (df__timer_heap_push(&loop->timers, &l->timer) < 0)
         return -ENOMEM;
     int v = (int)df_loop_suspend(loop);
     /* Woken early by someone else: the timer must not fire later. */
     if (l->timer.state == H_TIMER)
-        heap_remove(loop, &l->timer);
+        df__timer_heap_remove(&loop->timers, &l->timer);
     else if (l->timer.state == H_READY)
         l->timer.cancelled = 1;
     return v;
@@ -737,9 +577,9 @@ static int poll_timeout_ms(df_loop *loop, int block)
 {
     if (!block || loop->rq_head || loop->stopping)
         return 0;
-    if (!loop->heap_len)
+    if (!loop->timers.len)
         return -1;
-    int64_t d = loop->heap[0]->when_ns - df_now_ns();
+    int64_t d = loop->timers.h[0]->when_ns - df_now_ns();
     if (d <= 0)
         return 0;
     /* Round up: waking before the deadline would only poll again. */
@@ -759,7 +599,7 @@ static int poll_io(df_loop *loop, int timeout_ms)
         return e == EINTR ? 0 : -e;
     for (int i = 0; i < n; i++) {
         if (loop->ev[i].data.u64 == EV_WAKE)
-            drain_threadsafe(loop);
+            df__inbox_drain(&loop->inbox, loop);
         else
             fd_ready(loop, (int)loop->ev[i].data.u64, loop->ev[i].events);
     }
@@ -768,12 +608,12 @@ static int poll_io(df_loop *loop, int timeout_ms)
 
 static void due_timers(df_loop *loop)
 {
-    if (!loop->heap_len)
+    if (!loop->timers.len)
         return;
     int64_t now = df_now_ns();
-    while (loop->heap_len && loop->heap[0]->when_ns <= now) {
-        df_loop_handle *h = loop->heap[0];
-        heap_remove(loop, h);
+    while (loop->timers.len && loop->timers.h[0]->when_ns <= now) {
+        df_loop_handle *h = loop->timers.h[0];
+        df__timer_heap_remove(&loop->timers, h);
         enqueue(loop, h);
         loop->st.timers_fired++;
     }
@@ -894,8 +734,8 @@ int df_loop_create(const df_loop_cfg *cfg, df_loop **out, df_err *err)
     loop->cfg = *cfg;
     loop->slow_ns = cfg->slow_callback_ns ? cfg->slow_callback_ns
                                           : DF_LOOP_DEFAULT_SLOW_CALLBACK_NS;
-    loop->epfd = loop->evfd = -1;
-    DF_CHECK(pthread_mutex_init(&loop->ts_mu, NULL) == 0);
+    loop->epfd = -1;
+    df__inbox_init(&loop->inbox);
     int rc;
     df_coro_cfg cc = {
         .switch_kind = cfg->switch_kind,
@@ -914,14 +754,14 @@ int df_loop_create(const df_loop_cfg *cfg, df_loop **out, df_err *err)
                         strerror(errno));
         goto fail;
     }
-    loop->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (loop->evfd < 0) {
+    loop->inbox.evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (loop->inbox.evfd < 0) {
         rc = df_err_set(err, -errno, "loop: eventfd: %s", strerror(errno));
         goto fail;
     }
     struct epoll_event ev = { .events = EPOLLIN };
     ev.data.u64 = EV_WAKE;
-    if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, loop->evfd, &ev) < 0) {
+    if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, loop->inbox.evfd, &ev) < 0) {
         rc = df_err_set(err, -errno, "loop: epoll_ctl: %s", strerror(errno));
         goto fail;
     }
@@ -953,23 +793,18 @@ void df_loop_destroy(df_loop *loop)
         next = j->next_all;
         free(j);
     }
-    free(loop->heap);
+    df__timer_heap_fini(&loop->timers);
     free(loop->fds);
-    free(loop->ts_in);
-    free(loop->ts_out);
-    if (loop->evfd >= 0)
-        close(loop->evfd);
+    df__inbox_fini(&loop->inbox);
     if (loop->epfd >= 0)
         close(loop->epfd);
-    DF_CHECK(pthread_mutex_destroy(&loop->ts_mu) == 0);
     free(loop);
 }
 
 void df_loop_stats_get(const df_loop *loop, df_loop_stats *out)
 {
     *out = loop->st;
-    out->threadsafe_wakeups =
-        __atomic_load_n(&loop->ts_wakeups, __ATOMIC_RELAXED);
+    out->threadsafe_wakeups = df__inbox_wakeups(&loop->inbox);
     out->to_thread_workers = df_topool_workers(loop->topool);
     out->to_thread_max_workers = df_topool_max_workers(loop->topool);
     df_coro_pool_stats_get(loop->pool, &out->coro);
