@@ -17,37 +17,8 @@
  * The naive latency (from the actual send) is kept beside it to show what
  * a closed-loop tool would report.
  *
- * Little's law check: `inflight` counts requests submitted and not yet
- * finished; a sampler thread reads it at random instants (exponential
- * gaps, so it cannot beat in step with a periodic model) during the
- * window. Its mean must match the mean in flight that the models'
- * timestamps imply, counted from the send (the span the counter covers).
- * #6: that is not throughput x mean latency of the window's completions:
- * L = lambda W holds only over a window whose edges cut no request, or in
- * a steady state where the edges cancel out. A 2 s window of requests
- * lasting 1.3 s cuts most of them, and after a short warm-up the early
- * completions are the fast ones of the start-up, so lambda W came out
- * 23 % low on a consistent point. The exact form for any window is
- *     integral of N(t) dt over [ws, we] = sum over requests of
- *                                         |[sent, finished] n [ws, we]|,
- * so every completion, also one after the window (during the drain) or
- * sent before it, adds its overlap with the window, and the check compares
- * the sampled mean with that sum / (we - ws). A request that never
- * finishes (abandoned by the model's drain after an overload: counted in
- * "timeouts") was in flight from its send to the window's end; its part
- * is the sum of every send's [sent, we] n window minus that of every
- * finished request, kept per recorder and by the generator, no atomics.
- * A request finished twice or timestamped wrongly shifts the sum and is
- * still flagged.
- * lambda W itself is kept beside it: when it disagrees with the exact
- * figure the window held a transient (a warm-up shorter than the latency,
- * or a queue growing without bound), which the "steady_state" check
- * flags, because then throughput and latency are not steady-state ones.
- * Requests mode has no window: it spans from the first send until the
- * harness saw the last completion, and the sampler samples that span; its
- * gaps start at SAMPLE_MIN_NS and grow with the elapsed time up to
- * SAMPLE_MEAN_NS, so a 20 ms timeline still gets some 500 samples. Each
- * sample is weighted by its local mean gap (the time it stands for).
+ * Little's law check: the notes atop littles.c explain the sums kept here
+ * (overlap_ns, entry_ns, settled_ns) and what they are compared with.
  */
 #define _GNU_SOURCE
 #include "harness/point.h"
@@ -56,7 +27,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #include <math.h>
@@ -66,17 +36,13 @@
 #include "harness/arrivals.h"
 #include "harness/clock.h"
 #include "harness/hist.h"
-#include "harness/rng.h"
+#include "harness/point_private.h"
 #include "harness/trace.h"
-#include "workloads/params.h"
 
 #define MAX_RECORDERS 1024
 #define TRACE_CAPACITY 65536
 #define SPIN_NS        50000   /* spin the last 50 us before a send */
 #define LATE_NS        1000000 /* a send this late is counted as late */
-#define SAMPLE_MEAN_NS 1000000 /* mean gap of the in-flight sampler */
-#define SAMPLE_MIN_NS  20000   /* ... over its first 5 ms */
-#define SAMPLE_GROWTH  256     /* mean gap = elapsed / this, within both */
 #define POLL_NS        100000  /* requests mode: wait for the last one */
 
 typedef struct recorder {
@@ -107,10 +73,7 @@ typedef struct point_run {
     /* Open-loop generator's counts, written by the generator thread only. */
     int64_t offered, dropped, late_sends, submitted;
     int64_t entry_ns; /* as recorder.entry_ns, of the generator's sends */
-    /* Sampler thread's, read after it is joined: sums of gap-weighted
-     * samples and of the weights (ns). */
-    double inflight_sum, inflight_weight;
-    int64_t inflight_samples;
+    df__sampler sampler; /* results read after its thread is joined */
 } point_run;
 
 static __thread recorder *tl_rec;
@@ -291,89 +254,7 @@ static void sink(void *arg, const df_completion *c)
         submit_next(run, now);
 }
 
-json_t *df_point_latency_json(const df_hist *h)
-{
-    return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f}", "mean", df_hist_mean(h) / 1e3,
-                     "p50", df_hist_percentile(h, 50) / 1e3, "p90",
-                     df_hist_percentile(h, 90) / 1e3, "p99",
-                     df_hist_percentile(h, 99) / 1e3, "p999",
-                     df_hist_percentile(h, 99.9) / 1e3, "max",
-                     df_hist_max(h) / 1e3);
-}
-
-/* About 60 rows, dense in the tail, for the CDF plot. */
-static json_t *cdf_json(const df_hist *h)
-{
-    static const double pct[] = { 0,    1,    5,    10,   20,    30,    40,
-                                  50,   60,   70,   75,   80,    85,    90,
-                                  92.5, 95,   96,   97,   98,    99,    99.5,
-                                  99.9, 99.95, 99.99, 100 };
-    json_t *a = json_array();
-    for (size_t i = 0; a && i < sizeof pct / sizeof pct[0]; i++)
-        json_array_append_new(
-            a, json_pack("[f,f]", pct[i], df_hist_percentile(h, pct[i]) / 1e3));
-    return a;
-}
-
-static const char *gil_name(df_gil_mode m)
-{
-    return m == DF_GIL_OLD ? "old" : m == DF_GIL_OFF ? "off" : "new";
-}
-
-json_t *df_point_identity_json(const df_point_cfg *pc)
-{
-    const df_model_cfg *m = &pc->mcfg;
-    int is_process = strcmp(pc->model->name, "process") == 0;
-    json_t *params = df_params_to_json(m->workload, m->params);
-    json_t *id = json_pack(
-        "{s:s,s:i,s:i,s:s,s:I,s:i,s:s,s:s,s:o,s:s,s:f,s:f,s:I,s:i}", "model",
-        pc->model->name, "workers", is_process ? m->workers : pc->processes,
-        "threads", strcmp(pc->model->name, "thread") == 0 ? m->threads : 1,
-        "gil", gil_name(m->gil), "switch_interval_us",
-        (json_int_t)m->switch_interval_us, "hogs", m->hogs, "workload",
-        m->workload->name, "workload_spec",
-        pc->workload_spec ? pc->workload_spec : m->workload->name, "params",
-        params ? params : json_object(), "load",
-        pc->rate_rps > 0 ? "open" : "closed", "duration_s",
-        pc->duration_ns / 1e9, "warmup_s", pc->warmup_ns / 1e9, "requests",
-        (json_int_t)pc->requests, "repeat", pc->repeat > 0 ? pc->repeat : 1);
-    if (!id)
-        return NULL;
-    if (pc->rate_rps > 0)
-        json_object_update_new(
-            id, json_pack("{s:f,s:s,s:I,s:I}", "rate_rps", pc->rate_rps,
-                          "arrivals", df_arrivals_name(pc->arrivals),
-                          "max_inflight", (json_int_t)pc->max_inflight,
-                          "seed", (json_int_t)pc->seed));
-    else
-        json_object_set_new(id, "concurrency", json_integer(pc->concurrency));
-    return id;
-}
-
-static const char *trace_state_name(int s)
-{
-    static const char *const names[] = { "run", "gil_wait", "io_wait", "done" };
-    return s >= 0 && s <= 3 ? names[s] : "unknown";
-}
-
-static json_t *trace_json(int64_t t0_ns)
-{
-    json_t *a = json_array();
-    uint64_t n = df__trace->next;
-    if (n > df__trace->capacity)
-        n = df__trace->capacity;
-    for (uint64_t i = 0; a && i < n; i++) {
-        const df_trace_event *e = &df__trace->event[i];
-        json_array_append_new(
-            a, json_pack("{s:i,s:I,s:s,s:f}", "worker", e->worker, "request",
-                         (json_int_t)e->request_id, "state",
-                         trace_state_name(e->state), "t_us",
-                         (e->t_ns - t0_ns) / 1e3));
-    }
-    return a;
-}
-
-static void sleep_until(int64_t t_ns)
+void df__sleep_until(int64_t t_ns)
 {
     struct timespec ts = { .tv_sec = t_ns / 1000000000,
                            .tv_nsec = t_ns % 1000000000 };
@@ -386,7 +267,7 @@ static void sleep_until(int64_t t_ns)
 static void wait_until(int64_t t_ns)
 {
     if (t_ns - df_now_ns() > SPIN_NS)
-        sleep_until(t_ns - SPIN_NS);
+        df__sleep_until(t_ns - SPIN_NS);
     while (df_now_ns() < t_ns)
         ;
 }
@@ -433,56 +314,6 @@ static int offer_open_load(point_run *run, int64_t t0)
     return 0;
 }
 
-/* Samples `inflight` at random instants inside the window (requests
- * mode: until the load is over), each weighted by the mean gap around it. */
-static void *sampler_main(void *arg)
-{
-    point_run *run = arg;
-    df_rng rng;
-    df_rng_seed(&rng, run->pc->seed ^ 0x5a5a5a5aULL);
-    int64_t start = run->window_start_ns, t = start;
-    for (;;) {
-        double gap = (double)(t - start) / SAMPLE_GROWTH;
-        gap = gap < SAMPLE_MIN_NS ? SAMPLE_MIN_NS
-              : gap > SAMPLE_MEAN_NS ? SAMPLE_MEAN_NS
-                                     : gap;
-        t += (int64_t)(-log1p(-df_rng_uniform(&rng)) * gap);
-        if (t >= run->window_end_ns ||
-            __atomic_load_n(&run->stopping, __ATOMIC_ACQUIRE))
-            break;
-        sleep_until(t);
-        if (__atomic_load_n(&run->stopping, __ATOMIC_ACQUIRE))
-            break; /* requests mode: past the end of the span */
-        run->inflight_sum +=
-            gap * (double)__atomic_load_n(&run->inflight, __ATOMIC_RELAXED);
-        run->inflight_weight += gap;
-        run->inflight_samples++;
-    }
-    return NULL;
-}
-
-static double rel_error(double a, double b)
-{
-    double big = a > b ? a : b;
-    return big > 0 ? fabs(a - b) / big : 0;
-}
-
-json_t *df_point_littles_check(double sampled, double predicted)
-{
-    double error = rel_error(sampled, predicted);
-    return json_pack("{s:b,s:f,s:f,s:f}", "ok",
-                     error <= DF_POINT_LITTLES_TOLERANCE, "inflight_sampled",
-                     sampled, "inflight_predicted", predicted, "error", error);
-}
-
-json_t *df_point_steady_check(double lambda_w, double inflight)
-{
-    double error = rel_error(lambda_w, inflight);
-    return json_pack("{s:b,s:f,s:f,s:f}", "ok",
-                     error <= DF_POINT_LITTLES_TOLERANCE, "inflight_lambda_w",
-                     lambda_w, "inflight", inflight, "error", error);
-}
-
 /* Offers the closed-loop load and returns when the window is over (or, in
  * requests mode, when every request finished or the generous deadline hit). */
 static void offer_load(point_run *run, int64_t t0)
@@ -494,7 +325,7 @@ static void offer_load(point_run *run, int64_t t0)
     for (int64_t i = 0; i < first; i++)
         submit_next(run, 0);
     if (pc->requests <= 0) {
-        sleep_until(run->window_end_ns);
+        df__sleep_until(run->window_end_ns);
         return;
     }
     /* Requests mode (the timeline): small runs, polled every POLL_NS. */
@@ -502,7 +333,7 @@ static void offer_load(point_run *run, int64_t t0)
     while (__atomic_load_n(&run->finished, __ATOMIC_ACQUIRE) <
                (uint64_t)pc->requests &&
            df_now_ns() < deadline)
-        sleep_until(df_now_ns() + POLL_NS);
+        df__sleep_until(df_now_ns() + POLL_NS);
 }
 
 static int collect(point_run *run, int64_t window_ns, json_t *rec)
@@ -546,15 +377,15 @@ static int collect(point_run *run, int64_t window_ns, json_t *rec)
     json_object_set_new(rec, "latency_us", df_point_latency_json(all->latency));
     json_object_set_new(rec, "queue_us", df_point_latency_json(all->queue));
     json_object_set_new(rec, "service_us", df_point_latency_json(all->service));
-    json_object_set_new(rec, "latency_cdf", cdf_json(all->latency));
+    json_object_set_new(rec, "latency_cdf", df__point_cdf_json(all->latency));
 
     const df_point_cfg *pc = run->pc;
     double achieved = secs > 0 ? all->completed / secs : 0;
-    double sampled = run->inflight_weight > 0
-                         ? run->inflight_sum / run->inflight_weight
+    double sampled = run->sampler.weight > 0
+                         ? run->sampler.sum / run->sampler.weight
                          : 0;
     /* Time in the system as the in-flight counter sees it: from the send;
-     * exact over the window, edges included (see the top of the file). */
+     * exact over the window, edges included (see the notes atop littles.c). */
     double predicted =
         window_ns > 0 ? (double)(all->overlap_ns + all->entry_ns -
                                  all->settled_ns) / window_ns
@@ -569,7 +400,7 @@ static int collect(point_run *run, int64_t window_ns, json_t *rec)
     json_t *ll = df_point_littles_check(sampled, predicted);
     json_object_set_new(ll, "inflight_lambda_w", json_real(lambda_w));
     json_object_set_new(ll, "samples",
-                        json_integer((json_int_t)run->inflight_samples));
+                        json_integer((json_int_t)run->sampler.samples));
     json_object_set_new(checks, "littles_law", ll);
     json_object_set_new(checks, "steady_state",
                         df_point_steady_check(lambda_w, predicted));
@@ -592,49 +423,6 @@ static int collect(point_run *run, int64_t window_ns, json_t *rec)
     json_object_set_new(rec, "checks", checks);
     recorder_free(all);
     return 0;
-}
-
-/* Resident set now, from /proc/self/statm; 0 if unreadable. */
-static int64_t rss_now_bytes(void)
-{
-    long pages = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (!f)
-        return 0;
-    if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
-        resident = 0;
-    fclose(f);
-    return (int64_t)resident * sysconf(_SC_PAGESIZE);
-}
-
-/* CPU and switches of the whole point: this process and every worker it
- * reaped (the models reap theirs in stop), which is why it runs after
- * stop. Peak RSS is the largest single process. */
-static void add_rusage(json_t *rec, int64_t rss_before)
-{
-    struct rusage self, kids;
-    getrusage(RUSAGE_SELF, &self);
-    getrusage(RUSAGE_CHILDREN, &kids);
-    double user = self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6 +
-                  kids.ru_utime.tv_sec + kids.ru_utime.tv_usec / 1e6;
-    double sys = self.ru_stime.tv_sec + self.ru_stime.tv_usec / 1e6 +
-                 kids.ru_stime.tv_sec + kids.ru_stime.tv_usec / 1e6;
-    long rss = self.ru_maxrss > kids.ru_maxrss ? self.ru_maxrss : kids.ru_maxrss;
-    json_object_set_new(rec, "cpu_user_s", json_real(user));
-    json_object_set_new(rec, "cpu_sys_s", json_real(sys));
-    json_object_set_new(rec, "max_rss_bytes", json_integer((json_int_t)rss * 1024));
-    json_object_set_new(rec, "ctx_switches_voluntary",
-                        json_integer(self.ru_nvcsw + kids.ru_nvcsw));
-    json_object_set_new(rec, "ctx_switches_involuntary",
-                        json_integer(self.ru_nivcsw + kids.ru_nivcsw));
-    /* What one more request in flight costs: growth of the peak over the
-     * resident set before the model started, per request in flight. */
-    double inflight = json_number_value(json_object_get(rec, "inflight_mean"));
-    double growth = (double)rss * 1024 - (double)rss_before;
-    json_object_set_new(rec, "mem_per_inflight_bytes",
-                        inflight > 0 ? json_real(growth > 0 ? growth / inflight
-                                                            : 0)
-                                     : json_null());
 }
 
 int df_point_run(const df_point_cfg *pc, json_t **out, df_err *err)
@@ -686,7 +474,7 @@ int df_point_run(const df_point_cfg *pc, json_t **out, df_err *err)
     effective.model = ops;
     run->pc = &effective;
 
-    int64_t rss_before = rss_now_bytes();
+    int64_t rss_before = df__point_rss_now_bytes();
     df_model *model = NULL;
     rc = ops->start(&mcfg, &model, err);
     if (rc < 0)
@@ -705,8 +493,16 @@ int df_point_run(const df_point_cfg *pc, json_t **out, df_err *err)
                      __ATOMIC_RELAXED);
     __atomic_store_n(&run->window_end_ns,
                      t0 + pc->warmup_ns + pc->duration_ns, __ATOMIC_RELAXED);
+    run->sampler = (df__sampler){
+        .inflight = &run->inflight,
+        .stopping = &run->stopping,
+        .start_ns = run->window_start_ns,
+        .end_ns = run->window_end_ns,
+        .seed = pc->seed,
+    };
     pthread_t sampler;
-    int sampling = pthread_create(&sampler, NULL, sampler_main, run) == 0;
+    int sampling =
+        pthread_create(&sampler, NULL, df__sampler_main, &run->sampler) == 0;
     if (pc->rate_rps > 0)
         rc = offer_open_load(run, t0);
     else
@@ -741,7 +537,7 @@ int df_point_run(const df_point_cfg *pc, json_t **out, df_err *err)
     json_object_set_new(rec, "timeouts",
                         json_integer(__atomic_load_n(&run->inflight,
                                                      __ATOMIC_ACQUIRE)));
-    add_rusage(rec, rss_before);
+    df__point_add_rusage(rec, rss_before);
     if (model_stats) {
         /* A model's figures never overwrite the point's own fields: the
          * identity's "gil" is the lock's mode and "hogs" a count, so the
@@ -756,7 +552,7 @@ int df_point_run(const df_point_cfg *pc, json_t **out, df_err *err)
         }
     }
     if (pc->trace)
-        json_object_set_new(rec, "trace", trace_json(t0));
+        json_object_set_new(rec, "trace", df__point_trace_json(t0));
     *out = rec;
     rec = NULL;
     rc = 0;

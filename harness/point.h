@@ -35,7 +35,7 @@ typedef struct df_point_cfg {
 
 /* Little's law self-check: mean in flight sampled at random instants vs
  * the mean the requests' timestamps imply over the same window (the
- * exact form of L = lambda W, edges included; see point.c). error =
+ * exact form of L = lambda W, edges included; see littles.c). error =
  * |s - p| / max(s, p) (0 when both are 0); ok when error <= 0.10. A new
  * {"ok","inflight_sampled","inflight_predicted","error"} object, NULL on
  * ENOMEM. */
