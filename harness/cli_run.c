@@ -1,5 +1,7 @@
 /* harness/cli_run.c - `duckfeed run`: the sweep a user asks for on the
- * command line, in gunicorn's vocabulary (--workers, --threads). */
+ * command line, in gunicorn's vocabulary (--workers, --threads), and the
+ * table that sums it up. The points are expanded by plan.c and run by
+ * sweep.c. */
 #define _GNU_SOURCE
 #include "harness/cli_run.h"
 
@@ -13,50 +15,14 @@
 #include <unistd.h>
 
 #include <math.h>
-#include <signal.h>
 
 #include "harness/arrivals.h"
-#include "harness/point.h"
-#include "harness/progress.h"
-#include "harness/rng.h"
-#include "harness/stats.h"
+#include "harness/plan.h"
 #include "harness/results.h"
-#include "harness/runner.h"
+#include "harness/sweep.h"
 #include "models/gil.h"
 #include "workloads/params.h"
 #include "workloads/registry.h"
-
-#define MAX_LIST 64
-#define MAX_WORKLOADS 16
-
-typedef struct int_list {
-    int n;
-    int64_t v[MAX_LIST];
-} int_list;
-
-typedef struct run_opts {
-    const df_model_ops *models[8];
-    int nmodels;
-    const char *wl_spec[MAX_WORKLOADS];
-    const df_workload *wl[MAX_WORKLOADS];
-    df_params wl_params[MAX_WORKLOADS];
-    char wl_label[MAX_WORKLOADS][256];
-    int nwl;
-    int_list workers, threads, processes, concurrency, hogs, switch_us;
-    df_gil_mode gils[3];
-    int ngils;
-    int workers_given, processes_given;
-    int64_t duration_ns, warmup_ns, requests, timeout_ns;
-    int check_interval, trace, quiet;
-    double rates[MAX_LIST]; /* open loop when nrates > 0 */
-    int nrates;
-    int arrivals;         /* df_arrivals_kind */
-    int64_t max_inflight; /* 0: unlimited */
-    int repeat;
-    uint64_t seed;
-    df_model_cfg base; /* loop and GIL knobs shared by every point */
-    const char *out;
-} run_opts;
 
 static const char usage[] =
     "usage: duckfeed run [options]\n"
@@ -128,15 +94,15 @@ static int parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
 }
 
 static int parse_list(const char *flag, const char *s, int64_t lo, int64_t hi,
-                      int_list *l)
+                      df_int_list *l)
 {
     char buf[1024];
     snprintf(buf, sizeof buf, "%s", s);
     l->n = 0;
     for (char *save, *tok = strtok_r(buf, ",", &save); tok;
          tok = strtok_r(NULL, ",", &save)) {
-        if (l->n == MAX_LIST) {
-            fprintf(stderr, "duckfeed run: %s: more than %d values\n", flag, MAX_LIST);
+        if (l->n == DF_PLAN_MAX_LIST) {
+            fprintf(stderr, "duckfeed run: %s: more than %d values\n", flag, DF_PLAN_MAX_LIST);
             return 2;
         }
         if (parse_int(tok, lo, hi, &l->v[l->n]) < 0) {
@@ -167,7 +133,7 @@ static int parse_typed(const char *flag, df_param_type type, const char *unit,
     return 0;
 }
 
-static int parse_models(const char *s, run_opts *o)
+static int parse_models(const char *s, df_run_opts *o)
 {
     char buf[256];
     snprintf(buf, sizeof buf, "%s", s);
@@ -184,7 +150,7 @@ static int parse_models(const char *s, run_opts *o)
     return o->nmodels ? 0 : bad("--model: empty list%s%s", "", "");
 }
 
-static int parse_gils(const char *s, run_opts *o)
+static int parse_gils(const char *s, df_run_opts *o)
 {
     char buf[64];
     snprintf(buf, sizeof buf, "%s", s);
@@ -203,15 +169,15 @@ static int parse_gils(const char *s, run_opts *o)
     return o->ngils ? 0 : bad("--gil: empty list%s%s", "", "");
 }
 
-static void defaults(run_opts *o)
+static void defaults(df_run_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->workers = (int_list){ 1, { 2 } };
-    o->threads = (int_list){ 1, { 2 } };
-    o->processes = (int_list){ 1, { 1 } };
-    o->concurrency = (int_list){ 1, { 1 } };
-    o->hogs = (int_list){ 1, { 0 } };
-    o->switch_us = (int_list){ 1, { DF_GIL_DEFAULT_INTERVAL_US } };
+    o->workers = (df_int_list){ 1, { 2 } };
+    o->threads = (df_int_list){ 1, { 2 } };
+    o->processes = (df_int_list){ 1, { 1 } };
+    o->concurrency = (df_int_list){ 1, { 1 } };
+    o->hogs = (df_int_list){ 1, { 0 } };
+    o->switch_us = (df_int_list){ 1, { DF_GIL_DEFAULT_INTERVAL_US } };
     o->gils[0] = DF_GIL_NEW;
     o->ngils = 1;
     o->duration_ns = 1000000000;
@@ -225,7 +191,7 @@ static void defaults(run_opts *o)
     o->seed = 1;
 }
 
-static int parse_rates(const char *s, run_opts *o)
+static int parse_rates(const char *s, df_run_opts *o)
 {
     char buf[1024];
     snprintf(buf, sizeof buf, "%s", s);
@@ -237,7 +203,7 @@ static int parse_rates(const char *s, run_opts *o)
         if (end == tok || *end || !(r > 0) || !isfinite(r) || r > 1e7)
             return bad("--rate: \"%s\" is not a rate in (0, 1e7] req/s%s", tok,
                        "");
-        if (o->nrates == MAX_LIST)
+        if (o->nrates == DF_PLAN_MAX_LIST)
             return bad("--rate: more than %s values%s", "64", "");
         o->rates[o->nrates++] = r;
     }
@@ -287,12 +253,12 @@ static const struct option long_opts[] = {
 };
 
 /* Switch interval list: each value a duration, kept in µs. */
-static int parse_switch_list(const char *s, run_opts *o)
+static int parse_switch_list(const char *s, df_run_opts *o)
 {
     char buf[1024];
     snprintf(buf, sizeof buf, "%s", s);
     o->switch_us.n = 0;
-    for (char *save, *tok = strtok_r(buf, ",", &save); tok && o->switch_us.n < MAX_LIST;
+    for (char *save, *tok = strtok_r(buf, ",", &save); tok && o->switch_us.n < DF_PLAN_MAX_LIST;
          tok = strtok_r(NULL, ",", &save)) {
         int64_t ns;
         if (parse_typed("--switch-interval", DF_PARAM_DURATION, "ms", tok, &ns))
@@ -304,7 +270,7 @@ static int parse_switch_list(const char *s, run_opts *o)
     return o->switch_us.n ? 0 : bad("--switch-interval: empty list%s%s", "", "");
 }
 
-static int parse_opts(int argc, char **argv, run_opts *o)
+static int parse_opts(int argc, char **argv, df_run_opts *o)
 {
     int c, rc = 0;
     int64_t v;
@@ -317,7 +283,7 @@ static int parse_opts(int argc, char **argv, run_opts *o)
             return -1;
         case OPT_MODEL: rc = parse_models(optarg, o); break;
         case OPT_WORKLOAD:
-            if (o->nwl == MAX_WORKLOADS)
+            if (o->nwl == DF_PLAN_MAX_WORKLOADS)
                 return bad("--workload: more than %s given%s", "16", "");
             o->wl_spec[o->nwl++] = optarg;
             break;
@@ -470,105 +436,6 @@ static int parse_opts(int argc, char **argv, run_opts *o)
     return 0;
 }
 
-typedef struct plan {
-    df_point_cfg *pts;
-    int n, cap;
-} plan;
-
-static int plan_add(plan *p, const df_point_cfg *pc)
-{
-    if (p->n == p->cap) {
-        int cap = p->cap ? p->cap * 2 : 16;
-        df_point_cfg *np = realloc(p->pts, (size_t)cap * sizeof *np);
-        if (!np)
-            return -ENOMEM;
-        p->pts = np;
-        p->cap = cap;
-    }
-    p->pts[p->n++] = *pc;
-    return 0;
-}
-
-/* Every combination that means something: --workers sizes only the process
- * model, --threads only the thread model, the GIL knobs only the models
- * that have an interpreter shared by several threads. */
-static int expand(run_opts *o, plan *p)
-{
-    for (int w = 0; w < o->nwl; w++)
-        for (int m = 0; m < o->nmodels; m++) {
-            const df_model_ops *ops = o->models[m];
-            int is_proc = !strcmp(ops->name, "process");
-            int is_thread = !strcmp(ops->name, "thread");
-            const int_list one = { 1, { 1 } }, zero = { 1, { 0 } };
-            const int_list *sizes = is_proc ? &o->workers : &o->processes;
-            const int_list *threads = is_thread ? &o->threads : &one;
-            const int_list *hogs = is_thread ? &o->hogs : &zero;
-            int ngil = is_proc ? 1 : o->ngils;
-            for (int s = 0; s < sizes->n; s++)
-                for (int t = 0; t < threads->n; t++)
-                    for (int g = 0; g < ngil; g++) {
-                        df_gil_mode gil = is_proc ? DF_GIL_NEW : o->gils[g];
-                        int nsw = gil == DF_GIL_NEW && !is_proc ? o->switch_us.n : 1;
-                        for (int si = 0; si < nsw; si++)
-                            for (int h = 0; h < hogs->n; h++)
-                                for (int c = 0; c < (o->nrates ? o->nrates : o->concurrency.n); c++) {
-                                    df_point_cfg pc = { 0 };
-                                    pc.model = ops;
-                                    pc.mcfg = o->base;
-                                    pc.mcfg.workers = is_proc ? (int)sizes->v[s] : 1;
-                                    pc.processes = is_proc ? 1 : (int)sizes->v[s];
-                                    pc.mcfg.threads = (int)threads->v[t];
-                                    pc.mcfg.gil = gil;
-                                    pc.mcfg.switch_interval_us = o->switch_us.v[nsw > 1 ? si : 0];
-                                    pc.mcfg.check_interval = o->check_interval;
-                                    pc.mcfg.hogs = (int)hogs->v[h];
-                                    pc.mcfg.workload = o->wl[w];
-                                    pc.mcfg.params = &o->wl_params[w];
-                                    pc.workload_spec = o->wl_label[w];
-                                    if (o->nrates) {
-                                        pc.rate_rps = o->rates[c];
-                                        pc.arrivals = o->arrivals;
-                                        pc.max_inflight = o->max_inflight;
-                                    } else {
-                                        pc.concurrency = (int)o->concurrency.v[c];
-                                    }
-                                    pc.repeat = o->repeat;
-                                    pc.seed = o->seed;
-                                    pc.duration_ns = o->duration_ns;
-                                    pc.warmup_ns = o->requests ? 0 : o->warmup_ns;
-                                    pc.requests = o->requests;
-                                    pc.trace = o->trace;
-                                    if (plan_add(p, &pc) < 0)
-                                        return -ENOMEM;
-                                }
-                    }
-        }
-    return 0;
-}
-
-static void describe(const df_point_cfg *pc, char *buf, size_t n)
-{
-    char load[64];
-    if (pc->rate_rps > 0)
-        snprintf(load, sizeof load, "rate=%g", pc->rate_rps);
-    else
-        snprintf(load, sizeof load, "c=%d", pc->concurrency);
-    const char *name = pc->model->name;
-    if (!strcmp(name, "process"))
-        snprintf(buf, n, "process -w %d  %s  %s", pc->mcfg.workers,
-                 pc->workload_spec, load);
-    else if (!strcmp(name, "thread"))
-        snprintf(buf, n, "thread%s%.0d --threads %d gil=%s%s  %s  %s",
-                 pc->processes > 1 ? " -w " : "", pc->processes > 1 ? pc->processes : 0,
-                 pc->mcfg.threads,
-                 pc->mcfg.gil == DF_GIL_NEW ? "new" : pc->mcfg.gil == DF_GIL_OLD ? "old" : "off",
-                 pc->mcfg.hogs ? " +hogs" : "", pc->workload_spec, load);
-    else
-        snprintf(buf, n, "%s%s%.0d  %s  %s", name, pc->processes > 1 ? " -w " : "",
-                 pc->processes > 1 ? pc->processes : 0, pc->workload_spec,
-                 load);
-}
-
 /* " CHECK:little,steady" for the failing checks of pt, "" when none. */
 static const char *check_flags(const json_t *pt)
 {
@@ -646,231 +513,33 @@ static void print_summary(const json_t *points)
                    : "");
     }
 }
-
-/* SIGINT/SIGTERM: remember which, kill the running point; the sweep loop
- * sees the flag, writes what it has (marked incomplete) and exits. */
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop_signal(int sig)
-{
-    stop_signal = sig;
-    df_runner_interrupt();
-}
-
-/* One run of the sweep: point p, repetition r. */
-typedef struct slot {
-    int point, rep;
-} slot;
-
-/* The raw figures of one repetition, as listed in "repetitions". */
-static json_t *repetition_json(const json_t *rec, int index, int order)
-{
-    static const char *const keys[] = {
-        "completed", "errors", "timeouts", "dropped", "throughput_rps",
-        "offered_rps", "achieved_rps", "inflight_mean", "latency_us",
-        "cpu_user_s", "cpu_sys_s", "max_rss_bytes",
-        "ctx_switches_voluntary", "ctx_switches_involuntary",
-    };
-    json_t *r = json_pack("{s:i,s:i}", "index", index, "order", order);
-    for (size_t i = 0; r && i < sizeof keys / sizeof keys[0]; i++) {
-        json_t *v = json_object_get(rec, keys[i]);
-        if (v)
-            json_object_set(r, keys[i], v);
-    }
-    json_t *ll = json_object_get(json_object_get(rec, "checks"), "littles_law");
-    if (r && ll)
-        json_object_set(r, "littles_law_error", json_object_get(ll, "error"));
-    return r;
-}
-
-/* Folds the repetitions of one point into its record: the headline
- * figures are those of the median repetition by throughput (a real run,
- * not an average of runs), throughput gets its summary across all, every
- * check must hold in every repetition, and the raw values are listed. A
- * failed repetition fails the point. */
-static json_t *aggregate(const df_point_cfg *pc, json_t **reps, const int *order, int n)
-{
-    for (int r = 0; r < n; r++)
-        if (strcmp(json_string_value(json_object_get(reps[r], "status")), "ok"))
-            return json_incref(reps[r]);
-    double tp[1000];
-    int idx[1000];
-    for (int r = 0; r < n; r++) {
-        tp[r] = json_number_value(json_object_get(reps[r], "throughput_rps"));
-        idx[r] = r;
-    }
-    df_stats st;
-    if (df_stats_summarize(tp, n, &st) < 0)
-        return NULL;
-    /* The repetition at the lower median of throughput. */
-    for (int a = 1; a < n; a++)
-        for (int b = a; b > 0 && tp[idx[b]] < tp[idx[b - 1]]; b--) {
-            int t = idx[b];
-            idx[b] = idx[b - 1];
-            idx[b - 1] = t;
-        }
-    json_t *rec = json_deep_copy(reps[idx[(n - 1) / 2]]);
-    json_t *list = json_array();
-    if (!rec || !list) {
-        json_decref(rec);
-        json_decref(list);
-        return NULL;
-    }
-    json_object_set_new(rec, "throughput", df_stats_json(&st));
-    json_object_set_new(rec, "throughput_rps", json_real(st.median));
-    json_object_set_new(rec, "repeat", json_integer(pc->repeat));
-    json_object_set_new(rec, "seed", json_integer((json_int_t)pc->seed));
-    if (pc->rate_rps <= 0)
-        json_object_del(rec, "seed");
-    const char *name;
-    json_t *check;
-    json_object_foreach(json_object_get(rec, "checks"), name, check) {
-        int all_ok = 1;
-        for (int r = 0; r < n; r++) {
-            json_t *c = json_object_get(json_object_get(reps[r], "checks"), name);
-            all_ok &= c && json_is_true(json_object_get(c, "ok"));
-        }
-        json_object_set_new(check, "ok", json_boolean(all_ok));
-    }
-    for (int r = 0; r < n; r++)
-        json_array_append_new(list, repetition_json(reps[r], r, order[r]));
-    json_object_set_new(rec, "repetitions", list);
-    return rec;
-}
-
 int df_run_main(int argc, char **argv)
 {
-    run_opts o;
-    plan p = { 0 };
+    df_run_opts o;
+    df_plan p = { 0 };
     defaults(&o);
     int rc = parse_opts(argc, argv, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
     json_t *doc = df_results_new(argc, argv);
-    if (!doc || expand(&o, &p) < 0 || p.n > 100000) {
+    if (!doc || df__plan_expand(&o, &p) < 0 || p.n > 100000) {
         fprintf(stderr, "duckfeed run: out of memory\n");
         json_decref(doc);
         free(p.pts);
         return 2;
     }
     json_object_set_new(doc, "seed", json_integer((json_int_t)o.seed));
-    int nruns = p.n * o.repeat;
-    slot *runs = calloc((size_t)nruns, sizeof *runs);
-    json_t **recs = calloc((size_t)nruns, sizeof *recs);
-    int *order = calloc((size_t)nruns, sizeof *order);
-    int *done = calloc((size_t)p.n, sizeof *done);
-    json_t **finished = calloc((size_t)p.n, sizeof *finished);
-    df_progress *bar = NULL;
-    if (!runs || !recs || !order || !done || !finished ||
-        df_progress_create(stderr, nruns, o.quiet ? DF_PROGRESS_QUIET : 0, &bar) < 0) {
+    rc = df__sweep_run(&o, &p, doc);
+    if (rc == -ENOMEM) {
         fprintf(stderr, "duckfeed run: out of memory\n");
         rc = 2;
-        goto out;
+    } else {
+        json_t *points = json_object_get(doc, "points");
+        if (!o.quiet)
+            print_summary(points);
+        if (!o.quiet)
+            printf("results: %s%s\n", o.out, rc > 128 ? " (interrupted)" : "");
     }
-    /* Every repetition of every point, shuffled (Fisher-Yates, seeded):
-     * a slow drift of the machine then spreads over all configurations
-     * instead of lining up with one of them. */
-    for (int i = 0; i < nruns; i++)
-        runs[i] = (slot){ i / o.repeat, i % o.repeat };
-    df_rng rng;
-    df_rng_seed(&rng, o.seed);
-    for (int i = nruns - 1; i > 0; i--) {
-        int j = (int)df_rng_below(&rng, (uint64_t)i + 1);
-        slot t = runs[i];
-        runs[i] = runs[j];
-        runs[j] = t;
-    }
-    struct sigaction sa = { .sa_handler = on_stop_signal };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-
-    int failures = 0;
-    df_err err = { 0 };
-    rc = 0;
-    for (int i = 0; i < nruns && !stop_signal; i++) {
-        int pi = runs[i].point, ri = runs[i].rep;
-        df_point_cfg pc = p.pts[pi];
-        char label[512];
-        pc.seed = o.seed + (uint64_t)ri;
-        describe(&pc, label, sizeof label);
-        df_progress_point(bar, i, label);
-        json_t *rec = NULL;
-        int64_t timeout = pc.duration_ns + pc.warmup_ns + o.timeout_ns;
-        int r = df_runner_run(&pc, timeout, &rec, &err);
-        if (stop_signal) {
-            json_decref(rec); /* killed by us: not a measurement */
-            break;
-        }
-        if (r < 0) {
-            df_progress_clear(bar);
-            fprintf(stderr, "duckfeed run: %s\n", err.msg);
-            rc = 2;
-            break;
-        }
-        recs[pi * o.repeat + ri] = rec;
-        order[pi * o.repeat + ri] = i;
-        df_progress_done(bar, i + 1);
-        if (++done[pi] < o.repeat)
-            continue;
-        finished[pi] = aggregate(&p.pts[pi], &recs[pi * o.repeat],
-                                 &order[pi * o.repeat], o.repeat);
-        if (!finished[pi]) {
-            fprintf(stderr, "duckfeed run: out of memory\n");
-            rc = 2;
-            break;
-        }
-        if (strcmp(json_string_value(json_object_get(finished[pi], "status")), "ok"))
-            failures++;
-        /* Rewritten after every finished point, in plan order: an
-         * interrupted sweep keeps what it measured. */
-        json_t *points = json_array();
-        for (int k = 0; k < p.n; k++)
-            if (finished[k])
-                json_array_append(points, finished[k]);
-        json_object_set_new(doc, "points", points);
-        if (df_results_write(doc, o.out, &err) < 0) {
-            df_progress_clear(bar);
-            fprintf(stderr, "duckfeed run: %s\n", err.msg);
-            rc = 2;
-            break;
-        }
-    }
-    df_progress_destroy(bar);
-    bar = NULL;
-    if (!stop_signal && rc == 0)
-        json_object_set_new(doc, "complete", json_true());
-    /* The last write: complete, or (interrupted) every finished point with
-     * "complete": false, which the loop already wrote; write again anyway
-     * so even an interruption before the first point leaves a valid file. */
-    json_t *points = json_array();
-    for (int k = 0; k < p.n; k++)
-        if (finished[k])
-            json_array_append(points, finished[k]);
-    json_object_set_new(doc, "points", points);
-    if (df_results_write(doc, o.out, &err) < 0) {
-        fprintf(stderr, "duckfeed run: %s\n", err.msg);
-        rc = 2;
-    }
-    if (!o.quiet)
-        print_summary(points);
-    if (!o.quiet)
-        printf("results: %s%s\n", o.out, stop_signal ? " (interrupted)" : "");
-    if (stop_signal)
-        rc = 128 + stop_signal;
-    else if (rc == 0)
-        rc = failures ? 1 : 0;
-out:
-    df_progress_destroy(bar);
-    for (int i = 0; recs && i < nruns; i++)
-        json_decref(recs[i]);
-    for (int i = 0; finished && i < p.n; i++)
-        json_decref(finished[i]);
-    free(runs);
-    free(recs);
-    free(order);
-    free(done);
-    free(finished);
     json_decref(doc);
     free(p.pts);
     return rc;

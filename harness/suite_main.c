@@ -1,6 +1,6 @@
 /* harness/suite_main.c - `duckfeed suite` bound to the real `duckfeed run`.
  *
- * Apart from suite.c so that test_suite links suite.c with a fake run and
+ * Apart from suite_cli.c so that test_suite links it with a fake run and
  * without the runner and every model behind df_run_main.
  */
 #include "harness/suite.h"
