@@ -244,7 +244,7 @@ static void test_openloop_littles_law_flags_inconsistency(void **state)
     json_t *rec;
     (void)state;
     fake_stall_ns = 0;
-    fake_hidden_ns = 2000000; /* 2 ms more in flight than ever was */
+    fake_hidden_ns = 20000000; /* 20 ms more in flight than ever was */
 
     rec = run_point(200, 1000000000LL);
 
