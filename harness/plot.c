@@ -11,19 +11,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "harness/gnuplot.h"
 #include "harness/plot_table.h"
 #include "harness/resfile.h"
-
-extern char **environ;
 
 #define VARS_MAX 4096
 
@@ -47,57 +44,6 @@ appendf(char *buf, size_t len, const char *fmt, ...)
     va_end(ap);
 }
 
-/* gnuplot strings are single-quoted with no escapes: drop what would end
- * one early or break the -e line. */
-static void gp_clean(char *s)
-{
-    for (; *s; s++)
-        if (*s == '\'' || *s == '\n' || *s == ';')
-            *s = *s == ';' ? ',' : ' ';
-}
-
-/* Runs gnuplot with args (NULL-terminated, after argv[0]); its stdout and
- * stderr go to a temporary file returned in *log (caller closes) when log
- * is non-NULL. Returns the exit status, or a negative errno when it could
- * not be started (-ENOENT: not on PATH). */
-static int spawn_gnuplot(char *const args[], FILE **log)
-{
-    posix_spawn_file_actions_t fa;
-    char *argv[16] = { "gnuplot" };
-    FILE *tmp = tmpfile();
-    int i, rc, status;
-    pid_t pid;
-
-    if (!tmp)
-        return -errno;
-    for (i = 0; args[i] && i < 14; i++)
-        argv[i + 1] = args[i];
-    argv[i + 1] = NULL;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, fileno(tmp), 1);
-    posix_spawn_file_actions_adddup2(&fa, fileno(tmp), 2);
-    rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) {
-        fclose(tmp);
-        return -rc;
-    }
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) {
-            fclose(tmp);
-            return -errno;
-        }
-    rewind(tmp);
-    if (log)
-        *log = tmp;
-    else
-        fclose(tmp);
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status) == 127 ? -ENOENT : WEXITSTATUS(status);
-    return 128 + WTERMSIG(status);
-}
-
 /* pngcairo draws anti-aliased lines and patterns; plain png (libgd) is the
  * fallback some minimal gnuplot builds have. */
 static int pick_terminal(plot_ctx *c, df_err *err)
@@ -105,7 +51,7 @@ static int pick_terminal(plot_ctx *c, df_err *err)
     char *args[] = { "-e", "set terminal", NULL };
     char line[256];
     FILE *log = NULL;
-    int rc = spawn_gnuplot(args, &log);
+    int rc = df__gnuplot_run(args, &log);
 
     if (rc == -ENOENT)
         return df_err_set(err, -ENOENT, "gnuplot not found on PATH "
@@ -152,7 +98,7 @@ static int draw(plot_ctx *c, const char *script, const char *stem,
              "gpdir='%s'; datafile='%s/%s.dat'; outfile='%s'; term='%s'; "
              "footer='%s'; %s",
              c->gp_dir, c->out_dir, stem, out, c->term, c->footer, vars);
-    rc = spawn_gnuplot(args, &log);
+    rc = df__gnuplot_run(args, &log);
     if (rc < 0)
         return df_err_set(err, rc, "gnuplot: %s", strerror(-rc));
     if (rc != 0) {
@@ -276,8 +222,8 @@ static void common_vars(const plot_ctx *c, const dfp_set *set,
 
     snprintf(t, sizeof t, "%s", title);
     snprintf(st, sizeof st, "%s", sub);
-    gp_clean(t);
-    gp_clean(st);
+    df__gnuplot_clean(t);
+    df__gnuplot_clean(st);
     dfp_set_styles(set, styles, sizeof styles);
     snprintf(vars, len, "ptitle='%s'; subtitle='%s'; styles='%s'; ns=%d; ",
              t, st, styles, set->n);
@@ -702,7 +648,7 @@ int df_plot_doc(const json_t *doc, const df_plot_opts *opts, df_err *err)
     c.gp_dir = gp_dir();
     c.cores = (int)df_resfile_num(doc, "machine.cores", 0);
     df_resfile_footer(doc, c.footer, sizeof c.footer);
-    gp_clean(c.footer);
+    df__gnuplot_clean(c.footer);
     if ((rc = df_plot_mkdirs(c.out_dir, err)) < 0 ||
         (rc = pick_terminal(&c, err)) < 0)
         return rc;
@@ -739,109 +685,4 @@ out:
     free(done);
     free(c.pts);
     return rc < 0 ? rc : c.made;
-}
-
-static void usage(FILE *f)
-{
-    fputs("usage: duckfeed plot RESULTS.json [--out-dir DIR] [--svg] "
-          "[--name PREFIX]\n"
-          "                     [--only KIND,...] [--quiet]\n"
-          "Draws the plots the results have data for, with gnuplot:\n"
-          "  throughput, latency (p50/p99), queue (wait vs service), memory\n"
-          "  against the load of each workload; cdf (latency at one load);\n"
-          "  speedup (vs workers x threads); gil (held/wait shares);\n"
-          "  bars (throughput and p99 of setups run at one load);\n"
-          "  timeline (from points run with --trace).\n"
-          "  --out-dir DIR   where images and .dat tables go (plots)\n"
-          "  --svg           SVG instead of PNG\n"
-          "  --name PREFIX   file name prefix (RESULTS without .json)\n"
-          "  --only LIST     draw only these kinds\n"
-          "  --quiet         do not list the files made\n"
-          "Exit: 0 done, 1 gnuplot missing or failed, 2 bad usage or "
-          "results file.\n",
-          f);
-}
-
-/* "results/cpu.json" -> "cpu" */
-static void base_name(const char *path, char *buf, size_t len)
-{
-    const char *b = strrchr(path, '/');
-    size_t n;
-
-    snprintf(buf, len, "%s", b ? b + 1 : path);
-    n = strlen(buf);
-    if (n > 5 && strcmp(buf + n - 5, ".json") == 0)
-        buf[n - 5] = '\0';
-}
-
-/* Splits a comma list in place into a NULL-terminated array. */
-static void split_list(char *s, const char **out, int max)
-{
-    int n = 0;
-    char *save = NULL, *tok;
-
-    for (tok = strtok_r(s, ",", &save); tok && n < max - 1;
-         tok = strtok_r(NULL, ",", &save))
-        out[n++] = tok;
-    out[n] = NULL;
-}
-
-int df_plot_main(int argc, char **argv)
-{
-    df_plot_opts o = { 0 };
-    const char *results = NULL, *only[16];
-    char name[256], only_buf[256];
-    df_err err = { 0 };
-    json_t *doc = NULL;
-    int i, rc;
-
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has_value = i + 1 < argc;
-
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--svg") == 0) {
-            o.svg = 1;
-        } else if (strcmp(a, "--quiet") == 0) {
-            o.quiet = 1;
-        } else if (strcmp(a, "--out-dir") == 0 && has_value) {
-            o.out_dir = argv[++i];
-        } else if (strcmp(a, "--name") == 0 && has_value) {
-            o.name = argv[++i];
-        } else if (strcmp(a, "--only") == 0 && has_value) {
-            snprintf(only_buf, sizeof only_buf, "%s", argv[++i]);
-            split_list(only_buf, only, 16);
-            o.only = only;
-        } else if (a[0] == '-' || results) {
-            fprintf(stderr, "duckfeed plot: %s: %s (see --help)\n", a,
-                    a[0] == '-' ? "unknown option or missing value"
-                                : "only one results file");
-            return 2;
-        } else {
-            results = a;
-        }
-    }
-    if (!results) {
-        usage(stderr);
-        return 2;
-    }
-    if (df_resfile_load(results, &doc, &err) < 0) {
-        fprintf(stderr, "duckfeed plot: %s: %s\n", results, err.msg);
-        return 2;
-    }
-    if (!o.name) {
-        base_name(results, name, sizeof name);
-        o.name = name;
-    }
-    rc = df_plot_doc(doc, &o, &err);
-    json_decref(doc);
-    if (rc < 0) {
-        fprintf(stderr, "duckfeed plot: %s: %s\n", results, err.msg);
-        return 1;
-    }
-    if (rc == 0 && !o.quiet)
-        printf("duckfeed plot: %s: no data to plot\n", results);
-    return 0;
 }
