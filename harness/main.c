@@ -56,10 +56,14 @@ static int list_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+    if (argc < 2) {
+        fprintf(stderr, "duckfeed: no command given (see duckfeed --help)\n");
+        return 2;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
         !strcmp(argv[1], "help")) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+        fputs(usage, stdout);
+        return 0;
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--version")) {

@@ -434,21 +434,32 @@ int df_validate_json(const json_t *doc, char *why, size_t n)
 
 int df_validate_main(int argc, char **argv)
 {
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        printf("usage: duckfeed validate FILE\n"
+               "Checks a results file against docs/RESULTS-SCHEMA.md.\n"
+               "Exit: 0 valid, 2 invalid or unreadable (one line says why).\n");
+        return 0;
+    }
     if (argc != 2 || argv[1][0] == '-') {
-        fprintf(stderr, "usage: duckfeed validate FILE\n");
-        return 1;
+        fprintf(stderr, "duckfeed validate: give one results file "
+                        "(see --help)\n");
+        return 2;
     }
     json_error_t jerr;
     json_t *doc = json_load_file(argv[1], 0, &jerr);
     if (!doc) {
-        fprintf(stderr, "%s: line %d: %s\n", argv[1], jerr.line, jerr.text);
+        if (jerr.line > 0)
+            fprintf(stderr, "duckfeed validate: %s: line %d: %s\n", argv[1],
+                    jerr.line, jerr.text);
+        else
+            fprintf(stderr, "duckfeed validate: %s: %s\n", argv[1], jerr.text);
         return 2;
     }
     char why[512];
     int rc = df_validate_json(doc, why, sizeof why);
     json_decref(doc);
     if (rc < 0) {
-        fprintf(stderr, "%s: %s\n", argv[1], why);
+        fprintf(stderr, "duckfeed validate: %s: %s\n", argv[1], why);
         return 2;
     }
     printf("%s: valid\n", argv[1]);
