@@ -246,7 +246,7 @@ static void test_validate_main_exit_codes(void **state)
     assert_int_equal(run_main_on(text), 0);
     assert_int_equal(run_main_on("{\"schema\": 1}"), 2);
     assert_int_equal(run_main_on("{not json"), 2);
-    assert_int_equal(df_validate_main(1, argv), 1);
+    assert_int_equal(df_validate_main(1, argv), 2);
     free(text);
     json_decref(doc);
 }
