@@ -146,6 +146,21 @@ int df_loop_spawn(df_loop *loop,
                   df_coro **out,
                   df_err *err);
 
+/* Task(eager_start=True) (spec/ASYNCIO.md S7): as df_loop_spawn, but the
+ * first step runs now, before this call returns: from a coroutine, the
+ * caller is suspended and resumed again as soon as the new coroutine
+ * suspends or ends, with no other handle running in between; from a plain
+ * callback, the first step runs inline. Either stack kind. When the loop
+ * is not running on this thread the step is queued as df_loop_spawn does,
+ * as CPython does. *out, if non-NULL, is set before fn runs and is invalid
+ * once fn returned (possibly already on return). Errors as df_loop_spawn;
+ * nothing ran then. */
+int df_loop_spawn_eager(df_loop *loop,
+                        df_coro_fn *fn,
+                        void *arg,
+                        df_coro **out,
+                        df_err *err);
+
 /* The coroutine running now, or NULL in a plain callback. */
 df_coro *df_loop_current(const df_loop *loop);
 

@@ -96,6 +96,18 @@ double df_task_time_s(void);
  * NULL gives "Task-<N>" from a process-wide counter. 0, -EPERM (no running
  * loop) or -ENOMEM. Loop thread only. */
 int df_task_create(df_task_fn *fn, void *arg, const char *name, df_task **out);
+/* Task(fn(arg), eager_start=True) (S7, 3.12; opt-in): as df_task_create,
+ * but fn runs synchronously inside this call until it first suspends; a
+ * body that never suspends is done when this returns (*out is still a
+ * reference to the finished task). The caller does not yield to any other
+ * task meanwhile; only the new body runs. Works from a task or a plain
+ * callback, on either stack kind; before the loop runs it is
+ * df_task_create (as in CPython). In shared-stack mode arg must not point
+ * into the caller's stack. Errors as df_task_create, nothing ran then. */
+int df_task_create_eager(df_task_fn *fn,
+                         void *arg,
+                         const char *name,
+                         df_task **out);
 
 df_task *df_task_retain(df_task *t); /* returns t */
 void df_task_release(df_task *t);    /* NULL is fine */
