@@ -582,7 +582,10 @@ static void job_done(df_topool_job *tj)
     DF_CHECK(df_loop_call_soon_threadsafe(j->loop, job_complete, j) == 0);
 }
 
-int df_loop_run_blocking(df_loop *loop, int (*fn)(void *), void *arg)
+static int run_job(df_loop *loop,
+                   int (*fn)(void *),
+                   int (*fn_py)(df_topool_thread *, void *),
+                   void *arg)
 {
     lco *l = loop->current;
     DF_CHECK(l && "df_loop_run_blocking outside a coroutine of this loop");
@@ -597,6 +600,7 @@ int df_loop_run_blocking(df_loop *loop, int (*fn)(void *), void *arg)
         loop->jall = j;
     }
     j->tj.fn = fn;
+    j->tj.fn_py = fn_py;
     j->tj.arg = arg;
     j->tj.done = job_done;
     j->loop = loop;
@@ -617,6 +621,18 @@ int df_loop_run_blocking(df_loop *loop, int (*fn)(void *), void *arg)
         l->job = NULL;
     }
     return v;
+}
+
+int df_loop_run_blocking(df_loop *loop, int (*fn)(void *), void *arg)
+{
+    return run_job(loop, fn, NULL, arg);
+}
+
+int df_loop_run_blocking_py(df_loop *loop,
+                            int (*fn)(df_topool_thread *th, void *arg),
+                            void *arg)
+{
+    return run_job(loop, NULL, fn, arg);
 }
 
 /* GIL. */

@@ -35,6 +35,7 @@
 #include "models/coro/coro.h"
 #include "models/gil.h"
 #include "models/model.h"
+#include "models/topool.h"
 
 typedef struct df_loop df_loop;               /* opaque */
 typedef struct df_loop_handle df_loop_handle; /* opaque, reference counted */
@@ -197,6 +198,12 @@ int df_loop_wait_fd(df_loop *loop, int fd, int events);
  * Returns fn's result; or the value of an early df_loop_resume (then fn
  * still runs to its end, its result dropped: arg must outlive it). */
 int df_loop_run_blocking(df_loop *loop, int (*fn)(void *), void *arg);
+
+/* The same for a Python function (TH4): fn runs holding the loop's GIL
+ * and calls df_topool_checkpoint(th) at its bytecode boundaries. */
+int df_loop_run_blocking_py(df_loop *loop,
+                            int (*fn)(df_topool_thread *th, void *arg),
+                            void *arg);
 
 /* A bytecode boundary of the running coroutine: honours a GIL drop request
  * for the loop thread. For df_ctx checkpoint_slow. */

@@ -417,6 +417,21 @@ int df_task_run_blocking(df_blocking_fn *fn, void *arg)
     return loop_wait_end(self, df_loop_run_blocking(run_loop, fn, arg));
 }
 
+int df_task_run_blocking_py(df_py_fn *fn, void *arg)
+{
+    df_task *self;
+    int rc = loop_wait_begin(&self);
+
+    if (rc < 0)
+        return rc;
+    return loop_wait_end(self, df_loop_run_blocking_py(run_loop, fn, arg));
+}
+
+void df_task_thread_checkpoint(df_task_thread *th)
+{
+    df_topool_checkpoint(th);
+}
+
 int df_task_wait_fd(int fd, int events)
 {
     df_task *self;

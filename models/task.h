@@ -56,6 +56,12 @@ typedef int df_task_fn(void *arg, intptr_t *value);
 typedef void df_task_done_fn(df_task *t, void *arg);
 /* A blocking function for to_thread; runs on a pool thread. */
 typedef int df_blocking_fn(void *arg);
+/* A pool thread running a Python function (see df_task_to_thread_py). */
+typedef struct df_topool_thread df_task_thread;
+/* A CPU-bound "Python" function for to_thread: runs on a pool thread
+ * holding the loop's GIL, calling df_task_thread_checkpoint(th) at its
+ * bytecode boundaries. Returns as df_blocking_fn. */
+typedef int df_py_fn(df_task_thread *th, void *arg);
 
 /* TaskGroup's "exception group": outside the errno range on purpose. */
 #define DF_EGROUP (-4096)
@@ -196,6 +202,23 @@ int df_task_to_thread(df_blocking_fn *fn,
                       void *arg,
                       const char *name,
                       df_task **out);
+/* to_thread of a Python function (TH4): as df_task_to_thread, but fn runs
+ * holding the loop's GIL (df_loop_cfg.gil) from start to end, letting go
+ * only at its checkpoints when another thread asks for the lock. So two
+ * of them never run in parallel, and the loop thread, which takes the
+ * lock back after every poll, waits up to a switch interval each time
+ * (spec/GIL.md section 6). Without a GIL (NULL or DF_GIL_OFF) it is
+ * df_task_to_thread. */
+int df_task_to_thread_py(df_py_fn *fn,
+                         void *arg,
+                         const char *name,
+                         df_task **out);
+/* From a task: await to_thread(fn, arg) inline, fn a Python function. */
+int df_task_run_blocking_py(df_py_fn *fn, void *arg);
+/* In a df_py_fn, on its pool thread: a bytecode boundary (honours the
+ * GIL's drop request). Cheap: one relaxed load when nothing is pending. */
+void df_task_thread_checkpoint(df_task_thread *th);
+
 /* From a task: await to_thread(fn, arg) inline. fn's return, or
  * -ECANCELED if the caller was cancelled (fn still runs to its end). */
 int df_task_run_blocking(df_blocking_fn *fn, void *arg);
