@@ -103,6 +103,7 @@ struct df_loop {
     job *jfree, *jall;
     /* Running state (loop thread). */
     lco *current;
+    lco *eager, *eager_creator; /* a spawn_eager waiting to run (run_step) */
     int stopping;
     df_gil_thread *gil_thread;
     fd_waiters *fds;
@@ -276,16 +277,30 @@ void df_loop_stop(df_loop *loop)
 
 /* Coroutines. */
 
-static void step(void *arg)
+/* Resumes l until it suspends or ends. If it suspended in
+ * df_loop_spawn_eager, the new coroutine's first step runs now, and then l
+ * again, all inside the one handle: nothing else runs in between. */
+static void run_step(df_loop *loop, lco *l)
 {
-    lco *l = arg;
-    df_loop *loop = l->loop;
-
     l->scheduled = 0;
     loop->current = l;
     loop->st.switches++;
     df_coro_resume(df_coro_from_user(l));
     loop->current = NULL;
+    if (loop->eager) {
+        lco *child = loop->eager, *creator = loop->eager_creator;
+
+        loop->eager = loop->eager_creator = NULL;
+        run_step(loop, child);
+        run_step(loop, creator);
+    }
+}
+
+static void step(void *arg)
+{
+    lco *l = arg;
+
+    run_step(l->loop, l);
 }
 
 static void coro_main(void *arg)
@@ -302,11 +317,12 @@ static void timer_wake(void *arg)
     df_loop_resume(l->loop, df_coro_from_user(l), 0);
 }
 
-int df_loop_spawn(df_loop *loop,
-                  df_coro_fn *fn,
-                  void *arg,
-                  df_coro **out,
-                  df_err *err)
+/* A new coroutine's record, its step not queued yet. */
+static int spawn_record(df_loop *loop,
+                        df_coro_fn *fn,
+                        void *arg,
+                        df_coro **out,
+                        df_err *err)
 {
     df_coro *co;
     int rc = df_coro_create(loop->pool, coro_main, loop, &co, err);
@@ -327,10 +343,55 @@ int df_loop_spawn(df_loop *loop,
     l->wake = 0;
     l->job = NULL;
     l->scheduled = 1;
-    enqueue(loop, &l->step);
     loop->st.spawned++;
+    *out = co;
+    return 0;
+}
+
+int df_loop_spawn(df_loop *loop,
+                  df_coro_fn *fn,
+                  void *arg,
+                  df_coro **out,
+                  df_err *err)
+{
+    df_coro *co;
+    int rc = spawn_record(loop, fn, arg, &co, err);
+    if (rc < 0)
+        return rc;
+    enqueue(loop, &((lco *)df_coro_user(co))->step);
     if (out)
         *out = co;
+    return 0;
+}
+
+int df_loop_spawn_eager(df_loop *loop,
+                        df_coro_fn *fn,
+                        void *arg,
+                        df_coro **out,
+                        df_err *err)
+{
+    df_coro *co;
+    lco *creator = loop->current;
+
+    if (tl_loop != loop) /* not running: CPython falls back to call_soon */
+        return df_loop_spawn(loop, fn, arg, out, err);
+    int rc = spawn_record(loop, fn, arg, &co, err);
+    if (rc < 0)
+        return rc;
+    if (out)
+        *out = co; /* before fn runs: it may end and recycle co */
+    if (!creator) { /* a plain callback: run the first step right here */
+        run_step(loop, df_coro_user(co));
+        return 0;
+    }
+    /* From a coroutine: coroutines never resume each other (coro.h), so
+     * the creator hands the first step to run_step on the loop's stack,
+     * which resumes the creator straight after. scheduled keeps a
+     * df_loop_resume from queueing the creator meanwhile. */
+    loop->eager = df_coro_user(co);
+    loop->eager_creator = creator;
+    creator->scheduled = 1;
+    df_coro_yield(loop->pool);
     return 0;
 }
 
@@ -367,7 +428,7 @@ int df_loop_resume_inline(df_loop *loop, df_coro *co, intptr_t value)
     if (l->scheduled)
         return -EALREADY;
     l->wake = value;
-    step(l);
+    run_step(loop, l);
     return 0;
 }
 
@@ -521,7 +582,10 @@ static void job_done(df_topool_job *tj)
     DF_CHECK(df_loop_call_soon_threadsafe(j->loop, job_complete, j) == 0);
 }
 
-int df_loop_run_blocking(df_loop *loop, int (*fn)(void *), void *arg)
+static int run_job(df_loop *loop,
+                   int (*fn)(void *),
+                   int (*fn_py)(df_topool_thread *, void *),
+                   void *arg)
 {
     lco *l = loop->current;
     DF_CHECK(l && "df_loop_run_blocking outside a coroutine of this loop");
@@ -536,6 +600,7 @@ int df_loop_run_blocking(df_loop *loop, int (*fn)(void *), void *arg)
         loop->jall = j;
     }
     j->tj.fn = fn;
+    j->tj.fn_py = fn_py;
     j->tj.arg = arg;
     j->tj.done = job_done;
     j->loop = loop;
@@ -556,6 +621,18 @@ int df_loop_run_blocking(df_loop *loop, int (*fn)(void *), void *arg)
         l->job = NULL;
     }
     return v;
+}
+
+int df_loop_run_blocking(df_loop *loop, int (*fn)(void *), void *arg)
+{
+    return run_job(loop, fn, NULL, arg);
+}
+
+int df_loop_run_blocking_py(df_loop *loop,
+                            int (*fn)(df_topool_thread *th, void *arg),
+                            void *arg)
+{
+    return run_job(loop, NULL, fn, arg);
 }
 
 /* GIL. */

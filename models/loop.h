@@ -35,6 +35,7 @@
 #include "models/coro/coro.h"
 #include "models/gil.h"
 #include "models/model.h"
+#include "models/topool.h"
 
 typedef struct df_loop df_loop;               /* opaque */
 typedef struct df_loop_handle df_loop_handle; /* opaque, reference counted */
@@ -146,6 +147,21 @@ int df_loop_spawn(df_loop *loop,
                   df_coro **out,
                   df_err *err);
 
+/* Task(eager_start=True) (spec/ASYNCIO.md S7): as df_loop_spawn, but the
+ * first step runs now, before this call returns: from a coroutine, the
+ * caller is suspended and resumed again as soon as the new coroutine
+ * suspends or ends, with no other handle running in between; from a plain
+ * callback, the first step runs inline. Either stack kind. When the loop
+ * is not running on this thread the step is queued as df_loop_spawn does,
+ * as CPython does. *out, if non-NULL, is set before fn runs and is invalid
+ * once fn returned (possibly already on return). Errors as df_loop_spawn;
+ * nothing ran then. */
+int df_loop_spawn_eager(df_loop *loop,
+                        df_coro_fn *fn,
+                        void *arg,
+                        df_coro **out,
+                        df_err *err);
+
 /* The coroutine running now, or NULL in a plain callback. */
 df_coro *df_loop_current(const df_loop *loop);
 
@@ -182,6 +198,12 @@ int df_loop_wait_fd(df_loop *loop, int fd, int events);
  * Returns fn's result; or the value of an early df_loop_resume (then fn
  * still runs to its end, its result dropped: arg must outlive it). */
 int df_loop_run_blocking(df_loop *loop, int (*fn)(void *), void *arg);
+
+/* The same for a Python function (TH4): fn runs holding the loop's GIL
+ * and calls df_topool_checkpoint(th) at its bytecode boundaries. */
+int df_loop_run_blocking_py(df_loop *loop,
+                            int (*fn)(df_topool_thread *th, void *arg),
+                            void *arg);
 
 /* A bytecode boundary of the running coroutine: honours a GIL drop request
  * for the loop thread. For df_ctx checkpoint_slow. */

@@ -10,7 +10,9 @@
  *
  *   - create: df_loop_spawn queues the first step with call_soon (T1, S1);
  *     task_entry checks must_cancel before calling the body, so a task
- *     cancelled before it started never runs (C3).
+ *     cancelled before it started never runs (C3). An eager task (S7)
+ *     takes its first step inside create instead (df_loop_spawn_eager):
+ *     the creator waits, suspended, and no other handle runs meanwhile.
  *   - await f: registers task_wakeup as f's done callback, remembers f as
  *     fut_waiter and suspends (T2). Completion schedules the wakeup with
  *     call_soon; the wakeup switches into the task at once
@@ -165,7 +167,17 @@ static void task_entry(void *arg)
     task_finish(t, status, value);
 }
 
-int df_task_create(df_task_fn *fn, void *arg, const char *name, df_task **out)
+typedef int spawn_fn(df_loop *loop,
+                     df_coro_fn *fn,
+                     void *arg,
+                     df_coro **out,
+                     df_err *err);
+
+static int task_spawn(spawn_fn *spawn,
+                      df_task_fn *fn,
+                      void *arg,
+                      const char *name,
+                      df_task **out)
 {
     df_task *t;
     int rc;
@@ -186,15 +198,34 @@ int df_task_create(df_task_fn *fn, void *arg, const char *name, df_task **out)
         free(t);
         return -ENOMEM;
     }
-    rc = df_loop_spawn(run_loop, task_entry, t, &t->coro, NULL);
+    /* Linked first: an eager body may end (and unlink) inside spawn. */
+    all_link(t);
+    rc = spawn(run_loop, task_entry, t, &t->coro, NULL);
     if (rc < 0) {
+        all_unlink(t);
         free(t->name);
         free(t);
         return rc;
     }
-    all_link(t);
     *out = t;
     return 0;
+}
+
+int df_task_create(df_task_fn *fn, void *arg, const char *name, df_task **out)
+{
+    return task_spawn(df_loop_spawn, fn, arg, name, out);
+}
+
+int df_task_create_eager(df_task_fn *fn,
+                         void *arg,
+                         const char *name,
+                         df_task **out)
+{
+    df_task *self = df_task_current();
+    int rc = task_spawn(df_loop_spawn_eager, fn, arg, name, out);
+
+    cur_task = self; /* the eager body was current meanwhile */
+    return rc;
 }
 
 static void task_wakeup(df_task *f, void *arg)
@@ -384,6 +415,21 @@ int df_task_run_blocking(df_blocking_fn *fn, void *arg)
     if (rc < 0)
         return rc;
     return loop_wait_end(self, df_loop_run_blocking(run_loop, fn, arg));
+}
+
+int df_task_run_blocking_py(df_py_fn *fn, void *arg)
+{
+    df_task *self;
+    int rc = loop_wait_begin(&self);
+
+    if (rc < 0)
+        return rc;
+    return loop_wait_end(self, df_loop_run_blocking_py(run_loop, fn, arg));
+}
+
+void df_task_thread_checkpoint(df_task_thread *th)
+{
+    df_topool_checkpoint(th);
 }
 
 int df_task_wait_fd(int fd, int events)

@@ -56,6 +56,12 @@ typedef int df_task_fn(void *arg, intptr_t *value);
 typedef void df_task_done_fn(df_task *t, void *arg);
 /* A blocking function for to_thread; runs on a pool thread. */
 typedef int df_blocking_fn(void *arg);
+/* A pool thread running a Python function (see df_task_to_thread_py). */
+typedef struct df_topool_thread df_task_thread;
+/* A CPU-bound "Python" function for to_thread: runs on a pool thread
+ * holding the loop's GIL, calling df_task_thread_checkpoint(th) at its
+ * bytecode boundaries. Returns as df_blocking_fn. */
+typedef int df_py_fn(df_task_thread *th, void *arg);
 
 /* TaskGroup's "exception group": outside the errno range on purpose. */
 #define DF_EGROUP (-4096)
@@ -96,6 +102,18 @@ double df_task_time_s(void);
  * NULL gives "Task-<N>" from a process-wide counter. 0, -EPERM (no running
  * loop) or -ENOMEM. Loop thread only. */
 int df_task_create(df_task_fn *fn, void *arg, const char *name, df_task **out);
+/* Task(fn(arg), eager_start=True) (S7, 3.12; opt-in): as df_task_create,
+ * but fn runs synchronously inside this call until it first suspends; a
+ * body that never suspends is done when this returns (*out is still a
+ * reference to the finished task). The caller does not yield to any other
+ * task meanwhile; only the new body runs. Works from a task or a plain
+ * callback, on either stack kind; before the loop runs it is
+ * df_task_create (as in CPython). In shared-stack mode arg must not point
+ * into the caller's stack. Errors as df_task_create, nothing ran then. */
+int df_task_create_eager(df_task_fn *fn,
+                         void *arg,
+                         const char *name,
+                         df_task **out);
 
 df_task *df_task_retain(df_task *t); /* returns t */
 void df_task_release(df_task *t);    /* NULL is fine */
@@ -184,6 +202,23 @@ int df_task_to_thread(df_blocking_fn *fn,
                       void *arg,
                       const char *name,
                       df_task **out);
+/* to_thread of a Python function (TH4): as df_task_to_thread, but fn runs
+ * holding the loop's GIL (df_loop_cfg.gil) from start to end, letting go
+ * only at its checkpoints when another thread asks for the lock. So two
+ * of them never run in parallel, and the loop thread, which takes the
+ * lock back after every poll, waits up to a switch interval each time
+ * (spec/GIL.md section 6). Without a GIL (NULL or DF_GIL_OFF) it is
+ * df_task_to_thread. */
+int df_task_to_thread_py(df_py_fn *fn,
+                         void *arg,
+                         const char *name,
+                         df_task **out);
+/* From a task: await to_thread(fn, arg) inline, fn a Python function. */
+int df_task_run_blocking_py(df_py_fn *fn, void *arg);
+/* In a df_py_fn, on its pool thread: a bytecode boundary (honours the
+ * GIL's drop request). Cheap: one relaxed load when nothing is pending. */
+void df_task_thread_checkpoint(df_task_thread *th);
+
 /* From a task: await to_thread(fn, arg) inline. fn's return, or
  * -ECANCELED if the caller was cancelled (fn still runs to its end). */
 int df_task_run_blocking(df_blocking_fn *fn, void *arg);

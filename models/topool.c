@@ -5,7 +5,11 @@
  * threads wait on one condvar. Each job runs as asyncio.to_thread does under
  * a GIL: the thread takes the interpreter lock to run the Python wrapper,
  * drops it while the blocking call runs (as a C call releasing the GIL
- * would), and takes it again briefly to hand the result back. Jobs are rare
+ * would), and takes it again briefly to hand the result back. A Python job
+ * (fn_py: a CPU-bound Python function given to to_thread, TH4) holds the
+ * lock from start to end instead and lets go only at its checkpoints, so
+ * two of them never run in parallel and the loop thread waits for the lock
+ * after each poll (spec/GIL.md section 6). Jobs are rare
  * next to loop callbacks (each one is a blocking call), so a plain mutex is
  * the right tool here.
  */
@@ -33,6 +37,11 @@ struct df_topool {
     df_gil *gil;     /* may be NULL; constant */
     char prefix[32];
     pthread_t tid[DF_TOPOOL_MAX];
+};
+
+struct df_topool_thread {
+    df_gil *gil;       /* the pool's, or NULL */
+    df_gil_thread *gt; /* this thread's registration, or NULL */
 };
 
 int df_topool_default_workers(void)
@@ -63,8 +72,25 @@ int df_topool_create(int max_workers,
     return 0;
 }
 
+void df_topool_checkpoint(df_topool_thread *th)
+{
+    if (th->gt)
+        df_gil_checkpoint(th->gil, th->gt);
+}
+
 static void run_job(df_topool *p, df_gil_thread *gt, df_topool_job *job)
 {
+    if (job->fn_py) {
+        df_topool_thread th = { .gil = p->gil, .gt = gt };
+
+        if (gt)
+            df_gil_acquire(p->gil, gt);
+        job->result = job->fn_py(&th, job->arg);
+        if (gt)
+            df_gil_release(p->gil, gt);
+        job->done(job);
+        return;
+    }
     if (gt) {
         /* The Python side of to_thread: the wrapper, then the call drops
          * the lock. */

@@ -7,11 +7,17 @@
 #include "models/gil.h"
 
 typedef struct df_topool df_topool; /* opaque */
+/* A pool thread as a Python job sees it: what df_topool_checkpoint needs. */
+typedef struct df_topool_thread df_topool_thread;
 
 /* A job: the caller owns the memory until done(job) was called. */
 typedef struct df_topool_job {
     struct df_topool_job *next; /* the pool's queue */
     int (*fn)(void *arg);
+    /* Instead of fn when set: Python code (spec/ASYNCIO.md TH4), run
+     * holding the GIL throughout; it calls df_topool_checkpoint(th) at its
+     * bytecode boundaries so that other threads get the lock. */
+    int (*fn_py)(df_topool_thread *th, void *arg);
     void *arg;
     int result; /* fn's return, set before done */
     /* Called on the pool thread after fn, without the GIL. */
@@ -36,6 +42,11 @@ void df_topool_destroy(df_topool *p);
 /* Any thread: queues job; starts a thread if none is idle and the limit
  * allows. 0, or -errno of pthread_create when no thread could run it. */
 int df_topool_submit(df_topool *p, df_topool_job *job);
+
+/* In a fn_py job, on its pool thread: a bytecode boundary, honouring a
+ * drop request of the pool's GIL. A relaxed load without one pending;
+ * nothing without a GIL. */
+void df_topool_checkpoint(df_topool_thread *th);
 
 int df_topool_workers(df_topool *p);     /* threads started */
 int df_topool_max_workers(df_topool *p); /* the limit */

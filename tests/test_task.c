@@ -1,5 +1,5 @@
 /* tests/test_task.c - spec/ASYNCIO.md §3-§5: tasks, cancellation, the
- * timing of create_task and await (T1-T6, C1-C6, S1-S6). */
+ * timing of create_task and await (T1-T6, C1-C6, S1-S7). */
 /* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
 /* clang-format off */
 #include <stdarg.h>
@@ -626,6 +626,134 @@ static void test_task_S6_await_finished_task_no_suspend(void **state)
 static tw s4s_hello = { .delay_u = 1, .tag = "hello" };
 static tw s4s_world = { .delay_u = 2, .tag = "world" };
 
+/* S7: eager tasks run their first step inside create. */
+static int s7_two_steps(void *arg, intptr_t *value)
+{
+    const char *tag = arg;
+    char ev[16];
+
+    r.rc[4] += df_task_get_name(df_task_current()) != NULL;
+    snprintf(ev, sizeof(ev), "%s1", tag);
+    tl_add(ev);
+    df_task_sleep(0);
+    snprintf(ev, sizeof(ev), "%s2", tag);
+    tl_add(ev);
+    *value = 7;
+    return 0;
+}
+
+static int s7_log_a(void *arg, intptr_t *value)
+{
+    (void)arg;
+    (void)value;
+    tl_add("A");
+    return 0;
+}
+
+static int s7_main(void *arg, intptr_t *value)
+{
+    df_task *self = df_task_current();
+    df_task *a, *b, *c;
+
+    (void)arg;
+    (void)value;
+    df_loop_call_soon(df_task_loop(), log_cb, "soon", NULL);
+    df_task_create(s7_log_a, NULL, NULL, &a);
+    r.rc[0] = df_task_create_eager(s7_two_steps, "B", NULL, &b);
+    tl_add("ret");
+    r.rc[1] = df_task_done(b);
+    r.rc[2] = df_task_current() == self;
+    r.rc[3] = df_task_create_eager(noop, NULL, "C", &c);
+    r.rc[5] = df_task_done(c);
+    r.rc[6] = df_task_result(c, &r.v[0]);
+    df_task_await(a, NULL);
+    r.rc[7] = df_task_await(b, &r.v[1]);
+    df_task_release(a);
+    df_task_release(b);
+    df_task_release(c);
+    return 0;
+}
+
+static void test_task_S7_eager_runs_until_first_suspension(void **state)
+{
+    (void)state;
+    memset(&r, 0, sizeof(r));
+
+    assert_int_equal(tl_run(s7_main, NULL), 0);
+
+    /* B's first step ran inside create, before the callback and the lazy
+     * task queued earlier; its second step after them. */
+    assert_string_equal(tl_buf, "B1 ret soon A B2");
+    assert_int_equal(r.rc[0], 0);
+    assert_int_equal(r.rc[1], 0); /* suspended: not done */
+    assert_int_equal(r.rc[2], 1); /* the creator is current again */
+    assert_int_equal(r.rc[3], 0);
+    assert_int_equal(r.rc[4], 1); /* B saw itself as the current task */
+    assert_int_equal(r.rc[5], 1); /* C never suspended: done on return */
+    assert_int_equal(r.rc[6], 0);
+    assert_int_equal(r.v[0], 1);
+    assert_int_equal(r.rc[7], 0);
+    assert_int_equal(r.v[1], 7);
+}
+
+/* An eager task creating an eager task, on the shared stack: every frame
+ * (locals included) survives the creator's suspension. */
+static int s7n_child(void *arg, intptr_t *value)
+{
+    char tag[8];
+
+    snprintf(tag, sizeof(tag), "%s", (const char *)arg);
+    return s7_two_steps(tag, value);
+}
+
+static int s7n_mid(void *arg, intptr_t *value)
+{
+    df_task *c;
+    char tag[8] = "M";
+
+    (void)arg;
+    tl_add("M1");
+    df_task_create_eager(s7n_child, "C", NULL, &c);
+    tl_add(tag);
+    df_task_sleep(0);
+    tl_add("M3");
+    df_task_await(c, value);
+    df_task_release(c);
+    return 0;
+}
+
+static int s7n_main(void *arg, intptr_t *value)
+{
+    df_task *m;
+    int before = 42;
+
+    (void)arg;
+    r.rc[0] = df_task_create_eager(s7n_mid, NULL, NULL, &m);
+    tl_add("ret");
+    r.rc[1] = before == 42;
+    r.rc[2] = df_task_await(m, value);
+    df_task_release(m);
+    return 0;
+}
+
+static void test_task_S7_eager_nested_shared_stack(void **state)
+{
+    df_loop_cfg cfg = { .stack_kind = DF_STACK_SHARED };
+    intptr_t v = 0;
+
+    (void)state;
+    memset(&r, 0, sizeof(r));
+    tl_reset();
+
+    assert_int_equal(df_task_run(s7n_main, NULL, &cfg, &v, NULL), 0);
+
+    assert_string_equal(tl_buf, "M1 C1 M ret C2 M3");
+    assert_int_equal(r.rc[0], 0);
+    assert_int_equal(r.rc[1], 1);
+    assert_int_equal(r.rc[2], 0);
+    assert_int_equal(v, 7);
+}
+
 static int s4s_main(void *arg, intptr_t *value)
 {
     df_task *t[2], *g;
@@ -679,6 +807,8 @@ int main(void)
         cmocka_unit_test(test_task_S4_shared_stack_mode),
         cmocka_unit_test(test_task_S5_await_each_create_task_3U),
         cmocka_unit_test(test_task_S6_await_finished_task_no_suspend),
+        cmocka_unit_test(test_task_S7_eager_runs_until_first_suspension),
+        cmocka_unit_test(test_task_S7_eager_nested_shared_stack),
     };
 
     return cmocka_run_group_tests_name("task", tests, NULL, NULL);

@@ -1,6 +1,6 @@
 /* tests/test_task_wait.c - spec/ASYNCIO.md §9-§14: wait_for (WF1-WF6),
  * wait (W1-W4), timeout scopes (TO1-TO8), shield, sleep, to_thread and
- * asyncio.run's shutdown (SH1, SL1, TH1-TH3, K2). */
+ * asyncio.run's shutdown (SH1, SL1, TH1-TH4, K2). */
 /* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
 /* clang-format off */
 #include <stdarg.h>
@@ -14,6 +14,17 @@
 #include <time.h>
 
 #include "tests/test_task_util.h"
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+
+#include "tests/timing.h"
 
 static struct {
     int rc[8];
@@ -776,6 +787,137 @@ static void test_task_TH3_cancel_stops_the_wait_only(void **state)
     assert_near_u(r.u[0], 1); /* the function itself runs to 3U */
 }
 
+/* TH4: CPU-bound Python functions in to_thread under the GIL. */
+typedef struct th4_run {
+    int n;             /* to_thread_py calls side by side */
+    double work_ms;    /* CPU each one burns */
+    int sleeps;        /* 10 ms loop sleeps measured meanwhile (n == 1) */
+    int rc;            /* first failure, or 0 */
+    double wall_s;     /* from the first create to the last result */
+    double late_ms[8]; /* how late each 10 ms sleep returned */
+} th4_run;
+
+static int64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Burns work_ms of this thread's CPU time, a checkpoint every few us. */
+static int th4_burn(df_task_thread *th, void *arg)
+{
+    const th4_run *p = arg;
+    int64_t end = thread_cpu_ns() + (int64_t)(p->work_ms * 1e6);
+    volatile uint64_t x = 1;
+
+    while (thread_cpu_ns() < end) {
+        for (int i = 0; i < 500; i++)
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        df_task_thread_checkpoint(th);
+    }
+    return 0;
+}
+
+static int th4_main(void *arg, intptr_t *value)
+{
+    th4_run *p = arg;
+    df_task *t[2], *g;
+    int64_t t0 = df_now_ns();
+
+    (void)value;
+    for (int i = 0; i < p->n; i++)
+        DF_CHECK(df_task_to_thread_py(th4_burn, p, NULL, &t[i]) == 0);
+    df_task_sleep(0.005); /* the worker has the GIL by now */
+    for (int i = 0; i < p->sleeps; i++) {
+        int64_t s0 = df_now_ns();
+
+        df_task_sleep(0.010);
+        p->late_ms[i] = (double)(df_now_ns() - s0) / 1e6 - 10;
+    }
+    df_gather_create(t, (size_t)p->n, 0, &g);
+    p->rc = df_task_await(g, NULL);
+    p->wall_s = (double)(df_now_ns() - t0) / 1e9;
+    df_task_release(g);
+    tw_release_all(t, (size_t)p->n);
+    return 0;
+}
+
+/* Runs p on a fresh loop with a fresh GIL of the given mode. */
+static void th4_go(df_gil_mode mode, th4_run *p)
+{
+    df_gil *gil;
+    df_loop_cfg cfg = { 0 };
+
+    DF_CHECK(df_gil_create(mode, 5000, DF_GIL_DEFAULT_CHECK_INTERVAL, &gil) ==
+             0);
+    cfg.gil = gil;
+    tl_reset();
+    DF_CHECK(df_task_run(th4_main, p, &cfg, NULL, NULL) == 0);
+    df_gil_destroy(gil);
+}
+
+static double th4_median(double *v, int n)
+{
+    for (int i = 1; i < n; i++) /* insertion sort: n is tiny */
+        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            double x = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = x;
+        }
+    return v[n / 2];
+}
+
+/* Wall time of two CPU-bound calls side by side over that of one. */
+static double th4_ratio(df_gil_mode mode, double work_ms)
+{
+    th4_run one = { .n = 1, .work_ms = work_ms };
+    th4_run two = { .n = 2, .work_ms = work_ms };
+
+    th4_go(mode, &one);
+    th4_go(mode, &two);
+    assert_int_equal(one.rc, 0);
+    assert_int_equal(two.rc, 0);
+    return two.wall_s / one.wall_s;
+}
+
+static void test_task_TH4_cpu_threads_share_the_gil(void **state)
+{
+    int timing = !RUNNING_ON_VALGRIND;
+    double work_ms = timing ? 100 : 10;
+    double on = 0, off = 0, late = 0;
+
+    (void)state;
+    if (!timing)
+        fprintf(stderr, "note: under valgrind, timing ratios not checked\n");
+    for (int attempt = 0; attempt < 2; attempt++) {
+        th4_run lp = { .n = 1, .work_ms = 3 * work_ms, .sleeps = 5 };
+        load_probe probe;
+        int ok;
+
+        probe_start(&probe);
+        on = th4_ratio(DF_GIL_NEW, work_ms);
+        off = th4_ratio(DF_GIL_OFF, work_ms);
+        th4_go(DF_GIL_NEW, &lp);
+        assert_int_equal(lp.rc, 0);
+        late = th4_median(lp.late_ms, lp.sleeps);
+        ok = on >= 1.6 && off <= 1.4 && late >= 3;
+        fprintf(stderr,
+                "TH4: 2 vs 1 with GIL %.2fx, without %.2fx; 10 ms "
+                "sleep %.1f ms late (median)\n",
+                on, off, late);
+        if (!timing || decide(ok, attempt, probe_free_cores(&probe), 2.0))
+            break;
+    }
+
+    if (!timing)
+        return;
+    assert_true(on >= 1.6);  /* not in parallel: one holds the lock */
+    assert_true(off <= 1.4); /* free-threaded: side by side */
+    assert_true(late >= 3);  /* the loop waits ~5 ms for the lock back */
+}
+
 static tw k2_w = { .delay_u = 10, .cleanup_u = 1, .tag = "bg" };
 
 static int k2_main(void *arg, intptr_t *value)
@@ -856,6 +998,7 @@ int main(void)
         cmocka_unit_test(test_task_TH1_to_thread_runs_elsewhere),
         cmocka_unit_test(test_task_TH2_pool_runs_in_parallel),
         cmocka_unit_test(test_task_TH3_cancel_stops_the_wait_only),
+        cmocka_unit_test(test_task_TH4_cpu_threads_share_the_gil),
         cmocka_unit_test(test_task_K1_fatal_escapes_the_loop),
         cmocka_unit_test(test_task_K2_run_cancels_leftovers),
     };
