@@ -15,14 +15,7 @@
 
 #include "models/coro/coro.h"
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
+#include "tests/valgrind_shim.h"
 
 static const df_coro_cfg kinds[] = {
     { DF_SWITCH_ASM, DF_STACK_DEDICATED, 0, 0 },

@@ -15,14 +15,7 @@
 
 #include "tests/test_task_util.h"
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
+#include "tests/valgrind_shim.h"
 
 #include "tests/timing.h"
 
