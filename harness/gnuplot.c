@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,4 +61,16 @@ int df__gnuplot_run(char *const args[], FILE **log)
     if (WIFEXITED(status))
         return WEXITSTATUS(status) == 127 ? -ENOENT : WEXITSTATUS(status);
     return 128 + WTERMSIG(status);
+}
+
+void df__appendf(char *buf, size_t len, const char *fmt, ...)
+{
+    size_t used = strlen(buf);
+    va_list ap;
+
+    if (used >= len)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf + used, len - used, fmt, ap);
+    va_end(ap);
 }

@@ -33,17 +33,6 @@ typedef struct plot_ctx {
     int npts, cores, made;
 } plot_ctx;
 
-static void __attribute__((format(printf, 3, 4)))
-appendf(char *buf, size_t len, const char *fmt, ...)
-{
-    size_t used = strlen(buf);
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(buf + used, len - used, fmt, ap);
-    va_end(ap);
-}
-
 /* pngcairo draws anti-aliased lines and patterns; plain png (libgd) is the
  * fallback some minimal gnuplot builds have. */
 static int pick_terminal(plot_ctx *c, df_err *err)
@@ -244,7 +233,7 @@ static void subtitle(const plot_ctx *c, const int *sel, int n, char *buf,
     }
     snprintf(buf, len, "workload %s", spec);
     if (failed)
-        appendf(buf, len, " - %d point%s failed, not shown", failed,
+        df__appendf(buf, len, " - %d point%s failed, not shown", failed,
                 failed > 1 ? "s" : "");
 }
 
@@ -337,13 +326,13 @@ static int plot_load(plot_ctx *c, const int *sel, int n, const char *slug,
             cols = cols_memory, ncols = NCOLS(cols_memory);
         }
         common_vars(c, &set, load_title(kind, x), sub, vars, sizeof vars);
-        appendf(vars, sizeof vars, "xlabel='%s'; logx=%d; ", x_label(x),
+        df__appendf(vars, sizeof vars, "xlabel='%s'; logx=%d; ", x_label(x),
                 log_base(c->pts, &set, x));
         /* Hogs and clients come whole: a short linear axis gets whole
          * ticks, not 1.5 clients. */
         if ((x == DFP_X_HOGS || x == DFP_X_CONCURRENCY) &&
             log_base(c->pts, &set, x) == 0 && x_max(c->pts, &set, x) <= 16)
-            appendf(vars, sizeof vars, "xstep=1; ");
+            df__appendf(vars, sizeof vars, "xstep=1; ");
         rc = table_and_draw(c, kind, slug, &set, x, cols, ncols, vars, err);
     }
     dfp_set_free(&set);
@@ -365,7 +354,7 @@ static int plot_speedup(plot_ctx *c, const int *sel, int n, const char *slug,
         subtitle(c, sel, n, sub, sizeof sub);
         common_vars(c, &set, "Does adding workers or threads speed it up?",
                     sub, vars, sizeof vars);
-        appendf(vars, sizeof vars, "xlabel='%s'; cores=%d; ",
+        df__appendf(vars, sizeof vars, "xlabel='%s'; cores=%d; ",
                 x_label(DFP_X_KEEPERS), c->cores);
         rc = table_and_draw(c, "speedup", slug, &set, DFP_X_KEEPERS,
                             cols_speedup, NCOLS(cols_speedup), vars, err);
@@ -539,11 +528,11 @@ static void bars_subtitle(const plot_ctx *c, const int *sel, int n,
             if (strcmp(c->pts[sel[j]].workload, c->pts[sel[i]].workload) == 0)
                 break;
         if (j == i)
-            appendf(buf, len, "%s%s", i ? ", " : "", c->pts[sel[i]].workload);
+            df__appendf(buf, len, "%s%s", i ? ", " : "", c->pts[sel[i]].workload);
         same_c &= c->pts[sel[i]].concurrency == c->pts[sel[0]].concurrency;
     }
     if (same_c)
-        appendf(buf, len, " - concurrency %d", c->pts[sel[0]].concurrency);
+        df__appendf(buf, len, " - concurrency %d", c->pts[sel[0]].concurrency);
 }
 
 /* One bar per setup, for workloads measured at a single load level (no
@@ -607,7 +596,7 @@ static int plot_timeline(plot_ctx *c, df_err *err)
         return df_err_set(err, rc, "%s: %s", path, strerror(-rc));
     if (rc == 0)
         return 0;
-    appendf(vars, sizeof vars,
+    df__appendf(vars, sizeof vars,
             "ptitle='Who fed which duckling when? One lane per keeper, "
             "time across'; ");
     return draw(c, "timeline", stem, vars, err);

@@ -15,6 +15,7 @@
  * show holds one row outside the plotted range, because gnuplot rejects an
  * empty block.
  */
+#include "harness/gnuplot.h"
 #include "harness/plot_table.h"
 
 #include <errno.h>
@@ -224,17 +225,6 @@ static const char *lane_word(const char *model)
     return "loop";
 }
 
-static void __attribute__((format(printf, 3, 4)))
-appendf(char *vars, size_t len, const char *fmt, ...)
-{
-    size_t used = strlen(vars);
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(vars + used, len - used, fmt, ap);
-    va_end(ap);
-}
-
 int dfp_timeline_write(const char *path, const dfp_point *pts, int n,
                        char *vars, size_t len)
 {
@@ -280,14 +270,14 @@ int dfp_timeline_write(const char *path, const dfp_point *pts, int n,
         np++;
         if (lo.span_us / 1000.0 > span_ms)
             span_ms = lo.span_us / 1000.0;
-        appendf(vars, len, "pt%d='%s w=%d t=%d'; nl%d=%d; ", np,
+        df__appendf(vars, len, "pt%d='%s w=%d t=%d'; nl%d=%d; ", np,
                 pts[i].model, pts[i].workers, pts[i].threads, np,
                 lo.nworkers);
         free(ev), free(lo.nsub), free(lo.sub);
         ev = NULL, lo.nsub = lo.sub = NULL;
     }
     if (np > 0)
-        appendf(vars, len, "np=%d; tmax=%.4f; ", np, span_ms * 1.02);
+        df__appendf(vars, len, "np=%d; tmax=%.4f; ", np, span_ms * 1.02);
 out:
     free(ev), free(lo.nsub), free(lo.sub);
     if (f && fclose(f) != 0 && rc == 0)
