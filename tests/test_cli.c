@@ -16,6 +16,8 @@
 /* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
 #include <cmocka.h>
 
+#include "tests/duckfeed_exe.h"
+
 #include <jansson.h>
 
 static char exe[4096];
@@ -263,11 +265,7 @@ static void test_cli_model_stats_keep_identity(void **state)
 static int setup(void **state)
 {
     (void)state;
-    const char *dir = getenv("DF_BUILD_DIR");
-    snprintf(exe, sizeof exe, "%s/duckfeed", dir ? dir : ".");
-    if (access(exe, X_OK) != 0 || !mkdtemp(tmpdir))
-        return -1;
-    return 0;
+    return df_test_exe_setup(exe, sizeof exe, tmpdir);
 }
 
 static int teardown(void **state)
