@@ -28,8 +28,8 @@ typedef struct df_topool_job {
 int df_topool_default_workers(void);
 
 /* max_workers <= 0: the default. gil may be NULL. Threads register with it
- * as "<prefix>_<n>" (asyncio_0, ...). No thread starts before the first
- * job. 0 or -ENOMEM. */
+ * as "<prefix>_<n>" (asyncio_0, ...). Only the spawner thread starts here;
+ * no worker starts before the first job. 0, -ENOMEM or -errno. */
 int df_topool_create(int max_workers,
                      df_gil *gil,
                      const char *prefix,
@@ -39,8 +39,10 @@ int df_topool_create(int max_workers,
 /* Runs every queued job, joins the threads, frees p. NULL is fine. */
 void df_topool_destroy(df_topool *p);
 
-/* Any thread: queues job; starts a thread if none is idle and the limit
- * allows. 0, or -errno of pthread_create when no thread could run it. */
+/* Any thread: queues job; asks the pool's spawner thread for one more
+ * worker if none is idle and the limit allows, so the caller never waits
+ * for a thread to be created. Returns 0. If no worker can ever be created,
+ * each queued job is done() with result -errno of pthread_create. */
 int df_topool_submit(df_topool *p, df_topool_job *job);
 
 /* In a fn_py job, on its pool thread: a bytecode boundary, honouring a

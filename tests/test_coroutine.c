@@ -17,6 +17,7 @@
 
 #include "harness/clock.h"
 #include "models/model.h"
+#include "valgrind_shim.h"
 
 #define MS 1000000LL
 #define N  10000
@@ -166,16 +167,27 @@ static json_int_t slow_callbacks_of(const df_workload *w, int64_t ms)
     return n;
 }
 
+/* Both count callbacks over 20 ms: a timing figure, asserted only where
+ * wall-clock time means something. Elsewhere the requests must still all
+ * complete (slow_callbacks_of checks that). */
 static void test_coroutine_blocking_trips_detector(void **state)
 {
     (void)state;
-    assert_int_equal(slow_callbacks_of(&df_workload_blocking, 30), 4);
+    json_int_t slow = slow_callbacks_of(&df_workload_blocking, 30);
+    if (DF_TIMING_TRUSTED)
+        assert_int_equal(slow, 4);
+    else
+        assert_true(slow >= 4); /* slower never makes a 30 ms block shorter */
 }
 
+/* The offloaded call runs on a pool thread; the loop must not stall, not
+ * even while the pool creates its first thread. */
 static void test_coroutine_offload_does_not(void **state)
 {
     (void)state;
-    assert_int_equal(slow_callbacks_of(&df_workload_offload, 30), 0);
+    json_int_t slow = slow_callbacks_of(&df_workload_offload, 30);
+    if (DF_TIMING_TRUSTED)
+        assert_int_equal(slow, 0);
 }
 
 /* In a forked child: a request overflowing its stack ends the process

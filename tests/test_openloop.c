@@ -248,10 +248,19 @@ static void test_openloop_littles_law_flags_inconsistency(void **state)
 
     rec = run_point(200, 1000000000LL);
 
-    json_t *ll = json_object_get(json_object_get(rec, "checks"), "littles_law");
-    assert_non_null(ll);
-    assert_false(json_is_true(json_object_get(ll, "ok")));
-    assert_true(json_number_value(json_object_get(ll, "error")) > 0.5);
+    /* The spans the model reports say 4 requests were in flight (200/s x
+     * 20 ms); the harness's own counter and send stamps say almost none.
+     * The steady-state check compares the two. (The littles_law check
+     * compares the counter with the harness's own spans: both near 0 here,
+     * so its verdict is noise and is not asserted - it failed 1 run in 10
+     * under ASan when it was.) */
+    json_t *st = json_object_get(json_object_get(rec, "checks"),
+                                 "steady_state");
+    assert_non_null(st);
+    assert_false(json_is_true(json_object_get(st, "ok")));
+    assert_true(json_number_value(json_object_get(st, "inflight_lambda_w")) >
+                3.0);
+    assert_true(json_number_value(json_object_get(st, "error")) > 0.5);
     json_decref(rec);
 }
 

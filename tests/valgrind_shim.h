@@ -13,4 +13,14 @@
 #define RUNNING_ON_VALGRIND 0
 #endif
 
+/* Whether wall-clock figures mean anything in this run: not under valgrind
+ * (20-50x slower, one thread at a time) nor a sanitizer build. Timing
+ * assertions are made only when this is 1; the behaviour around them is
+ * still checked. */
+#ifdef DF_SANITIZE_BUILD
+#define DF_TIMING_TRUSTED 0
+#else
+#define DF_TIMING_TRUSTED (!RUNNING_ON_VALGRIND)
+#endif
+
 #endif /* DF_TESTS_VALGRIND_SHIM_H */
