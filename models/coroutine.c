@@ -1,6 +1,6 @@
 /* models/coroutine.c - ASGI: uvicorn on asyncio, one event loop thread.
  *
- * Each request runs as a coroutine on the loop (models/loop.h): it calls
+ * Each request runs as a coroutine on the loop (models/loop/loop.h): it calls
  * the workload's handle with a ctx whose sleep, wait_fd and run_blocking
  * suspend the coroutine instead of the thread, then hands the completion
  * to the sink. With cfg->workers > 1 the process model forks one of these
@@ -29,10 +29,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/clock.h"
-#include "harness/trace.h"
+#include "base/clock.h"
+#include "base/trace.h"
 #include "models/gil.h"
-#include "models/loop.h"
+#include "models/loop/loop.h"
 
 #define RING_SLOTS (1u << 16)
 #define REQ_CHUNK  256

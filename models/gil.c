@@ -74,8 +74,8 @@
 #include <sys/prctl.h>
 #include <time.h>
 
-#include "harness/clock.h"
-#include "harness/err.h"
+#include "base/clock.h"
+#include "base/err.h"
 
 /* Log-linear histogram of ns values: 16 sub-buckets per power of two, so
  * a percentile (a bucket's middle) is off by at most 1/32 of its value;

@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "harness/err.h"
+#include "base/err.h"
 #include "workloads/workload.h"
 
 typedef struct df_model df_model; /* opaque, one per model instance */

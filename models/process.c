@@ -35,8 +35,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness/clock.h"
-#include "harness/trace.h"
+#include "base/clock.h"
+#include "base/trace.h"
 #include "models/sync_ctx.h"
 
 #define PIPE_BYTES   (1 << 20) /* the largest pipe an unprivileged user gets */

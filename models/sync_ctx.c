@@ -5,7 +5,7 @@
 #include <poll.h>
 #include <time.h>
 
-#include "harness/trace.h"
+#include "base/trace.h"
 
 const volatile int df_sync_ctx_never = 0;
 

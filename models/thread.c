@@ -32,8 +32,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "harness/clock.h"
-#include "harness/trace.h"
+#include "base/clock.h"
+#include "base/trace.h"
 #include "models/gil.h"
 #include "workloads/spin.h"
 

@@ -2,7 +2,7 @@
 # one lane per worker (keeper), time across; each request's segments are
 # running / waiting for the GIL / waiting on I/O, told apart by fill
 # pattern as well as colour, with the request id written on it.
-# Table (see harness/timeline.c): per panel p, index 5p running, 5p+1 GIL
+# Table (see harness/plot/timeline.c): per panel p, index 5p running, 5p+1 GIL
 # wait, 5p+2 I/O wait (t0_ms t1_ms y0 y1 request), 5p+3 labels (x_ms y
 # text), 5p+4 lanes (y name). Variables: np (panels), tmax (ms, shared so
 # the panels compare), pt<i> (panel title), nl<i> (lanes), i from 1.

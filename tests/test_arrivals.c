@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <math.h>
 
-#include "harness/arrivals.h"
+#include "harness/measure/arrivals.h"
 
 #define DRAWS 100000
 

@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "harness/bench_overhead.h"
+#include "harness/bench/overhead.h"
 
 static void test_bench_overhead_measures(void **state)
 {

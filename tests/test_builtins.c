@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "harness/runner.h"
+#include "harness/sweep/runner.h"
 #include "models/gil.h"
 #include "workloads/params.h"
 #include "workloads/registry.h"

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness/clock.h"
+#include "base/clock.h"
 #include "models/model.h"
 #include "valgrind_shim.h"
 

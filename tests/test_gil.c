@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/clock.h"
+#include "base/clock.h"
 #include "workloads/spin.h"
 
 #include "tests/valgrind_shim.h"

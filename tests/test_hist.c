@@ -11,8 +11,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "harness/hist.h"
-#include "harness/rng.h"
+#include "harness/measure/hist.h"
+#include "base/rng.h"
 
 #define N       100000
 #define US      1000LL

@@ -22,7 +22,7 @@
 
 #include <jansson.h>
 
-#include "harness/validate.h"
+#include "harness/store/validate.h"
 
 #define POLL_NS     10000000LL    /* look at the file every 10 ms */
 #define PATIENCE_NS 20000000000LL /* the first point may take this long */

@@ -14,8 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/clock.h"
-#include "models/loop.h"
+#include "base/clock.h"
+#include "models/loop/loop.h"
 
 #define MS 1000000LL
 

@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "harness/clock.h"
+#include "base/clock.h"
 #include "models/model.h"
 
 #define REQUESTS 10000

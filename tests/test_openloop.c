@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "harness/arrivals.h"
-#include "harness/clock.h"
-#include "harness/point.h"
+#include "harness/measure/arrivals.h"
+#include "base/clock.h"
+#include "harness/sweep/point.h"
 #include "workloads/registry.h"
 
 struct df_model {

@@ -1,6 +1,6 @@
 /* tests/test_plot.c - `duckfeed plot` on a checked-in small results file:
  * the images and tables it makes, and one-line errors on bad input. */
-#include "harness/plot.h"
+#include "harness/plot/plot.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/progress.h"
+#include "harness/sweep/progress.h"
 
 static char *run_bar(int flags)
 {

@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include <math.h>
 
-#include "harness/stats.h"
+#include "harness/measure/stats.h"
 
 static void test_stats_odd_count(void **state)
 {

@@ -1,7 +1,7 @@
 /* tests/test_suite.c - suite files parse and name real flags; a bad one is
  * a one-line error; `duckfeed suite` merges runs, plots and reports (with a
  * fake `duckfeed run`, so no model runs here). */
-#include "harness/suite.h"
+#include "harness/suite/suite.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/claim.h"
-#include "harness/resfile.h"
+#include "harness/report/claim.h"
+#include "harness/store/resfile.h"
 
 /* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
 #include <setjmp.h>
@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#define SUITES DF_SOURCE_DIR "/harness/suites"
+#define SUITES DF_SOURCE_DIR "/harness/suite/suites"
 #define SMALL  DF_SOURCE_DIR "/tests/data/small-results.json"
 
 static char tmp_dir[64];

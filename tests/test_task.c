@@ -622,7 +622,7 @@ static void test_task_S6_await_finished_task_no_suspend(void **state)
 }
 
 /* Shared-stack mode moves a suspended task's stack away: the children's
- * state is static here, as models/task.h asks. */
+ * state is static here, as models/asyncio/task.h asks. */
 static tw s4s_hello = { .delay_u = 1, .tag = "hello" };
 static tw s4s_world = { .delay_u = 2, .tag = "world" };
 

@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/clock.h"
-#include "models/task.h"
+#include "base/clock.h"
+#include "models/asyncio/task.h"
 
 #define U 0.04 /* seconds per spec unit */
 

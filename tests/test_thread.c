@@ -20,8 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/clock.h"
-#include "harness/trace.h"
+#include "base/clock.h"
+#include "base/trace.h"
 #include "models/gil.h"
 #include "workloads/spin.h"
 

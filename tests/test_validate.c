@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "harness/validate.h"
+#include "harness/store/validate.h"
 
 static json_t *latency(void)
 {

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/clock.h"
+#include "base/clock.h"
 
 static int64_t cpu_now_ns(void)
 {

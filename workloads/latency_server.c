@@ -27,7 +27,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "harness/clock.h"
+#include "base/clock.h"
 
 #define MAX_EVENTS 64
 

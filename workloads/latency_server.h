@@ -13,7 +13,7 @@
 #include <netinet/in.h>
 #include <stdint.h>
 
-#include "harness/err.h"
+#include "base/err.h"
 
 #define DF_LATENCY_REQUEST_BYTES  8
 #define DF_LATENCY_RESPONSE_BYTES 8

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "harness/err.h"
+#include "base/err.h"
 #include "workloads/workload.h"
 
 typedef struct json_t json_t; /* jansson's */

@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "harness/err.h"
+#include "base/err.h"
 #include "workloads/workload.h"
 
 /* Most plugins one run may load. */

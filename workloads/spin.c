@@ -11,8 +11,8 @@
 
 #include <pthread.h>
 
-#include "harness/clock.h"
-#include "harness/err.h"
+#include "base/clock.h"
+#include "base/err.h"
 
 #define CALIBRATE_ITERS  (1 << 18)
 #define CALIBRATE_ROUNDS 5

@@ -1,7 +1,7 @@
 /* examples/asyncio/common.h - what the tutorial's examples share: the
  * greetings coroutine, the --scale option, and the async_timed report.
  *
- * Every example is one tutorial snippet on the C task API (models/task.h).
+ * Every example is one tutorial snippet on the C task API (models/asyncio/task.h).
  * `--scale F` multiplies every sleep; the last line of output is
  *     DF-RESULT <name> expected_s=<tutorial time x F> measured_s=<elapsed>
  * which examples/asyncio/run_all.sh collects. Header-only on purpose:
@@ -17,15 +17,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "harness/clock.h"
-#include "models/task.h"
+#include "base/clock.h"
+#include "models/asyncio/task.h"
 
 static double ex_scale = 1.0; /* --scale: every sleep is multiplied by it */
 
 /* async def greetings(name, delay): await asyncio.sleep(delay);
  *                                    return f"Hello! {name}"
  * The value is a pointer to text, which lives in the greet struct: keep
- * greet structs static, not on a task's stack (see models/task.h). */
+ * greet structs static, not on a task's stack (see models/asyncio/task.h). */
 typedef struct ex_greet {
     const char *name;
     double delay_s; /* tutorial seconds, before scaling */

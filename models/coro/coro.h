@@ -23,8 +23,8 @@
  *     frames are elsewhere): never hand one to another thread or coroutine.
  *
  * A stack overflow hits a guard page; the SIGSEGV handler (on an alternate
- * signal stack) recognises guard addresses and calls
- * df_runner_abort_point("stack overflow in a coroutine").
+ * signal stack) recognises guard addresses and calls the overflow hook
+ * (df_coro_overflow_hook_set) with "stack overflow in a coroutine".
  *
  * Threading: a pool and its coroutines belong to one thread at a time (the
  * thread that resumes them). Nothing here takes a lock.
@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "harness/err.h"
+#include "base/err.h"
 #include "models/model.h"
 
 #define DF_CORO_DEFAULT_STACK_BYTES (64 * 1024)
@@ -111,5 +111,14 @@ void df_coro_pool_stats_get(const df_coro_pool *p, df_coro_pool_stats *out);
  * pool was made, less a margin, over 2 per stack); slabs cost ~1% more.
  * The bench uses it to say how far dedicated mode can go. */
 long df_coro_vma_budget(void);
+
+/* What a stack overflow does. The hook runs in the SIGSEGV handler, on the
+ * alternate signal stack: it must be async-signal-safe and must not
+ * return. The default writes "duckfeed: <reason>" to stderr and _exits 3.
+ * The harness's runner installs its own, which reports the point as failed
+ * with the reason (a hook, so that models never call up into the harness).
+ * NULL restores the default. */
+typedef void df_coro_overflow_fn(const char *reason);
+void df_coro_overflow_hook_set(df_coro_overflow_fn *fn);
 
 #endif /* DF_MODELS_CORO_CORO_H */

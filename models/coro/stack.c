@@ -29,11 +29,13 @@
  *
  * Overflow report. The SIGSEGV handler runs on an alternate signal stack
  * (the faulting stack is exhausted), looks the fault address up in the slab
- * registry and, on a guard page, calls df_runner_abort_point; any other
+ * registry and, on a guard page, calls the overflow hook; any other
  * fault goes to the previous handler (or the default action).
  */
 #define _GNU_SOURCE
 #include "models/coro/stack.h"
+
+#include "models/coro/coro.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +47,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "harness/runner.h"
 
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
@@ -204,11 +205,33 @@ static int is_guard(const char *a)
     return 0;
 }
 
+static void overflow_default(const char *reason)
+{
+    static const char pre[] = "duckfeed: ";
+    size_t n = 0;
+    while (reason[n])
+        n++;
+    /* Best effort: the process ends either way. */
+    if (write(STDERR_FILENO, pre, sizeof pre - 1) >= 0 &&
+        write(STDERR_FILENO, reason, n) >= 0)
+        (void)!write(STDERR_FILENO, "\n", 1);
+    _exit(3);
+}
+
+static df_coro_overflow_fn *overflow_hook; /* NULL: overflow_default */
+
+void df_coro_overflow_hook_set(df_coro_overflow_fn *fn)
+{
+    __atomic_store_n(&overflow_hook, fn, __ATOMIC_RELEASE);
+}
+
 static void on_segv(int sig, siginfo_t *si, void *uc)
 {
     if (si && is_guard(si->si_addr)) {
-        /* Outside a point's child it prints the reason and exits. */
-        df_runner_abort_point("stack overflow in a coroutine");
+        df_coro_overflow_fn *fn =
+            __atomic_load_n(&overflow_hook, __ATOMIC_ACQUIRE);
+        (fn ? fn : overflow_default)("stack overflow in a coroutine");
+        _exit(3); /* a hook that returned broke its contract */
     }
     /* Not ours: hand over to whoever handled SIGSEGV before (sanitizers),
      * or restore the default so the fault, re-executed, kills us. */

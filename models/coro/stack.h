@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "harness/err.h"
+#include "base/err.h"
 
 typedef struct df__stacks df__stacks; /* one pool's slabs; one thread */
 

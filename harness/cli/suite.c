@@ -1,0 +1,182 @@
+/* harness/cli/suite.c - `duckfeed suite`: picks suites, runs each (its
+ * runs or its examples), prints their summaries and writes the report. */
+#include "harness/suite/run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/plot/plot.h"
+#include "harness/report/report.h"
+#include "harness/store/resfile.h"
+
+static const char *suites_dir(void)
+{
+    const char *d = getenv("DF_SUITES_DIR");
+
+    return d && *d ? d : DF_SOURCE_DIR "/harness/suite/suites";
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: duckfeed suite [NAME...] [--quick] [--list]\n"
+          "                      [--results-dir DIR] [--plots-dir DIR] "
+          "[--suites-dir DIR]\n"
+          "Runs named comparisons (all default ones without NAME), each "
+          "into\nRESULTS/NAME.json and PLOTS/NAME-*.png, then writes "
+          "RESULTS/REPORT.md.\n"
+          "  --quick          shorter runs (about a minute for the default "
+          "set)\n"
+          "  --list           list the suites and what each shows\n"
+          "  --results-dir D  where results go (results)\n"
+          "  --plots-dir D    where plots go (plots)\n"
+          "  --suites-dir D   suite files (the source's harness/suite/suites)\n"
+          "Exit: 0 all ran, 1 some run, point or plot failed, 2 bad usage or "
+          "suite file.\n",
+          f);
+}
+
+static void list_suites(df_suite **v, int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        const json_t *j = df_suite_json(v[i]);
+
+        printf("%-9s v%-2d %s %5.0fs (quick %3.0fs)  %s\n", df_suite_name(v[i]),
+               (int)df_resfile_num(j, "version", 0),
+               json_is_true(json_object_get(j, "default")) ? "default" : "       ",
+               df_suite_estimate_s(v[i], 0), df_suite_estimate_s(v[i], 1),
+               df_resfile_str(j, "title", ""));
+    }
+}
+
+static int parse_opts(int argc, char **argv, df_suite_opts *o, const char **names,
+                      int *nnames)
+{
+    int i;
+
+    o->results_dir = "results";
+    o->plots_dir = "plots";
+    o->suites_dir = suites_dir();
+    snprintf(o->command, sizeof o->command, "duckfeed");
+    for (i = 0; i < argc; i++)
+        snprintf(o->command + strlen(o->command),
+                 sizeof o->command - strlen(o->command), " %s", argv[i]);
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int v = i + 1 < argc;
+
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--quick")) {
+            o->quick = 1;
+        } else if (!strcmp(a, "--list")) {
+            o->list = 1;
+        } else if (!strcmp(a, "--results-dir") && v) {
+            o->results_dir = argv[++i];
+        } else if (!strcmp(a, "--plots-dir") && v) {
+            o->plots_dir = argv[++i];
+        } else if (!strcmp(a, "--suites-dir") && v) {
+            o->suites_dir = argv[++i];
+        } else if (a[0] == '-') {
+            fprintf(stderr, "duckfeed suite: %s: unknown option or missing "
+                            "value (see --help)\n", a);
+            return 2;
+        } else if (*nnames < 64) {
+            names[(*nnames)++] = a;
+        }
+    }
+    return -1;
+}
+
+/* Which suites to run: the named ones (each must exist), else defaults. */
+static int select_suites(df_suite **v, int n, const char **names, int nn,
+                         df_suite **sel)
+{
+    int i, k, m = 0;
+
+    for (k = 0; k < nn; k++) {
+        for (i = 0; i < n && strcmp(df_suite_name(v[i]), names[k]) != 0; i++)
+            ;
+        if (i == n) {
+            fprintf(stderr, "duckfeed suite: %s: no such suite (see "
+                            "--list)\n", names[k]);
+            return -1;
+        }
+        sel[m++] = v[i];
+    }
+    for (i = 0; nn == 0 && i < n; i++)
+        if (json_is_true(json_object_get(df_suite_json(v[i]), "default")))
+            sel[m++] = v[i];
+    return m;
+}
+
+int df_suite_main_with(int argc, char **argv, df_suite_run_fn *run)
+{
+    df_suite_opts o = { 0 };
+    const char *names[64];
+    df_suite **all = NULL, **sel = NULL;
+    json_t **docs = NULL; /* each suite's results, for the lessons table */
+    int ndocs = 0;
+    df_err err = { 0 };
+    int i, n, m, nn = 0, rc, worst = 0;
+
+    if ((rc = parse_opts(argc, argv, &o, names, &nn)) >= 0)
+        return rc;
+    if ((n = df__suite_load_all(o.suites_dir, &all, &err)) < 0) {
+        fprintf(stderr, "duckfeed suite: %s\n", err.msg);
+        return 2;
+    }
+    if (o.list) {
+        list_suites(all, n);
+        goto out;
+    }
+    if (!(sel = calloc(n + nn + 1, sizeof *sel)) ||
+        !(docs = calloc(n + nn + 1, sizeof *docs)) ||
+        (m = select_suites(all, n, names, nn, sel)) < 0) {
+        worst = 2;
+        goto out;
+    }
+    if (df_plot_mkdirs(o.results_dir, &err) < 0) {
+        fprintf(stderr, "duckfeed suite: %s\n", err.msg);
+        worst = 2;
+        goto out;
+    }
+    for (i = 0; i < m; i++) {
+        json_t *doc = NULL;
+        int examples = strcmp(df_resfile_str(df_suite_json(sel[i]), "kind", "runs"),
+                              "examples") == 0;
+
+        printf("== suite %s (%d/%d, about %.0f s): %s\n", df_suite_name(sel[i]), i + 1,
+               m, df_suite_estimate_s(sel[i], o.quick),
+               df_resfile_str(df_suite_json(sel[i]), "title", ""));
+        fflush(stdout);
+        rc = examples ? df__suite_run_examples(sel[i], &o, &doc)
+                      : df__suite_run_runs(sel[i], &o, run, &doc);
+        /* A run that failed is a failed measurement (1), not bad usage. */
+        worst = rc && worst < 1 ? 1 : worst;
+        if (doc)
+            df_report_summary(stdout, doc, o.plots_dir);
+        if (doc)
+            docs[ndocs++] = doc;
+    }
+    if (ndocs > 0)
+        df_report_lessons(stdout, (const json_t *const *)docs, ndocs);
+    if (df_report_write(o.results_dir, o.plots_dir, &err) < 0) {
+        fprintf(stderr, "duckfeed suite: report: %s\n", err.msg);
+        worst = worst > 1 ? worst : 1;
+    } else {
+        printf("report: %s/REPORT.md\n", o.results_dir);
+    }
+out:
+    for (i = 0; i < ndocs; i++)
+        json_decref(docs[i]);
+    free(docs);
+    for (i = 0; i < n; i++)
+        df_suite_destroy(all[i]);
+    free(all);
+    free(sel);
+    return worst;
+}

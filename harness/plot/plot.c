@@ -1,0 +1,677 @@
+/* harness/plot/plot.c - `duckfeed plot`: picks the plots the data allows, writes
+ * their tables (plot_table.c, timeline.c) and runs gnuplot on the plots/ scripts.
+ *
+ * gnuplot runs once per image, as a child with argv (no shell), the file
+ * names and titles passed as -e variables. Its stderr goes to a temporary
+ * file that is shown only when it fails, so the warnings of a healthy run
+ * do not bury the one line that matters.
+ */
+#include "harness/plot/plot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness/plot/gnuplot.h"
+#include "harness/plot/table.h"
+#include "harness/store/resfile.h"
+
+#define VARS_MAX 4096
+
+typedef struct plot_ctx {
+    const df_plot_opts *o;
+    const char *out_dir, *name, *gp_dir;
+    const char *term, *ext;
+    char footer[320];
+    dfp_point *pts;
+    int npts, cores, made;
+} plot_ctx;
+
+/* pngcairo draws anti-aliased lines and patterns; plain png (libgd) is the
+ * fallback some minimal gnuplot builds have. */
+static int pick_terminal(plot_ctx *c, df_err *err)
+{
+    char *args[] = { "-e", "set terminal", NULL };
+    char line[256];
+    FILE *log = NULL;
+    int rc = df__gnuplot_run(args, &log);
+
+    if (rc == -ENOENT)
+        return df_err_set(err, -ENOENT, "gnuplot not found on PATH "
+                                        "(install gnuplot-nox)");
+    if (rc < 0)
+        return df_err_set(err, rc, "gnuplot: %s", strerror(-rc));
+    c->term = "png";
+    while (fgets(line, sizeof line, log))
+        if (strstr(line, " pngcairo "))
+            c->term = "pngcairo";
+    fclose(log);
+    if (c->o->svg)
+        c->term = "svg";
+    c->ext = c->o->svg ? "svg" : "png";
+    return 0;
+}
+
+static int wanted(const plot_ctx *c, const char *kind)
+{
+    const char *const *k;
+
+    if (!c->o->only)
+        return 1;
+    for (k = c->o->only; *k; k++)
+        if (strcmp(*k, kind) == 0)
+            return 1;
+    return 0;
+}
+
+/* Runs plots/<script>.gp on <stem>.dat into <stem>.<ext>; the image must
+ * exist and be non-empty afterwards. */
+static int draw(plot_ctx *c, const char *script, const char *stem,
+                const char *vars, df_err *err)
+{
+    char e[VARS_MAX + 1024], gp[1024], out[1024], line[256];
+    char *args[] = { "-e", e, gp, NULL };
+    FILE *log = NULL;
+    struct stat st;
+    int rc;
+
+    snprintf(out, sizeof out, "%s/%s.%s", c->out_dir, stem, c->ext);
+    snprintf(gp, sizeof gp, "%s/%s.gp", c->gp_dir, script);
+    snprintf(e, sizeof e,
+             "gpdir='%s'; datafile='%s/%s.dat'; outfile='%s'; term='%s'; "
+             "footer='%s'; %s",
+             c->gp_dir, c->out_dir, stem, out, c->term, c->footer, vars);
+    rc = df__gnuplot_run(args, &log);
+    if (rc < 0)
+        return df_err_set(err, rc, "gnuplot: %s", strerror(-rc));
+    if (rc != 0) {
+        /* The last line gnuplot printed names the failing line and why. */
+        line[0] = '\0';
+        while (fgets(line + 1, sizeof line - 1, log))
+            if (strlen(line + 1) > 1)
+                memmove(line, line + 1, strlen(line + 1) + 1);
+        fclose(log);
+        line[strcspn(line, "\n")] = '\0';
+        return df_err_set(err, -EIO, "gnuplot failed on %s.gp (exit %d): %s",
+                          script, rc, line);
+    }
+    fclose(log);
+    if (stat(out, &st) != 0 || st.st_size == 0)
+        return df_err_set(err, -EIO, "gnuplot made no image %s", out);
+    if (!c->o->quiet)
+        printf("  %s\n", out);
+    c->made++;
+    return 0;
+}
+
+static const char *wl_name(const dfp_point *p)
+{
+    return df_resfile_str(p->j, "workload", "?");
+}
+
+/* File-name part for a workload: its name, made file-safe. */
+static void workload_slug(const dfp_point *p, char *buf, size_t len)
+{
+    const char *name = wl_name(p);
+    size_t k, o = 0;
+
+    for (k = 0; name[k] && o + 1 < len; k++) {
+        char ch = name[k];
+
+        if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+            (ch >= 'A' && ch <= 'Z') || ch == '.')
+            buf[o++] = ch;
+        else if (o > 0 && buf[o - 1] != '-')
+            buf[o++] = '-';
+    }
+    while (o > 0 && buf[o - 1] == '-')
+        o--;
+    buf[o] = '\0';
+}
+
+/* The question each load plot answers depends on what is on x. */
+static const char *load_title(const char *kind, dfp_xvar x)
+{
+    int k = x == DFP_X_HOGS ? 1 : x == DFP_X_SWITCH ? 2 : 0;
+
+    if (strcmp(kind, "throughput") == 0) {
+        static const char *const t[] = {
+            "Does serving more clients at once raise throughput?",
+            "Do CPU-bound threads beside the requests cut throughput?",
+            "Does the GIL switch interval change throughput?" };
+        return t[k];
+    }
+    if (strcmp(kind, "latency") == 0) {
+        static const char *const t[] = {
+            "How long does a request take as clients pile up?",
+            "Do CPU-bound threads delay the requests beside them?",
+            "Does a shorter GIL switch interval help latency?" };
+        return t[k];
+    }
+    if (strcmp(kind, "queue") == 0)
+        return "Is the time spent waiting in line or being served?";
+    return "What does each request in flight cost in memory?";
+}
+
+static const char *x_label(dfp_xvar x)
+{
+    switch (x) {
+    case DFP_X_HOGS:
+        return "CPU-bound threads beside the requests (hogs)";
+    case DFP_X_SWITCH:
+        return "GIL switch interval (ms)";
+    case DFP_X_KEEPERS:
+        return "keepers: workers x threads (coroutine: tasks in flight)";
+    default:
+        return "concurrent clients (requests in flight)";
+    }
+}
+
+/* Log x (base 2 for short ranges so 1 2 4 8 get ticks) when x spans 8x. */
+static int log_base(const dfp_point *pts, const dfp_set *set, dfp_xvar x)
+{
+    double lo = INFINITY, hi = 0, v;
+    int k, i;
+
+    for (k = 0; k < set->n; k++)
+        for (i = 0; i < set->s[k].n; i++) {
+            v = dfp_x(&pts[set->s[k].idx[i]], x);
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+    if (lo <= 0 || hi / lo < 8)
+        return 0;
+    return hi <= 64 ? 2 : 10;
+}
+
+static double x_max(const dfp_point *pts, const dfp_set *set, dfp_xvar x)
+{
+    double hi = 0;
+    int k, i;
+
+    for (k = 0; k < set->n; k++)
+        for (i = 0; i < set->s[k].n; i++)
+            if (dfp_x(&pts[set->s[k].idx[i]], x) > hi)
+                hi = dfp_x(&pts[set->s[k].idx[i]], x);
+    return hi;
+}
+
+/* Variables every line plot takes: title, subtitle, styles, series. */
+static void common_vars(const plot_ctx *c, const dfp_set *set,
+                        const char *title, const char *sub, char *vars,
+                        size_t len)
+{
+    char styles[128], t[256], st[256];
+
+    snprintf(t, sizeof t, "%s", title);
+    snprintf(st, sizeof st, "%s", sub);
+    df__gnuplot_clean(t);
+    df__gnuplot_clean(st);
+    dfp_set_styles(set, styles, sizeof styles);
+    snprintf(vars, len, "ptitle='%s'; subtitle='%s'; styles='%s'; ns=%d; ",
+             t, st, styles, set->n);
+    (void)c;
+}
+
+/* "workload sleep:ms=10; 1 point failed (not shown)" */
+static void subtitle(const plot_ctx *c, const int *sel, int n, char *buf,
+                     size_t len)
+{
+    const char *spec = c->pts[sel[0]].workload;
+    int i, failed = 0;
+
+    for (i = 0; i < n; i++) {
+        failed += !c->pts[sel[i]].ok;
+        if (strcmp(c->pts[sel[i]].workload, spec) != 0)
+            spec = wl_name(&c->pts[sel[0]]);
+    }
+    snprintf(buf, len, "workload %s", spec);
+    if (failed)
+        df__appendf(buf, len, " - %d point%s failed, not shown", failed,
+                failed > 1 ? "s" : "");
+}
+
+static int any_num(const plot_ctx *c, const int *sel, int n,
+                   const char *path)
+{
+    int i;
+
+    for (i = 0; i < n; i++)
+        if (c->pts[sel[i]].ok &&
+            !isnan(df_resfile_num(c->pts[sel[i]].j, path, NAN)))
+            return 1;
+    return 0;
+}
+
+static int table_and_draw(plot_ctx *c, const char *kind, const char *slug,
+                          const dfp_set *set, dfp_xvar x,
+                          const dfp_column *cols, int ncols,
+                          const char *vars, df_err *err)
+{
+    char stem[256], path[1024], what[128];
+    int rc;
+
+    snprintf(stem, sizeof stem, "%s-%s-%s", c->name, kind, slug);
+    snprintf(path, sizeof path, "%s/%s.dat", c->out_dir, stem);
+    snprintf(what, sizeof what, "%s vs %s", kind, dfp_xvar_name(x));
+    rc = dfp_table_write(path, what, c->footer, c->pts, set, x, cols, ncols);
+    if (rc < 0)
+        return df_err_set(err, rc, "%s: %s", path, strerror(-rc));
+    return draw(c, kind, stem, vars, err);
+}
+
+static const dfp_column cols_throughput[] = {
+    { "throughput_rps", "throughput_rps" } };
+static const dfp_column cols_latency[] = {
+    { "p50_us", "latency_us.p50" },   { "p90_us", "latency_us.p90" },
+    { "p99_us", "latency_us.p99" },   { "p999_us", "latency_us.p999" },
+    { "max_us", "latency_us.max" },   { "mean_us", "latency_us.mean" } };
+static const dfp_column cols_queue[] = {
+    { "queue_mean_us", "queue_us.mean" },
+    { "service_mean_us", "service_us.mean" },
+    { "queue_p99_us", "queue_us.p99" },
+    { "service_p99_us", "service_us.p99" } };
+static const dfp_column cols_memory[] = {
+    { "rss_mib", NULL },
+    { "kib_per_added_request", NULL },
+    { "kib_per_inflight", NULL } };
+static const dfp_column cols_speedup[] = {
+    { "throughput_rps", "throughput_rps" }, { "speedup", NULL } };
+
+#define NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Throughput, latency, queue and memory against the workload's load axis. */
+static int plot_load(plot_ctx *c, const int *sel, int n, const char *slug,
+                     df_err *err)
+{
+    static const char *const kinds[] = { "throughput", "latency", "queue",
+                                         "memory" };
+    char vars[VARS_MAX], sub[256];
+    dfp_xvar x = dfp_load_axis(c->pts, sel, n);
+    dfp_set set = { 0 };
+    size_t k;
+    int rc = 0;
+
+    if (x == DFP_X_NONE)
+        return 0;
+    if ((rc = dfp_series_build(c->pts, sel, n, x, &set)) < 0)
+        return df_err_set(err, rc, "plot: out of memory");
+    subtitle(c, sel, n, sub, sizeof sub);
+    for (k = 0; k < sizeof kinds / sizeof kinds[0] && rc == 0; k++) {
+        const char *kind = kinds[k];
+        const dfp_column *cols = cols_throughput;
+        int ncols = NCOLS(cols_throughput);
+
+        if (!wanted(c, kind))
+            continue;
+        if (k == 1) {
+            if (!any_num(c, sel, n, "latency_us.p99"))
+                continue;
+            cols = cols_latency, ncols = NCOLS(cols_latency);
+        } else if (k == 2) {
+            if (!any_num(c, sel, n, "queue_us.mean") ||
+                !any_num(c, sel, n, "service_us.mean"))
+                continue;
+            cols = cols_queue, ncols = NCOLS(cols_queue);
+        } else if (k == 3) {
+            if (x != DFP_X_CONCURRENCY ||
+                !any_num(c, sel, n, "max_rss_bytes"))
+                continue;
+            cols = cols_memory, ncols = NCOLS(cols_memory);
+        }
+        common_vars(c, &set, load_title(kind, x), sub, vars, sizeof vars);
+        df__appendf(vars, sizeof vars, "xlabel='%s'; logx=%d; ", x_label(x),
+                log_base(c->pts, &set, x));
+        /* Hogs and clients come whole: a short linear axis gets whole
+         * ticks, not 1.5 clients. */
+        if ((x == DFP_X_HOGS || x == DFP_X_CONCURRENCY) &&
+            log_base(c->pts, &set, x) == 0 && x_max(c->pts, &set, x) <= 16)
+            df__appendf(vars, sizeof vars, "xstep=1; ");
+        rc = table_and_draw(c, kind, slug, &set, x, cols, ncols, vars, err);
+    }
+    dfp_set_free(&set);
+    return rc;
+}
+
+static int plot_speedup(plot_ctx *c, const int *sel, int n, const char *slug,
+                        df_err *err)
+{
+    char vars[VARS_MAX], sub[256];
+    dfp_set set = { 0 };
+    int rc;
+
+    if (!wanted(c, "speedup"))
+        return 0;
+    if ((rc = dfp_series_build(c->pts, sel, n, DFP_X_KEEPERS, &set)) < 0)
+        return df_err_set(err, rc, "plot: out of memory");
+    if (set.n > 0) {
+        subtitle(c, sel, n, sub, sizeof sub);
+        common_vars(c, &set, "Does adding workers or threads speed it up?",
+                    sub, vars, sizeof vars);
+        df__appendf(vars, sizeof vars, "xlabel='%s'; cores=%d; ",
+                x_label(DFP_X_KEEPERS), c->cores);
+        rc = table_and_draw(c, "speedup", slug, &set, DFP_X_KEEPERS,
+                            cols_speedup, NCOLS(cols_speedup), vars, err);
+    }
+    dfp_set_free(&set);
+    return rc;
+}
+
+/* The load level the CDF is drawn at: where the most series have a CDF,
+ * the highest such level on a tie (the most interesting: most load). */
+static double cdf_level(const plot_ctx *c, const int *cand, int n,
+                        dfp_xvar x)
+{
+    double best_x = 0, xi;
+    int best = -1, i, j, count;
+
+    for (i = 0; i < n; i++) {
+        xi = dfp_x(&c->pts[cand[i]], x);
+        for (count = 0, j = 0; j < n; j++)
+            count += dfp_x(&c->pts[cand[j]], x) == xi;
+        if (count > best || (count == best && xi > best_x))
+            best = count, best_x = xi;
+    }
+    return best_x;
+}
+
+static int write_cdf(const char *path, const plot_ctx *c, const dfp_set *set,
+                     double level, dfp_xvar x)
+{
+    FILE *f = fopen(path, "w");
+    int k;
+    size_t i;
+
+    if (!f)
+        return -errno;
+    fprintf(f, "# duckfeed plot table: latency CDF at %s %g\n# %s\n"
+               "# one block per series (gnuplot index); first line is the "
+               "legend title\n# columns: percentile latency_us\n",
+            dfp_xvar_name(x), level, c->footer);
+    for (k = 0; k < set->n; k++) {
+        const json_t *cdf =
+            json_object_get(c->pts[set->s[k].idx[0]].j, "latency_cdf");
+
+        fprintf(f, "%s\"%s\" percentile latency_us\n", k ? "\n\n" : "",
+                set->s[k].label);
+        for (i = 0; i < json_array_size(cdf); i++) {
+            const json_t *row = json_array_get(cdf, i);
+            double p = json_number_value(json_array_get(row, 0));
+            double v = json_number_value(json_array_get(row, 1));
+
+            if (json_array_size(row) == 2 && p >= 0 && p <= 100)
+                fprintf(f, "%.6g %.6g\n", p, v < 1 ? 1 : v);
+        }
+    }
+    return fclose(f) == 0 ? 0 : -errno;
+}
+
+static int plot_cdf(plot_ctx *c, const int *sel, int n, const char *slug,
+                    df_err *err)
+{
+    char vars[VARS_MAX], sub[256], title[160], stem[256], path[1024];
+    int *cand = calloc(n, sizeof(int));
+    dfp_xvar x = dfp_load_axis(c->pts, sel, n);
+    dfp_set set = { 0 };
+    double level;
+    int i, m = 0, rc = 0;
+
+    if (!cand)
+        return df_err_set(err, -ENOMEM, "plot: out of memory");
+    if (x == DFP_X_NONE)
+        x = DFP_X_CONCURRENCY;
+    for (i = 0; i < n; i++) {
+        const json_t *cdf = json_object_get(c->pts[sel[i]].j, "latency_cdf");
+
+        if (c->pts[sel[i]].ok && json_array_size(cdf) > 1)
+            cand[m++] = sel[i];
+    }
+    if (m == 0 || !wanted(c, "cdf"))
+        goto out;
+    level = cdf_level(c, cand, m, x);
+    for (i = n = 0; i < m; i++)
+        if (dfp_x(&c->pts[cand[i]], x) == level)
+            cand[n++] = cand[i];
+    if ((rc = dfp_series_build(c->pts, cand, n, x, &set)) < 0) {
+        rc = df_err_set(err, rc, "plot: out of memory");
+        goto out;
+    }
+    snprintf(stem, sizeof stem, "%s-cdf-%s", c->name, slug);
+    snprintf(path, sizeof path, "%s/%s.dat", c->out_dir, stem);
+    if ((rc = write_cdf(path, c, &set, level, x)) < 0) {
+        rc = df_err_set(err, rc, "%s: %s", path, strerror(-rc));
+        goto out;
+    }
+    snprintf(title, sizeof title, "How are response times spread at %s %g?",
+             x == DFP_X_CONCURRENCY ? "concurrency"
+             : x == DFP_X_HOGS      ? "hogs"
+                                    : "switch interval (ms)",
+             level);
+    subtitle(c, sel, n, sub, sizeof sub);
+    common_vars(c, &set, title, sub, vars, sizeof vars);
+    rc = draw(c, "cdf", stem, vars, err);
+out:
+    dfp_set_free(&set);
+    free(cand);
+    return rc;
+}
+
+static int plot_gil(plot_ctx *c, const int *sel, int n, const char *slug,
+                    df_err *err)
+{
+    char vars[VARS_MAX], sub[256], stem[256], path[1024];
+    int *cand = calloc(n, sizeof(int));
+    dfp_set set = { 0 };
+    FILE *f = NULL;
+    int i, m = 0, rc = 0;
+
+    if (!cand)
+        return df_err_set(err, -ENOMEM, "plot: out of memory");
+    for (i = 0; i < n; i++)
+        /* gil=off has no lock to hold: nothing to show but zeros. */
+        if (c->pts[sel[i]].ok && strcmp(c->pts[sel[i]].gil, "off") != 0 &&
+            !isnan(df_resfile_num(c->pts[sel[i]].j, "gil_stats.held", NAN)))
+            cand[m++] = sel[i];
+    if (m == 0 || !wanted(c, "gil"))
+        goto out;
+    if ((rc = dfp_series_build(c->pts, cand, m, DFP_X_NONE, &set)) < 0) {
+        rc = df_err_set(err, rc, "plot: out of memory");
+        goto out;
+    }
+    snprintf(stem, sizeof stem, "%s-gil-%s", c->name, slug);
+    snprintf(path, sizeof path, "%s/%s.dat", c->out_dir, stem);
+    if (!(f = fopen(path, "w"))) {
+        rc = df_err_set(err, -errno, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    fprintf(f, "# duckfeed plot table: GIL held and wait shares (0..1 of "
+               "the run; wait sums over threads, so it can pass 1)\n# %s\n"
+               "# columns: label held_share wait_share\n",
+            c->footer);
+    for (i = 0; i < set.n; i++) {
+        const json_t *j = c->pts[set.s[i].idx[0]].j;
+
+        fprintf(f, "\"%s\" %.4f %.4f\n", set.s[i].label,
+                df_resfile_num(j, "gil_stats.held", NAN),
+                df_resfile_num(j, "gil_stats.wait", 0));
+    }
+    if (fclose(f) != 0) {
+        rc = df_err_set(err, -errno, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    subtitle(c, sel, n, sub, sizeof sub);
+    common_vars(c, &set, "Who holds the GIL, and how long do others wait?",
+                sub, vars, sizeof vars);
+    rc = draw(c, "gil", stem, vars, err);
+out:
+    dfp_set_free(&set);
+    free(cand);
+    return rc;
+}
+
+/* "workloads cpu:us=2000, sleep:ms=50 - concurrency 64": what the bars
+ * share (the concurrency only when all share it). */
+static void bars_subtitle(const plot_ctx *c, const int *sel, int n,
+                          char *buf, size_t len)
+{
+    int i, j, same_c = 1;
+
+    snprintf(buf, len, "workload%s ", "s");
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < i; j++)
+            if (strcmp(c->pts[sel[j]].workload, c->pts[sel[i]].workload) == 0)
+                break;
+        if (j == i)
+            df__appendf(buf, len, "%s%s", i ? ", " : "", c->pts[sel[i]].workload);
+        same_c &= c->pts[sel[i]].concurrency == c->pts[sel[0]].concurrency;
+    }
+    if (same_c)
+        df__appendf(buf, len, " - concurrency %d", c->pts[sel[0]].concurrency);
+}
+
+/* One bar per setup, for workloads measured at a single load level (no
+ * line to draw): throughput and p99 side by side, across the document so
+ * that two workloads (blocking vs offload) stand next to each other. */
+static int plot_bars(plot_ctx *c, df_err *err)
+{
+    char vars[VARS_MAX], sub[256], stem[256], path[1024];
+    int *sel = calloc(c->npts + 1, sizeof(int)), *wl = NULL;
+    dfp_set set = { 0 };
+    int i, j, n = 0, m, rc = 0;
+
+    if (!sel || !(wl = calloc(c->npts + 1, sizeof(int)))) {
+        free(sel);
+        return df_err_set(err, -ENOMEM, "plot: out of memory");
+    }
+    if (!wanted(c, "bars"))
+        goto out;
+    for (i = 0; i < c->npts; i++) {
+        for (m = 0, j = 0; j < c->npts; j++)
+            if (strcmp(wl_name(&c->pts[j]), wl_name(&c->pts[i])) == 0)
+                wl[m++] = j;
+        if (c->pts[i].ok && dfp_load_axis(c->pts, wl, m) == DFP_X_NONE)
+            sel[n++] = i;
+    }
+    if (n < 2)
+        goto out;
+    if ((rc = dfp_series_build(c->pts, sel, n, DFP_X_NONE, &set)) < 0) {
+        rc = df_err_set(err, rc, "plot: out of memory");
+        goto out;
+    }
+    snprintf(stem, sizeof stem, "%s-bars", c->name);
+    snprintf(path, sizeof path, "%s/%s.dat", c->out_dir, stem);
+    if ((rc = dfp_bars_write(path, c->footer, c->pts, &set)) < 0) {
+        rc = df_err_set(err, rc, "%s: %s", path, strerror(-rc));
+        goto out;
+    }
+    bars_subtitle(c, sel, n, sub, sizeof sub);
+    common_vars(c, &set, "At one load: how much gets served, and how "
+                         "long does the slowest 1 in 100 take?",
+                sub, vars, sizeof vars);
+    rc = draw(c, "bars", stem, vars, err);
+out:
+    dfp_set_free(&set);
+    free(sel);
+    free(wl);
+    return rc;
+}
+
+static int plot_timeline(plot_ctx *c, df_err *err)
+{
+    char vars[VARS_MAX] = "", stem[256], path[1024];
+    int rc;
+
+    if (!wanted(c, "timeline"))
+        return 0;
+    snprintf(stem, sizeof stem, "%s-timeline", c->name);
+    snprintf(path, sizeof path, "%s/%s.dat", c->out_dir, stem);
+    rc = dfp_timeline_write(path, c->pts, c->npts, vars, sizeof vars);
+    if (rc < 0)
+        return df_err_set(err, rc, "%s: %s", path, strerror(-rc));
+    if (rc == 0)
+        return 0;
+    df__appendf(vars, sizeof vars,
+            "ptitle='Who fed which duckling when? One lane per keeper, "
+            "time across'; ");
+    return draw(c, "timeline", stem, vars, err);
+}
+
+int df_plot_mkdirs(const char *dir, df_err *err)
+{
+    char path[1024];
+    size_t i;
+
+    snprintf(path, sizeof path, "%s", dir);
+    for (i = 1; i <= strlen(path); i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        path[i] = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST)
+            return df_err_set(err, -errno, "%s: %s", path, strerror(errno));
+        path[i] = dir[i];
+    }
+    return 0;
+}
+
+static const char *gp_dir(void)
+{
+    const char *d = getenv("DF_GP_DIR");
+
+    return d && *d ? d : DF_SOURCE_DIR "/plots";
+}
+
+int df_plot_doc(const json_t *doc, const df_plot_opts *opts, df_err *err)
+{
+    plot_ctx c = { .o = opts };
+    int *sel = NULL, *done = NULL;
+    int i, j, n, rc;
+
+    c.out_dir = opts->out_dir ? opts->out_dir : "plots";
+    c.name = opts->name ? opts->name : "results";
+    c.gp_dir = gp_dir();
+    c.cores = (int)df_resfile_num(doc, "machine.cores", 0);
+    df_resfile_footer(doc, c.footer, sizeof c.footer);
+    df__gnuplot_clean(c.footer);
+    if ((rc = df_plot_mkdirs(c.out_dir, err)) < 0 ||
+        (rc = pick_terminal(&c, err)) < 0)
+        return rc;
+    if ((c.npts = dfp_points_load(doc, &c.pts)) < 0)
+        return df_err_set(err, -ENOMEM, "plot: out of memory");
+    sel = calloc(c.npts + 1, sizeof(int));
+    done = calloc(c.npts + 1, sizeof(int));
+    if (!sel || !done) {
+        rc = df_err_set(err, -ENOMEM, "plot: out of memory");
+        goto out;
+    }
+    /* One set of plots per workload, in the order they first occur; its
+     * parameter sets are series on them. */
+    for (i = 0; i < c.npts && rc == 0; i++) {
+        char slug[128];
+
+        if (done[i])
+            continue;
+        for (n = 0, j = i; j < c.npts; j++)
+            if (strcmp(wl_name(&c.pts[j]), wl_name(&c.pts[i])) == 0)
+                sel[n++] = j, done[j] = 1;
+        workload_slug(&c.pts[i], slug, sizeof slug);
+        if ((rc = plot_load(&c, sel, n, slug, err)) == 0 &&
+            (rc = plot_cdf(&c, sel, n, slug, err)) == 0 &&
+            (rc = plot_speedup(&c, sel, n, slug, err)) == 0)
+            rc = plot_gil(&c, sel, n, slug, err);
+    }
+    if (rc == 0)
+        rc = plot_bars(&c, err);
+    if (rc == 0)
+        rc = plot_timeline(&c, err);
+out:
+    free(sel);
+    free(done);
+    free(c.pts);
+    return rc < 0 ? rc : c.made;
+}

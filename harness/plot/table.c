@@ -1,0 +1,447 @@
+/* harness/plot/table.c - grouping results points into series, .dat tables.
+ *
+ * A series is every ok point that shares model, workers, threads, GIL
+ * mode, switch interval, hogs, concurrency and workload parameters - minus
+ * whatever the plot puts on x. Labels name only the fields that differ between the series drawn
+ * together, so a legend reads "thread t=4 gil=off", not a full config dump.
+ */
+#include "harness/plot/table.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/store/resfile.h"
+
+int dfp_points_load(const json_t *doc, dfp_point **out)
+{
+    const json_t *points = json_object_get(doc, "points");
+    size_t i, n = json_array_size(points);
+    dfp_point *pts = calloc(n ? n : 1, sizeof *pts);
+
+    *out = NULL;
+    if (!pts)
+        return -ENOMEM;
+    for (i = 0; i < n; i++) {
+        const json_t *j = json_array_get(points, i);
+        dfp_point *p = &pts[i];
+
+        p->j = j;
+        p->model = df_resfile_str(j, "model", "?");
+        p->gil = df_resfile_str(j, "gil", "new");
+        p->workers = (int)df_resfile_num(j, "workers", 1);
+        p->threads = (int)df_resfile_num(j, "threads", 1);
+        p->hogs = (int)df_resfile_num(j, "hogs", 0);
+        p->concurrency = (int)df_resfile_num(j, "concurrency", 1);
+        p->switch_us = (long long)df_resfile_num(j, "switch_interval_us", 0);
+        p->ok = df_resfile_point_ok(j);
+        df_resfile_workload_spec(j, p->workload, sizeof p->workload);
+    }
+    *out = pts;
+    return (int)n;
+}
+
+double dfp_x(const dfp_point *p, dfp_xvar x)
+{
+    switch (x) {
+    case DFP_X_CONCURRENCY:
+        return p->concurrency;
+    case DFP_X_HOGS:
+        return p->hogs;
+    case DFP_X_SWITCH:
+        return (double)p->switch_us / 1000.0;
+    case DFP_X_KEEPERS:
+        /* A loop has one keeper however many tasks it holds; what a user
+         * turns up there is the tasks in flight, so that is its x. */
+        if (strcmp(p->model, "coroutine") == 0)
+            return p->concurrency;
+        return (double)p->workers * p->threads;
+    case DFP_X_NONE:
+        break;
+    }
+    return 0;
+}
+
+const char *dfp_xvar_name(dfp_xvar x)
+{
+    static const char *const names[] = { "none", "concurrency", "hogs",
+                                         "switch_interval_ms", "keepers" };
+
+    return names[x];
+}
+
+dfp_xvar dfp_load_axis(const dfp_point *pts, const int *sel, int n)
+{
+    static const dfp_xvar order[] = { DFP_X_CONCURRENCY, DFP_X_HOGS,
+                                      DFP_X_SWITCH };
+    size_t k;
+    int i, first;
+
+    for (k = 0; k < sizeof order / sizeof order[0]; k++) {
+        double x0 = 0;
+
+        first = 1;
+        for (i = 0; i < n; i++) {
+            const dfp_point *p = &pts[sel[i]];
+
+            if (!p->ok)
+                continue;
+            if (first)
+                x0 = dfp_x(p, order[k]), first = 0;
+            else if (dfp_x(p, order[k]) != x0)
+                return order[k];
+        }
+    }
+    return DFP_X_NONE;
+}
+
+/* Fields a series key is made of; which ones x swallows depends on x. */
+/* F_PARAMS: the workload's parameters; plots group by workload name, so
+ * "hash:release_gil=false" and "=true" become two lines on one plot. */
+enum {
+    F_MODEL,
+    F_WORKERS,
+    F_THREADS,
+    F_GIL,
+    F_SWITCH,
+    F_HOGS,
+    F_CONC,
+    F_PARAMS,
+    F_N
+};
+
+static int field_is_x(int f, dfp_xvar x)
+{
+    switch (x) {
+    case DFP_X_CONCURRENCY:
+        return f == F_CONC;
+    case DFP_X_HOGS:
+        return f == F_HOGS;
+    case DFP_X_SWITCH:
+        return f == F_SWITCH;
+    case DFP_X_KEEPERS:
+        return f == F_WORKERS || f == F_THREADS || f == F_CONC;
+    case DFP_X_NONE:
+        break;
+    }
+    return 0;
+}
+
+static int field_cmp(const dfp_point *a, const dfp_point *b, int f)
+{
+    switch (f) {
+    case F_MODEL:
+        return strcmp(a->model, b->model);
+    case F_WORKERS:
+        return a->workers != b->workers;
+    case F_THREADS:
+        return a->threads != b->threads;
+    case F_GIL:
+        return strcmp(a->gil, b->gil);
+    case F_SWITCH:
+        return a->switch_us != b->switch_us;
+    case F_HOGS:
+        return a->hogs != b->hogs;
+    case F_PARAMS:
+        return strcmp(a->workload, b->workload);
+    default:
+        return a->concurrency != b->concurrency;
+    }
+}
+
+static int same_series(const dfp_point *a, const dfp_point *b, dfp_xvar x)
+{
+    int f;
+
+    for (f = 0; f < F_N; f++)
+        if (!field_is_x(f, x) && field_cmp(a, b, f))
+            return 0;
+    return 1;
+}
+
+static void append(char *buf, size_t len, const char *fmt, long long v)
+{
+    size_t used = strlen(buf);
+
+    snprintf(buf + used, len - used, fmt, v);
+}
+
+/* The label shows the pool shape that matters for each model (process: its
+ * workers, thread: its threads) and any other field that varies in vary. */
+static void make_label(const dfp_point *p, const int *vary, dfp_xvar x,
+                       char *buf, size_t len)
+{
+    int is_proc = strcmp(p->model, "process") == 0;
+    int is_thr = strcmp(p->model, "thread") == 0;
+    size_t used;
+
+    snprintf(buf, len, "%s", p->model);
+    if (!field_is_x(F_WORKERS, x) &&
+        (is_proc || (vary[F_WORKERS] && p->workers > 1)))
+        append(buf, len, " w=%lld", p->workers);
+    if (!field_is_x(F_THREADS, x) && is_thr)
+        append(buf, len, " t=%lld", p->threads);
+    /* The process model has no shared interpreter: no GIL to name. */
+    if (!is_proc && (vary[F_GIL] || strcmp(p->gil, "new") != 0)) {
+        used = strlen(buf);
+        snprintf(buf + used, len - used, " gil=%s", p->gil);
+    }
+    if (!field_is_x(F_SWITCH, x) && vary[F_SWITCH]) {
+        used = strlen(buf);
+        snprintf(buf + used, len - used, " switch=%gms",
+                 (double)p->switch_us / 1000.0);
+    }
+    if (!field_is_x(F_HOGS, x) && vary[F_HOGS])
+        append(buf, len, " hogs=%lld", p->hogs);
+    if (!field_is_x(F_CONC, x) && vary[F_CONC])
+        append(buf, len, " c=%lld", p->concurrency);
+    if (vary[F_N]) {
+        /* Workloads of several names (one bar plot): the whole spec. */
+        used = strlen(buf);
+        snprintf(buf + used, len - used, " %s", p->workload);
+    } else if (vary[F_PARAMS] && strchr(p->workload, ':')) {
+        used = strlen(buf);
+        snprintf(buf + used, len - used, " %s", strchr(p->workload, ':') + 1);
+    }
+}
+
+static int model_base(const char *model)
+{
+    if (strcmp(model, "process") == 0)
+        return 1;
+    if (strcmp(model, "thread") == 0)
+        return 2;
+    return 3;
+}
+
+static const dfp_point *sort_pts;
+static dfp_xvar sort_x;
+
+static int by_x(const void *a, const void *b)
+{
+    double xa = dfp_x(&sort_pts[*(const int *)a], sort_x);
+    double xb = dfp_x(&sort_pts[*(const int *)b], sort_x);
+
+    return (xa > xb) - (xa < xb);
+}
+
+/* For keepers, keep one point per x: the best throughput seen there. */
+static void keep_best_per_x(const dfp_point *pts, dfp_series *s)
+{
+    int i, out = 0;
+
+    for (i = 0; i < s->n; i++) {
+        const dfp_point *p = &pts[s->idx[i]];
+
+        if (out > 0 && dfp_x(&pts[s->idx[out - 1]], DFP_X_KEEPERS) ==
+                           dfp_x(p, DFP_X_KEEPERS)) {
+            double prev =
+                df_resfile_num(pts[s->idx[out - 1]].j, "throughput_rps", 0);
+
+            if (df_resfile_num(p->j, "throughput_rps", 0) > prev)
+                s->idx[out - 1] = s->idx[i];
+            continue;
+        }
+        s->idx[out++] = s->idx[i];
+    }
+    s->n = out;
+}
+
+int dfp_series_build(const dfp_point *pts, const int *sel, int n, dfp_xvar x,
+                     dfp_set *out)
+{
+    int vary[F_N + 1] = { 0 }; /* [F_N]: the workload names differ */
+    int per_model[4] = { 0 };
+    int i, k, f, first = -1;
+
+    out->s = calloc(n ? n : 1, sizeof *out->s);
+    out->n = 0;
+    if (!out->s)
+        return -ENOMEM;
+    for (i = 0; i < n; i++) {
+        const dfp_point *p = &pts[sel[i]];
+
+        if (!p->ok)
+            continue;
+        if (first < 0)
+            first = sel[i];
+        for (f = 0; f < F_N; f++)
+            vary[f] |= field_cmp(p, &pts[first], f) != 0;
+        vary[F_N] |= strcspn(p->workload, ":") !=
+                         strcspn(pts[first].workload, ":") ||
+                     strncmp(p->workload, pts[first].workload,
+                             strcspn(p->workload, ":")) != 0;
+        for (k = 0; k < out->n; k++)
+            if (same_series(&pts[out->s[k].idx[0]], p, x))
+                break;
+        if (k == out->n) {
+            out->s[k].idx = calloc(n, sizeof(int));
+            if (!out->s[k].idx) {
+                dfp_set_free(out);
+                return -ENOMEM;
+            }
+            out->n++;
+        }
+        out->s[k].idx[out->s[k].n++] = sel[i];
+    }
+    sort_pts = pts;
+    sort_x = x;
+    for (k = 0; k < out->n; k++) {
+        dfp_series *s = &out->s[k];
+        int base = model_base(pts[s->idx[0]].model);
+
+        qsort(s->idx, s->n, sizeof(int), by_x);
+        if (x == DFP_X_KEEPERS)
+            keep_best_per_x(pts, s);
+        make_label(&pts[s->idx[0]], vary, x, s->label, sizeof s->label);
+        /* Colour follows the model (styles 1-3), dash and point type the
+         * series within it (+3 per further series), 12 styles in all. */
+        s->style = base + 3 * (per_model[base]++ % 4);
+    }
+    if (x == DFP_X_KEEPERS) {
+        for (i = k = 0; k < out->n; k++) {
+            if (out->s[k].n >= 2)
+                out->s[i++] = out->s[k];
+            else
+                free(out->s[k].idx);
+        }
+        out->n = i;
+    }
+    return 0;
+}
+
+void dfp_set_free(dfp_set *set)
+{
+    int k;
+
+    for (k = 0; set->s && k < set->n; k++)
+        free(set->s[k].idx);
+    free(set->s);
+    set->s = NULL;
+    set->n = 0;
+}
+
+void dfp_set_styles(const dfp_set *set, char *buf, size_t len)
+{
+    int k;
+
+    buf[0] = '\0';
+    for (k = 0; k < set->n; k++)
+        append(buf, len, k ? " %lld" : "%lld", set->s[k].style);
+}
+
+/* A computed column, or the field at path; NaN when missing. Times in µs
+ * are clamped to 1 µs (the histogram's resolution) so log axes keep them. */
+static double column_value(const dfp_point *pts, const dfp_series *s, int i,
+                           const dfp_column *c)
+{
+    const dfp_point *p = &pts[s->idx[i]];
+    double v;
+
+    if (!c->path) {
+        if (strcmp(c->name, "kib_per_added_request") == 0) {
+            /* (RSS(c) - RSS(c_min)) / (c - c_min): what each request
+             * added beyond the series' lightest load costs, without the
+             * fixed cost of the runtime that a per-request share of the
+             * peak RSS would spread over few clients. */
+            const dfp_point *p0 = &pts[s->idx[0]];
+            double r0 = df_resfile_num(p0->j, "max_rss_bytes", NAN);
+
+            v = df_resfile_num(p->j, "max_rss_bytes", NAN);
+            if (i == 0 || p->concurrency <= p0->concurrency)
+                return NAN;
+            v = (v - r0) / 1024.0 / (p->concurrency - p0->concurrency);
+            return v > 0.01 ? v : 0.01; /* a log axis keeps "nothing" */
+        }
+        if (strcmp(c->name, "kib_per_inflight") == 0)
+            return df_resfile_num(p->j, "mem_per_inflight_bytes", NAN) /
+                   1024.0;
+        if (strcmp(c->name, "rss_mib") == 0)
+            return df_resfile_num(p->j, "max_rss_bytes", NAN) / 1048576.0;
+        if (strcmp(c->name, "speedup") == 0) {
+            /* Relative to the series' smallest x, scaled by that x: with
+             * x = 1 present this is plain T(x) / T(1). */
+            double t0 = df_resfile_num(pts[s->idx[0]].j, "throughput_rps", 0);
+            double x0 = dfp_x(&pts[s->idx[0]], DFP_X_KEEPERS);
+
+            v = df_resfile_num(p->j, "throughput_rps", NAN);
+            return t0 > 0 ? v / t0 * x0 : NAN;
+        }
+        return NAN;
+    }
+    v = df_resfile_num(p->j, c->path, NAN);
+    if (strstr(c->name, "_us") && !isnan(v) && v < 1)
+        v = 1;
+    return v;
+}
+
+int dfp_table_write(const char *path, const char *what, const char *comment,
+                    const dfp_point *pts, const dfp_set *set, dfp_xvar x,
+                    const dfp_column *cols, int ncols)
+{
+    FILE *f = fopen(path, "w");
+    int k, i, c;
+
+    if (!f)
+        return -errno;
+    fprintf(f, "# duckfeed plot table: %s\n", what);
+    if (comment && *comment)
+        fprintf(f, "# %s\n", comment);
+    fprintf(f, "# one block per series (gnuplot index 0..%d); its first line"
+               " is the legend title\n# columns: %s",
+            set->n - 1, dfp_xvar_name(x));
+    for (c = 0; c < ncols; c++)
+        fprintf(f, " %s", cols[c].name);
+    fputc('\n', f);
+    for (k = 0; k < set->n; k++) {
+        const dfp_series *s = &set->s[k];
+
+        fprintf(f, "%s\"%s\" %s", k ? "\n\n" : "", s->label,
+                dfp_xvar_name(x));
+        for (c = 0; c < ncols; c++)
+            fprintf(f, " %s", cols[c].name);
+        fputc('\n', f);
+        for (i = 0; i < s->n; i++) {
+            fprintf(f, "%g", dfp_x(&pts[s->idx[i]], x));
+            for (c = 0; c < ncols; c++)
+                fprintf(f, " %.6g", column_value(pts, s, i, &cols[c]));
+            fputc('\n', f);
+        }
+    }
+    if (fclose(f) != 0)
+        return -errno;
+    return 0;
+}
+
+int dfp_bars_write(const char *path, const char *footer, const dfp_point *pts,
+                   const dfp_set *set)
+{
+    FILE *f = fopen(path, "w");
+    int k, any_slow = 0;
+
+    if (!f)
+        return -errno;
+    /* The detector's count, where it fired at all (else it is noise). */
+    for (k = 0; k < set->n; k++)
+        any_slow |= df_resfile_num(pts[set->s[k].idx[0]].j,
+                                   "loop.slow_callbacks", 0) > 0;
+    fprintf(f, "# duckfeed plot table: one load level, one row per setup\n"
+               "# %s\n# columns: label throughput_rps p50_us p99_us\n",
+            footer);
+    for (k = 0; k < set->n; k++) {
+        const json_t *j = pts[set->s[k].idx[0]].j;
+        double slow = df_resfile_num(j, "loop.slow_callbacks", NAN);
+        char label[160];
+
+        snprintf(label, sizeof label, "%s", set->s[k].label);
+        if (any_slow && !isnan(slow))
+            snprintf(label + strlen(label), sizeof label - strlen(label),
+                     "\\n%.0f slow callback%s", slow, slow == 1 ? "" : "s");
+        fprintf(f, "\"%s\" %.6g %.6g %.6g\n", label,
+                df_resfile_num(j, "throughput_rps", NAN),
+                df_resfile_num(j, "latency_us.p50", NAN),
+                df_resfile_num(j, "latency_us.p99", NAN));
+    }
+    return fclose(f) == 0 ? 0 : -errno;
+}

@@ -1,0 +1,554 @@
+#define _GNU_SOURCE /* realpath */
+/* harness/report/report.c - REPORT.md and the terminal summary, every claim
+ * computed from the measured points (see report.h for the claim form). */
+#include "harness/report/report.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/report/claim.h"
+#include "harness/store/resfile.h"
+
+typedef struct seg {
+    double t0, t1;
+} seg;
+
+/* Most intervals covering one instant (start <= t < end). */
+static int max_overlap(const seg *s, int n)
+{
+    int i, j, best = 0;
+
+    for (i = 0; i < n; i++) {
+        int c = 0;
+
+        for (j = 0; j < n; j++)
+            c += s[j].t0 <= s[i].t0 && s[i].t0 < s[j].t1;
+        best = c > best ? c : best;
+    }
+    return best;
+}
+
+/* From a trace: the most requests running at one instant (parallelism) and
+ * the most in progress at one instant (concurrency). -1 if no trace. */
+static void trace_overlap(const json_t *trace, int *running, int *inflight)
+{
+    size_t n = json_array_size(trace), i, k;
+    seg *run = calloc(n + 1, sizeof *run), *life = calloc(n + 1, sizeof *life);
+    int nr = 0, nl = 0;
+
+    *running = *inflight = -1;
+    /* Quadratic scans: a trace of a short --requests run is small. */
+    if (!run || !life || n == 0 || n > 4000)
+        goto out;
+    /* Events are in time order per request (the runner appends them as
+     * they happen); a state lasts until the request's next event. */
+    for (i = 0; i < n; i++) {
+        const json_t *e = json_array_get(trace, i);
+        double req = df_resfile_num(e, "request", -1);
+        double t = df_resfile_num(e, "t_us", NAN), first = t, next = NAN;
+        int is_first = 1;
+
+        for (k = 0; k < i; k++)
+            if (df_resfile_num(json_array_get(trace, k), "request", -2) ==
+                req)
+                is_first = 0;
+        for (k = i + 1; k < n && isnan(next); k++)
+            if (df_resfile_num(json_array_get(trace, k), "request", -2) ==
+                req)
+                next = df_resfile_num(json_array_get(trace, k), "t_us", NAN);
+        if (!strcmp(df_resfile_str(e, "state", ""), "run") && !isnan(next))
+            run[nr++] = (seg){ t, next };
+        if (is_first) {
+            double last = first;
+
+            for (k = i; k < n; k++)
+                if (df_resfile_num(json_array_get(trace, k), "request", -2) ==
+                    req)
+                    last = df_resfile_num(json_array_get(trace, k), "t_us",
+                                          last);
+            life[nl++] = (seg){ first, last };
+        }
+    }
+    *running = max_overlap(run, nr);
+    *inflight = max_overlap(life, nl);
+out:
+    free(run);
+    free(life);
+}
+
+static int has_trace(const json_t *doc)
+{
+    const json_t *points = json_object_get(doc, "points");
+    size_t i;
+
+    for (i = 0; i < json_array_size(points); i++)
+        if (json_array_size(json_object_get(json_array_get(points, i),
+                                            "trace")) > 0)
+            return 1;
+    return 0;
+}
+
+/* The computed claims of one suite, one per line, each after prefix. */
+static void claims(FILE *f, const json_t *doc, const char *prefix)
+{
+    const json_t *list = df_resfile_str(doc, "schema", NULL)
+                             ? json_object_get(json_object_get(doc, "suite"),
+                                               "claims")
+                             : NULL;
+    const json_t *points = json_object_get(doc, "points");
+    char d[128];
+    size_t i;
+
+    for (i = 0; i < json_array_size(list); i++) {
+        df_claim_result r;
+
+        df_claim_eval(doc, json_array_get(list, i), &r);
+        fprintf(f, "%s%s\n", prefix, r.text);
+    }
+    for (i = 0; has_trace(doc) && i < json_array_size(points); i++) {
+        const json_t *pt = json_array_get(points, i);
+        int running, inflight;
+
+        trace_overlap(json_object_get(pt, "trace"), &running, &inflight);
+        if (running < 0)
+            continue;
+        df_claim_describe(pt, d, sizeof d);
+        fprintf(f, "%s`%s` ran at most %d request%s at the same instant "
+                   "(parallelism) and had up to %d in progress at once "
+                   "(concurrency)\n",
+                prefix, d, running, running == 1 ? "" : "s", inflight);
+    }
+}
+
+static void points_table(FILE *f, const json_t *doc)
+{
+    const json_t *points = json_object_get(doc, "points");
+    char d[128], spec[160];
+    size_t i;
+
+    fprintf(f, "| setup | workload | req/s | p50 ms | p99 ms | queue ms "
+               "(mean) | GIL held / wait | status |\n"
+               "|---|---|---:|---:|---:|---:|---|---|\n");
+    for (i = 0; i < json_array_size(points); i++) {
+        const json_t *pt = json_array_get(points, i);
+        double held = df_resfile_num(pt, "gil_stats.held", NAN);
+
+        df_claim_describe(pt, d, sizeof d);
+        df_resfile_workload_spec(pt, spec, sizeof spec);
+        if (!df_resfile_point_ok(pt)) {
+            fprintf(f, "| %s | %s | | | | | | failed: %s |\n", d, spec,
+                    df_resfile_str(pt, "failure", "unknown"));
+            continue;
+        }
+        fprintf(f, "| %s | %s | %.0f | %.3g | %.3g | %.3g | ", d, spec,
+                df_resfile_num(pt, "throughput_rps", 0),
+                df_resfile_num(pt, "latency_us.p50", NAN) / 1000.0,
+                df_resfile_num(pt, "latency_us.p99", NAN) / 1000.0,
+                df_resfile_num(pt, "queue_us.mean", NAN) / 1000.0);
+        if (!isnan(held))
+            fprintf(f, "%.0f%% / %.0f%% ", held * 100,
+                    df_resfile_num(pt, "gil_stats.wait", 0) * 100);
+        fprintf(f, "| ok%s |\n",
+                df_resfile_num(pt, "loop.slow_callbacks", 0) > 0
+                    ? " (loop blocked)"
+                    : "");
+    }
+}
+
+/* Best throughput of a model's points, and the shapes it ran in. */
+static const json_t *model_best(const json_t *doc, const char *model,
+                                char *shapes, size_t len)
+{
+    const json_t *points = json_object_get(doc, "points"), *best = NULL;
+    char one[48];
+    size_t i;
+
+    shapes[0] = '\0';
+    for (i = 0; i < json_array_size(points); i++) {
+        const json_t *pt = json_array_get(points, i);
+
+        if (strcmp(df_resfile_str(pt, "model", ""), model) != 0)
+            continue;
+        if (strcmp(model, "thread") == 0)
+            snprintf(one, sizeof one, "-w %d --threads %d",
+                     (int)df_resfile_num(pt, "workers", 1),
+                     (int)df_resfile_num(pt, "threads", 1));
+        else
+            snprintf(one, sizeof one, "-w %d",
+                     (int)df_resfile_num(pt, "workers", 1));
+        if (!strstr(shapes, one) && strlen(shapes) + strlen(one) + 8 < len)
+            snprintf(shapes + strlen(shapes), len - strlen(shapes), "%s`%s`",
+                     shapes[0] ? ", " : "", one);
+        if (df_resfile_point_ok(pt) &&
+            (!best || df_resfile_num(pt, "throughput_rps", 0) >
+                          df_resfile_num(best, "throughput_rps", 0)))
+            best = pt;
+    }
+    return shapes[0] ? (best ? best : json_null()) : NULL;
+}
+
+/* One paragraph: each model as the deployment it stands for, told with
+ * the tutorial's keepers and ducklings, with its best measured number. */
+static void deployments(FILE *f, const json_t *doc)
+{
+    static const struct {
+        const char *model, *text;
+    } what[] = {
+        { "process", "**process** is gunicorn's sync worker (`gunicorn -w N "
+                     "app:app`, WSGI prefork): N keepers, each feeding one "
+                     "duckling at a time, and on different cores they feed "
+                     "at the same instant - parallelism, up to the cores." },
+        { "thread", "**thread** is gunicorn's gthread worker (`gunicorn -k "
+                    "gthread -w N --threads T app:app`): T keepers per "
+                    "process share one spoon, the GIL, so only one of them "
+                    "feeds at any instant; a keeper whose duckling is eating "
+                    "(waiting on I/O) puts the spoon down for the others." },
+        { "coroutine", "**coroutine** is uvicorn (`uvicorn --workers N "
+                       "app:app`, ASGI on asyncio): one keeper per process "
+                       "who moves on to the next duckling the moment the "
+                       "current one is eating - concurrency without "
+                       "parallelism; a duckling that needs spoon-feeding "
+                       "(CPU, a blocking call) holds the keeper for all." },
+    };
+    char shapes[256], d[128], spec[160];
+    size_t k;
+
+    for (k = 0; k < 3; k++) {
+        const json_t *best = model_best(doc, what[k].model, shapes,
+                                        sizeof shapes);
+
+        if (!best)
+            continue;
+        fprintf(f, "%s Here it ran as %s", what[k].text, shapes);
+        if (json_is_object(best)) {
+            df_claim_describe(best, d, sizeof d);
+            df_resfile_workload_spec(best, spec, sizeof spec);
+            fprintf(f, "; best measured: %.0f req/s (`%s`, %s).\n\n",
+                    df_resfile_num(best, "throughput_rps", 0), d, spec);
+        } else {
+            fprintf(f, "; every point of it failed.\n\n");
+        }
+    }
+}
+
+/* Relative path from dir a to dir b (both existing), for Markdown links. */
+static void rel_path(const char *from, const char *to, char *buf, size_t len)
+{
+    char ra[PATH_MAX], rb[PATH_MAX];
+    size_t i = 0, common = 0, n = 0;
+
+    if (!realpath(from, ra) || !realpath(to, rb)) {
+        snprintf(buf, len, "%s", to);
+        return;
+    }
+    for (; ra[i] && ra[i] == rb[i]; i++)
+        if (ra[i] == '/')
+            common = i;
+    if (!ra[i] && (rb[i] == '/' || !rb[i]))
+        common = i;
+    buf[0] = '\0';
+    for (i = common; ra[i]; i++)
+        if (ra[i] == '/' && n + 4 < len)
+            n += snprintf(buf + n, len - n, "../");
+    snprintf(buf + n, len - n, "%s", rb[common] ? rb + common + 1 : ".");
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Links to plots_dir/<suite>-*.png (or .svg), sorted by name. */
+static void plot_links(FILE *f, const char *results_dir,
+                       const char *plots_dir, const char *suite)
+{
+    char rel[PATH_MAX], *names[128];
+    size_t plen = strlen(suite), n = 0, i;
+    DIR *d = opendir(plots_dir);
+    struct dirent *e;
+
+    if (!d)
+        return;
+    while ((e = readdir(d)) && n < 128) {
+        size_t len = strlen(e->d_name);
+
+        if (strncmp(e->d_name, suite, plen) == 0 && e->d_name[plen] == '-' &&
+            len > 4 &&
+            (!strcmp(e->d_name + len - 4, ".png") ||
+             !strcmp(e->d_name + len - 4, ".svg")) &&
+            (names[n] = strdup(e->d_name)))
+            n++;
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, by_name);
+    rel_path(results_dir, plots_dir, rel, sizeof rel);
+    for (i = 0; i < n; i++) {
+        fprintf(f, "![%s](%s/%s)\n", names[i], rel, names[i]);
+        free(names[i]);
+    }
+    if (n)
+        fputc('\n', f);
+}
+
+/* An example within 20% (or 50 ms) of the time asyncio would take. */
+static int example_ok(const json_t *ex)
+{
+    double want = df_resfile_num(ex, "expected_s", NAN);
+    double got = df_resfile_num(ex, "measured_s", NAN);
+
+    return fabs(got - want) <= fmax(0.2 * want, 0.05);
+}
+
+static void examples_section(FILE *f, const json_t *doc)
+{
+    const json_t *ex = json_object_get(doc, "examples");
+    size_t i, ok = 0;
+
+    fprintf(f, "| example | expected s | measured s | |\n"
+               "|---|---:|---:|---|\n");
+    for (i = 0; i < json_array_size(ex); i++) {
+        const json_t *e = json_array_get(ex, i);
+
+        ok += example_ok(e);
+        fprintf(f, "| %s | %.3f | %.3f | %s |\n",
+                df_resfile_str(e, "name", "?"),
+                df_resfile_num(e, "expected_s", NAN),
+                df_resfile_num(e, "measured_s", NAN),
+                example_ok(e) ? "as asyncio" : "**off**");
+    }
+    fprintf(f, "\n%zu of %zu examples took the time asyncio takes (within "
+               "20%%); exit status %d.\n\n",
+            ok, json_array_size(ex), (int)df_resfile_num(doc, "exit_status",
+                                                         -1));
+}
+
+static void section(FILE *f, const json_t *doc, const char *results_dir,
+                    const char *plots_dir)
+{
+    const json_t *s = json_object_get(doc, "suite");
+    const char *name = df_resfile_str(s, "name", "?");
+    char footer[320];
+
+    fprintf(f, "## %s\n\n`duckfeed suite %s` (version %d%s)\n\n> %s\n\n",
+            df_resfile_str(s, "title", name), name,
+            (int)df_resfile_num(s, "version", 0),
+            json_is_true(json_object_get(s, "quick")) ? ", --quick" : "",
+            df_resfile_str(s, "sentence", ""));
+    if (json_is_array(json_object_get(doc, "examples"))) {
+        examples_section(f, doc);
+        return;
+    }
+    df_resfile_footer(doc, footer, sizeof footer);
+    fprintf(f, "Measured on %s with `%s`.\n\n", footer,
+            df_resfile_str(doc, "command", "?"));
+    if (json_array_size(json_object_get(s, "claims")) > 0 || has_trace(doc)) {
+        fprintf(f, "What the numbers say:\n\n");
+        claims(f, doc, "- ");
+        fputc('\n', f);
+    }
+    plot_links(f, results_dir, plots_dir, name);
+    points_table(f, doc);
+    fputc('\n', f);
+    deployments(f, doc);
+}
+
+static int by_suite_order(const void *a, const void *b)
+{
+    const json_t *x = json_object_get(*(json_t *const *)a, "suite");
+    const json_t *y = json_object_get(*(json_t *const *)b, "suite");
+    double ox = df_resfile_num(x, "order", 1000);
+    double oy = df_resfile_num(y, "order", 1000);
+
+    if (ox != oy)
+        return ox < oy ? -1 : 1;
+    return strcmp(df_resfile_str(x, "name", ""), df_resfile_str(y, "name", ""));
+}
+
+/* Every suite results document in dir (files that do not parse or carry no
+ * "suite" are not ours to judge here, and are skipped). */
+static int load_suite_docs(const char *dir, json_t ***out)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    json_t **v = NULL, **nv, *doc;
+    char path[PATH_MAX];
+    int n = 0;
+
+    *out = NULL;
+    if (!d)
+        return -errno;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+
+        if (len < 6 || e->d_name[0] == '.' ||
+            strcmp(e->d_name + len - 5, ".json") != 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        doc = json_load_file(path, 0, NULL);
+        if (!json_is_object(json_object_get(doc, "suite")) ||
+            !(nv = realloc(v, (n + 1) * sizeof *v))) {
+            json_decref(doc);
+            continue;
+        }
+        v = nv;
+        v[n++] = doc;
+    }
+    closedir(d);
+    if (n)
+        qsort(v, n, sizeof *v, by_suite_order);
+    *out = v;
+    return n;
+}
+
+int df_report_write(const char *results_dir, const char *plots_dir,
+                    df_err *err)
+{
+    char path[PATH_MAX], tmp[PATH_MAX + 8];
+    json_t **docs;
+    int i, n = load_suite_docs(results_dir, &docs);
+    FILE *f;
+
+    if (n < 0)
+        return df_err_set(err, n, "%s: %s", results_dir, strerror(-n));
+    snprintf(path, sizeof path, "%s/REPORT.md", results_dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (!(f = fopen(tmp, "w"))) {
+        int rc = -errno;
+
+        for (i = 0; i < n; i++)
+            json_decref(docs[i]);
+        free(docs);
+        return df_err_set(err, rc, "%s: %s", tmp, strerror(-rc));
+    }
+    fprintf(f, "# duckfeed report\n\n"
+               "*x ducklings must be fed.* One keeper who moves on while a "
+               "duckling eats is **concurrency**; y keepers feeding y "
+               "ducklings at the same instant is **parallelism**. Each "
+               "section below is one suite: the sentence it shows, what "
+               "the numbers measured here say (computed, not written by "
+               "hand), the plots, and every point.\n\n");
+    for (i = 0; i < n; i++) {
+        section(f, docs[i], results_dir, plots_dir);
+        json_decref(docs[i]);
+    }
+    free(docs);
+    if (n == 0)
+        fprintf(f, "No suite results yet: run `duckfeed suite`.\n");
+    if (fclose(f) != 0 || rename(tmp, path) != 0)
+        return df_err_set(err, -errno, "%s: %s", path, strerror(errno));
+    return 0;
+}
+
+void df_report_summary(FILE *f, const json_t *doc, const char *plots_dir)
+{
+    const json_t *s = json_object_get(doc, "suite");
+    const json_t *ex = json_object_get(doc, "examples");
+    size_t i, ok = 0;
+
+    fprintf(f, "-- %s: %s\n", df_resfile_str(s, "name", "?"),
+            df_resfile_str(s, "sentence", ""));
+    if (json_is_array(ex)) {
+        for (i = 0; i < json_array_size(ex); i++)
+            ok += example_ok(json_array_get(ex, i));
+        fprintf(f, "   %zu of %zu asyncio examples took the expected time\n",
+                ok, json_array_size(ex));
+        return;
+    }
+    claims(f, doc, "   ");
+    fprintf(f, "   plots: %s/%s-*\n", plots_dir, df_resfile_str(s, "name", "?"));
+}
+
+/* The timeline's lesson in one line: at once vs in progress, per model. */
+static void timeline_headline(const json_t *doc, char *buf, size_t len)
+{
+    const json_t *points = json_object_get(doc, "points");
+    size_t i, n = 0;
+
+    buf[0] = '\0';
+    for (i = 0; i < json_array_size(points) && n < len; i++) {
+        const json_t *pt = json_array_get(points, i);
+        int running, inflight;
+
+        trace_overlap(json_object_get(pt, "trace"), &running, &inflight);
+        if (running < 0)
+            continue;
+        n += snprintf(buf + n, len - n, "%s%s ran %d at once with %d in "
+                                        "progress",
+                      n ? "; " : "", df_resfile_str(pt, "model", "?"),
+                      running, inflight);
+    }
+}
+
+void df_report_headline(const json_t *doc, char *buf, size_t len)
+{
+    const json_t *ex = json_object_get(doc, "examples");
+    const json_t *list = json_object_get(json_object_get(doc, "suite"),
+                                         "claims");
+    df_claim_result r;
+    size_t i, ok = 0;
+
+    if (json_is_array(ex)) {
+        for (i = 0; i < json_array_size(ex); i++)
+            ok += example_ok(json_array_get(ex, i));
+        snprintf(buf, len, "%zu of %zu asyncio snippets took the time "
+                           "asyncio takes",
+                 ok, json_array_size(ex));
+        return;
+    }
+    if (json_array_size(list) == 0) {
+        timeline_headline(doc, buf, len);
+        if (!buf[0])
+            snprintf(buf, len, "(no claims)");
+        return;
+    }
+    df_claim_eval(doc, json_array_get(list, 0), &r);
+    snprintf(buf, len, "%s", r.brief);
+}
+
+void df_report_lessons(FILE *f, const json_t *const *docs, int n)
+{
+    char line[640];
+    int i;
+
+    fprintf(f, "\nlesson    what this machine measured\n"
+               "--------  --------------------------\n");
+    for (i = 0; i < n; i++) {
+        df_report_headline(docs[i], line, sizeof line);
+        fprintf(f, "%-8s  %s\n",
+                df_resfile_str(docs[i], "suite.name", "?"), line);
+    }
+}
+
+int df_report_main(int argc, char **argv)
+{
+    const char *results_dir = "results", *plots_dir = "plots";
+    df_err err = { 0 };
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: duckfeed report [--results-dir DIR] "
+                   "[--plots-dir DIR]\nRewrites DIR/REPORT.md from the "
+                   "suite results in DIR.\n");
+            return 0;
+        } else if (!strcmp(argv[i], "--results-dir") && i + 1 < argc) {
+            results_dir = argv[++i];
+        } else if (!strcmp(argv[i], "--plots-dir") && i + 1 < argc) {
+            plots_dir = argv[++i];
+        } else {
+            fprintf(stderr, "duckfeed report: %s: unknown argument (see "
+                            "--help)\n", argv[i]);
+            return 2;
+        }
+    }
+    if (df_report_write(results_dir, plots_dir, &err) < 0) {
+        fprintf(stderr, "duckfeed report: %s\n", err.msg);
+        return 1;
+    }
+    printf("%s/REPORT.md\n", results_dir);
+    return 0;
+}

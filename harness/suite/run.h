@@ -1,0 +1,43 @@
+/* harness/suite/run.h - (harness/ private) running one suite, and what
+ * the runners and the CLI (suite_cli.c) need of suite.c. */
+#ifndef DF_HARNESS_SUITE_RUN_H
+#define DF_HARNESS_SUITE_RUN_H
+
+#include <jansson.h>
+
+#include "base/err.h"
+#include "harness/suite/suite.h"
+
+/* Options of one `duckfeed suite` call. */
+typedef struct df_suite_opts {
+    const char *results_dir, *plots_dir, *suites_dir;
+    int quick, list;
+    char command[1024]; /* the invocation, recorded in each results file */
+} df_suite_opts;
+
+/* Every *.json in dir, loaded and checked, sorted by "order" (suite.c).
+ * Returns the count or a negative errno (the first bad file is an error,
+ * not skipped: a typo in a lesson must not silently drop it). */
+int df__suite_load_all(const char *dir, df_suite ***out, df_err *err);
+
+/* The "suite" object a merged results file carries, for the report
+ * (suite.c). A new reference, NULL on ENOMEM. */
+json_t *df__suite_meta(const df_suite *s, int quick);
+
+/* Runs every run of s (kind "runs") through run, writes
+ * RESULTS/<name>.json and plots it; *doc_out gets the results (the caller
+ * owns them). Returns 0, 1 (something failed but results were written) or
+ * 2 (nothing to write). suite_run.c. */
+int df__suite_run_runs(const df_suite *s,
+                       const df_suite_opts *o,
+                       df_suite_run_fn *run,
+                       json_t **doc_out);
+
+/* Runs the examples script of s (kind "examples"), collecting its
+ * DF-RESULT lines into RESULTS/<name>.json; *doc_out as above. Returns 0,
+ * 1 (the script failed) or 2 (nothing written). suite_examples.c. */
+int df__suite_run_examples(const df_suite *s,
+                           const df_suite_opts *o,
+                           json_t **doc_out);
+
+#endif /* DF_HARNESS_SUITE_RUN_H */

@@ -1,0 +1,55 @@
+/* harness/sweep/plan.h - (harness/ private) `duckfeed run`'s option lists and
+ * their expansion into the points of a sweep. */
+#ifndef DF_HARNESS_SWEEP_PLAN_H
+#define DF_HARNESS_SWEEP_PLAN_H
+
+#include <stdint.h>
+
+#include "harness/sweep/point.h"
+#include "models/gil.h"
+#include "workloads/params.h"
+
+#define DF_PLAN_MAX_LIST 64
+#define DF_PLAN_MAX_WORKLOADS 16
+
+typedef struct df_int_list {
+    int n;
+    int64_t v[DF_PLAN_MAX_LIST];
+} df_int_list;
+
+/* What the flags of `duckfeed run` say, parsed (cli_run.c). */
+typedef struct df_run_opts {
+    const df_model_ops *models[8];
+    int nmodels;
+    const char *wl_spec[DF_PLAN_MAX_WORKLOADS];
+    const df_workload *wl[DF_PLAN_MAX_WORKLOADS];
+    df_params wl_params[DF_PLAN_MAX_WORKLOADS];
+    char wl_label[DF_PLAN_MAX_WORKLOADS][256];
+    int nwl;
+    df_int_list workers, threads, processes, concurrency, hogs, switch_us;
+    df_gil_mode gils[3];
+    int ngils;
+    int workers_given, processes_given;
+    int64_t duration_ns, warmup_ns, requests, timeout_ns;
+    int check_interval, trace, quiet;
+    double rates[DF_PLAN_MAX_LIST]; /* open loop when nrates > 0 */
+    int nrates;
+    int arrivals;         /* df_arrivals_kind */
+    int64_t max_inflight; /* 0: unlimited */
+    int repeat;
+    uint64_t seed;
+    df_model_cfg base; /* loop and GIL knobs shared by every point */
+    const char *out;
+} df_run_opts;
+
+/* The points of a sweep, in plan order; pts is realloc'd, free() it. */
+typedef struct df_plan {
+    df_point_cfg *pts;
+    int n, cap;
+} df_plan;
+
+/* Appends to p every combination of o's lists that means something (see
+ * plan.c). 0, or -ENOMEM with p keeping the points added so far. */
+int df__plan_expand(df_run_opts *o, df_plan *p);
+
+#endif /* DF_HARNESS_SWEEP_PLAN_H */

@@ -1,0 +1,578 @@
+/* harness/sweep/point.c - drives one point: workload setup, model, closed loop.
+ *
+ * Closed loop, as wrk: `concurrency` clients each keep one request in
+ * flight; the completion sink, called on a model thread, records the
+ * request and submits that client's next one at once. Recording goes to a
+ * per-thread recorder (three histograms and counters) found through a
+ * thread-local pointer, so the hot path takes no lock and allocates only
+ * the first time a thread records. Recorders are merged after the model
+ * stopped and every sink call returned.
+ *
+ * Open loop, as wrk2: a generator (the calling thread) submits request k at
+ * t0 + the k-th offset of an arrival schedule, whatever the model is doing.
+ * It sleeps with the timer slack lowered to 1 ns and spins the last
+ * SPIN_NS, so sends are usually within a few us of their time; when the
+ * model blocks submit, the generator falls behind and catches up, and the
+ * latency of every late request still counts from its intended start.
+ * The naive latency (from the actual send) is kept beside it to show what
+ * a closed-loop tool would report.
+ *
+ * Little's law check: the notes atop littles.c explain the sums kept here
+ * (overlap_ns, entry_ns, settled_ns) and what they are compared with.
+ */
+#define _GNU_SOURCE
+#include "harness/sweep/point.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+
+#include "harness/measure/arrivals.h"
+#include "base/clock.h"
+#include "harness/measure/hist.h"
+#include "harness/sweep/point_private.h"
+#include "base/trace.h"
+
+#define MAX_RECORDERS 1024
+#define TRACE_CAPACITY 65536
+#define SPIN_NS        50000   /* spin the last 50 us before a send */
+#define LATE_NS        1000000 /* a send this late is counted as late */
+#define POLL_NS        100000  /* requests mode: wait for the last one */
+
+typedef struct recorder {
+    df_hist *latency; /* intended start -> finished */
+    df_hist *queue;   /* intended start -> a worker started it */
+    df_hist *service; /* started -> finished */
+    df_hist *naive;   /* sent -> finished (what closed-loop tools see) */
+    int64_t completed, errors;
+    int64_t overlap_ns; /* sum of [sent, finished] n window, every request */
+    int64_t entry_ns;   /* sum of [sent, window end] n window, every send */
+    int64_t settled_ns; /* the same, of every finished request */
+    int64_t delivery_ns; /* sum of finished -> the sink saw it, in window */
+} recorder;
+
+typedef struct point_run {
+    const df_point_cfg *pc;
+    df_model *model; /* atomic: read by model threads in submit_next */
+    int64_t window_start_ns, window_end_ns; /* atomic: what is recorded */
+    int stopping;         /* atomic: no more submissions */
+    uint64_t next_id;     /* atomic */
+    uint64_t finished;    /* atomic: every completion (requests mode) */
+    recorder *rec[MAX_RECORDERS];
+    int nrec;             /* atomic: slots handed out */
+    recorder shared;      /* when slots run out; guarded by shared_mu */
+    pthread_mutex_t shared_mu;
+    int alloc_failed;     /* atomic */
+    int64_t inflight;     /* atomic: submitted and not finished */
+    /* Open-loop generator's counts, written by the generator thread only. */
+    int64_t offered, dropped, late_sends, submitted;
+    int64_t entry_ns; /* as recorder.entry_ns, of the generator's sends */
+    df__sampler sampler; /* results read after its thread is joined */
+} point_run;
+
+static __thread recorder *tl_rec;
+static __thread point_run *tl_run;
+
+static recorder *recorder_new(void)
+{
+    recorder *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    if (df_hist_create_default(&r->latency) || df_hist_create_default(&r->queue) ||
+        df_hist_create_default(&r->service) ||
+        df_hist_create_default(&r->naive)) {
+        df_hist_destroy(r->latency);
+        df_hist_destroy(r->queue);
+        df_hist_destroy(r->service);
+        df_hist_destroy(r->naive);
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static void recorder_free(recorder *r)
+{
+    if (!r)
+        return;
+    df_hist_destroy(r->latency);
+    df_hist_destroy(r->queue);
+    df_hist_destroy(r->service);
+    df_hist_destroy(r->naive);
+    free(r);
+}
+
+/* closed: intended == sent, so the naive histogram would repeat latency.
+ * Latency ends when the harness got the response (delivered_ns), as a
+ * client measures it: it includes the model's hand-back (the process
+ * model's return pipe, the thread model's forced GIL hand-off, which in
+ * CPython also comes before the response's send). Service time is the
+ * model's own view, started -> finished. */
+static void record(recorder *r,
+                   const df_completion *c,
+                   int closed,
+                   int64_t delivered_ns)
+{
+    df_hist_record(r->latency, delivered_ns - c->intended_ns);
+    df_hist_record(r->queue, c->started_ns - c->intended_ns);
+    df_hist_record(r->service, c->finished_ns - c->started_ns);
+    if (!closed)
+        df_hist_record(r->naive, delivered_ns - c->sent_ns);
+    r->completed++;
+    if (c->status < 0)
+        r->errors++;
+}
+
+/* The recorder of the calling thread; NULL only when memory ran out. */
+static recorder *my_recorder(point_run *run)
+{
+    if (tl_run == run && tl_rec)
+        return tl_rec;
+    int slot = __atomic_fetch_add(&run->nrec, 1, __ATOMIC_RELAXED);
+    if (slot >= MAX_RECORDERS)
+        return NULL; /* caller falls back to the shared recorder */
+    recorder *r = recorder_new();
+    if (!r) {
+        __atomic_store_n(&run->alloc_failed, 1, __ATOMIC_RELAXED);
+        return NULL;
+    }
+    __atomic_store_n(&run->rec[slot], r, __ATOMIC_RELEASE);
+    tl_rec = r;
+    tl_run = run;
+    return r;
+}
+
+/* The window as a model thread reads it. It is set after the model
+ * started, so a model thread may already exist; what orders the write
+ * before its reads is the first submit, through a pipe and another process
+ * in the process model, which ThreadSanitizer cannot see: atomics say so. */
+static int64_t window_start(const point_run *run)
+{
+    return __atomic_load_n(&run->window_start_ns, __ATOMIC_RELAXED);
+}
+
+static int64_t window_end(const point_run *run)
+{
+    return __atomic_load_n(&run->window_end_ns, __ATOMIC_RELAXED);
+}
+
+/* The part of [sent, window end] inside the window: how long a request
+ * sent then counts as in flight in the window if it never finishes. 0 in
+ * requests mode, whose span has no end fixed in advance. */
+static int64_t entry_span_ns(const point_run *run, int64_t sent_ns)
+{
+    if (run->pc->requests > 0 || sent_ns >= window_end(run))
+        return 0;
+    return window_end(run) -
+           (sent_ns > window_start(run) ? sent_ns : window_start(run));
+}
+
+/* Adds to a recorder's sums from any thread (the shared one under its
+ * lock). */
+static void add_entry(point_run *run, int64_t entry_ns)
+{
+    recorder *r = my_recorder(run);
+    if (r) {
+        r->entry_ns += entry_ns;
+        return;
+    }
+    pthread_mutex_lock(&run->shared_mu);
+    run->shared.entry_ns += entry_ns;
+    pthread_mutex_unlock(&run->shared_mu);
+}
+
+/* now_ns: the caller's fresh clock reading, or 0 to take one. */
+static void submit_next(point_run *run, int64_t now_ns)
+{
+    if (__atomic_load_n(&run->stopping, __ATOMIC_RELAXED))
+        return;
+    uint64_t id = __atomic_fetch_add(&run->next_id, 1, __ATOMIC_RELAXED);
+    if (run->pc->requests > 0 && id >= (uint64_t)run->pc->requests)
+        return;
+    df_request req = { .id = id };
+    req.sent_ns = req.intended_ns = now_ns ? now_ns : df_now_ns();
+    __atomic_fetch_add(&run->inflight, 1, __ATOMIC_RELAXED);
+    df_model *m = __atomic_load_n(&run->model, __ATOMIC_ACQUIRE);
+    if (run->pc->model->submit(m, &req) < 0)
+        __atomic_fetch_sub(&run->inflight, 1, __ATOMIC_RELAXED);
+    else
+        add_entry(run, entry_span_ns(run, req.sent_ns));
+}
+
+/* The part of [sent, delivered] inside the window (requests mode: from
+ * the start on, there is no end before the last completion). The span ends
+ * when the sink saw the request, not at the model's finished_ns: that is
+ * when the in-flight counter drops, and a model may hand a finished
+ * request over late (the thread model's forced GIL hand-off, the process
+ * model's return pipe). The lag is reported as "delivery_us_mean". */
+static int64_t overlap_ns(const point_run *run,
+                          const df_completion *c,
+                          int64_t delivered_ns)
+{
+    int64_t lo = c->sent_ns > window_start(run) ? c->sent_ns
+                                                   : window_start(run);
+    int64_t hi = delivered_ns;
+    if (run->pc->requests <= 0 && hi > window_end(run))
+        hi = window_end(run);
+    return hi > lo ? hi - lo : 0;
+}
+
+static void sink(void *arg, const df_completion *c)
+{
+    point_run *run = arg;
+    /* One clock read serves the delivery stamp and, in closed loop, the
+     * send of this client's next request. */
+    int64_t now = df_now_ns();
+    int in_window = run->pc->requests > 0 ||
+                    (now >= window_start(run) && now < window_end(run));
+    int64_t overlap = overlap_ns(run, c, now);
+    if (in_window || overlap > 0 || c->sent_ns < window_end(run)) {
+        recorder *r = my_recorder(run);
+        if (!r) {
+            r = &run->shared;
+            pthread_mutex_lock(&run->shared_mu);
+        }
+        if (in_window) {
+            record(r, c, run->pc->rate_rps <= 0, now);
+            r->delivery_ns += now - c->finished_ns;
+        }
+        r->overlap_ns += overlap;
+        r->settled_ns += entry_span_ns(run, c->sent_ns);
+        if (r == &run->shared)
+            pthread_mutex_unlock(&run->shared_mu);
+    }
+    __atomic_fetch_sub(&run->inflight, 1, __ATOMIC_RELAXED);
+    if (run->pc->requests > 0) /* only requests mode waits for it */
+        __atomic_fetch_add(&run->finished, 1, __ATOMIC_RELEASE);
+    if (run->pc->rate_rps <= 0)
+        submit_next(run, now);
+}
+
+void df__sleep_until(int64_t t_ns)
+{
+    struct timespec ts = { .tv_sec = t_ns / 1000000000,
+                           .tv_nsec = t_ns % 1000000000 };
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+}
+
+/* Waits until t_ns: sleeps to SPIN_NS before it, then spins, because a
+ * sleep alone wakes 50+ us late even with the slack at 1 ns. */
+static void wait_until(int64_t t_ns)
+{
+    if (t_ns - df_now_ns() > SPIN_NS)
+        df__sleep_until(t_ns - SPIN_NS);
+    while (df_now_ns() < t_ns)
+        ;
+}
+
+/* The open-loop generator: runs on the calling thread until the window
+ * ends. Arrivals before the window are warm-up: sent, not counted. */
+static int offer_open_load(point_run *run, int64_t t0)
+{
+    const df_point_cfg *pc = run->pc;
+    df_arrivals *a = NULL;
+    int rc = df_arrivals_create((df_arrivals_kind)pc->arrivals, pc->rate_rps,
+                                pc->seed, &a);
+    if (rc < 0)
+        return rc;
+    /* The default 50 us slack would make every sleep that late. */
+    prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+    for (uint64_t id = 0;; id++) {
+        int64_t intended = t0 + df_arrivals_next_ns(a);
+        if (intended >= run->window_end_ns)
+            break;
+        wait_until(intended);
+        int counted = intended >= run->window_start_ns;
+        run->offered += counted;
+        if (pc->max_inflight > 0 &&
+            __atomic_load_n(&run->inflight, __ATOMIC_RELAXED) >=
+                pc->max_inflight) {
+            run->dropped += counted;
+            continue;
+        }
+        df_request req = { .id = id, .intended_ns = intended };
+        req.sent_ns = df_now_ns();
+        if (req.sent_ns - intended > LATE_NS)
+            run->late_sends += counted;
+        __atomic_fetch_add(&run->inflight, 1, __ATOMIC_RELAXED);
+        if (pc->model->submit(run->model, &req) < 0) {
+            __atomic_fetch_sub(&run->inflight, 1, __ATOMIC_RELAXED);
+            run->dropped += counted;
+            continue;
+        }
+        run->submitted++;
+        run->entry_ns += entry_span_ns(run, req.sent_ns);
+    }
+    df_arrivals_destroy(a);
+    return 0;
+}
+
+/* Offers the closed-loop load and returns when the window is over (or, in
+ * requests mode, when every request finished or the generous deadline hit). */
+static void offer_load(point_run *run, int64_t t0)
+{
+    const df_point_cfg *pc = run->pc;
+    int64_t first = pc->concurrency;
+    if (pc->requests > 0 && pc->requests < first)
+        first = pc->requests;
+    for (int64_t i = 0; i < first; i++)
+        submit_next(run, 0);
+    if (pc->requests <= 0) {
+        df__sleep_until(run->window_end_ns);
+        return;
+    }
+    /* Requests mode (the timeline): small runs, polled every POLL_NS. */
+    int64_t deadline = t0 + pc->duration_ns + pc->warmup_ns;
+    while (__atomic_load_n(&run->finished, __ATOMIC_ACQUIRE) <
+               (uint64_t)pc->requests &&
+           df_now_ns() < deadline)
+        df__sleep_until(df_now_ns() + POLL_NS);
+}
+
+static int collect(point_run *run, int64_t window_ns, json_t *rec)
+{
+    recorder *all = recorder_new();
+    if (!all)
+        return -ENOMEM;
+    int n = run->nrec < MAX_RECORDERS ? run->nrec : MAX_RECORDERS;
+    for (int i = 0; i < n; i++) {
+        recorder *r = run->rec[i];
+        if (!r)
+            continue;
+        df_hist_merge(all->latency, r->latency);
+        df_hist_merge(all->queue, r->queue);
+        df_hist_merge(all->service, r->service);
+        df_hist_merge(all->naive, r->naive);
+        all->completed += r->completed;
+        all->errors += r->errors;
+        all->overlap_ns += r->overlap_ns;
+        all->entry_ns += r->entry_ns;
+        all->settled_ns += r->settled_ns;
+        all->delivery_ns += r->delivery_ns;
+    }
+    df_hist_merge(all->latency, run->shared.latency);
+    df_hist_merge(all->queue, run->shared.queue);
+    df_hist_merge(all->service, run->shared.service);
+    df_hist_merge(all->naive, run->shared.naive);
+    all->completed += run->shared.completed;
+    all->errors += run->shared.errors;
+    all->overlap_ns += run->shared.overlap_ns;
+    all->entry_ns += run->shared.entry_ns + run->entry_ns;
+    all->settled_ns += run->shared.settled_ns;
+    all->delivery_ns += run->shared.delivery_ns;
+
+    double secs = window_ns / 1e9;
+    json_object_set_new(rec, "status", json_string("ok"));
+    json_object_set_new(rec, "completed", json_integer(all->completed));
+    json_object_set_new(rec, "errors", json_integer(all->errors));
+    json_object_set_new(rec, "throughput_rps",
+                        json_real(secs > 0 ? all->completed / secs : 0));
+    json_object_set_new(rec, "latency_us", df_point_latency_json(all->latency));
+    json_object_set_new(rec, "queue_us", df_point_latency_json(all->queue));
+    json_object_set_new(rec, "service_us", df_point_latency_json(all->service));
+    json_object_set_new(rec, "latency_cdf", df__point_cdf_json(all->latency));
+
+    const df_point_cfg *pc = run->pc;
+    double achieved = secs > 0 ? all->completed / secs : 0;
+    double sampled = run->sampler.weight > 0
+                         ? run->sampler.sum / run->sampler.weight
+                         : 0;
+    /* Time in the system as the in-flight counter sees it: from the send;
+     * exact over the window, edges included (see the notes atop littles.c). */
+    double predicted =
+        window_ns > 0 ? (double)(all->overlap_ns + all->entry_ns -
+                                 all->settled_ns) / window_ns
+                      : 0;
+    const df_hist *from_send = pc->rate_rps > 0 ? all->naive : all->latency;
+    double delivery_ns = all->completed
+                             ? (double)all->delivery_ns / all->completed
+                             : 0;
+    double lambda_w = achieved * df_hist_mean(from_send) / 1e9;
+    json_object_set_new(rec, "delivery_us_mean", json_real(delivery_ns / 1e3));
+    json_t *checks = json_object();
+    json_t *ll = df_point_littles_check(sampled, predicted);
+    json_object_set_new(ll, "inflight_lambda_w", json_real(lambda_w));
+    json_object_set_new(ll, "samples",
+                        json_integer((json_int_t)run->sampler.samples));
+    json_object_set_new(checks, "littles_law", ll);
+    json_object_set_new(checks, "steady_state",
+                        df_point_steady_check(lambda_w, predicted));
+    json_object_set_new(rec, "inflight_mean", json_real(sampled));
+    json_object_set_new(rec, "achieved_rps", json_real(achieved));
+    if (pc->rate_rps > 0) {
+        double offered = secs > 0 ? run->offered / secs : 0;
+        double err = offered > 0 ? fabs(achieved - offered) / offered : 0;
+        json_object_set_new(rec, "latency_naive_us",
+                            df_point_latency_json(all->naive));
+        json_object_set_new(rec, "offered_rps", json_real(offered));
+        json_object_set_new(rec, "dropped", json_integer(run->dropped));
+        json_object_set_new(
+            checks, "rate",
+            json_pack("{s:b,s:f,s:f,s:f,s:I}", "ok", err <= 0.10,
+                      "offered_rps", offered, "achieved_rps", achieved,
+                      "error", err, "late_sends",
+                      (json_int_t)run->late_sends));
+    }
+    json_object_set_new(rec, "checks", checks);
+    recorder_free(all);
+    return 0;
+}
+
+int df_point_run(const df_point_cfg *pc, json_t **out, df_err *err)
+{
+    point_run *run = calloc(1, sizeof *run);
+    json_t *rec = NULL, *model_stats = NULL;
+    void *state = NULL;
+    int rc;
+    if (!run)
+        return df_err_set(err, -ENOMEM, "point: out of memory");
+    run->pc = pc;
+    pthread_mutex_init(&run->shared_mu, NULL);
+    if (df_hist_create_default(&run->shared.latency) ||
+        df_hist_create_default(&run->shared.queue) ||
+        df_hist_create_default(&run->shared.service) ||
+        df_hist_create_default(&run->shared.naive)) {
+        rc = df_err_set(err, -ENOMEM, "point: out of memory");
+        goto done;
+    }
+
+    const df_workload *w = pc->mcfg.workload;
+    if (w->setup) {
+        char why[200] = "";
+        rc = w->setup(pc->mcfg.params, &state, why, sizeof why);
+        if (rc < 0) {
+            df_err_set(err, rc, "workload %s: setup failed: %s", w->name,
+                       why[0] ? why : strerror(-rc));
+            goto done;
+        }
+    }
+    if (pc->trace && (rc = df_trace_enable(TRACE_CAPACITY)) < 0) {
+        df_err_set(err, rc, "point: cannot map the trace buffer");
+        goto teardown;
+    }
+
+    df_model_cfg mcfg = pc->mcfg;
+    const df_model_ops *ops = pc->model;
+    mcfg.workload_state = state;
+    mcfg.sink = sink;
+    mcfg.sink_arg = run;
+    if (pc->processes > 1 && strcmp(ops->name, "process") != 0) {
+        extern const df_model_ops df_model_process;
+        mcfg.inner = ops;
+        mcfg.workers = pc->processes;
+        ops = &df_model_process;
+    }
+    /* Submissions go through pc->model->submit; keep it the started one. */
+    df_point_cfg effective = *pc;
+    effective.model = ops;
+    run->pc = &effective;
+
+    int64_t rss_before = df__point_rss_now_bytes();
+    df_model *model = NULL;
+    rc = ops->start(&mcfg, &model, err);
+    if (rc < 0)
+        goto untrace;
+    __atomic_store_n(&run->model, model, __ATOMIC_RELEASE); /* as above */
+    /* Requests mode draws the timeline: let every worker reach its queue
+     * first, or a process still being forked shows up as a lane that
+     * starts late and hides the parallelism the picture is meant to show. */
+    if (pc->requests > 0 && pc->warmup_ns == 0) {
+        struct timespec settle = { 0, 20000000 };
+        nanosleep(&settle, NULL);
+    }
+    /* The clock starts once the workers are up: forking them is not load. */
+    int64_t t0 = df_now_ns();
+    __atomic_store_n(&run->window_start_ns, t0 + pc->warmup_ns,
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&run->window_end_ns,
+                     t0 + pc->warmup_ns + pc->duration_ns, __ATOMIC_RELAXED);
+    run->sampler = (df__sampler){
+        .inflight = &run->inflight,
+        .stopping = &run->stopping,
+        .start_ns = run->window_start_ns,
+        .end_ns = run->window_end_ns,
+        .seed = pc->seed,
+    };
+    pthread_t sampler;
+    int sampling =
+        pthread_create(&sampler, NULL, df__sampler_main, &run->sampler) == 0;
+    if (pc->rate_rps > 0)
+        rc = offer_open_load(run, t0);
+    else
+        offer_load(run, t0);
+    /* Requests mode: the span ends here, for the sampler too. */
+    int64_t window_ns = pc->duration_ns;
+    if (pc->requests > 0)
+        window_ns = df_now_ns() - t0;
+    __atomic_store_n(&run->stopping, 1, __ATOMIC_SEQ_CST);
+    if (sampling)
+        DF_CHECK(pthread_join(sampler, NULL) == 0);
+    /* In-flight requests get a bounded drain; hung ones are abandoned by the
+     * model and the runner's deadline catches a model that cannot stop. */
+    int src = ops->stop(run->model, 2000000000, &model_stats, err);
+    run->pc = pc;
+    if (rc < 0) {
+        df_err_set(err, rc, "point: open-loop generator: %s", strerror(-rc));
+        goto untrace;
+    }
+    if ((rc = src) < 0)
+        goto untrace;
+
+    rec = df_point_identity_json(pc);
+    if (!rec || collect(run, window_ns, rec) < 0) {
+        rc = df_err_set(err, -ENOMEM, "point: out of memory");
+        goto untrace;
+    }
+    if (run->alloc_failed)
+        json_object_set_new(rec, "warning",
+                            json_string("recorder allocation failed"));
+    /* Requests the drain abandoned: submitted, never finished. */
+    json_object_set_new(rec, "timeouts",
+                        json_integer(__atomic_load_n(&run->inflight,
+                                                     __ATOMIC_ACQUIRE)));
+    df__point_add_rusage(rec, rss_before);
+    if (model_stats) {
+        /* A model's figures never overwrite the point's own fields: the
+         * identity's "gil" is the lock's mode and "hogs" a count, so the
+         * model's "gil" and "hogs" objects go under "gil_stats" and
+         * "hogs_stats" (docs/RESULTS-SCHEMA.md); any other clash too. */
+        const char *key;
+        json_t *v;
+        json_object_foreach(model_stats, key, v) {
+            char renamed[128];
+            snprintf(renamed, sizeof renamed, "%s_stats", key);
+            json_object_set(rec, json_object_get(rec, key) ? renamed : key, v);
+        }
+    }
+    if (pc->trace)
+        json_object_set_new(rec, "trace", df__point_trace_json(t0));
+    *out = rec;
+    rec = NULL;
+    rc = 0;
+untrace:
+    df_trace_disable();
+teardown:
+    if (w->teardown)
+        w->teardown(state);
+done:
+    json_decref(model_stats);
+    json_decref(rec);
+    for (int i = 0; i < MAX_RECORDERS && i < run->nrec; i++)
+        recorder_free(run->rec[i]);
+    df_hist_destroy(run->shared.latency);
+    df_hist_destroy(run->shared.queue);
+    df_hist_destroy(run->shared.service);
+    df_hist_destroy(run->shared.naive);
+    pthread_mutex_destroy(&run->shared_mu);
+    tl_rec = NULL;
+    tl_run = NULL;
+    free(run);
+    return rc;
+}

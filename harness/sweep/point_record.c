@@ -1,0 +1,136 @@
+/* harness/sweep/point_record.c - a point's record as JSON: identity, latency
+ * summaries and CDF, trace, and the resources the point used. */
+#include "harness/sweep/point_private.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "harness/measure/arrivals.h"
+#include "harness/sweep/point.h"
+#include "base/trace.h"
+#include "workloads/params.h"
+
+json_t *df_point_latency_json(const df_hist *h)
+{
+    return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f}", "mean", df_hist_mean(h) / 1e3,
+                     "p50", df_hist_percentile(h, 50) / 1e3, "p90",
+                     df_hist_percentile(h, 90) / 1e3, "p99",
+                     df_hist_percentile(h, 99) / 1e3, "p999",
+                     df_hist_percentile(h, 99.9) / 1e3, "max",
+                     df_hist_max(h) / 1e3);
+}
+
+json_t *df__point_cdf_json(const df_hist *h)
+{
+    static const double pct[] = { 0,    1,    5,    10,   20,    30,    40,
+                                  50,   60,   70,   75,   80,    85,    90,
+                                  92.5, 95,   96,   97,   98,    99,    99.5,
+                                  99.9, 99.95, 99.99, 100 };
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < sizeof pct / sizeof pct[0]; i++)
+        json_array_append_new(
+            a, json_pack("[f,f]", pct[i], df_hist_percentile(h, pct[i]) / 1e3));
+    return a;
+}
+
+static const char *gil_name(df_gil_mode m)
+{
+    return m == DF_GIL_OLD ? "old" : m == DF_GIL_OFF ? "off" : "new";
+}
+
+json_t *df_point_identity_json(const df_point_cfg *pc)
+{
+    const df_model_cfg *m = &pc->mcfg;
+    int is_process = strcmp(pc->model->name, "process") == 0;
+    json_t *params = df_params_to_json(m->workload, m->params);
+    json_t *id = json_pack(
+        "{s:s,s:i,s:i,s:s,s:I,s:i,s:s,s:s,s:o,s:s,s:f,s:f,s:I,s:i}", "model",
+        pc->model->name, "workers", is_process ? m->workers : pc->processes,
+        "threads", strcmp(pc->model->name, "thread") == 0 ? m->threads : 1,
+        "gil", gil_name(m->gil), "switch_interval_us",
+        (json_int_t)m->switch_interval_us, "hogs", m->hogs, "workload",
+        m->workload->name, "workload_spec",
+        pc->workload_spec ? pc->workload_spec : m->workload->name, "params",
+        params ? params : json_object(), "load",
+        pc->rate_rps > 0 ? "open" : "closed", "duration_s",
+        pc->duration_ns / 1e9, "warmup_s", pc->warmup_ns / 1e9, "requests",
+        (json_int_t)pc->requests, "repeat", pc->repeat > 0 ? pc->repeat : 1);
+    if (!id)
+        return NULL;
+    if (pc->rate_rps > 0)
+        json_object_update_new(
+            id, json_pack("{s:f,s:s,s:I,s:I}", "rate_rps", pc->rate_rps,
+                          "arrivals", df_arrivals_name(pc->arrivals),
+                          "max_inflight", (json_int_t)pc->max_inflight,
+                          "seed", (json_int_t)pc->seed));
+    else
+        json_object_set_new(id, "concurrency", json_integer(pc->concurrency));
+    return id;
+}
+
+static const char *trace_state_name(int s)
+{
+    static const char *const names[] = { "run", "gil_wait", "io_wait", "done" };
+    return s >= 0 && s <= 3 ? names[s] : "unknown";
+}
+
+json_t *df__point_trace_json(int64_t t0_ns)
+{
+    json_t *a = json_array();
+    uint64_t n = df__trace->next;
+    if (n > df__trace->capacity)
+        n = df__trace->capacity;
+    for (uint64_t i = 0; a && i < n; i++) {
+        const df_trace_event *e = &df__trace->event[i];
+        json_array_append_new(
+            a, json_pack("{s:i,s:I,s:s,s:f}", "worker", e->worker, "request",
+                         (json_int_t)e->request_id, "state",
+                         trace_state_name(e->state), "t_us",
+                         (e->t_ns - t0_ns) / 1e3));
+    }
+    return a;
+}
+
+int64_t df__point_rss_now_bytes(void)
+{
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return 0;
+    if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+        resident = 0;
+    fclose(f);
+    return (int64_t)resident * sysconf(_SC_PAGESIZE);
+}
+
+/* CPU and switches of the whole point: this process and every worker it
+ * reaped (the models reap theirs in stop), which is why it runs after
+ * stop. Peak RSS is the largest single process. */
+void df__point_add_rusage(json_t *rec, int64_t rss_before)
+{
+    struct rusage self, kids;
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &kids);
+    double user = self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6 +
+                  kids.ru_utime.tv_sec + kids.ru_utime.tv_usec / 1e6;
+    double sys = self.ru_stime.tv_sec + self.ru_stime.tv_usec / 1e6 +
+                 kids.ru_stime.tv_sec + kids.ru_stime.tv_usec / 1e6;
+    long rss = self.ru_maxrss > kids.ru_maxrss ? self.ru_maxrss : kids.ru_maxrss;
+    json_object_set_new(rec, "cpu_user_s", json_real(user));
+    json_object_set_new(rec, "cpu_sys_s", json_real(sys));
+    json_object_set_new(rec, "max_rss_bytes", json_integer((json_int_t)rss * 1024));
+    json_object_set_new(rec, "ctx_switches_voluntary",
+                        json_integer(self.ru_nvcsw + kids.ru_nvcsw));
+    json_object_set_new(rec, "ctx_switches_involuntary",
+                        json_integer(self.ru_nivcsw + kids.ru_nivcsw));
+    /* What one more request in flight costs: growth of the peak over the
+     * resident set before the model started, per request in flight. */
+    double inflight = json_number_value(json_object_get(rec, "inflight_mean"));
+    double growth = (double)rss * 1024 - (double)rss_before;
+    json_object_set_new(rec, "mem_per_inflight_bytes",
+                        inflight > 0 ? json_real(growth > 0 ? growth / inflight
+                                                            : 0)
+                                     : json_null());
+}

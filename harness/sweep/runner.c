@@ -1,0 +1,222 @@
+/* harness/sweep/runner.c - isolation: every point runs in a forked child.
+ *
+ * A crash, a hang or a leak inside a model cannot take the sweep down: the
+ * child writes its record (JSON text) into a pipe and exits; the parent
+ * reads until EOF or the deadline, reaps it, and records a failure by
+ * name (signal, timeout, or a reason the child wrote with
+ * df_runner_abort_point). The child leads its own process group so that a
+ * model's worker processes die with it.
+ */
+#define _GNU_SOURCE
+#include "harness/sweep/runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "models/coro/coro.h"
+
+#define FAIL_TAG "FAIL:"
+
+static int result_fd = -1; /* in a point's child: where the record goes */
+/* In the parent: the running point's child, 0 when none. Read by the
+ * signal handler through df_runner_interrupt. */
+static volatile sig_atomic_t running_pid;
+
+void df_runner_interrupt(void)
+{
+    pid_t pid = (pid_t)running_pid;
+    if (pid > 0)
+        kill(-pid, SIGKILL);
+}
+
+static size_t cstrlen(const char *s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
+static void write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+void df_runner_abort_point(const char *reason)
+{
+    int fd = result_fd >= 0 ? result_fd : STDERR_FILENO;
+    if (result_fd >= 0)
+        write_all(fd, FAIL_TAG, sizeof FAIL_TAG - 1);
+    else
+        write_all(fd, "duckfeed: ", 10);
+    write_all(fd, reason, cstrlen(reason));
+    write_all(fd, "\n", 1);
+    _exit(3);
+}
+
+static _Noreturn void child_main(const df_point_cfg *pc, int fd)
+{
+    json_t *rec = NULL;
+    df_err err = { 0 };
+    setpgid(0, 0);
+    /* The sweep's SIGINT/SIGTERM handlers are the parent's business. */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    result_fd = fd;
+    df_coro_overflow_hook_set(df_runner_abort_point);
+    /* A dead worker must show up as EPIPE on a write, not kill the point
+     * with SIGPIPE and hide the real cause; and a crash is expected here
+     * often enough that core files would only fill the disk. */
+    signal(SIGPIPE, SIG_IGN);
+    struct rlimit no_core = { 0, 0 };
+    setrlimit(RLIMIT_CORE, &no_core);
+    prctl(PR_SET_TIMERSLACK, 1UL); /* µs sleeps mean µs; inherited by threads */
+    if (df_point_run(pc, &rec, &err) < 0)
+        df_runner_abort_point(err.msg);
+    char *text = json_dumps(rec, JSON_COMPACT);
+    if (!text)
+        df_runner_abort_point("point: cannot encode the record");
+    write_all(fd, text, strlen(text));
+    free(text);
+    json_decref(rec);
+    _exit(0);
+}
+
+/* Reads everything the child writes until EOF or the deadline; returns 0,
+ * or -ETIMEDOUT (buffer holds what came). */
+static int read_until(int fd, int64_t deadline_ns, char **buf, size_t *len)
+{
+    size_t cap = 65536;
+    *buf = malloc(cap);
+    *len = 0;
+    if (!*buf)
+        return -ENOMEM;
+    for (;;) {
+        int64_t left_ms = (deadline_ns - df_now_ns()) / 1000000;
+        if (left_ms <= 0)
+            return -ETIMEDOUT;
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        int r = poll(&p, 1, left_ms > 1000 ? 1000 : (int)left_ms);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            continue;
+        if (*len + 4096 > cap) {
+            char *nb = realloc(*buf, cap * 2);
+            if (!nb)
+                return -ENOMEM;
+            *buf = nb;
+            cap *= 2;
+        }
+        ssize_t n = read(fd, *buf + *len, cap - *len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        *len += (size_t)n;
+    }
+    (*buf)[*len] = '\0';
+    return 0;
+}
+
+static json_t *failed(const df_point_cfg *pc, const char *why)
+{
+    json_t *rec = df_point_identity_json(pc);
+    if (rec) {
+        json_object_set_new(rec, "status", json_string("failed"));
+        json_object_set_new(rec, "failure", json_string(why));
+    }
+    return rec;
+}
+
+int df_runner_run(const df_point_cfg *pc,
+                  int64_t timeout_ns,
+                  json_t **out,
+                  df_err *err)
+{
+    int fds[2];
+    *out = NULL;
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return df_err_set(err, -errno, "runner: pipe: %s", strerror(errno));
+    fflush(NULL); /* the child must not flush our buffers again */
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(fds[0]);
+        close(fds[1]);
+        return df_err_set(err, -e, "runner: fork: %s", strerror(e));
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        child_main(pc, fds[1]);
+    }
+    setpgid(pid, pid); /* also here: no race with the child's own call */
+    running_pid = pid;
+    close(fds[1]);
+    char *buf = NULL;
+    size_t len = 0;
+    int rr = read_until(fds[0], df_now_ns() + timeout_ns, &buf, &len);
+    close(fds[0]);
+    if (rr == -ETIMEDOUT)
+        kill(-pid, SIGKILL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    kill(-pid, SIGKILL); /* stray worker processes of the point, if any */
+    running_pid = 0;
+
+    char why[300];
+    json_t *rec = NULL;
+    if (rr == -ETIMEDOUT) {
+        snprintf(why, sizeof why, "timeout: still running after %.1f s",
+                 timeout_ns / 1e9);
+    } else if (rr < 0) {
+        snprintf(why, sizeof why, "runner: out of memory reading the record");
+    } else if (len >= sizeof FAIL_TAG - 1 &&
+               memcmp(buf, FAIL_TAG, sizeof FAIL_TAG - 1) == 0) {
+        size_t n = strcspn(buf + 5, "\n");
+        snprintf(why, sizeof why, "%.*s", (int)n, buf + 5);
+    } else if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        snprintf(why, sizeof why, "signal %d (SIG%s)", sig, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        snprintf(why, sizeof why, "child exited with status %d",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    } else {
+        json_error_t jerr;
+        rec = json_loadb(buf, len, 0, &jerr);
+        if (!rec || !json_is_object(rec)) {
+            json_decref(rec);
+            rec = NULL;
+            snprintf(why, sizeof why, "child sent a malformed record: %s",
+                     jerr.text);
+        }
+    }
+    free(buf);
+    if (rec) {
+        *out = rec;
+        return 0;
+    }
+    *out = failed(pc, why);
+    if (!*out)
+        return df_err_set(err, -ENOMEM, "runner: out of memory");
+    return 1;
+}

@@ -1,0 +1,256 @@
+/* harness/sweep/sweep.c - running a plan: repetitions in shuffled order, each
+ * point's repetitions folded into one record, the results file rewritten
+ * as points finish, SIGINT and SIGTERM honoured. */
+#include "harness/sweep/sweep.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/sweep/progress.h"
+#include "harness/store/results.h"
+#include "base/rng.h"
+#include "harness/sweep/runner.h"
+#include "harness/measure/stats.h"
+
+static void describe(const df_point_cfg *pc, char *buf, size_t n)
+{
+    char load[64];
+    if (pc->rate_rps > 0)
+        snprintf(load, sizeof load, "rate=%g", pc->rate_rps);
+    else
+        snprintf(load, sizeof load, "c=%d", pc->concurrency);
+    const char *name = pc->model->name;
+    if (!strcmp(name, "process"))
+        snprintf(buf, n, "process -w %d  %s  %s", pc->mcfg.workers,
+                 pc->workload_spec, load);
+    else if (!strcmp(name, "thread"))
+        snprintf(buf, n, "thread%s%.0d --threads %d gil=%s%s  %s  %s",
+                 pc->processes > 1 ? " -w " : "", pc->processes > 1 ? pc->processes : 0,
+                 pc->mcfg.threads,
+                 pc->mcfg.gil == DF_GIL_NEW ? "new" : pc->mcfg.gil == DF_GIL_OLD ? "old" : "off",
+                 pc->mcfg.hogs ? " +hogs" : "", pc->workload_spec, load);
+    else
+        snprintf(buf, n, "%s%s%.0d  %s  %s", name, pc->processes > 1 ? " -w " : "",
+                 pc->processes > 1 ? pc->processes : 0, pc->workload_spec,
+                 load);
+}
+
+/* SIGINT/SIGTERM: remember which, kill the running point; the sweep loop
+ * sees the flag, writes what it has (marked incomplete) and exits. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+    df_runner_interrupt();
+}
+
+/* One run of the sweep: point p, repetition r. */
+typedef struct slot {
+    int point, rep;
+} slot;
+
+/* The raw figures of one repetition, as listed in "repetitions". */
+static json_t *repetition_json(const json_t *rec, int index, int order)
+{
+    static const char *const keys[] = {
+        "completed", "errors", "timeouts", "dropped", "throughput_rps",
+        "offered_rps", "achieved_rps", "inflight_mean", "latency_us",
+        "cpu_user_s", "cpu_sys_s", "max_rss_bytes",
+        "ctx_switches_voluntary", "ctx_switches_involuntary",
+    };
+    json_t *r = json_pack("{s:i,s:i}", "index", index, "order", order);
+    for (size_t i = 0; r && i < sizeof keys / sizeof keys[0]; i++) {
+        json_t *v = json_object_get(rec, keys[i]);
+        if (v)
+            json_object_set(r, keys[i], v);
+    }
+    json_t *ll = json_object_get(json_object_get(rec, "checks"), "littles_law");
+    if (r && ll)
+        json_object_set(r, "littles_law_error", json_object_get(ll, "error"));
+    return r;
+}
+
+/* Folds the repetitions of one point into its record: the headline
+ * figures are those of the median repetition by throughput (a real run,
+ * not an average of runs), throughput gets its summary across all, every
+ * check must hold in every repetition, and the raw values are listed. A
+ * failed repetition fails the point. */
+static json_t *aggregate(const df_point_cfg *pc, json_t **reps, const int *order, int n)
+{
+    for (int r = 0; r < n; r++)
+        if (strcmp(json_string_value(json_object_get(reps[r], "status")), "ok"))
+            return json_incref(reps[r]);
+    /* Zeroed only for GCC, which once this is inlined into the sweep
+     * cannot see that n >= 1 and warns (maybe-uninitialized). */
+    double tp[1000] = { 0 };
+    int idx[1000];
+    for (int r = 0; r < n; r++) {
+        tp[r] = json_number_value(json_object_get(reps[r], "throughput_rps"));
+        idx[r] = r;
+    }
+    df_stats st;
+    if (df_stats_summarize(tp, n, &st) < 0)
+        return NULL;
+    /* The repetition at the lower median of throughput. */
+    for (int a = 1; a < n; a++)
+        for (int b = a; b > 0 && tp[idx[b]] < tp[idx[b - 1]]; b--) {
+            int t = idx[b];
+            idx[b] = idx[b - 1];
+            idx[b - 1] = t;
+        }
+    json_t *rec = json_deep_copy(reps[idx[(n - 1) / 2]]);
+    json_t *list = json_array();
+    if (!rec || !list) {
+        json_decref(rec);
+        json_decref(list);
+        return NULL;
+    }
+    json_object_set_new(rec, "throughput", df_stats_json(&st));
+    json_object_set_new(rec, "throughput_rps", json_real(st.median));
+    json_object_set_new(rec, "repeat", json_integer(pc->repeat));
+    json_object_set_new(rec, "seed", json_integer((json_int_t)pc->seed));
+    if (pc->rate_rps <= 0)
+        json_object_del(rec, "seed");
+    const char *name;
+    json_t *check;
+    json_object_foreach(json_object_get(rec, "checks"), name, check) {
+        int all_ok = 1;
+        for (int r = 0; r < n; r++) {
+            json_t *c = json_object_get(json_object_get(reps[r], "checks"), name);
+            all_ok &= c && json_is_true(json_object_get(c, "ok"));
+        }
+        json_object_set_new(check, "ok", json_boolean(all_ok));
+    }
+    for (int r = 0; r < n; r++)
+        json_array_append_new(list, repetition_json(reps[r], r, order[r]));
+    json_object_set_new(rec, "repetitions", list);
+    return rec;
+}
+
+/* Every repetition of every point, shuffled (Fisher-Yates, seeded):
+ * a slow drift of the machine then spreads over all configurations
+ * instead of lining up with one of them. */
+static void shuffle(slot *runs, int nruns, int repeat, uint64_t seed)
+{
+    for (int i = 0; i < nruns; i++)
+        runs[i] = (slot){ i / repeat, i % repeat };
+    df_rng rng;
+    df_rng_seed(&rng, seed);
+    for (int i = nruns - 1; i > 0; i--) {
+        int j = (int)df_rng_below(&rng, (uint64_t)i + 1);
+        slot t = runs[i];
+        runs[i] = runs[j];
+        runs[j] = t;
+    }
+}
+
+/* Sets doc's "points" to the finished ones, in plan order. */
+static void set_points(json_t *doc, json_t **finished, int n)
+{
+    json_t *points = json_array();
+    for (int k = 0; k < n; k++)
+        if (finished[k])
+            json_array_append(points, finished[k]);
+    json_object_set_new(doc, "points", points);
+}
+
+int df__sweep_run(const df_run_opts *o, const df_plan *p, json_t *doc)
+{
+    int rc, nruns = p->n * o->repeat;
+    slot *runs = calloc((size_t)nruns, sizeof *runs);
+    json_t **recs = calloc((size_t)nruns, sizeof *recs);
+    int *order = calloc((size_t)nruns, sizeof *order);
+    int *done = calloc((size_t)p->n, sizeof *done);
+    json_t **finished = calloc((size_t)p->n, sizeof *finished);
+    df_progress *bar = NULL;
+    if (!runs || !recs || !order || !done || !finished ||
+        df_progress_create(stderr, nruns, o->quiet ? DF_PROGRESS_QUIET : 0, &bar) < 0) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    shuffle(runs, nruns, o->repeat, o->seed);
+    struct sigaction sa = { .sa_handler = on_stop_signal };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    int failures = 0;
+    df_err err = { 0 };
+    rc = 0;
+    for (int i = 0; i < nruns && !stop_signal; i++) {
+        int pi = runs[i].point, ri = runs[i].rep;
+        df_point_cfg pc = p->pts[pi];
+        char label[512];
+        pc.seed = o->seed + (uint64_t)ri;
+        describe(&pc, label, sizeof label);
+        df_progress_point(bar, i, label);
+        json_t *rec = NULL;
+        int64_t timeout = pc.duration_ns + pc.warmup_ns + o->timeout_ns;
+        int r = df_runner_run(&pc, timeout, &rec, &err);
+        if (stop_signal) {
+            json_decref(rec); /* killed by us: not a measurement */
+            break;
+        }
+        if (r < 0) {
+            df_progress_clear(bar);
+            fprintf(stderr, "duckfeed run: %s\n", err.msg);
+            rc = 2;
+            break;
+        }
+        recs[pi * o->repeat + ri] = rec;
+        order[pi * o->repeat + ri] = i;
+        df_progress_done(bar, i + 1);
+        if (++done[pi] < o->repeat)
+            continue;
+        finished[pi] = aggregate(&p->pts[pi], &recs[pi * o->repeat],
+                                 &order[pi * o->repeat], o->repeat);
+        if (!finished[pi]) {
+            fprintf(stderr, "duckfeed run: out of memory\n");
+            rc = 2;
+            break;
+        }
+        if (strcmp(json_string_value(json_object_get(finished[pi], "status")), "ok"))
+            failures++;
+        /* Rewritten after every finished point, in plan order: an
+         * interrupted sweep keeps what it measured. */
+        set_points(doc, finished, p->n);
+        if (df_results_write(doc, o->out, &err) < 0) {
+            df_progress_clear(bar);
+            fprintf(stderr, "duckfeed run: %s\n", err.msg);
+            rc = 2;
+            break;
+        }
+    }
+    df_progress_destroy(bar);
+    bar = NULL;
+    if (!stop_signal && rc == 0)
+        json_object_set_new(doc, "complete", json_true());
+    /* The last write: complete, or (interrupted) every finished point with
+     * "complete": false, which the loop already wrote; write again anyway
+     * so even an interruption before the first point leaves a valid file. */
+    set_points(doc, finished, p->n);
+    if (df_results_write(doc, o->out, &err) < 0) {
+        fprintf(stderr, "duckfeed run: %s\n", err.msg);
+        rc = 2;
+    }
+    if (stop_signal)
+        rc = 128 + stop_signal;
+    else if (rc == 0)
+        rc = failures ? 1 : 0;
+out:
+    df_progress_destroy(bar);
+    for (int i = 0; recs && i < nruns; i++)
+        json_decref(recs[i]);
+    for (int i = 0; finished && i < p->n; i++)
+        json_decref(finished[i]);
+    free(runs);
+    free(recs);
+    free(order);
+    free(done);
+    free(finished);
+    return rc;
+}

@@ -1,0 +1,20 @@
+/* harness/sweep/sweep.h - (harness/ private) running a plan: every point
+ * --repeat times in shuffled order, each in its own child. */
+#ifndef DF_HARNESS_SWEEP_SWEEP_H
+#define DF_HARNESS_SWEEP_SWEEP_H
+
+#include <jansson.h>
+
+#include "harness/sweep/plan.h"
+
+/* Runs every repetition of every point of p in an order shuffled with
+ * o->seed, folds a point's repetitions into one record once all are in,
+ * and rewrites o->out (doc, its "points" in plan order) after each such
+ * point, so an interrupted sweep keeps what it measured. SIGINT and
+ * SIGTERM stop it. Progress goes to stderr unless o->quiet. Returns 0 when
+ * every point succeeded, 1 when some failed, 2 on an error (one line on
+ * stderr), 128 + the signal when interrupted, or -ENOMEM before anything
+ * ran. doc then holds the points written last. */
+int df__sweep_run(const df_run_opts *o, const df_plan *p, json_t *doc);
+
+#endif /* DF_HARNESS_SWEEP_SWEEP_H */
