@@ -15,7 +15,7 @@
 
 #include "base/clock.h"
 
-static int64_t cpu_now_ns(void)
+static inline int64_t cpu_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -31,7 +31,7 @@ typedef struct load_probe {
     double busy_s; /* all CPUs' non-idle time so far, seconds */
 } load_probe;
 
-static double machine_busy_s(void)
+static inline double machine_busy_s(void)
 {
     unsigned long long v[8] = { 0 };
     FILE *f = fopen("/proc/stat", "r");
@@ -47,7 +47,7 @@ static double machine_busy_s(void)
     return ticks / (double)sysconf(_SC_CLK_TCK);
 }
 
-static void probe_start(load_probe *p)
+static inline void probe_start(load_probe *p)
 {
     p->wall_ns = df_now_ns();
     p->own_ns = cpu_now_ns();
@@ -55,7 +55,7 @@ static void probe_start(load_probe *p)
 }
 
 /* Cores free for this process over the run (the core count if unknown). */
-static double probe_free_cores(const load_probe *p)
+static inline double probe_free_cores(const load_probe *p)
 {
     double ncpu = (double)sysconf(_SC_NPROCESSORS_ONLN);
     double busy = machine_busy_s();
@@ -71,7 +71,7 @@ static double probe_free_cores(const load_probe *p)
  * should assert (it passed, or it is the second attempt and the machine
  * left `need` cores free), 0 to re-run it. Skips the test, loudly, when
  * the second attempt also ran on a machine busy with other work. */
-static int decide(int ok, int attempt, double free_cores, double need)
+static inline int decide(int ok, int attempt, double free_cores, double need)
 {
     if (ok)
         return 1;
