@@ -111,7 +111,7 @@ static int ctx_wait_fd(df_ctx *ctx, int fd, int events)
     return rc < 0 ? rc : 0;
 }
 
-static int ctx_run_blocking(df_ctx *ctx, int (*fn)(void *), void *arg)
+static int ctx_run_blocking(df_ctx *ctx, df_blocking_fn *fn, void *arg)
 {
     df_model *m = ctx->model_data;
     df_trace_emit(DF_TRACE_IO_WAIT, ctx->worker, ctx->request_id);

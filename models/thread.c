@@ -141,7 +141,7 @@ static int thread_wait_fd(df_ctx *ctx, int fd, int events)
     return r < 0 ? -e : 0; /* POLLERR/POLLHUP: the read or write says why */
 }
 
-static int thread_run_blocking(df_ctx *ctx, int (*fn)(void *), void *arg)
+static int thread_run_blocking(df_ctx *ctx, df_blocking_fn *fn, void *arg)
 {
     worker *w = ctx->model_data;
     /* Traced as IO_WAIT: the thread runs, but without the interpreter. */
