@@ -119,6 +119,8 @@ json_t *df_model_stats_json(const df_model_stats *s)
         bad |= set_part(o, "loop", loop_json(&s->loop));
     if (s->has_gil)
         bad |= set_part(o, "gil", df_gil_stats_json(&s->gil));
+    /* Not "hogs": the record merges these beside its identity, where
+     * "hogs" is the count (docs/RESULTS-SCHEMA.md). */
     if (s->has_hogs)
         bad |= set_part(o, "hogs_stats",
                         json_pack("{s:i,s:I,s:f}", "count", s->hogs.count,
