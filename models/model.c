@@ -1,6 +1,7 @@
 /* models/model.c - the list of models: a new model is one line here. */
 #include "models/model.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 extern const df_model_ops df_model_process;
@@ -20,4 +21,15 @@ const df_model_ops *df_model_find(const char *name)
         if (strcmp(df_models[i]->name, name) == 0)
             return df_models[i];
     return NULL;
+}
+
+void df_model_stats_clear(df_model_stats *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < s->nprocesses && s->per_process; i++)
+        df_model_stats_clear(&s->per_process[i]);
+    free(s->per_process);
+    free(s->gil.threads);
+    memset(s, 0, sizeof *s);
 }

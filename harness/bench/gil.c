@@ -8,7 +8,6 @@
 #include "harness/bench/gil.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -135,15 +134,15 @@ static int bench_switch(figure *f)
         for (int i = 0; i < n; i++)
             pthread_join(th[i], NULL);
         int64_t dt = df_now_ns() - t0;
-        json_t *s = df_gil_stats_json(d.g);
-        json_int_t sw = s ? json_integer_value(json_object_get(s, "switches"))
-                          : 0;
-        json_decref(s);
+        df_gil_stats s;
+        int got = df_gil_stats_get(d.g, &s);
+        uint64_t sw = s.switches;
+        df_gil_stats_clear(&s);
         df_gil_destroy(d.g);
         if (r < 0)
             return r;
-        if (!s)
-            return -ENOMEM;
+        if (got < 0)
+            return got;
         v[run] = sw > 0 ? (double)dt / 1e3 / (double)sw : 0;
     }
     *f = summarise(v, RUNS);

@@ -10,7 +10,7 @@
 #include "harness/measure/arrivals.h"
 #include "harness/sweep/point.h"
 #include "base/trace.h"
-#include "workloads/params.h"
+#include "harness/sweep/params_json.h"
 
 json_t *df_point_latency_json(const df_hist *h)
 {
