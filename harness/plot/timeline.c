@@ -225,8 +225,11 @@ static const char *lane_word(const char *model)
     return "loop";
 }
 
-int dfp_timeline_write(const char *path, const dfp_point *pts, int n,
-                       char *vars, size_t len)
+int df__plot_timeline_write(const char *path,
+                            const df__plot_point *pts,
+                            int n,
+                            char *vars,
+                            size_t len)
 {
     FILE *f = NULL;
     tl_event *ev = NULL;
@@ -234,7 +237,7 @@ int dfp_timeline_write(const char *path, const dfp_point *pts, int n,
     double span_ms = 0;
     int i, w, m, np = 0, rc = 0;
 
-    for (i = 0; i < n && np < DFP_TIMELINE_MAX_PANELS; i++) {
+    for (i = 0; i < n && np < DF_PLOT_TIMELINE_MAX_PANELS; i++) {
         const json_t *trace = json_object_get(pts[i].j, "trace");
 
         if (!json_is_array(trace) || json_array_size(trace) == 0)
