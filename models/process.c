@@ -379,9 +379,43 @@ static int process_stop(df_model *m, int64_t drain_ns, json_t **stats, df_err *e
     return rc;
 }
 
+/* Each of the workers processes is one lane (gunicorn sync), or holds
+ * the inner model's lanes (a hybrid). */
+static int process_lanes(const df_model_cfg *cfg)
+{
+    int workers = cfg->workers > 0 ? cfg->workers : 1;
+    df_model_cfg one = *cfg;
+
+    if (!cfg->inner || !cfg->inner->lanes)
+        return workers;
+    one.workers = 1;
+    one.inner = NULL;
+    return workers * cfg->inner->lanes(&one);
+}
+
+static int process_command(const df_model_cfg *cfg, char *buf, size_t len)
+{
+    int workers = cfg->workers > 0 ? cfg->workers : 1;
+
+    if (cfg->inner && cfg->inner->command)
+        return cfg->inner->command(cfg, buf, len); /* it counts workers */
+    if (cfg->inner)
+        return snprintf(buf, len, "%d processes of %s", workers,
+                        cfg->inner->name);
+    return snprintf(buf, len, "gunicorn -w %d app:app", workers);
+}
+
 const df_model_ops df_model_process = {
     .name = "process",
     .summary = "WSGI prefork (gunicorn sync): N processes, one request each",
+    .traits = DF_MODEL_PREFORK,
+    .lane_name = "process",
+    .lanes = process_lanes,
+    .command = process_command,
+    .explain = "**process** is gunicorn's sync worker (`gunicorn -w N "
+               "app:app`, WSGI prefork): N keepers, each feeding one "
+               "duckling at a time, and on different cores they feed at "
+               "the same instant - parallelism, up to the cores.",
     .start = process_start,
     .submit = process_submit,
     .stop = process_stop,
