@@ -29,6 +29,7 @@ int df__plot_points_load(const json_t *doc, df__plot_point **out)
 
         p->j = j;
         p->model = df_resfile_str(j, "model", "?");
+        p->ops = df_model_find(p->model);
         p->gil = df_resfile_str(j, "gil", "new");
         p->workers = (int)df_resfile_num(j, "workers", 1);
         p->threads = (int)df_resfile_num(j, "threads", 1);
@@ -42,6 +43,21 @@ int df__plot_points_load(const json_t *doc, df__plot_point **out)
     return (int)n;
 }
 
+/* The model's lanes in the shape p ran (see df_model_ops.lanes). A loop
+ * has one keeper however many tasks it holds; what a user turns up there
+ * is the tasks in flight, so that is its count. A model not known here:
+ * its recorded processes x threads. */
+static double keepers(const df__plot_point *p)
+{
+    df_model_cfg shape = { .workers = p->workers, .threads = p->threads };
+    int lanes;
+
+    if (!p->ops)
+        return (double)p->workers * p->threads;
+    lanes = p->ops->lanes ? p->ops->lanes(&shape) : p->workers;
+    return lanes > 0 ? lanes : p->concurrency;
+}
+
 double df__plot_x(const df__plot_point *p, df__plot_xvar x)
 {
     switch (x) {
@@ -52,11 +68,7 @@ double df__plot_x(const df__plot_point *p, df__plot_xvar x)
     case DF_PLOT_X_SWITCH:
         return (double)p->switch_us / 1000.0;
     case DF_PLOT_X_KEEPERS:
-        /* A loop has one keeper however many tasks it holds; what a user
-         * turns up there is the tasks in flight, so that is its x. */
-        if (strcmp(p->model, "coroutine") == 0)
-            return p->concurrency;
-        return (double)p->workers * p->threads;
+        return keepers(p);
     case DF_PLOT_X_NONE:
         break;
     }
@@ -171,26 +183,29 @@ static void append(char *buf, size_t len, const char *fmt, long long v)
     snprintf(buf + used, len - used, fmt, v);
 }
 
-/* The label shows the pool shape that matters for each model (process: its
- * workers, thread: its threads) and any other field that varies in vary. */
+/* The label shows the pool shape that sizes each model (a prefork one:
+ * its workers; one sized by threads: its threads), its GIL when it has
+ * one, and any other field that varies in vary. */
 static void make_label(const df__plot_point *p,
                        const int *vary,
                        df__plot_xvar x,
                        char *buf,
                        size_t len)
 {
-    int is_proc = strcmp(p->model, "process") == 0;
-    int is_thr = strcmp(p->model, "thread") == 0;
+    unsigned traits = p->ops ? p->ops->traits : 0;
+    /* A model not known here may have a GIL: its record names one. */
+    int gil = !p->ops || traits & DF_MODEL_GIL;
     size_t used;
 
     snprintf(buf, len, "%s", p->model);
     if (!field_is_x(F_WORKERS, x) &&
-        (is_proc || (vary[F_WORKERS] && p->workers > 1)))
+        (traits & DF_MODEL_PREFORK || (vary[F_WORKERS] && p->workers > 1)))
         append(buf, len, " w=%lld", p->workers);
-    if (!field_is_x(F_THREADS, x) && is_thr)
+    if (!field_is_x(F_THREADS, x) &&
+        (traits & DF_MODEL_THREADS || (vary[F_THREADS] && p->threads > 1)))
         append(buf, len, " t=%lld", p->threads);
-    /* The process model has no shared interpreter: no GIL to name. */
-    if (!is_proc && (vary[F_GIL] || strcmp(p->gil, "new") != 0)) {
+    /* A model without a shared interpreter has no GIL to name. */
+    if (gil && (vary[F_GIL] || strcmp(p->gil, "new") != 0)) {
         used = strlen(buf);
         snprintf(buf + used, len - used, " gil=%s", p->gil);
     }
@@ -213,12 +228,14 @@ static void make_label(const df__plot_point *p,
     }
 }
 
-static int model_base(const char *model)
+/* The colour of a model (line styles 1-3, plots/common.gp): its place in
+ * the list of models (process, thread, coroutine, then any registered),
+ * repeating every 3; 3 for a model not known here. */
+static int model_colour(const df_model_ops *ops)
 {
-    if (strcmp(model, "process") == 0)
-        return 1;
-    if (strcmp(model, "thread") == 0)
-        return 2;
+    for (int i = 0; ops && df_model_at(i); i++)
+        if (df_model_at(i) == ops)
+            return i % 3 + 1;
     return 3;
 }
 
@@ -299,7 +316,7 @@ int df__plot_series_build(const df__plot_point *pts,
     sort_x = x;
     for (k = 0; k < out->n; k++) {
         df__plot_series *s = &out->s[k];
-        int base = model_base(pts[s->idx[0]].model);
+        int base = model_colour(pts[s->idx[0]].ops);
 
         qsort(s->idx, s->n, sizeof(int), by_x);
         if (x == DF_PLOT_X_KEEPERS)

@@ -11,9 +11,14 @@
 
 #include <jansson.h>
 
+#include "models/model.h"
+
 typedef struct df__plot_point {
     const json_t *j; /* the point's object in the results document */
     const char *model, *gil;
+    /* The model's traits: df_model_find(model), NULL when it is not known
+     * in this process (results of a model registered elsewhere). */
+    const df_model_ops *ops;
     int workers, threads, hogs, concurrency;
     long long switch_us;
     int ok;             /* status ok: has latency and throughput */

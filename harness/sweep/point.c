@@ -463,7 +463,7 @@ int df_point_run(const df_point_cfg *pc, json_t **out, df_err *err)
     mcfg.workload_state = state;
     mcfg.sink = sink;
     mcfg.sink_arg = run;
-    if (pc->processes > 1 && strcmp(ops->name, "process") != 0) {
+    if (pc->processes > 1 && !(ops->traits & DF_MODEL_PREFORK)) {
         extern const df_model_ops df_model_process;
         mcfg.inner = ops;
         mcfg.workers = pc->processes;
