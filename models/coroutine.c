@@ -475,10 +475,33 @@ static int coroutine_stop(df_model *m,
     return rc;
 }
 
+/* The loop takes every request in flight: no bound from the config. */
+static int coroutine_lanes(const df_model_cfg *cfg)
+{
+    (void)cfg;
+    return 0;
+}
+
+static int coroutine_command(const df_model_cfg *cfg, char *buf, size_t len)
+{
+    return snprintf(buf, len, "uvicorn --workers %d app:app",
+                    cfg->workers > 0 ? cfg->workers : 1);
+}
+
 const df_model_ops df_model_coroutine = {
     .name = "coroutine",
     .summary = "ASGI: one event loop thread, a coroutine per request "
                "(uvicorn on asyncio)",
+    .traits = DF_MODEL_GIL | DF_MODEL_HOGS,
+    .lane_name = "loop",
+    .lanes = coroutine_lanes,
+    .command = coroutine_command,
+    .explain = "**coroutine** is uvicorn (`uvicorn --workers N app:app`, "
+               "ASGI on asyncio): one keeper per process who moves on to "
+               "the next duckling the moment the current one is eating - "
+               "concurrency without parallelism; a duckling that needs "
+               "spoon-feeding (CPU, a blocking call) holds the keeper for "
+               "all.",
     .start = coroutine_start,
     .submit = coroutine_submit,
     .stop = coroutine_stop,

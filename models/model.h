@@ -4,11 +4,13 @@
  * requests to it (from the load generator, any thread), stop it (drain,
  * join, report its own statistics). Each finished request goes to the
  * completion sink the harness provides, with the timestamps the model saw.
- * A new model is one file defining a df_model_ops plus one line in model.c.
+ * A new model is one file defining a df_model_ops plus one line: in model.c
+ * for a built-in, or a df_model_register call for one defined elsewhere.
  */
 #ifndef DF_MODELS_MODEL_H
 #define DF_MODELS_MODEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/err.h"
@@ -198,18 +200,71 @@ typedef int df_model_stop_fn(df_model *m,
                              df_model_stats *stats,
                              df_err *err);
 
+/* What a model is, as the harness asks it (bits of df_model_ops.traits):
+ * which flags size it, which knobs apply, what its points record. */
+typedef enum df_model_trait {
+    /* The prefork wrapper: --workers sizes it (cfg.workers processes), and
+     * a hybrid is it running another model per process (cfg.inner). Any
+     * other model runs in one process unless wrapped (--processes). */
+    DF_MODEL_PREFORK = 1u << 0,
+    /* cfg.threads sizes it: threads per process (--threads). */
+    DF_MODEL_THREADS = 1u << 1,
+    /* Its lanes share one simulated interpreter lock per process, so
+     * cfg.gil, switch_interval_us and check_interval apply (--gil,
+     * --switch-interval) and stop reports the lock's figures. Unless the
+     * lock is off, one lane per process runs Python at a time. */
+    DF_MODEL_GIL = 1u << 2,
+    /* Starts cfg.hogs CPU-bound neighbour threads in its interpreter. */
+    DF_MODEL_HOGS = 1u << 3,
+} df_model_trait;
+
+/* See df_model_ops.lanes and .command. */
+typedef int df_model_lanes_fn(const df_model_cfg *cfg);
+typedef int df_model_command_fn(const df_model_cfg *cfg, char *buf, size_t len);
+
 typedef struct df_model_ops {
     const char *name;    /* value of --model */
     const char *summary; /* one line, for `duckfeed list` */
+    unsigned traits;     /* df_model_trait bits; 0: none */
+    /* What one lane is, for the timeline's rows: "process", "thread",
+     * "loop". NULL: "lane". */
+    const char *lane_name;
+    /* Requests in progress at once in the deployment cfg describes, with
+     * cfg->workers (0 counts as 1) processes of it: its lanes, each of
+     * which works on one request (a loop: every request in flight, so 0,
+     * not bounded by the config). Lanes, not CPUs: see DF_MODEL_GIL.
+     * Reads only workers, threads and inner. NULL: one lane per process. */
+    df_model_lanes_fn *lanes;
+    /* The server command the deployment cfg describes stands for, e.g.
+     * "gunicorn -w 2 app:app", written into buf as snprintf does (returns
+     * the length it needed). Reads as lanes does. NULL: none known. */
+    df_model_command_fn *command;
+    /* A Markdown paragraph for REPORT.md: the deployment the model stands
+     * for, told with the tutorial's keepers and ducklings. NULL: the
+     * summary is used. */
+    const char *explain;
     df_model_start_fn *start;
     df_model_submit_fn *submit;
     df_model_stop_fn *stop;
 } df_model_ops;
 
-/* The NULL-terminated list of every model (models/model.c). */
+/* The NULL-terminated list of the built-in models (models/model.c). */
 extern const df_model_ops *const df_models[];
 
-/* The model called name, or NULL. */
+/* The model called name, built-in or registered, or NULL. */
 const df_model_ops *df_model_find(const char *name);
+
+/* The i-th model: the built-ins in df_models order, then the registered
+ * ones in registration order; NULL when i is past the end (or negative). */
+const df_model_ops *df_model_at(int i);
+
+/* Adds a model defined outside models/ (a test, an example) to what
+ * df_model_find and df_model_at see: one call from main or a test's setup.
+ * ops is borrowed for the life of the process (a static table). Not
+ * thread-safe: register before any run starts (forked points inherit it).
+ * 0, or -EINVAL (NULL ops, or no name, start, submit or stop), -EEXIST
+ * (the name is taken), -ENOSPC (DF_MODEL_MAX_REGISTERED already). */
+#define DF_MODEL_MAX_REGISTERED 16
+int df_model_register(const df_model_ops *ops);
 
 #endif /* DF_MODELS_MODEL_H */

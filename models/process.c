@@ -155,6 +155,9 @@ static void send_stats(worker *w, const df_model_stats *stats)
                             sizeof *stats->gil.threads);
 }
 
+/* Far more than any queue holds: a semaphore that never blocks. */
+#define DF_PROCESS_GREEDY_LANES (1u << 20)
+
 static _Noreturn void run_inner(worker *w)
 {
     df_model_cfg icfg = *w->cfg;
@@ -164,9 +167,11 @@ static _Noreturn void run_inner(worker *w)
     icfg.inner = NULL;
     icfg.sink = inner_sink;
     icfg.sink_arg = w;
-    unsigned lanes = 1u << 20;
-    if (strcmp(w->cfg->inner->name, "thread") == 0)
-        lanes = (unsigned)(icfg.threads > 0 ? icfg.threads : 1);
+    /* Take from the shared pipe only what the inner model can start at
+     * once, so that idle processes get the rest; a loop (lanes 0) takes
+     * every request it is offered. */
+    int n = w->cfg->inner->lanes ? w->cfg->inner->lanes(&icfg) : 1;
+    unsigned lanes = n > 0 ? (unsigned)n : DF_PROCESS_GREEDY_LANES;
     sem_init(&w->lanes, 0, lanes);
     if (w->cfg->inner->start(&icfg, &inner, &err) < 0) {
         fprintf(stderr, "duckfeed: worker %d: %s\n", w->index, err.msg);
@@ -496,9 +501,43 @@ static int process_stop(df_model *m,
     return rc;
 }
 
+/* Each of the workers processes is one lane (gunicorn sync), or holds
+ * the inner model's lanes (a hybrid). */
+static int process_lanes(const df_model_cfg *cfg)
+{
+    int workers = cfg->workers > 0 ? cfg->workers : 1;
+    df_model_cfg one = *cfg;
+
+    if (!cfg->inner || !cfg->inner->lanes)
+        return workers;
+    one.workers = 1;
+    one.inner = NULL;
+    return workers * cfg->inner->lanes(&one);
+}
+
+static int process_command(const df_model_cfg *cfg, char *buf, size_t len)
+{
+    int workers = cfg->workers > 0 ? cfg->workers : 1;
+
+    if (cfg->inner && cfg->inner->command)
+        return cfg->inner->command(cfg, buf, len); /* it counts workers */
+    if (cfg->inner)
+        return snprintf(buf, len, "%d processes of %s", workers,
+                        cfg->inner->name);
+    return snprintf(buf, len, "gunicorn -w %d app:app", workers);
+}
+
 const df_model_ops df_model_process = {
     .name = "process",
     .summary = "WSGI prefork (gunicorn sync): N processes, one request each",
+    .traits = DF_MODEL_PREFORK,
+    .lane_name = "process",
+    .lanes = process_lanes,
+    .command = process_command,
+    .explain = "**process** is gunicorn's sync worker (`gunicorn -w N "
+               "app:app`, WSGI prefork): N keepers, each feeding one "
+               "duckling at a time, and on different cores they feed at "
+               "the same instant - parallelism, up to the cores.",
     .start = process_start,
     .submit = process_submit,
     .stop = process_stop,

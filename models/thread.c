@@ -435,9 +435,32 @@ static int thread_stop(df_model *m,
     return rc;
 }
 
+/* A lane per thread, threads per process; the GIL lets one run at a time. */
+static int thread_lanes(const df_model_cfg *cfg)
+{
+    return (cfg->workers > 0 ? cfg->workers : 1) *
+           (cfg->threads > 0 ? cfg->threads : 1);
+}
+
+static int thread_command(const df_model_cfg *cfg, char *buf, size_t len)
+{
+    return snprintf(buf, len, "gunicorn -k gthread -w %d --threads %d app:app",
+                    cfg->workers > 0 ? cfg->workers : 1,
+                    cfg->threads > 0 ? cfg->threads : 1);
+}
+
 const df_model_ops df_model_thread = {
     .name = "thread",
     .summary = "WSGI threads (gunicorn gthread): a thread pool sharing one GIL",
+    .traits = DF_MODEL_THREADS | DF_MODEL_GIL | DF_MODEL_HOGS,
+    .lane_name = "thread",
+    .lanes = thread_lanes,
+    .command = thread_command,
+    .explain = "**thread** is gunicorn's gthread worker (`gunicorn -k "
+               "gthread -w N --threads T app:app`): T keepers per process "
+               "share one spoon, the GIL, so only one of them feeds at any "
+               "instant; a keeper whose duckling is eating (waiting on I/O) "
+               "puts the spoon down for the others.",
     .start = thread_start,
     .submit = thread_submit,
     .stop = thread_stop,

@@ -425,7 +425,7 @@ static int parse_opts(int argc, char **argv, df_run_opts *o)
      * model in the run, --workers means the hybrids' --processes. */
     int has_process = 0;
     for (int i = 0; i < o->nmodels; i++)
-        has_process |= strcmp(o->models[i]->name, "process") == 0;
+        has_process |= (o->models[i]->traits & DF_MODEL_PREFORK) != 0;
     if (!has_process && o->workers_given && !o->processes_given)
         o->processes = o->workers;
     df_err err = { 0 };
@@ -486,7 +486,8 @@ static void print_summary(const json_t *points)
         int n = snprintf(wl, sizeof wl, "%s",
                          json_string_value(json_object_get(pt,
                                                            "workload_spec")));
-        if (model && strcmp(model, "process") != 0) {
+        const df_model_ops *ops = model ? df_model_find(model) : NULL;
+        if (ops && ops->traits & DF_MODEL_GIL) {
             const char *gil = json_string_value(json_object_get(pt, "gil"));
             long long sw = json_integer_value(
                 json_object_get(pt, "switch_interval_us"));

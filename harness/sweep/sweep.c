@@ -15,26 +15,33 @@
 #include "harness/sweep/runner.h"
 #include "harness/measure/stats.h"
 
+/* "thread -w 2 --threads 4 gil=new +hogs  cpu:us=2000  c=8": the flags
+ * that size the model and the knobs that apply to it, by its traits. */
 static void describe(const df_point_cfg *pc, char *buf, size_t n)
 {
-    char load[64];
+    const df_model_ops *m = pc->model;
+    const df_model_cfg *c = &pc->mcfg;
+    int procs = m->traits & DF_MODEL_PREFORK ? c->workers : pc->processes;
+    char load[64], knobs[64] = "";
+
     if (pc->rate_rps > 0)
         snprintf(load, sizeof load, "rate=%g", pc->rate_rps);
     else
         snprintf(load, sizeof load, "c=%d", pc->concurrency);
-    const char *name = pc->model->name;
-    if (!strcmp(name, "process"))
-        snprintf(buf, n, "process -w %d  %s  %s", pc->mcfg.workers,
+    if (m->traits & DF_MODEL_THREADS)
+        snprintf(knobs, sizeof knobs, " --threads %d", c->threads);
+    if (m->traits & DF_MODEL_GIL)
+        snprintf(knobs + strlen(knobs), sizeof knobs - strlen(knobs),
+                 " gil=%s%s",
+                 c->gil == DF_GIL_NEW   ? "new"
+                 : c->gil == DF_GIL_OLD ? "old"
+                                        : "off",
+                 c->hogs ? " +hogs" : "");
+    if (m->traits & DF_MODEL_PREFORK || procs > 1)
+        snprintf(buf, n, "%s -w %d%s  %s  %s", m->name, procs, knobs,
                  pc->workload_spec, load);
-    else if (!strcmp(name, "thread"))
-        snprintf(buf, n, "thread%s%.0d --threads %d gil=%s%s  %s  %s",
-                 pc->processes > 1 ? " -w " : "", pc->processes > 1 ? pc->processes : 0,
-                 pc->mcfg.threads,
-                 pc->mcfg.gil == DF_GIL_NEW ? "new" : pc->mcfg.gil == DF_GIL_OLD ? "old" : "off",
-                 pc->mcfg.hogs ? " +hogs" : "", pc->workload_spec, load);
     else
-        snprintf(buf, n, "%s%s%.0d  %s  %s", name, pc->processes > 1 ? " -w " : "",
-                 pc->processes > 1 ? pc->processes : 0, pc->workload_spec,
+        snprintf(buf, n, "%s%s  %s  %s", m->name, knobs, pc->workload_spec,
                  load);
 }
 
