@@ -381,7 +381,7 @@ int df_run_main(int argc, char **argv)
         if (!o.quiet)
             print_summary(points);
         if (!o.quiet)
-            printf("results: %s%s\n", o.out, rc > 128 ? " (interrupted)" : "");
+            printf("results: %s%s\n", o.out, rc > DF_SWEEP_EXIT_SIGNALED ? " (interrupted)" : "");
     }
     json_decref(doc);
     free(p.pts);
