@@ -25,6 +25,7 @@
 #include "harness/store/results.h"
 #include "harness/sweep/plan.h"
 #include "harness/sweep/sweep.h"
+#include "models/coro/coro.h"
 #include "models/gil.h"
 #include "workloads/params.h"
 #include "workloads/registry.h"
@@ -37,7 +38,6 @@
 #define DF_RUN_MAX_TO_THREAD_WORKERS 1024   /* --to-thread-workers */
 #define DF_RUN_MAX_SLOW_CALLBACK_MS  (3600 * DF_MS_PER_S) /* an hour */
 #define DF_RUN_MIN_SWITCH_NS         DF_NS_PER_US /* the GIL counts in us */
-#define DF_RUN_MIN_STACK_BYTES       (16 * 1024)  /* smallest coroutine stack */
 #define DF_RUN_MAX_RATE_RPS          1e7
 /* Counts with no limit of their own stop here, so that a sum of two
  * stays in range. */
@@ -192,7 +192,7 @@ static const df_opt opts[] = {
     { "stack", DF_OPT_CHOICE, FIELD(base.stack_kind), .choices = stack_words,
       .def = "dedicated", .help = "coroutine stacks" },
     { "stack-size", DF_OPT_SIZE, FIELD(base.stack_size_bytes),
-      DF_RUN_MIN_STACK_BYTES, .def = "64KB", .help = "per coroutine" },
+      DF_CORO_MIN_STACK_BYTES, .def = "64KB", .help = "per coroutine" },
     { "slow-callback-ms", DF_OPT_INT, FIELD(base.slow_callback_ns), 1,
       DF_RUN_MAX_SLOW_CALLBACK_MS, .scale = DF_NS_PER_MS, .def = "100",
       .help = "blocking detector threshold" },
