@@ -6,14 +6,15 @@
 #include <stdint.h>
 #include <time.h>
 
-/* Integer ratios between time units: a value in the first unit times
- * DF_<A>_PER_<B> is the same time in the second (2 s * DF_NS_PER_S ns). */
-#define DF_NS_PER_US INT64_C(1000)
-#define DF_NS_PER_MS INT64_C(1000000)
-#define DF_NS_PER_S  INT64_C(1000000000)
-#define DF_US_PER_MS INT64_C(1000)
-#define DF_US_PER_S  INT64_C(1000000)
-#define DF_MS_PER_S  INT64_C(1000)
+/* Integer ratios between time units: DF_<A>_PER_<B> is how many A make
+ * one B, so 2 s is 2 * DF_NS_PER_S ns. */
+#define DF_NS_PER_US  INT64_C(1000)
+#define DF_NS_PER_MS  INT64_C(1000000)
+#define DF_NS_PER_S   INT64_C(1000000000)
+#define DF_US_PER_MS  INT64_C(1000)
+#define DF_US_PER_S   INT64_C(1000000)
+#define DF_MS_PER_S   INT64_C(1000)
+#define DF_MS_PER_DAY (24 * 3600 * DF_MS_PER_S)
 
 static inline int64_t df_us_to_ns(int64_t us)
 {

@@ -307,7 +307,8 @@ static void drain_check(void *arg)
         df_loop_stop(m->loop);
         return;
     }
-    DF_CHECK(df_loop_call_later(m->loop, 1000000, drain_check, m, NULL) == 0);
+    DF_CHECK(df_loop_call_later(m->loop, DF_NS_PER_MS, drain_check, m, NULL) ==
+             0);
 }
 
 static void *loop_thread(void *arg)
@@ -419,7 +420,7 @@ static json_t *loop_json(df_model *m, uint64_t abandoned)
     json_t *o = json_pack(
         "{s:I, s:f, s:I, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
         "slow_callbacks", (json_int_t)st.slow_callbacks,
-        "max_blocked_ms", (double)st.max_blocked_ns / 1e6,
+        "max_blocked_ms", df_ns_to_ms(st.max_blocked_ns),
         "switches", (json_int_t)st.switches,
         "to_thread_workers", st.to_thread_workers,
         "to_thread_max_workers", st.to_thread_max_workers,

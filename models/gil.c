@@ -190,7 +190,7 @@ static double hist_quantile_us(const hist *h, double q)
     for (unsigned i = 0; i < HIST_BUCKETS; i++) {
         seen += h->n[i];
         if (seen >= rank)
-            return hist_value(i) / 1000.0;
+            return hist_value(i) / DF_NS_PER_US;
     }
     return 0;
 }
@@ -334,9 +334,9 @@ static int cond_wait(df_gil *g)
     int64_t us = g->interval_us > 1 ? g->interval_us : 1;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t ns = ts.tv_nsec + us * 1000;
-    ts.tv_sec += ns / 1000000000;
-    ts.tv_nsec = ns % 1000000000;
+    int64_t ns = ts.tv_nsec + df_us_to_ns(us);
+    ts.tv_sec += ns / DF_NS_PER_S;
+    ts.tv_nsec = ns % DF_NS_PER_S;
     int r = pthread_cond_timedwait(&g->cond, &g->mu, &ts);
     DF_CHECK(r == 0 || r == ETIMEDOUT);
     return r == ETIMEDOUT;
@@ -553,11 +553,11 @@ static json_t *thread_json(const df_gil_thread *t, int64_t now, double wall)
     bad |= set_num(o, "slice_median_us", hist_quantile_us(&t->slices, 0.5));
     bad |= set_num(o, "slice_p99_us", hist_quantile_us(&t->slices, 0.99));
     bad |= set_num(o, "wait_mean_us",
-                   t->acquisitions ? (double)t->wait_ns / 1e3 /
-                                         (double)t->acquisitions
-                                   : 0);
+                   t->acquisitions
+                       ? df_ns_to_us(t->wait_ns) / (double)t->acquisitions
+                       : 0);
     bad |= set_num(o, "wait_p99_us", hist_quantile_us(&t->waits, 0.99));
-    bad |= set_num(o, "wait_max_us", (double)t->wait_max_ns / 1e3);
+    bad |= set_num(o, "wait_max_us", df_ns_to_us(t->wait_max_ns));
     if (bad) {
         json_decref(o);
         return NULL;
@@ -590,7 +590,7 @@ json_t *df_gil_stats_json(df_gil *g)
     bad |= json_object_set_new(o, "mode", json_string(df_gil_mode_name(g->mode)));
     bad |= set_int(o, "switch_interval_us", (uint64_t)g->interval_us);
     bad |= set_int(o, "check_interval", (uint64_t)g->check_interval);
-    bad |= set_num(o, "wall_s", wall / 1e9);
+    bad |= set_num(o, "wall_s", wall / DF_NS_PER_S);
     bad |= set_num(o, "held", wall > 0 ? (double)held / wall : 0);
     bad |= set_num(o, "wait", wall > 0 ? (double)wait_any / wall : 0);
     bad |= set_int(o, "acquisitions", g->acquisitions);
@@ -601,7 +601,7 @@ json_t *df_gil_stats_json(df_gil *g)
     MU_UNLOCK(&g->mu);
 
     bad |= set_num(o, "wait_mean_us",
-                   waits->count ? (double)wait_sum / 1e3 / (double)waits->count
+                   waits->count ? df_ns_to_us(wait_sum) / (double)waits->count
                                 : 0);
     bad |= set_num(o, "wait_p99_us", hist_quantile_us(waits, 0.99));
     bad |= set_num(o, "slice_median_us", hist_quantile_us(slices, 0.5));

@@ -174,7 +174,7 @@ static _Noreturn void run_inner(worker *w)
         w->cfg->inner->submit(inner, &req);
     }
     json_t *stats = NULL;
-    w->cfg->inner->stop(inner, 2000000000, &stats, &err);
+    w->cfg->inner->stop(inner, 2 * DF_NS_PER_S, &stats, &err);
     close(w->done_w);
     send_stats(w, stats);
     _exit(0);
@@ -300,10 +300,10 @@ static json_t *read_stats(int fd)
 {
     char buf[65536];
     size_t len = 0;
-    int64_t deadline = df_now_ns() + (int64_t)STATS_WAIT_MS * 1000000;
+    int64_t deadline = df_now_ns() + df_ms_to_ns(STATS_WAIT_MS);
     while (len < sizeof buf - 1) {
         struct pollfd p = { .fd = fd, .events = POLLIN };
-        int left = (int)((deadline - df_now_ns()) / 1000000);
+        int left = (int)((deadline - df_now_ns()) / DF_NS_PER_MS);
         if (left <= 0 || poll(&p, 1, left) <= 0)
             break;
         ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
@@ -329,9 +329,9 @@ static int process_stop(df_model *m, int64_t drain_ns, json_t **stats, df_err *e
         /* Bounded drain: past it, kill the workers so the pipe hits EOF. */
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t t = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + drain_ns;
-        ts.tv_sec = t / 1000000000;
-        ts.tv_nsec = t % 1000000000;
+        int64_t t = (int64_t)ts.tv_sec * DF_NS_PER_S + ts.tv_nsec + drain_ns;
+        ts.tv_sec = t / DF_NS_PER_S;
+        ts.tv_nsec = t % DF_NS_PER_S;
         if (pthread_timedjoin_np(m->collector, NULL, &ts) != 0) {
             for (int i = 0; i < m->nworkers; i++)
                 kill(m->pids[i], SIGKILL);
