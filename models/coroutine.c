@@ -307,7 +307,8 @@ static void drain_check(void *arg)
         df_loop_stop(m->loop);
         return;
     }
-    DF_CHECK(df_loop_call_later(m->loop, 1000000, drain_check, m, NULL) == 0);
+    DF_CHECK(df_loop_call_later(m->loop, DF_NS_PER_MS, drain_check, m, NULL) ==
+             0);
 }
 
 static void *loop_thread(void *arg)

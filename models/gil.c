@@ -189,7 +189,7 @@ static double hist_quantile_us(const hist *h, double q)
     for (unsigned i = 0; i < HIST_BUCKETS; i++) {
         seen += h->n[i];
         if (seen >= rank)
-            return hist_value(i) / 1000.0;
+            return hist_value(i) / DF_NS_PER_US;
     }
     return 0;
 }
@@ -333,9 +333,9 @@ static int cond_wait(df_gil *g)
     int64_t us = g->interval_us > 1 ? g->interval_us : 1;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t ns = ts.tv_nsec + us * 1000;
-    ts.tv_sec += ns / 1000000000;
-    ts.tv_nsec = ns % 1000000000;
+    int64_t ns = ts.tv_nsec + df_us_to_ns(us);
+    ts.tv_sec += ns / DF_NS_PER_S;
+    ts.tv_nsec = ns % DF_NS_PER_S;
     int r = pthread_cond_timedwait(&g->cond, &g->mu, &ts);
     DF_CHECK(r == 0 || r == ETIMEDOUT);
     return r == ETIMEDOUT;
@@ -540,11 +540,11 @@ static void thread_stats(const df_gil_thread *t,
     out->slices = t->slices.count;
     out->slice_median_us = hist_quantile_us(&t->slices, 0.5);
     out->slice_p99_us = hist_quantile_us(&t->slices, 0.99);
-    out->wait_mean_us = t->acquisitions ? (double)t->wait_ns / 1e3 /
+    out->wait_mean_us = t->acquisitions ? df_ns_to_us(t->wait_ns) /
                                               (double)t->acquisitions
                                         : 0;
     out->wait_p99_us = hist_quantile_us(&t->waits, 0.99);
-    out->wait_max_us = (double)t->wait_max_ns / 1e3;
+    out->wait_max_us = df_ns_to_us(t->wait_max_ns);
 }
 
 /* The totals and every thread's figures; under mu. Adds every thread's
@@ -570,7 +570,7 @@ static int64_t gil_stats_locked(df_gil *g,
     out->mode = g->mode;
     out->switch_interval_us = g->interval_us;
     out->check_interval = g->check_interval;
-    out->wall_s = wall / 1e9;
+    out->wall_s = df_ns_to_s((int64_t)wall);
     out->held = wall > 0 ? (double)held / wall : 0;
     out->wait = wall > 0 ? (double)wait_any / wall : 0;
     out->acquisitions = g->acquisitions;
@@ -595,7 +595,7 @@ int df_gil_stats_get(df_gil *g, df_gil_stats *out)
     if (out->threads) {
         out->nthreads = g->nthreads;
         int64_t wait_sum = gil_stats_locked(g, out, waits, slices);
-        out->wait_mean_us = waits->count ? (double)wait_sum / 1e3 /
+        out->wait_mean_us = waits->count ? df_ns_to_us(wait_sum) /
                                                (double)waits->count
                                          : 0;
         rc = 0;

@@ -186,7 +186,7 @@ static _Noreturn void run_inner(worker *w)
         w->cfg->inner->submit(inner, &req);
     }
     df_model_stats stats;
-    w->cfg->inner->stop(inner, 2000000000, &stats, &err);
+    w->cfg->inner->stop(inner, 2 * DF_NS_PER_S, &stats, &err);
     close(w->done_w);
     send_stats(w, &stats);
     df_model_stats_clear(&stats);
@@ -339,7 +339,7 @@ static int read_by(int fd, void *buf, size_t n, int64_t deadline_ns)
     size_t len = 0;
     while (len < n) {
         struct pollfd p = { .fd = fd, .events = POLLIN };
-        int left = (int)((deadline_ns - df_now_ns()) / 1000000);
+        int left = (int)((deadline_ns - df_now_ns()) / DF_NS_PER_MS);
         if (left <= 0 || poll(&p, 1, left) <= 0)
             return -1;
         ssize_t k = read(fd, (char *)buf + len, n - len);
@@ -357,7 +357,7 @@ static int read_by(int fd, void *buf, size_t n, int64_t deadline_ns)
  * sent none (a sync worker, or one that died), or -ENOMEM. */
 static int read_stats(int fd, df_model_stats *out)
 {
-    int64_t deadline = df_now_ns() + (int64_t)STATS_WAIT_MS * 1000000;
+    int64_t deadline = df_now_ns() + df_ms_to_ns(STATS_WAIT_MS);
     if (read_by(fd, out, sizeof *out, deadline) < 0)
         goto none;
     /* The pointers are the worker's: only the counts mean something. */

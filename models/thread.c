@@ -115,9 +115,9 @@ static int thread_sleep_ns(df_ctx *ctx, int64_t ns)
     worker *w = ctx->model_data;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t at = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + ns;
-    ts.tv_sec = at / 1000000000;
-    ts.tv_nsec = at % 1000000000;
+    int64_t at = (int64_t)ts.tv_sec * DF_NS_PER_S + ts.tv_nsec + ns;
+    ts.tv_sec = at / DF_NS_PER_S;
+    ts.tv_nsec = at % DF_NS_PER_S;
     io_begin(w);
     /* Absolute deadline: a signal does not restart the whole sleep. */
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
@@ -379,10 +379,10 @@ static void drain(df_model *m, int64_t drain_ns)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t at = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec +
+    int64_t at = (int64_t)ts.tv_sec * DF_NS_PER_S + ts.tv_nsec +
                  (drain_ns > 0 ? drain_ns : 0);
-    ts.tv_sec = at / 1000000000;
-    ts.tv_nsec = at % 1000000000;
+    ts.tv_sec = at / DF_NS_PER_S;
+    ts.tv_nsec = at % DF_NS_PER_S;
     MU_LOCK(&m->mu);
     while (m->count > 0 || m->busy > 0) {
         int r = pthread_cond_timedwait(&m->idle, &m->mu, &ts);
@@ -400,7 +400,7 @@ static int get_stats(df_model *m, df_model_stats *out)
     uint64_t units = 0;
     for (int i = 0; i < m->nhogs; i++)
         units += m->hogs[i].units;
-    double secs = (double)(m->hogs_stop_ns - m->hogs_start_ns) / 1e9;
+    double secs = df_ns_to_s(m->hogs_stop_ns - m->hogs_start_ns);
     out->has_hogs = 1;
     out->hogs = (df_model_hogs_stats){
         .count = m->nhogs,

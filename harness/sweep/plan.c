@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#define PLAN_START_POINTS 16 /* then doubled as needed */
+
 static int plan_add(df_plan *p, const df_point_cfg *pc)
 {
     if (p->n == p->cap) {
-        int cap = p->cap ? p->cap * 2 : 16;
+        int cap = p->cap ? p->cap * 2 : PLAN_START_POINTS;
         df_point_cfg *np = realloc(p->pts, (size_t)cap * sizeof *np);
         if (!np)
             return -ENOMEM;

@@ -658,8 +658,8 @@ static int poll_timeout_ms(df_loop *loop, int block)
     if (d <= 0)
         return 0;
     /* Round up: waking before the deadline would only poll again. */
-    int64_t ms = (d + 999999) / 1000000;
-    return ms > 86400000 ? 86400000 : (int)ms;
+    int64_t ms = (d + DF_NS_PER_MS - 1) / DF_NS_PER_MS;
+    return ms > DF_MS_PER_DAY ? (int)DF_MS_PER_DAY : (int)ms;
 }
 
 static int poll_io(df_loop *loop, int timeout_ms)
