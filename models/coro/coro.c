@@ -427,11 +427,6 @@ static void coro_main(void *arg)
     DF_CHECK(!"a finished coroutine was resumed");
 }
 
-df_coro *df_coro_current(const df_coro_pool *p)
-{
-    return p->current;
-}
-
 void *df_coro_user(df_coro *co)
 {
     return (char *)co + HDR_BYTES;

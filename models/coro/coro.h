@@ -97,9 +97,6 @@ int df_coro_resume(df_coro *co);
  * when it is resumed again. */
 void df_coro_yield(df_coro_pool *p);
 
-/* The coroutine running now on this pool, or NULL (in the resumer). */
-df_coro *df_coro_current(const df_coro_pool *p);
-
 /* The caller's per-coroutine area (cfg.user_bytes), and back. */
 void *df_coro_user(df_coro *co);
 df_coro *df_coro_from_user(void *user);

@@ -246,11 +246,6 @@ int df_loop_handle_cancelled(const df_loop_handle *h)
     return h->cancelled;
 }
 
-int64_t df_loop_handle_when_ns(const df_loop_handle *h)
-{
-    return h->when_ns;
-}
-
 /* Other threads. */
 
 int df_loop_call_soon_threadsafe(df_loop *loop, df_loop_fn *fn, void *arg)
@@ -258,16 +253,6 @@ int df_loop_call_soon_threadsafe(df_loop *loop, df_loop_fn *fn, void *arg)
     if (tl_loop == loop)
         return df_loop_call_soon(loop, fn, arg, NULL);
     return df__inbox_post(&loop->inbox, fn, arg);
-}
-
-static void stop_cb(void *arg)
-{
-    df_loop_stop(arg);
-}
-
-int df_loop_stop_threadsafe(df_loop *loop)
-{
-    return df_loop_call_soon_threadsafe(loop, stop_cb, loop);
 }
 
 void df_loop_stop(df_loop *loop)
