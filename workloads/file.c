@@ -25,11 +25,6 @@ typedef struct file_state {
     int64_t bytes;
 } file_state;
 
-typedef struct file_job {
-    const file_state *s;
-    df_ctx *ctx; /* NULL when offloaded: plain read(2) on a pool thread */
-} file_job;
-
 static const df_param_decl file_params[] = {
     { "kb", DF_PARAM_SIZE, "64KB", "KB",
       "bytes read per request from a file in $TMPDIR (KB = 1024 B)" },
@@ -50,9 +45,9 @@ static ssize_t read_some(df_ctx *ctx, int fd, void *buf, size_t n)
     return r < 0 ? -errno : r;
 }
 
-static int file_job_run(void *arg)
+/* Reads the whole file; ctx NULL means a plain read(2) on a pool thread. */
+static int read_file(df_ctx *ctx, const file_state *s)
 {
-    const file_job *job = arg;
     char *buf = malloc(BUF_BYTES);
     int64_t total = 0;
     int rc = 0;
@@ -60,13 +55,13 @@ static int file_job_run(void *arg)
 
     if (!buf)
         return -ENOMEM;
-    fd = open(job->s->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    fd = open(s->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         free(buf);
         return -errno;
     }
     for (;;) {
-        ssize_t r = read_some(job->ctx, fd, buf, BUF_BYTES);
+        ssize_t r = read_some(ctx, fd, buf, BUF_BYTES);
         if (r < 0)
             rc = (int)r;
         if (r <= 0)
@@ -75,9 +70,17 @@ static int file_job_run(void *arg)
     }
     close(fd);
     free(buf);
-    if (rc == 0 && total != job->s->bytes)
+    if (rc == 0 && total != s->bytes)
         rc = -EIO; /* someone changed the file under us */
     return rc;
+}
+
+/* On a pool thread. arg is the state, not a local of file_handle: a job
+ * must stay put while the coroutine that waits for it is suspended
+ * (workload.h, #12). */
+static int read_offloaded(void *arg)
+{
+    return read_file(NULL, arg);
 }
 
 static int write_file(int fd, int64_t bytes)
@@ -132,14 +135,11 @@ static int file_setup(const df_params *p, void **state, char *err, size_t n)
 
 static int file_handle(df_ctx *ctx)
 {
-    const file_state *s = ctx->state;
-    file_job job = { .s = s, .ctx = ctx };
+    file_state *s = ctx->state;
 
-    if (ctx->params->value[1]) {
-        job.ctx = NULL;
-        return df_run_blocking(ctx, file_job_run, &job);
-    }
-    return file_job_run(&job);
+    if (ctx->params->value[1])
+        return df_run_blocking(ctx, read_offloaded, s);
+    return read_file(ctx, s);
 }
 
 static void file_teardown(void *state)

@@ -67,7 +67,19 @@ typedef struct df_ctx_ops {
      * should be O_NONBLOCK; the read/write wrappers below loop on EAGAIN. */
     int (*wait_fd)(df_ctx *ctx, int fd, int events);
     /* Call fn(arg) with the interpreter released (to_thread / a C extension
-     * that drops the GIL); returns what fn returned. */
+     * that drops the GIL); returns what fn returned. fn may run on another
+     * thread while handle() is suspended.
+     *
+     * Contract (#12): arg, and everything fn reaches through it, must not
+     * live on handle()'s stack - pass the setup() state, ctx->params or
+     * heap memory that stays put until fn returns. On the coroutine model
+     * with shared stacks a suspended request's frames are copied away and
+     * another request's frames take their addresses, so a stack local seen
+     * from fn is someone else's data. The loop notices when arg itself
+     * points into the stack and then keeps that stack in place until fn
+     * returns, stopping every other coroutine meanwhile: correct, but it
+     * measures a serial loop. A stack address inside a heap arg is not
+     * noticed and reads garbage or crashes. */
     int (*run_blocking)(df_ctx *ctx, int (*fn)(void *arg), void *arg);
 } df_ctx_ops;
 
