@@ -432,6 +432,13 @@ df_coro *df_coro_current(const df_coro_pool *p)
     return p->current;
 }
 
+int df_coro_stack_contains(const df_coro *co, const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+
+    return a >= (uintptr_t)co->lo && a < (uintptr_t)co->hi;
+}
+
 void *df_coro_user(df_coro *co)
 {
     return (char *)co + HDR_BYTES;
