@@ -1,5 +1,6 @@
 /* tests/test_workloads.c - each built-in does what it declares, on a fake ctx.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -317,7 +318,6 @@ static void test_workloads_file_teardown_removes(void **state)
     assert_non_null(mkdtemp(dir));
     assert_int_equal(setenv("TMPDIR", dir, 1), 0);
     point_setup(&pt, "file:kb=1");
-    assert_int_equal(rmdir(dir), -1); /* the file is in it */
 
     point_teardown(&pt);
 
@@ -327,6 +327,80 @@ static void test_workloads_file_teardown_removes(void **state)
     else
         unsetenv("TMPDIR");
     free(saved);
+}
+
+/* Removes what dir holds, then dir; returns how many entries it held. */
+static int empty_and_remove(const char *dir)
+{
+    char path[512];
+    struct dirent *e;
+    int n = 0;
+    DIR *d = opendir(dir);
+
+    if (!d)
+        return -1;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+        n++;
+    }
+    closedir(d);
+    rmdir(dir);
+    return n;
+}
+
+/* In a forked child: set up and serve a request, then wait to be killed. */
+static void file_child(const char *dir, int ready_fd)
+{
+    const df_workload *w = NULL;
+    df_params p;
+    df_err err = { 0 };
+    void *s = NULL;
+    char why[256];
+    fake_ctx f;
+
+    if (setenv("TMPDIR", dir, 1) < 0 ||
+        df_workload_parse_spec("file:kb=16", &w, &p, &err) < 0 ||
+        w->setup(&p, &s, why, sizeof why) < 0)
+        _exit(2);
+    fake_ctx_init(&f, 0, s, &p);
+    if (w->handle(&f.ctx) != 0)
+        _exit(3);
+    if (write(ready_fd, "r", 1) != 1)
+        _exit(4);
+    for (;;)
+        pause();
+}
+
+/* #12: a point's child is killed on a timeout, and duckfeed itself may be
+ * killed with -9: teardown never runs, and the temp file must not stay. */
+static void test_workloads_file_kill9_leaves_nothing(void **state)
+{
+    char dir[] = "/tmp/df-test-file-XXXXXX";
+    int fds[2], st = 0;
+    char c = 0;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        file_child(dir, fds[1]);
+    }
+    close(fds[1]);
+    ssize_t got = read(fds[0], &c, 1);
+    close(fds[0]);
+    kill(pid, SIGKILL);
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    int left = empty_and_remove(dir);
+
+    assert_int_equal(got, 1); /* the child was serving */
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    assert_int_equal(left, 0);
 }
 
 static void test_workloads_leak_keeps_memory(void **state)
@@ -449,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_workloads_file_never_waits),
         cmocka_unit_test(test_workloads_file_offload),
         cmocka_unit_test(test_workloads_file_teardown_removes),
+        cmocka_unit_test(test_workloads_file_kill9_leaves_nothing),
         cmocka_unit_test(test_workloads_leak_keeps_memory),
         cmocka_unit_test(test_workloads_hang_ends_on_ecanceled),
         cmocka_unit_test(test_workloads_crash_segv_on_nth),
