@@ -34,7 +34,9 @@ typedef enum df_workload_kind {
 
 typedef enum df_param_type {
     DF_PARAM_INT = 0,      /* plain integer */
-    DF_PARAM_DURATION = 1, /* value in ns; text may end in us, ms or s */
+    DF_PARAM_DURATION = 1, /* value in ns; text may end in us, ms or s; at
+                              most 1,000,000 s, so that now + value and a
+                              sum of a few never overflow (#12) */
     DF_PARAM_SIZE = 2,     /* value in bytes; text may end in B, KB or MB */
     DF_PARAM_BOOL = 3,     /* 0/1; text true/false/1/0/yes/no/on/off */
 } df_param_type;
