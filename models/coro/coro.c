@@ -427,6 +427,13 @@ static void coro_main(void *arg)
     DF_CHECK(!"a finished coroutine was resumed");
 }
 
+int df_coro_stack_contains(const df_coro *co, const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+
+    return a >= (uintptr_t)co->lo && a < (uintptr_t)co->hi;
+}
+
 void *df_coro_user(df_coro *co)
 {
     return (char *)co + HDR_BYTES;
