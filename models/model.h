@@ -183,6 +183,10 @@ typedef struct df_model_cfg {
     /* Where completions go. */
     df_sink_fn *sink;
     void *sink_arg;
+    /* Requests the load keeps in flight at most (closed loop: the
+     * concurrency; open loop: --max-inflight), 0 when unbounded. A model
+     * may preallocate by it (the process model's overflow queue). */
+    int64_t inflight_max;
 } df_model_cfg;
 
 /* Starts workers; on success *out is set and requests may be submitted. */
