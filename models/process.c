@@ -27,6 +27,9 @@
  * loop's generator falls behind, as with a full pipe before); the
  * collector never waits, and fails such a submit with -ENOBUFS.
  *
+ * Workers, and the process that forked them, must not outlive their
+ * parent (#12): each worker asks for SIGKILL when its parent dies.
+ *
  * Timestamps come from CLOCK_MONOTONIC, which is system-wide, so the
  * parent compares them across processes directly.
  */
@@ -220,7 +223,6 @@ static _Noreturn void run_inner(worker *w)
 
 static _Noreturn void worker_main(worker *w)
 {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (w->cfg->inner)
         run_inner(w);
     df_request req;
@@ -293,6 +295,7 @@ static int process_stop(df_model *m,
  * or -errno with err set. */
 static int fork_workers(df_model *m, int req_r, int done_w, df_err *err)
 {
+    pid_t parent = getpid();
     fflush(NULL);
     for (int i = 0; i < m->cfg.workers; i++) {
         int st[2];
@@ -308,6 +311,11 @@ static int fork_workers(df_model *m, int req_r, int done_w, df_err *err)
             return rc;
         }
         if (pid == 0) {
+            /* #12: die with the parent; it may have died before the
+             * prctl, which getppid then shows. (The signal comes when
+             * the forking thread ends: start's caller owns the model.) */
+            if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                _exit(6);
             worker w = { .cfg = &m->cfg, .index = i, .req_r = req_r,
                          .done_w = done_w, .stats_w = st[1],
                          .stopping = m->stopping };
