@@ -6,6 +6,7 @@ cd "$(dirname "$0")"
 
 BUILD=build
 ASAN_BUILD=build-asan
+TSAN_BUILD=build-tsan
 PACKAGES=(cmake gcc make pkg-config libjansson-dev libcmocka-dev gnuplot-nox libssl-dev)
 TEST_PACKAGES=(valgrind clang-format)
 
@@ -16,10 +17,11 @@ usage: ./run.sh [--quick] [SUITE...]   run suites (default: the default set),
        ./run.sh --list                 list the suites and what each shows
        ./run.sh test                   build and run every test and check
                                        (layers, format); the tests again
-                                       under AddressSanitizer+UBSan, and
-                                       those labelled valgrind under
-                                       valgrind, both without timing
-                                       assertions
+                                       under AddressSanitizer+UBSan, those
+                                       labelled tsan under
+                                       ThreadSanitizer, and those labelled
+                                       valgrind under valgrind, all without
+                                       timing assertions
        ./run.sh bench [NAME...]        duckfeed's own costs (switches, locks,
                                        harness overhead)
        ./run.sh build                  install what is missing and build only
@@ -93,6 +95,7 @@ run_tests() {
     (cd "$ASAN_BUILD" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
         UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ctest --output-on-failure -j 2 -LE check --timeout 600)
+    run_tsan_tests
     say "valgrind (the tests labelled valgrind)"
     local t names
     names=$(cd "$BUILD" && ctest -N -L valgrind | sed -n 's/^ *Test *#[0-9]*: //p')
@@ -103,6 +106,15 @@ run_tests() {
         say "valgrind: $t clean"
     done
     say "all tests passed"
+}
+
+# The tests of threads sharing memory (label tsan) under ThreadSanitizer:
+# any data race is an error (exit status 66 from the test).
+run_tsan_tests() {
+    say "thread sanitizer build ($TSAN_BUILD: the tests labelled tsan)"
+    build "$TSAN_BUILD" -DDF_WERROR=ON -DDF_SANITIZE=thread
+    (cd "$TSAN_BUILD" && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+        ctest --output-on-failure -j 2 -L tsan --timeout 600)
 }
 
 main() {
