@@ -125,10 +125,23 @@ static void claims(FILE *f, const json_t *doc, const char *prefix)
     }
 }
 
+/* #12: " (2 of 3 repetitions)" for a point an interrupted sweep folded
+ * from fewer repetitions than asked, else "". */
+static const char *partial_note(const json_t *pt, char *buf, size_t len)
+{
+    double done = df_resfile_num(pt, "repetitions_done", NAN);
+    double asked = df_resfile_num(pt, "repeat", NAN);
+
+    buf[0] = '\0';
+    if (done < asked)
+        snprintf(buf, len, " (%.0f of %.0f repetitions)", done, asked);
+    return buf;
+}
+
 static void points_table(FILE *f, const json_t *doc)
 {
     const json_t *points = json_object_get(doc, "points");
-    char d[128], spec[160];
+    char d[128], spec[160], note[64];
     size_t i;
 
     fprintf(f, "| setup | workload | req/s | p50 ms | p99 ms | queue ms "
@@ -141,8 +154,9 @@ static void points_table(FILE *f, const json_t *doc)
         df_claim_describe(pt, d, sizeof d);
         df_resfile_workload_spec(pt, spec, sizeof spec);
         if (!df_resfile_point_ok(pt)) {
-            fprintf(f, "| %s | %s | | | | | | failed: %s |\n", d, spec,
-                    df_resfile_str(pt, "failure", "unknown"));
+            fprintf(f, "| %s | %s | | | | | | failed: %s%s |\n", d, spec,
+                    df_resfile_str(pt, "failure", "unknown"),
+                    partial_note(pt, note, sizeof note));
             continue;
         }
         fprintf(f, "| %s | %s | %.0f | %.3g | %.3g | %.3g | ", d, spec,
@@ -153,10 +167,11 @@ static void points_table(FILE *f, const json_t *doc)
         if (!isnan(held))
             fprintf(f, "%.0f%% / %.0f%% ", held * 100,
                     df_resfile_num(pt, "gil_stats.wait", 0) * 100);
-        fprintf(f, "| ok%s |\n",
+        fprintf(f, "| ok%s%s |\n",
                 df_resfile_num(pt, "loop.slow_callbacks", 0) > 0
                     ? " (loop blocked)"
-                    : "");
+                    : "",
+                partial_note(pt, note, sizeof note));
     }
 }
 
