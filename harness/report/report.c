@@ -93,6 +93,30 @@ static int has_trace(const json_t *doc)
     return 0;
 }
 
+/* The signal that stopped the suite whose results doc holds ("SIGINT"),
+ * NULL when it ran to its end. #12: no claim is computed from such a
+ * file: a comparison of the points that happened to finish first is no
+ * lesson, and a partial run once read "does NOT hold here". */
+static const char *interrupted_by(const json_t *doc)
+{
+    return df_resfile_str(doc, "interrupted", NULL);
+}
+
+/* The section of a suite stopped by sig: what finished, no claims. */
+static void interrupted_section(FILE *f, const json_t *doc, const char *sig)
+{
+    const json_t *ex = json_object_get(doc, "examples");
+    size_t n = json_array_size(
+        json_is_array(ex) ? ex : json_object_get(doc, "points"));
+
+    fprintf(f,
+            "**Interrupted** (%s) after %zu %s finished: this suite did "
+            "not run to its end, so no claim is computed from it. Run "
+            "`%s` again for its lesson.\n\n",
+            sig, n, json_is_array(ex) ? "examples" : "points",
+            df_resfile_str(doc, "command", "duckfeed suite"));
+}
+
 /* The computed claims of one suite, one per line, each after prefix. */
 static void claims(FILE *f, const json_t *doc, const char *prefix)
 {
@@ -355,6 +379,8 @@ static void section(FILE *f, const json_t *doc, const char *results_dir,
             (int)df_resfile_num(s, "version", 0),
             json_is_true(json_object_get(s, "quick")) ? ", --quick" : "",
             df_resfile_str(s, "sentence", ""));
+    if (interrupted_by(doc))
+        interrupted_section(f, doc, interrupted_by(doc));
     if (json_is_array(json_object_get(doc, "examples"))) {
         examples_section(f, doc);
         return;
@@ -362,6 +388,11 @@ static void section(FILE *f, const json_t *doc, const char *results_dir,
     df_resfile_footer(doc, footer, sizeof footer);
     fprintf(f, "Measured on %s with `%s`.\n\n", footer,
             df_resfile_str(doc, "command", "?"));
+    if (interrupted_by(doc)) {
+        points_table(f, doc);
+        fputc('\n', f);
+        return;
+    }
     if (json_array_size(json_object_get(s, "claims")) > 0 || has_trace(doc)) {
         fprintf(f, "What the numbers say:\n\n");
         claims(f, doc, "- ");
@@ -468,6 +499,13 @@ void df_report_summary(FILE *f, const json_t *doc, const char *plots_dir)
 
     fprintf(f, "-- %s: %s\n", df_resfile_str(s, "name", "?"),
             df_resfile_str(s, "sentence", ""));
+    if (interrupted_by(doc)) {
+        fprintf(f,
+                "   interrupted (%s): no claims computed from a partial "
+                "run\n",
+                interrupted_by(doc));
+        return;
+    }
     if (json_is_array(ex)) {
         for (i = 0; i < json_array_size(ex); i++)
             ok += example_ok(json_array_get(ex, i));
@@ -508,6 +546,10 @@ void df_report_headline(const json_t *doc, char *buf, size_t len)
     df_claim_result r;
     size_t i, ok = 0;
 
+    if (interrupted_by(doc)) {
+        snprintf(buf, len, "interrupted (%s): no claims", interrupted_by(doc));
+        return;
+    }
     if (json_is_array(ex)) {
         for (i = 0; i < json_array_size(ex); i++)
             ok += example_ok(json_array_get(ex, i));
