@@ -409,6 +409,50 @@ static void test_suite_interrupted_run_stops_the_rest(void **state)
     assert_null(strstr(report, "not measured"));
 }
 
+/* #12: two suites writing into one results dir at once: neither touches
+ * the other's files. Names an earlier version used for every run (its
+ * run files, the report's temporary) hold another run's files here. */
+static void test_suite_leaves_other_runs_temp_files(void **state)
+{
+    static const char *const theirs[] = { ".suite-t-0.json", "REPORT.md.tmp" };
+    char dir[128], path[256], results[128], err[1024], text[256];
+    char *argv[] = {
+        "suite", "t",           "--suites-dir", dir, "--results-dir",
+        results, "--plots-dir", results,        NULL
+    };
+    size_t i;
+    DIR *d;
+    struct dirent *e;
+
+    (void)state;
+    snprintf(dir, sizeof dir, "%s/tsuites", tmp_dir);
+    snprintf(results, sizeof results, "%s/tresults", tmp_dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_int_equal(mkdir(results, 0700), 0);
+    snprintf(path, sizeof path, "%s/t.json", dir);
+    write_file(path, DEMO_SUITE("t", "1"));
+    for (i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", results, theirs[i]);
+        write_file(path, "another run's\n");
+    }
+
+    assert_int_equal(suite_capture(err, sizeof err, 8, argv), 0);
+
+    for (i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", results, theirs[i]);
+        read_file(path, text, sizeof text);
+        assert_string_equal(text, "another run's\n");
+    }
+    /* Nothing of ours is left behind but the results and the report. */
+    d = opendir(results);
+    assert_non_null(d);
+    i = 0;
+    while ((e = readdir(d)))
+        i++;
+    closedir(d);
+    assert_int_equal(i, 2 + 2 + 2); /* ., .., t.json, REPORT.md, theirs */
+}
+
 /* Kind "examples": the script's DF-RESULT lines land in the results. */
 static void test_suite_examples_collects_results(void **state)
 {
@@ -591,6 +635,7 @@ int main(void)
         cmocka_unit_test(test_suite_unknown_name_exits_2),
         cmocka_unit_test(test_suite_runs_merge_plot_report),
         cmocka_unit_test(test_suite_interrupted_run_stops_the_rest),
+        cmocka_unit_test(test_suite_leaves_other_runs_temp_files),
         cmocka_unit_test(test_suite_examples_collects_results),
         cmocka_unit_test(test_suite_claims_well_formed),
         cmocka_unit_test(test_suite_claim_resolves_against_data),

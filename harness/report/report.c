@@ -9,6 +9,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness/report/claim.h"
 #include "harness/store/resfile.h"
@@ -452,10 +454,30 @@ static int load_suite_docs(const char *dir, json_t ***out)
     return n;
 }
 
+/* #12: a temporary REPORT.md of its own beside the real one (mkstemp;
+ * a fixed REPORT.md.tmp was shared by two suites writing at once), made
+ * readable as the report is. NULL with errno set. */
+static FILE *open_tmp_report(const char *results_dir, char *tmp, size_t len)
+{
+    int fd, e;
+    FILE *f;
+
+    snprintf(tmp, len, "%s/.REPORT.md.XXXXXX", results_dir);
+    if ((fd = mkstemp(tmp)) < 0)
+        return NULL;
+    if (fchmod(fd, 0644) == 0 && (f = fdopen(fd, "w")))
+        return f;
+    e = errno;
+    close(fd);
+    unlink(tmp);
+    errno = e;
+    return NULL;
+}
+
 int df_report_write(const char *results_dir, const char *plots_dir,
                     df_err *err)
 {
-    char path[PATH_MAX], tmp[PATH_MAX + 8];
+    char path[PATH_MAX], tmp[PATH_MAX + 32];
     json_t **docs;
     int i, n = load_suite_docs(results_dir, &docs);
     FILE *f;
@@ -463,8 +485,7 @@ int df_report_write(const char *results_dir, const char *plots_dir,
     if (n < 0)
         return df_err_set(err, n, "%s: %s", results_dir, strerror(-n));
     snprintf(path, sizeof path, "%s/REPORT.md", results_dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    if (!(f = fopen(tmp, "w"))) {
+    if (!(f = open_tmp_report(results_dir, tmp, sizeof tmp))) {
         int rc = -errno;
 
         for (i = 0; i < n; i++)
@@ -486,8 +507,12 @@ int df_report_write(const char *results_dir, const char *plots_dir,
     free(docs);
     if (n == 0)
         fprintf(f, "No suite results yet: run `duckfeed suite`.\n");
-    if (fclose(f) != 0 || rename(tmp, path) != 0)
-        return df_err_set(err, -errno, "%s: %s", path, strerror(errno));
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        int rc = -errno;
+
+        unlink(tmp);
+        return df_err_set(err, rc, "%s: %s", path, strerror(-rc));
+    }
     return 0;
 }
 
