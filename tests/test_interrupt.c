@@ -165,8 +165,10 @@ static void test_interrupt_keeps_finished_points(void **state)
     size_t i;
     json_t *pt;
     json_array_foreach(pts, i, pt)
+    {
         assert_string_equal(json_string_value(json_object_get(pt, "status")),
                             "ok");
+    }
     json_decref(doc);
 }
 
