@@ -189,6 +189,44 @@ static void test_validate_repetitions_match_n(void **state)
                    "points[0].repetitions: 2 entries but throughput.n is 3");
 }
 
+/* #12: a point folded from fewer repetitions than asked says how many,
+ * and that many ran. */
+static void test_validate_repetitions_done(void **state)
+{
+    json_t *doc = valid_doc();
+    json_t *p = json_array_get(json_object_get(doc, "points"), 0);
+    char why[256] = "";
+    (void)state;
+
+    json_object_set_new(p, "repetitions_done", json_integer(3));
+    json_object_set_new(doc, "interrupted", json_string("SIGTERM"));
+    assert_int_equal(df_validate_json(doc, why, sizeof why), 0);
+    json_object_set_new(p, "repetitions_done", json_integer(2));
+
+    expect_invalid(doc, "points[0].repetitions_done: 2 but throughput.n is 3");
+}
+
+static void test_validate_repetitions_done_range(void **state)
+{
+    json_t *doc = valid_doc();
+    json_t *p = json_array_get(json_object_get(doc, "points"), 2);
+    (void)state;
+
+    json_object_set_new(p, "repetitions_done", json_integer(4));
+
+    expect_invalid(doc, "points[2].repetitions_done: 4, expected 1..3");
+}
+
+static void test_validate_interrupted_names_signal(void **state)
+{
+    json_t *doc = valid_doc();
+    (void)state;
+
+    json_object_set_new(doc, "interrupted", json_string("yes"));
+
+    expect_invalid(doc, "interrupted: unexpected value \"yes\"");
+}
+
 static void test_validate_bad_enum(void **state)
 {
     json_t *doc = valid_doc();
@@ -262,6 +300,9 @@ int main(void)
         cmocka_unit_test(test_validate_littles_law_fields),
         cmocka_unit_test(test_validate_failed_needs_failure),
         cmocka_unit_test(test_validate_repetitions_match_n),
+        cmocka_unit_test(test_validate_repetitions_done),
+        cmocka_unit_test(test_validate_repetitions_done_range),
+        cmocka_unit_test(test_validate_interrupted_names_signal),
         cmocka_unit_test(test_validate_bad_enum),
         cmocka_unit_test(test_validate_schema_version),
         cmocka_unit_test(test_validate_machine_field),
