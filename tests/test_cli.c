@@ -262,6 +262,28 @@ static void test_cli_model_stats_keep_identity(void **state)
     json_decref(doc);
 }
 
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* #12: validate read duplicate keys as the last one, plot refused them. */
+static void test_cli_validate_duplicate_key_exits_2(void **state)
+{
+    const char *path = out_path("dup.json");
+
+    (void)state;
+    write_text(path, "{\"schema\": \"duckfeed.results/1\", \"points\": [],"
+                     " \"points\": []}");
+
+    assert_bad_input(run("validate", path, NULL), "duplicate object key");
+    assert_bad_input(run("plot", path, NULL), "duplicate object key");
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -291,6 +313,7 @@ int main(void)
         cmocka_unit_test(test_cli_crashing_point_is_recorded_and_sweep_goes_on),
         cmocka_unit_test(test_cli_results_parse_back_typed),
         cmocka_unit_test(test_cli_model_stats_keep_identity),
+        cmocka_unit_test(test_cli_validate_duplicate_key_exits_2),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, teardown);
 }
