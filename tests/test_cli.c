@@ -16,6 +16,7 @@
 /* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
 #include <cmocka.h>
 
+#include "models/model.h"
 #include "tests/duckfeed_exe.h"
 
 #include <jansson.h>
@@ -284,6 +285,51 @@ static void test_cli_validate_duplicate_key_exits_2(void **state)
     assert_bad_input(run("plot", path, NULL), "duplicate object key");
 }
 
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* #12: --threads accepted 4096, the thread model stopped at 1024. */
+static void test_cli_thread_model_runs_max_threads(void **state)
+{
+    char threads[16];
+    const char *out = out_path("threads.json");
+
+    (void)state;
+    snprintf(threads, sizeof threads, "%d", DF_MODEL_MAX_THREADS);
+
+    outcome o = run("run", "--model", "thread", "--threads", threads,
+                    "--workload", "noop", "--duration", "0.1s", "--warmup",
+                    "0", "--repeat", "1", "--quiet", "--out", out, NULL);
+
+    assert_int_equal(o.status, 0);
+    json_t *doc = load(out);
+    json_t *pt = json_array_get(json_object_get(doc, "points"), 0);
+    assert_string_equal(json_string_value(json_object_get(pt, "status")),
+                        "ok");
+    assert_int_equal(json_integer_value(json_object_get(pt, "threads")),
+                     DF_MODEL_MAX_THREADS);
+    json_decref(doc);
+}
+
+/* #12: validate read duplicate keys as the last one, plot refused them. */
+static void test_cli_validate_duplicate_key_exits_2(void **state)
+{
+    const char *path = out_path("dup.json");
+
+    (void)state;
+    write_text(path, "{\"schema\": \"duckfeed.results/1\", \"points\": [],"
+                     " \"points\": []}");
+
+    assert_bad_input(run("validate", path, NULL), "duplicate object key");
+    assert_bad_input(run("plot", path, NULL), "duplicate object key");
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -313,6 +359,8 @@ int main(void)
         cmocka_unit_test(test_cli_crashing_point_is_recorded_and_sweep_goes_on),
         cmocka_unit_test(test_cli_results_parse_back_typed),
         cmocka_unit_test(test_cli_model_stats_keep_identity),
+        cmocka_unit_test(test_cli_thread_model_runs_max_threads),
+        cmocka_unit_test(test_cli_validate_duplicate_key_exits_2),
         cmocka_unit_test(test_cli_validate_duplicate_key_exits_2),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, teardown);

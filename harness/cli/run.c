@@ -30,12 +30,11 @@
 #include "workloads/params.h"
 #include "workloads/registry.h"
 
-/* Limits of the values, each used by its check and shown by its message. */
-#define DF_RUN_MAX_PROCESSES         1024   /* --workers, --processes */
-#define DF_RUN_MAX_THREADS           4096   /* --threads */
-#define DF_RUN_MAX_HOGS              64     /* --hogs */
-#define DF_RUN_MAX_CONCURRENCY       100000 /* --concurrency */
-#define DF_RUN_MAX_TO_THREAD_WORKERS 1024   /* --to-thread-workers */
+/* Limits of the values, each used by its check and shown by its message.
+ * The model's own limits come from models/model.h, so the parser never
+ * accepts what a model would cut (#12). */
+#define DF_RUN_MAX_PROCESSES         1024 /* --workers, --processes */
+#define DF_RUN_MAX_TO_THREAD_WORKERS 1024 /* --to-thread-workers */
 #define DF_RUN_MAX_SLOW_CALLBACK_MS  (3600 * DF_MS_PER_S) /* an hour */
 #define DF_RUN_MIN_SWITCH_NS         DF_NS_PER_US /* the GIL counts in us */
 #define DF_RUN_MAX_RATE_RPS          1e7
@@ -166,7 +165,7 @@ static const df_opt opts[] = {
               "thread/coroutine runs without the process model\n"
               "it means --processes, as gunicorn -w / uvicorn\n"
               "--workers do" },
-    { "threads", DF_OPT_INT_LIST, FIELD(threads), 1, DF_RUN_MAX_THREADS,
+    { "threads", DF_OPT_INT_LIST, FIELD(threads), 1, DF_MODEL_MAX_THREADS,
       .def = "2", .help = "threads of the thread model" },
     { "processes", DF_OPT_INT_LIST, FIELD(processes), 1, DF_RUN_MAX_PROCESSES,
       .def = "1",
@@ -184,7 +183,7 @@ static const df_opt opts[] = {
     { "check-interval", DF_OPT_INT, FIELD(check_interval), 1, INT_MAX,
       .def = XSTR(DF_GIL_DEFAULT_CHECK_INTERVAL),
       .help = "old GIL checkpoints between releases" },
-    { "hogs", DF_OPT_INT_LIST, FIELD(hogs), 0, DF_RUN_MAX_HOGS, .def = "0",
+    { "hogs", DF_OPT_INT_LIST, FIELD(hogs), 0, DF_MODEL_MAX_HOGS, .def = "0",
       .help = "CPU-bound neighbour threads in the interpreter\n"
               "(thread model; the convoy scenario)" },
     { "switch", DF_OPT_CHOICE, FIELD(base.switch_kind), .choices = switch_words,
@@ -200,7 +199,7 @@ static const df_opt opts[] = {
       DF_RUN_MAX_TO_THREAD_WORKERS,
       .help = "run_blocking pool (default min(32, cores+4))" },
     { "concurrency", DF_OPT_INT_LIST, FIELD(concurrency), 1,
-      DF_RUN_MAX_CONCURRENCY, .def = "1", .section = "Load",
+      DF_MODEL_MAX_CONCURRENCY, .def = "1", .section = "Load",
       .help = "closed-loop clients" },
     { "rate", DF_OPT_CALL, .call = parse_rates, .arg = "LIST",
       .help = "open loop instead: arrivals per second; latency\n"
