@@ -263,6 +263,11 @@ static void test_cli_model_stats_keep_identity(void **state)
     json_decref(doc);
 }
 
+/* The flags of a run that measures little: one noop point of 0.1 s. */
+#define QUICK_RUN                                                              \
+    "run", "--model", "process", "--workload", "noop", "--duration", "0.1s",   \
+        "--warmup", "0", "--repeat", "1", "--quiet"
+
 static void write_text(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -272,26 +277,29 @@ static void write_text(const char *path, const char *text)
     assert_int_equal(fclose(f), 0);
 }
 
-/* #12: validate read duplicate keys as the last one, plot refused them. */
-static void test_cli_validate_duplicate_key_exits_2(void **state)
+/* #12: durations the parser accepted overflowed the deadlines; a rate
+ * this low made the arrival schedule negative and the generator spin. */
+static void test_cli_durations_past_limits_exit_2(void **state)
 {
-    const char *path = out_path("dup.json");
+    const char *out = out_path("limits.json");
 
     (void)state;
-    write_text(path, "{\"schema\": \"duckfeed.results/1\", \"points\": [],"
-                     " \"points\": []}");
-
-    assert_bad_input(run("validate", path, NULL), "duplicate object key");
-    assert_bad_input(run("plot", path, NULL), "duplicate object key");
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
+    assert_bad_input(run(QUICK_RUN, "--duration", "9223372036s", "--out", out,
+                         NULL),
+                     "--duration: \"9223372036s\" is above");
+    assert_bad_input(run(QUICK_RUN, "--warmup", "9223372036s", "--out", out,
+                         NULL),
+                     "--warmup: \"9223372036s\" is above");
+    assert_bad_input(run(QUICK_RUN, "--timeout", "9223372036s", "--out", out,
+                         NULL),
+                     "--timeout: \"9223372036s\" is above");
+    assert_bad_input(run(QUICK_RUN, "--switch-interval", "9223372036s",
+                         "--out", out, NULL),
+                     "--switch-interval: \"9223372036s\" is above");
+    assert_bad_input(run(QUICK_RUN, "--timeout", "0", "--out", out, NULL),
+                     "--timeout: \"0\" is below 1s");
+    assert_bad_input(run(QUICK_RUN, "--rate", "1e-11", "--out", out, NULL),
+                     "--rate: \"1e-11\" is not a rate in [0.001,");
 }
 
 /* #12: --threads accepted 4096, the thread model stopped at 1024. */
@@ -359,8 +367,8 @@ int main(void)
         cmocka_unit_test(test_cli_crashing_point_is_recorded_and_sweep_goes_on),
         cmocka_unit_test(test_cli_results_parse_back_typed),
         cmocka_unit_test(test_cli_model_stats_keep_identity),
+        cmocka_unit_test(test_cli_durations_past_limits_exit_2),
         cmocka_unit_test(test_cli_thread_model_runs_max_threads),
-        cmocka_unit_test(test_cli_validate_duplicate_key_exits_2),
         cmocka_unit_test(test_cli_validate_duplicate_key_exits_2),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, teardown);

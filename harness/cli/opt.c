@@ -84,7 +84,7 @@ static void format_limit(df_opt_kind kind, int64_t v, char *buf, size_t len)
 }
 
 /* Durations and sizes share the workload parameters' parser; a value
- * below lo is an error of its own. */
+ * below lo or above hi (when hi > 0) is an error of its own. */
 static int read_typed(const df_opt *opt,
                       const char *s,
                       int64_t *out,
@@ -102,6 +102,11 @@ static int read_typed(const df_opt *opt,
         return df_err_set(
             err, -EINVAL, "--%s: \"%s\" is not a valid %s", opt->name, s,
             is_size ? "size (try 64KB)" : "duration (try 500ms, 2s)");
+    if (opt->hi > 0 && *out > opt->hi) {
+        format_limit(opt->kind, opt->hi, lo, sizeof lo);
+        return df_err_set(err, -EINVAL, "--%s: \"%s\" is above %s",
+                          opt->name, s, lo);
+    }
     if (*out >= opt->lo)
         return 0;
     if (opt->lo == 1)

@@ -37,7 +37,17 @@
 #define DF_RUN_MAX_TO_THREAD_WORKERS 1024 /* --to-thread-workers */
 #define DF_RUN_MAX_SLOW_CALLBACK_MS  (3600 * DF_MS_PER_S) /* an hour */
 #define DF_RUN_MIN_SWITCH_NS         DF_NS_PER_US /* the GIL counts in us */
-#define DF_RUN_MAX_RATE_RPS          1e7
+#define DF_RUN_MAX_SWITCH_NS         (3600 * DF_NS_PER_S) /* an hour */
+/* #12: a day per window, warm-up and grace period, so their sum added to
+ * a clock reading stays far from overflow. */
+#define DF_RUN_MAX_DURATION_NS (24 * 3600 * DF_NS_PER_S)
+/* A point's child needs time to start, drain and report: 0 would fail
+ * every point. */
+#define DF_RUN_MIN_TIMEOUT_NS DF_NS_PER_S
+/* #12: arrivals at most this far apart (1000 s), so a schedule stays in
+ * int64 ns; fewer than one arrival per window is allowed. */
+#define DF_RUN_MIN_RATE_RPS 1e-3
+#define DF_RUN_MAX_RATE_RPS 1e7
 /* Counts with no limit of their own stop here, so that a sum of two
  * stays in range. */
 #define DF_RUN_MAX_COUNT (INT64_MAX / 2)
@@ -97,11 +107,12 @@ static int parse_rates(const df_opt *opt, const char *s, void *dst, df_err *err)
     for (int i = 0; i < n; i++) {
         char *end;
         double r = strtod(items[i], &end);
-        if (end == items[i] || *end || !(r > 0) || !isfinite(r) ||
-            r > DF_RUN_MAX_RATE_RPS)
+        if (end == items[i] || *end || !(r >= DF_RUN_MIN_RATE_RPS) ||
+            !(r <= DF_RUN_MAX_RATE_RPS))
             return df_err_set(err, -EINVAL,
-                              "--%s: \"%s\" is not a rate in (0, %.0f] req/s",
-                              opt->name, items[i], DF_RUN_MAX_RATE_RPS);
+                              "--%s: \"%s\" is not a rate in [%g, %.0f] req/s",
+                              opt->name, items[i], DF_RUN_MIN_RATE_RPS,
+                              DF_RUN_MAX_RATE_RPS);
         o->rates[i] = r;
     }
     if (n > 0)
@@ -177,7 +188,8 @@ static const df_opt opts[] = {
       .help = "new (CPython 3.2-3.12), old (Python 2),\n"
               "off (free-threaded 3.13t)" },
     { "switch-interval", DF_OPT_DURATION_LIST, FIELD(switch_us),
-      DF_RUN_MIN_SWITCH_NS, .scale = DF_NS_PER_US, .bare_unit = "ms",
+      DF_RUN_MIN_SWITCH_NS, DF_RUN_MAX_SWITCH_NS, .scale = DF_NS_PER_US,
+      .bare_unit = "ms",
       .def = XSTR(DF_GIL_DEFAULT_INTERVAL_US) "us",
       .help = "new GIL switch interval (bare: ms)" },
     { "check-interval", DF_OPT_INT, FIELD(check_interval), 1, INT_MAX,
@@ -212,13 +224,16 @@ static const df_opt opts[] = {
       .help = "repetitions of each point, in shuffled order" },
     { "seed", DF_OPT_INT, FIELD(seed), 0, INT64_MAX, .def = "1",
       .help = "seed of the shuffle and the arrivals" },
-    { "duration", DF_OPT_DURATION, FIELD(duration_ns), 1, .bare_unit = "s",
+    { "duration", DF_OPT_DURATION, FIELD(duration_ns), 1,
+      DF_RUN_MAX_DURATION_NS, .bare_unit = "s",
       .def = "1s", .help = "measured window per point" },
-    { "warmup", DF_OPT_DURATION, FIELD(warmup_ns), 0, .bare_unit = "s",
+    { "warmup", DF_OPT_DURATION, FIELD(warmup_ns), 0, DF_RUN_MAX_DURATION_NS,
+      .bare_unit = "s",
       .def = "0.2s", .help = "run before the window, not recorded" },
     { "requests", DF_OPT_INT, FIELD(requests), 1, DF_RUN_MAX_COUNT,
       .help = "stop after N requests instead (no window)" },
-    { "timeout", DF_OPT_DURATION, FIELD(timeout_ns), 0, .bare_unit = "s",
+    { "timeout", DF_OPT_DURATION, FIELD(timeout_ns), DF_RUN_MIN_TIMEOUT_NS,
+      DF_RUN_MAX_DURATION_NS, .bare_unit = "s",
       .def = "15s", .help = "give up on a point after D more" },
     { "out", DF_OPT_STRING, FIELD(out), .arg = "FILE",
       .def = "results/run.json", .section = "Output", .help = "results file" },
