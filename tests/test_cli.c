@@ -16,6 +16,8 @@
 /* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
 #include <cmocka.h>
 
+#include "harness/cli/opt.h"
+#include "harness/sweep/plan.h"
 #include "models/model.h"
 #include "tests/duckfeed_exe.h"
 
@@ -302,6 +304,44 @@ static void test_cli_durations_past_limits_exit_2(void **state)
                      "--rate: \"1e-11\" is not a rate in [0.001,");
 }
 
+/* #12: the plan was expanded (262,144 points) before its cap was
+ * checked, and reported "out of memory" at worst. */
+static void test_cli_too_many_points_exits_2(void **state)
+{
+    char list[DF_PLAN_MAX_LIST * 4], hogs[DF_PLAN_MAX_LIST * 4];
+    size_t n = 0, m = 0;
+
+    (void)state;
+    for (int i = 0; i < DF_PLAN_MAX_LIST; i++) {
+        n += (size_t)snprintf(list + n, sizeof list - n, "%s%d", i ? "," : "",
+                              i + 1);
+        m += (size_t)snprintf(hogs + m, sizeof hogs - m, "%s%d", i ? "," : "",
+                              i);
+    }
+
+    outcome o = run("run", "--model", "thread", "--threads", list,
+                    "--concurrency", list, "--hogs", hogs, "--out",
+                    out_path("big.json"), NULL);
+
+    assert_bad_input(o, "too many points (262144 > 100000)");
+}
+
+/* The list flags refuse what they cannot hold, naming the limit. */
+static void test_cli_list_limits_exit_2(void **state)
+{
+    static char longest[DF_OPT_MAX_ARG_CHARS + 2];
+    const char *out = out_path("lists.json");
+
+    (void)state;
+    memset(longest, '1', sizeof longest - 1);
+    assert_bad_input(run(QUICK_RUN, "--gil", "new,old,off,new", "--out", out,
+                         NULL),
+                     "--gil: more than 3 values");
+    assert_bad_input(run(QUICK_RUN, "--concurrency", longest, "--out", out,
+                         NULL),
+                     "--concurrency: longer than");
+}
+
 /* #12: --threads accepted 4096, the thread model stopped at 1024. */
 static void test_cli_thread_model_runs_max_threads(void **state)
 {
@@ -368,6 +408,8 @@ int main(void)
         cmocka_unit_test(test_cli_results_parse_back_typed),
         cmocka_unit_test(test_cli_model_stats_keep_identity),
         cmocka_unit_test(test_cli_durations_past_limits_exit_2),
+        cmocka_unit_test(test_cli_too_many_points_exits_2),
+        cmocka_unit_test(test_cli_list_limits_exit_2),
         cmocka_unit_test(test_cli_thread_model_runs_max_threads),
         cmocka_unit_test(test_cli_validate_duplicate_key_exits_2),
     };

@@ -368,36 +368,54 @@ static void print_summary(const json_t *points)
                    : "");
     }
 }
+/* Everything that can refuse the run, before its first point (#12): the
+ * plan's size, counted without expanding it. 0 with p filled, or 2 after
+ * one line on stderr. */
+static int prepare(df_run_opts *o, df_plan *p)
+{
+    int64_t n = df__plan_count(o);
+    int rc;
+
+    if (n > DF_PLAN_MAX_POINTS) {
+        fprintf(stderr, "duckfeed run: too many points (%lld > %d)\n",
+                (long long)n, DF_PLAN_MAX_POINTS);
+        return 2;
+    }
+    if ((rc = df__plan_expand(o, p)) < 0) {
+        fprintf(stderr, "duckfeed run: %s\n", strerror(-rc));
+        return 2;
+    }
+    return 0;
+}
+
 int df_run_main(int argc, char **argv)
 {
     df_run_opts o;
     df_plan p = { 0 };
+    json_t *doc = NULL;
     int rc = parse_opts(argc, argv, &o);
+
     if (rc)
         return rc < 0 ? 0 : rc;
-    json_t *doc = df_results_new(argc, argv);
-    if (!doc || df__plan_expand(&o, &p) < 0 || p.n > DF_PLAN_MAX_POINTS) {
-        if (p.n > DF_PLAN_MAX_POINTS)
-            fprintf(stderr, "duckfeed run: %d points, more than %d\n", p.n,
-                    DF_PLAN_MAX_POINTS);
-        else
-            fprintf(stderr, "duckfeed run: out of memory\n");
-        json_decref(doc);
-        free(p.pts);
-        return 2;
+    if ((rc = prepare(&o, &p)) != 0)
+        return rc;
+    doc = df_results_new(argc, argv);
+    if (!doc) {
+        fprintf(stderr, "duckfeed run: out of memory\n");
+        rc = 2;
+        goto out;
     }
     json_object_set_new(doc, "seed", json_integer((json_int_t)o.seed));
     rc = df__sweep_run(&o, &p, doc);
     if (rc == -ENOMEM) {
         fprintf(stderr, "duckfeed run: out of memory\n");
         rc = 2;
-    } else {
-        json_t *points = json_object_get(doc, "points");
-        if (!o.quiet)
-            print_summary(points);
-        if (!o.quiet)
-            printf("results: %s%s\n", o.out, rc > DF_SWEEP_EXIT_SIGNALED ? " (interrupted)" : "");
+    } else if (!o.quiet) {
+        print_summary(json_object_get(doc, "points"));
+        printf("results: %s%s\n", o.out,
+               rc > DF_SWEEP_EXIT_SIGNALED ? " (interrupted)" : "");
     }
+out:
     json_decref(doc);
     free(p.pts);
     return rc;
