@@ -11,12 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 /* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
 #include <cmocka.h>
 
 #include "harness/cli/opt.h"
+#include "harness/store/results.h"
 #include "harness/sweep/plan.h"
 #include "models/model.h"
 #include "tests/duckfeed_exe.h"
@@ -279,6 +281,107 @@ static void write_text(const char *path, const char *text)
     assert_int_equal(fclose(f), 0);
 }
 
+static void assert_text(const char *path, const char *text)
+{
+    char buf[256] = "";
+    FILE *f = fopen(path, "r");
+
+    assert_non_null(f);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    assert_string_equal(buf, text);
+}
+
+/* #12: `--out README.md` used to replace the README with results. */
+static void test_cli_out_of_another_kind_is_kept(void **state)
+{
+    const char *out = out_path("notes.md");
+
+    (void)state;
+    write_text(out, "my notes\n");
+
+    assert_bad_input(run(QUICK_RUN, "--out", out, NULL),
+                     "not a duckfeed results file");
+
+    assert_text(out, "my notes\n");
+}
+
+static void test_cli_out_force_replaces_another_kind(void **state)
+{
+    const char *out = out_path("replace.md");
+
+    (void)state;
+    write_text(out, "scratch\n");
+
+    assert_int_equal(run(QUICK_RUN, "--force", "--out", out, NULL).status, 0);
+
+    json_t *doc = load(out);
+    assert_string_equal(json_string_value(json_object_get(doc, "schema")),
+                        DF_RESULTS_SCHEMA);
+    json_decref(doc);
+}
+
+static void test_cli_out_results_file_is_replaced(void **state)
+{
+    const char *out = out_path("again.json");
+
+    (void)state;
+    assert_int_equal(run(QUICK_RUN, "--out", out, NULL).status, 0);
+
+    assert_int_equal(run(QUICK_RUN, "--out", out, NULL).status, 0);
+
+    json_t *doc = load(out);
+    assert_int_equal(json_array_size(json_object_get(doc, "points")), 1);
+    json_decref(doc);
+}
+
+/* #12: a directory was found out only when the first point was written,
+ * after measuring it (two lines, the point lost). */
+static void test_cli_out_directory_exits_2(void **state)
+{
+    const char *out = out_path("dir.json");
+
+    (void)state;
+    assert_int_equal(mkdir(out, 0755), 0);
+
+    assert_bad_input(run(QUICK_RUN, "--out", out, NULL), "is a directory");
+}
+
+static void test_cli_out_symlink_exits_2(void **state)
+{
+    char victim[4200];
+    const char *out;
+
+    (void)state;
+    snprintf(victim, sizeof victim, "%s", out_path("victim.txt"));
+    out = out_path("link.json"); /* a static buffer: after the copy */
+    write_text(victim, "keep\n");
+    assert_int_equal(symlink(victim, out), 0);
+
+    assert_bad_input(run(QUICK_RUN, "--force", "--out", out, NULL),
+                     "symbolic link");
+
+    assert_text(victim, "keep\n");
+}
+
+/* #12: two runs on one file used to overwrite each other's points. */
+static void test_cli_out_in_use_exits_2_at_once(void **state)
+{
+    const char *out = out_path("busy.json");
+    df_results_lock *lk = NULL;
+    df_err err = { 0 };
+
+    (void)state;
+    assert_int_equal(df_results_acquire(out, 0, &lk, &err), 0);
+
+    outcome o = run(QUICK_RUN, "--out", out, NULL);
+
+    df_results_release(lk);
+    assert_bad_input(o, "another run is writing it");
+    assert_int_equal(access(out, F_OK), -1);
+}
+
 /* #12: durations the parser accepted overflowed the deadlines; a rate
  * this low made the arrival schedule negative and the generator spin. */
 static void test_cli_durations_past_limits_exit_2(void **state)
@@ -407,6 +510,12 @@ int main(void)
         cmocka_unit_test(test_cli_crashing_point_is_recorded_and_sweep_goes_on),
         cmocka_unit_test(test_cli_results_parse_back_typed),
         cmocka_unit_test(test_cli_model_stats_keep_identity),
+        cmocka_unit_test(test_cli_out_of_another_kind_is_kept),
+        cmocka_unit_test(test_cli_out_force_replaces_another_kind),
+        cmocka_unit_test(test_cli_out_results_file_is_replaced),
+        cmocka_unit_test(test_cli_out_directory_exits_2),
+        cmocka_unit_test(test_cli_out_symlink_exits_2),
+        cmocka_unit_test(test_cli_out_in_use_exits_2_at_once),
         cmocka_unit_test(test_cli_durations_past_limits_exit_2),
         cmocka_unit_test(test_cli_too_many_points_exits_2),
         cmocka_unit_test(test_cli_list_limits_exit_2),

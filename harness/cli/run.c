@@ -236,7 +236,10 @@ static const df_opt opts[] = {
       DF_RUN_MAX_DURATION_NS, .bare_unit = "s",
       .def = "15s", .help = "give up on a point after D more" },
     { "out", DF_OPT_STRING, FIELD(out), .arg = "FILE",
-      .def = "results/run.json", .section = "Output", .help = "results file" },
+      .def = "results/run.json", .section = "Output",
+      .help = "results file: new, empty or a duckfeed results file" },
+    { "force", DF_OPT_FLAG, FIELD(force),
+      .help = "replace --out even if it is another kind of file" },
     { "trace", DF_OPT_FLAG, FIELD(trace),
       .help = "record each request's states (timeline)" },
     { "quiet", DF_OPT_FLAG, FIELD(quiet), .help = "no progress lines" },
@@ -281,11 +284,6 @@ static int parse_opts(int argc, char **argv, df_run_opts *o)
         has_process |= (o->models[i]->traits & DF_MODEL_PREFORK) != 0;
     if (!has_process && o->workers_given && !o->processes_given)
         o->processes = o->workers;
-    df_err err = { 0 };
-    if (df_results_check_writable(o->out, &err) < 0) {
-        fprintf(stderr, "duckfeed run: --out: %s\n", err.msg);
-        return 2;
-    }
     return 0;
 }
 
@@ -368,12 +366,14 @@ static void print_summary(const json_t *points)
                    : "");
     }
 }
+
 /* Everything that can refuse the run, before its first point (#12): the
- * plan's size, counted without expanding it. 0 with p filled, or 2 after
- * one line on stderr. */
-static int prepare(df_run_opts *o, df_plan *p)
+ * plan's size, counted without expanding it, then the claim on --out.
+ * 0 with *lk and p filled, or 2 after one line on stderr. */
+static int prepare(df_run_opts *o, df_plan *p, df_results_lock **lk)
 {
     int64_t n = df__plan_count(o);
+    df_err err = { 0 };
     int rc;
 
     if (n > DF_PLAN_MAX_POINTS) {
@@ -381,8 +381,14 @@ static int prepare(df_run_opts *o, df_plan *p)
                 (long long)n, DF_PLAN_MAX_POINTS);
         return 2;
     }
+    if (df_results_acquire(o->out, o->force, lk, &err) < 0) {
+        fprintf(stderr, "duckfeed run: --out %s\n", err.msg);
+        return 2;
+    }
     if ((rc = df__plan_expand(o, p)) < 0) {
         fprintf(stderr, "duckfeed run: %s\n", strerror(-rc));
+        df_results_release(*lk);
+        *lk = NULL;
         return 2;
     }
     return 0;
@@ -392,12 +398,13 @@ int df_run_main(int argc, char **argv)
 {
     df_run_opts o;
     df_plan p = { 0 };
+    df_results_lock *lk = NULL;
     json_t *doc = NULL;
     int rc = parse_opts(argc, argv, &o);
 
     if (rc)
         return rc < 0 ? 0 : rc;
-    if ((rc = prepare(&o, &p)) != 0)
+    if ((rc = prepare(&o, &p, &lk)) != 0)
         return rc;
     doc = df_results_new(argc, argv);
     if (!doc) {
@@ -418,5 +425,6 @@ int df_run_main(int argc, char **argv)
 out:
     json_decref(doc);
     free(p.pts);
+    df_results_release(lk);
     return rc;
 }

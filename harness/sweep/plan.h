@@ -47,6 +47,7 @@ typedef struct df_run_opts {
     uint64_t seed;
     df_model_cfg base; /* loop and GIL knobs shared by every point */
     const char *out;
+    int force; /* replace out even if it is not a results file */
 } df_run_opts;
 
 /* The points of a sweep, in plan order; free() pts. */
