@@ -318,8 +318,7 @@ static int thread_start(const df_model_cfg *cfg, df_model **out, df_err *err)
 {
     int nthreads = cfg->threads > 0 ? cfg->threads : 1;
     if (nthreads > DF_MODEL_MAX_THREADS || cfg->hogs < 0 ||
-        cfg->hogs > DF_MODEL_MAX_HOGS ||
-        !cfg->workload || !cfg->sink)
+        cfg->hogs > DF_MODEL_MAX_HOGS || !cfg->workload || !cfg->sink)
         return df_err_set(err, -EINVAL,
                           "thread model: need 1..%d threads, 0..%d hogs, a "
                           "workload and a sink",

@@ -4,9 +4,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,8 +268,8 @@ static void test_cli_model_stats_keep_identity(void **state)
 }
 
 /* The flags of a run that measures little: one noop point of 0.1 s. */
-#define QUICK_RUN                                                              \
-    "run", "--model", "process", "--workload", "noop", "--duration", "0.1s",   \
+#define QUICK_RUN                                                            \
+    "run", "--model", "process", "--workload", "noop", "--duration", "0.1s", \
         "--warmup", "0", "--repeat", "1", "--quiet"
 
 static void write_text(const char *path, const char *text)
@@ -389,18 +389,18 @@ static void test_cli_durations_past_limits_exit_2(void **state)
     const char *out = out_path("limits.json");
 
     (void)state;
-    assert_bad_input(run(QUICK_RUN, "--duration", "9223372036s", "--out", out,
-                         NULL),
-                     "--duration: \"9223372036s\" is above");
-    assert_bad_input(run(QUICK_RUN, "--warmup", "9223372036s", "--out", out,
-                         NULL),
-                     "--warmup: \"9223372036s\" is above");
-    assert_bad_input(run(QUICK_RUN, "--timeout", "9223372036s", "--out", out,
-                         NULL),
-                     "--timeout: \"9223372036s\" is above");
-    assert_bad_input(run(QUICK_RUN, "--switch-interval", "9223372036s",
-                         "--out", out, NULL),
-                     "--switch-interval: \"9223372036s\" is above");
+    assert_bad_input(
+        run(QUICK_RUN, "--duration", "9223372036s", "--out", out, NULL),
+        "--duration: \"9223372036s\" is above");
+    assert_bad_input(
+        run(QUICK_RUN, "--warmup", "9223372036s", "--out", out, NULL),
+        "--warmup: \"9223372036s\" is above");
+    assert_bad_input(
+        run(QUICK_RUN, "--timeout", "9223372036s", "--out", out, NULL),
+        "--timeout: \"9223372036s\" is above");
+    assert_bad_input(
+        run(QUICK_RUN, "--switch-interval", "9223372036s", "--out", out, NULL),
+        "--switch-interval: \"9223372036s\" is above");
     assert_bad_input(run(QUICK_RUN, "--timeout", "0", "--out", out, NULL),
                      "--timeout: \"0\" is below 1s");
     assert_bad_input(run(QUICK_RUN, "--rate", "1e-11", "--out", out, NULL),
@@ -422,9 +422,9 @@ static void test_cli_too_many_points_exits_2(void **state)
                               i);
     }
 
-    outcome o = run("run", "--model", "thread", "--threads", list,
-                    "--concurrency", list, "--hogs", hogs, "--out",
-                    out_path("big.json"), NULL);
+    outcome o =
+        run("run", "--model", "thread", "--threads", list, "--concurrency",
+            list, "--hogs", hogs, "--out", out_path("big.json"), NULL);
 
     assert_bad_input(o, "too many points (262144 > 100000)");
 }
@@ -437,12 +437,12 @@ static void test_cli_list_limits_exit_2(void **state)
 
     (void)state;
     memset(longest, '1', sizeof longest - 1);
-    assert_bad_input(run(QUICK_RUN, "--gil", "new,old,off,new", "--out", out,
-                         NULL),
-                     "--gil: more than 3 values");
-    assert_bad_input(run(QUICK_RUN, "--concurrency", longest, "--out", out,
-                         NULL),
-                     "--concurrency: longer than");
+    assert_bad_input(
+        run(QUICK_RUN, "--gil", "new,old,off,new", "--out", out, NULL),
+        "--gil: more than 3 values");
+    assert_bad_input(
+        run(QUICK_RUN, "--concurrency", longest, "--out", out, NULL),
+        "--concurrency: longer than");
 }
 
 /* #12: --threads accepted 4096, the thread model stopped at 1024. */
@@ -455,14 +455,13 @@ static void test_cli_thread_model_runs_max_threads(void **state)
     snprintf(threads, sizeof threads, "%d", DF_MODEL_MAX_THREADS);
 
     outcome o = run("run", "--model", "thread", "--threads", threads,
-                    "--workload", "noop", "--duration", "0.1s", "--warmup",
-                    "0", "--repeat", "1", "--quiet", "--out", out, NULL);
+                    "--workload", "noop", "--duration", "0.1s", "--warmup", "0",
+                    "--repeat", "1", "--quiet", "--out", out, NULL);
 
     assert_int_equal(o.status, 0);
     json_t *doc = load(out);
     json_t *pt = json_array_get(json_object_get(doc, "points"), 0);
-    assert_string_equal(json_string_value(json_object_get(pt, "status")),
-                        "ok");
+    assert_string_equal(json_string_value(json_object_get(pt, "status")), "ok");
     assert_int_equal(json_integer_value(json_object_get(pt, "threads")),
                      DF_MODEL_MAX_THREADS);
     json_decref(doc);

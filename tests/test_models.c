@@ -2,9 +2,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,8 +215,10 @@ static void test_models_thread_queues_max_concurrency(void **state)
 {
     const df_model_ops *ops = df_model_find("thread");
     df_params params = { 0 };
-    df_model_cfg cfg = { .threads = 1, .gil = DF_GIL_NEW,
-                         .workload = &gated, .params = &params,
+    df_model_cfg cfg = { .threads = 1,
+                         .gil = DF_GIL_NEW,
+                         .workload = &gated,
+                         .params = &params,
                          .sink = count_sink };
     df_model *m = NULL;
     df_model_stats stats;

@@ -104,8 +104,8 @@ static int read_typed(const df_opt *opt,
             is_size ? "size (try 64KB)" : "duration (try 500ms, 2s)");
     if (opt->hi > 0 && *out > opt->hi) {
         format_limit(opt->kind, opt->hi, lo, sizeof lo);
-        return df_err_set(err, -EINVAL, "--%s: \"%s\" is above %s",
-                          opt->name, s, lo);
+        return df_err_set(err, -EINVAL, "--%s: \"%s\" is above %s", opt->name,
+                          s, lo);
     }
     if (*out >= opt->lo)
         return 0;

@@ -109,10 +109,9 @@ static int parse_rates(const df_opt *opt, const char *s, void *dst, df_err *err)
         double r = strtod(items[i], &end);
         if (end == items[i] || *end || !(r >= DF_RUN_MIN_RATE_RPS) ||
             !(r <= DF_RUN_MAX_RATE_RPS))
-            return df_err_set(err, -EINVAL,
-                              "--%s: \"%s\" is not a rate in [%g, %.0f] req/s",
-                              opt->name, items[i], DF_RUN_MIN_RATE_RPS,
-                              DF_RUN_MAX_RATE_RPS);
+            return df_err_set(
+                err, -EINVAL, "--%s: \"%s\" is not a rate in [%g, %.0f] req/s",
+                opt->name, items[i], DF_RUN_MIN_RATE_RPS, DF_RUN_MAX_RATE_RPS);
         o->rates[i] = r;
     }
     if (n > 0)
@@ -189,8 +188,7 @@ static const df_opt opts[] = {
               "off (free-threaded 3.13t)" },
     { "switch-interval", DF_OPT_DURATION_LIST, FIELD(switch_us),
       DF_RUN_MIN_SWITCH_NS, DF_RUN_MAX_SWITCH_NS, .scale = DF_NS_PER_US,
-      .bare_unit = "ms",
-      .def = XSTR(DF_GIL_DEFAULT_INTERVAL_US) "us",
+      .bare_unit = "ms", .def = XSTR(DF_GIL_DEFAULT_INTERVAL_US) "us",
       .help = "new GIL switch interval (bare: ms)" },
     { "check-interval", DF_OPT_INT, FIELD(check_interval), 1, INT_MAX,
       .def = XSTR(DF_GIL_DEFAULT_CHECK_INTERVAL),
@@ -225,16 +223,16 @@ static const df_opt opts[] = {
     { "seed", DF_OPT_INT, FIELD(seed), 0, INT64_MAX, .def = "1",
       .help = "seed of the shuffle and the arrivals" },
     { "duration", DF_OPT_DURATION, FIELD(duration_ns), 1,
-      DF_RUN_MAX_DURATION_NS, .bare_unit = "s",
-      .def = "1s", .help = "measured window per point" },
+      DF_RUN_MAX_DURATION_NS, .bare_unit = "s", .def = "1s",
+      .help = "measured window per point" },
     { "warmup", DF_OPT_DURATION, FIELD(warmup_ns), 0, DF_RUN_MAX_DURATION_NS,
-      .bare_unit = "s",
-      .def = "0.2s", .help = "run before the window, not recorded" },
+      .bare_unit = "s", .def = "0.2s",
+      .help = "run before the window, not recorded" },
     { "requests", DF_OPT_INT, FIELD(requests), 1, DF_RUN_MAX_COUNT,
       .help = "stop after N requests instead (no window)" },
     { "timeout", DF_OPT_DURATION, FIELD(timeout_ns), DF_RUN_MIN_TIMEOUT_NS,
-      DF_RUN_MAX_DURATION_NS, .bare_unit = "s",
-      .def = "15s", .help = "give up on a point after D more" },
+      DF_RUN_MAX_DURATION_NS, .bare_unit = "s", .def = "15s",
+      .help = "give up on a point after D more" },
     { "out", DF_OPT_STRING, FIELD(out), .arg = "FILE",
       .def = "results/run.json", .section = "Output",
       .help = "results file: new, empty or a duckfeed results file" },

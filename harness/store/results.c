@@ -118,14 +118,17 @@ json_t *df_results_new(int argc, char **argv)
 /* The lock beside the results file: "<path>.lock", held with flock for
  * the whole run and removed by its holder before it lets go. */
 struct df_results_lock {
-    int fd;               /* the lock file, flock(LOCK_EX) */
-    char path[PATH_MAX];  /* its name, unlinked by df_results_release */
+    int fd;              /* the lock file, flock(LOCK_EX) */
+    char path[PATH_MAX]; /* its name, unlinked by df_results_release */
 };
 
 /* Takes the lock at path without waiting. A holder unlinks the file
  * before it closes it, so a lock taken on a file that is no longer at path
  * proves nothing: open the new one and try again. */
-static int lock_take(const char *path, const char *out, int *fd_out, df_err *err)
+static int lock_take(const char *path,
+                     const char *out,
+                     int *fd_out,
+                     df_err *err)
 {
     for (;;) {
         struct stat at_path, held;
@@ -182,9 +185,9 @@ static int check_target(const char *path, int force, df_err *err)
     struct stat st;
 
     if (lstat(path, &st) < 0)
-        return errno == ENOENT ? 0
-                               : df_err_set(err, -errno, "%s: %s", path,
-                                            strerror(errno));
+        return errno == ENOENT
+                   ? 0
+                   : df_err_set(err, -errno, "%s: %s", path, strerror(errno));
     if (S_ISDIR(st.st_mode))
         return df_err_set(err, -EISDIR, "%s: is a directory", path);
     if (S_ISLNK(st.st_mode))

@@ -119,10 +119,10 @@ static void add_model(const df_run_opts *o,
                     for (int h = 0; h < a.hogs->n; h++)
                         for (int c = 0; c < a.nloads; c++) {
                             DF_CHECK(p->n < p->cap);
-                            p->pts[p->n++] = point_of(
-                                o, w, ops, a.sizes->v[s], a.threads->v[t],
-                                gil_of(o, ops, g), o->switch_us.v[si],
-                                a.hogs->v[h], c);
+                            p->pts[p->n++] =
+                                point_of(o, w, ops, a.sizes->v[s],
+                                         a.threads->v[t], gil_of(o, ops, g),
+                                         o->switch_us.v[si], a.hogs->v[h], c);
                         }
             }
 }
