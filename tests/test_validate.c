@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "harness/store/validate.h"
@@ -289,6 +290,26 @@ static void test_validate_main_exit_codes(void **state)
     json_decref(doc);
 }
 
+/* #12: validate kept the last of two equal keys where plot refused the
+ * file; both read it the same way now. */
+static void test_validate_main_duplicate_key(void **state)
+{
+    json_t *doc = valid_doc();
+    char *text = json_dumps(doc, 0);
+    char *dup = malloc(strlen(text) + 32);
+    (void)state;
+
+    assert_non_null(dup);
+    /* {"complete": false, <the valid document's fields>} */
+    sprintf(dup, "{\"complete\": false, %s", text + 1);
+
+    assert_int_equal(run_main_on(text), 0);
+    assert_int_equal(run_main_on(dup), 2);
+    free(dup);
+    free(text);
+    json_decref(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -307,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_validate_schema_version),
         cmocka_unit_test(test_validate_machine_field),
         cmocka_unit_test(test_validate_main_exit_codes),
+        cmocka_unit_test(test_validate_main_duplicate_key),
     };
     return cmocka_run_group_tests_name("validate", tests, NULL, NULL);
 }

@@ -465,7 +465,9 @@ int df_validate_main(int argc, char **argv)
         return 2;
     }
     json_error_t jerr;
-    json_t *doc = json_load_file(argv[1], 0, &jerr);
+    /* #12: the same reading as every consumer's (resfile.c), so a file
+     * validate passes is never one plot refuses. */
+    json_t *doc = json_load_file(argv[1], JSON_REJECT_DUPLICATES, &jerr);
     if (!doc) {
         if (jerr.line > 0)
             fprintf(stderr, "duckfeed validate: %s: line %d: %s\n", argv[1],
