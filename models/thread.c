@@ -487,8 +487,14 @@ const df_model_ops df_model_thread = {
     .explain = "**thread** is gunicorn's gthread worker (`gunicorn -k "
                "gthread -w N --threads T app:app`): T keepers per process "
                "share one spoon, the GIL, so only one of them feeds at any "
-               "instant; a keeper whose duckling is eating (waiting on I/O) "
-               "puts the spoon down for the others.",
+               "instant; a keeper whose duckling is eating (waiting on I/O: "
+               "time.sleep and socket calls release the GIL) puts the spoon "
+               "down for the others. Threads start as requests need them, "
+               "as ThreadPoolExecutor starts them. Simulated: the workers "
+               "take requests back-to-back from one queue, without "
+               "gthread's main thread polling sockets (which also needs "
+               "the GIL), so its latency tail is this model's, not "
+               "gunicorn's.",
     .start = thread_start,
     .submit = thread_submit,
     .stop = thread_stop,
