@@ -9,7 +9,6 @@
  */
 #include "harness/suite/run.h"
 
-#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,28 +67,6 @@ static int one_run(const df_suite *s, int i, const df_suite_opts *o,
     return rc;
 }
 
-/* Removes plots/<suite>-*.{png,svg,dat} of an earlier run, so a plot this
- * run does not draw (a workload renamed, data now missing) is not left
- * beside the new ones looking current. */
-static void remove_old_plots(const char *dir, const char *suite)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    size_t n = strlen(suite);
-    char path[PATH_MAX];
-    if (!d)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        const char *dot = strrchr(e->d_name, '.');
-        if (strncmp(e->d_name, suite, n) != 0 || e->d_name[n] != '-' || !dot ||
-            (strcmp(dot, ".png") && strcmp(dot, ".svg") && strcmp(dot, ".dat")))
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-}
-
 /* Runs every run of s, writes results/<name>.json and plots it. Returns 0,
  * 1 (something failed but results were written) or 2 (nothing to write). */
 int df__suite_run_runs(const df_suite *s, const df_suite_opts *o,
@@ -98,8 +75,9 @@ int df__suite_run_runs(const df_suite *s, const df_suite_opts *o,
     const json_t *plots = json_object_get(df_suite_json(s), "plots");
     const char *only[16];
     char path[PATH_MAX];
+    /* replace: the suite's old plots go once the new ones are in (#12). */
     df_plot_opts po = { .out_dir = o->plots_dir, .name = df_suite_name(s),
-                        .quiet = 1 };
+                        .quiet = 1, .replace = 1 };
     df_err err = { 0 };
     json_t *doc = NULL;
     int i, rc, worst = 0, n = df_suite_nruns(s);
@@ -135,7 +113,6 @@ int df__suite_run_runs(const df_suite *s, const df_suite_opts *o,
         only[k] = json_string_value(json_array_get(plots, k));
     only[k] = NULL;
     po.only = plots ? only : NULL;
-    remove_old_plots(o->plots_dir, df_suite_name(s));
     if ((rc = df_plot_doc(doc, &po, &err)) < 0) {
         fprintf(stderr, "duckfeed suite: %s: plot: %s\n", df_suite_name(s), err.msg);
         worst = worst > 1 ? worst : 1;
