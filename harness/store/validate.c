@@ -397,12 +397,6 @@ static int check_point(vctx *v, const json_t *p)
     return 0;
 }
 
-int df_validate_point(const json_t *point, char *why, size_t n)
-{
-    vctx v = { .why = why, .n = n };
-    return check_point(&v, point);
-}
-
 int df_validate_json(const json_t *doc, char *why, size_t n)
 {
     vctx v = { .why = why, .n = n };
