@@ -31,6 +31,11 @@
 #include "harness/plot/table.h"
 #include "harness/store/resfile.h"
 
+/* gnuplot 5.4 keeps ARG1..ARG9 of `-c` and drops the rest silently: five
+ * common ones, then a title per timeline panel. */
+_Static_assert(5 + DF_PLOT_TIMELINE_MAX_PANELS <= 9,
+               "timeline panel titles must fit gnuplot's nine ARGs");
+
 #define VARS_MAX 1024 /* the -e numbers of one call */
 #define TEXT_MAX 320  /* one ARG text: a title, the footer */
 
