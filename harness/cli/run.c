@@ -184,7 +184,7 @@ static const df_opt opts[] = {
     { "gil", DF_OPT_CALL, .call = parse_gils, .choices = gil_words,
       .arg = "LIST", .def = "new",
       .section = "Interpreter lock (thread and coroutine models)",
-      .help = "new (CPython 3.2-3.12), old (Python 2),\n"
+      .help = "new (CPython 3.2 on), old (Python 2),\n"
               "off (free-threaded 3.13t)" },
     { "switch-interval", DF_OPT_DURATION_LIST, FIELD(switch_us),
       DF_RUN_MIN_SWITCH_NS, DF_RUN_MAX_SWITCH_NS, .scale = DF_NS_PER_US,

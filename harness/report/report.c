@@ -270,7 +270,9 @@ static void deployments(FILE *f, const json_t *doc)
         if (json_is_object(best)) {
             df_claim_describe(best, d, sizeof d);
             df_resfile_workload_spec(best, spec, sizeof spec);
-            fprintf(f, "; best measured: %.0f req/s (`%s`, %s).\n\n",
+            fprintf(f,
+                    "; best measured in this simulation: %.0f req/s "
+                    "(`%s`, %s).\n\n",
                     df_resfile_num(best, "throughput_rps", 0), d, spec);
         } else {
             fprintf(f, "; every point of it failed.\n\n");
@@ -361,12 +363,14 @@ static void examples_section(FILE *f, const json_t *doc)
                 df_resfile_str(e, "name", "?"),
                 df_resfile_num(e, "expected_s", NAN),
                 df_resfile_num(e, "measured_s", NAN),
-                example_ok(e) ? "as asyncio" : "**off**");
+                example_ok(e) ? "as computed" : "**off**");
     }
-    fprintf(f, "\n%zu of %zu examples took the time asyncio takes (within "
-               "20%%); exit status %d.\n\n",
-            ok, json_array_size(ex), (int)df_resfile_num(doc, "exit_status",
-                                                         -1));
+    fprintf(f,
+            "\n%zu of %zu examples took the time asyncio's semantics "
+            "give (within 20%%; expected times are computed from the "
+            "waits, not measured in Python); exit status %d.\n\n",
+            ok, json_array_size(ex),
+            (int)df_resfile_num(doc, "exit_status", -1));
 }
 
 static void section(FILE *f, const json_t *doc, const char *results_dir,
@@ -494,7 +498,17 @@ int df_report_write(const char *results_dir, const char *plots_dir,
         return df_err_set(err, rc, "%s: %s", tmp, strerror(-rc));
     }
     fprintf(f, "# duckfeed report\n\n"
-               "*x ducklings must be fed.* One keeper who moves on while a "
+               "This report measures a C simulation of these servers "
+               "(gunicorn's sync and gthread workers, a gevent-like loop, "
+               "uvicorn on asyncio), not CPython, gunicorn or uvicorn "
+               "themselves: the simulation has no HTTP parsing and no "
+               "per-request server cost, so its absolute req/s are far "
+               "above a real server's; compare the models with one "
+               "another.\n\n"
+               "*x ducklings must be fed.* The keepers are workers (a "
+               "process, a thread or a loop); their hands are the cores, "
+               "so at most as many keepers feed at once as there are "
+               "cores. One keeper who moves on while a "
                "duckling eats is **concurrency**; y keepers feeding y "
                "ducklings at the same instant is **parallelism**. Each "
                "section below is one suite: the sentence it shows, what "
