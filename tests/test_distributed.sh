@@ -70,4 +70,17 @@ grep -q "measured on 2 machines" err || fail "two machines: $(cat err)"
 [ "$(jq '.points | length' two.json)" = 3 ] || fail "two machines: not 3"
 [ "$(jq -c '[.points[].machine] | unique | length' two.json)" = 2 ] ||
     fail "two machines: points do not say their machine"
+
+# The report: one table per machine, and a sentence saying so; a file of
+# one machine keeps its single table.
+mkdir one many
+suite='{"name": "dist", "title": "Distributed", "version": 1, "order": 1,
+    "sentence": "parts merged", "claims": []}'
+jq --argjson s "$suite" '.suite = $s' two.json >many/dist.json
+jq --argjson s "$suite" '.suite = $s' merged.json >one/dist.json
+"$DF" report --results-dir many --plots-dir many >/dev/null
+"$DF" report --results-dir one --plots-dir one >/dev/null
+grep -q "measured on 2 machines" many/REPORT.md || fail "report: no sentence"
+[ "$(grep -c '^On `' many/REPORT.md)" = 2 ] || fail "report: not 2 tables"
+! grep -q "machines" one/REPORT.md || fail "report: one machine, grouped"
 echo "distributed: ok"
