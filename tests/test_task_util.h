@@ -56,9 +56,16 @@ static inline void tl_add(const char *ev)
     snprintf(tl_buf + n, sizeof(tl_buf) - n, "%s%s", n ? " " : "", ev);
 }
 
-/* The load probe over the span since the previous timing check. */
+/* The load probe over the span since the previous timing check, or since
+ * the process started for the first one. */
 static load_probe tl_probe;
 static int tl_probe_started;
+
+__attribute__((constructor)) static void tl_probe_at_start(void)
+{
+    probe_start(&tl_probe);
+    tl_probe_started = 1;
+}
 
 /* 1 when a late result may be blamed on the machine: other processes left
  * this one less than all but a quarter of a core over the span checked

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/plot/gnuplot.h"
 #include "harness/store/resfile.h"
 
 int df__plot_points_load(const json_t *doc, df__plot_point **out)
@@ -37,6 +38,9 @@ int df__plot_points_load(const json_t *doc, df__plot_point **out)
         p->concurrency = (int)df_resfile_num(j, "concurrency", 1);
         p->switch_us = (long long)df_resfile_num(j, "switch_interval_us", 0);
         p->ok = df_resfile_point_ok(j);
+        p->partial = df_resfile_num(j, "repetitions_done", 0) > 0 &&
+                     df_resfile_num(j, "repetitions_done", 0) <
+                         df_resfile_num(j, "repeat", 1);
         df_resfile_workload_spec(j, p->workload, sizeof p->workload);
     }
     *out = pts;
@@ -322,6 +326,14 @@ int df__plot_series_build(const df__plot_point *pts,
         if (x == DF_PLOT_X_KEEPERS)
             keep_best_per_x(pts, s);
         make_label(&pts[s->idx[0]], vary, x, s->label, sizeof s->label);
+        /* #12: a line with a point of an interrupted sweep says so. */
+        for (i = 0; i < s->n; i++)
+            if (pts[s->idx[i]].partial) {
+                size_t used = strlen(s->label);
+
+                snprintf(s->label + used, sizeof s->label - used, " (partial)");
+                break;
+            }
         /* Colour follows the model (styles 1-3), dash and point type the
          * series within it (+3 per further series), 12 styles in all. */
         s->style = base + 3 * (per_model[base]++ % 4);
@@ -420,8 +432,11 @@ int df__plot_table_write(const char *path,
     if (!f)
         return -errno;
     fprintf(f, "# duckfeed plot table: %s\n", what);
-    if (comment && *comment)
-        fprintf(f, "# %s\n", comment);
+    if (comment && *comment) {
+        fputs("# ", f);
+        df__gnuplot_put_comment(f, comment);
+        fputc('\n', f);
+    }
     fprintf(f,
             "# one block per series (gnuplot index 0..%d); its first line"
             " is the legend title\n# columns: %s",
@@ -432,8 +447,9 @@ int df__plot_table_write(const char *path,
     for (k = 0; k < set->n; k++) {
         const df__plot_series *s = &set->s[k];
 
-        fprintf(f, "%s\"%s\" %s", k ? "\n\n" : "", s->label,
-                df__plot_xvar_name(x));
+        fprintf(f, "%s\"", k ? "\n\n" : "");
+        df__gnuplot_put_field(f, s->label);
+        fprintf(f, "\" %s", df__plot_xvar_name(x));
         for (c = 0; c < ncols; c++)
             fprintf(f, " %s", cols[c].name);
         fputc('\n', f);
@@ -463,19 +479,19 @@ int df__plot_bars_write(const char *path,
     for (k = 0; k < set->n; k++)
         any_slow |= df_resfile_num(pts[set->s[k].idx[0]].j,
                                    "loop.slow_callbacks", 0) > 0;
-    fprintf(f, "# duckfeed plot table: one load level, one row per setup\n"
-               "# %s\n# columns: label throughput_rps p50_us p99_us\n",
-            footer);
+    fputs("# duckfeed plot table: one load level, one row per setup\n# ", f);
+    df__gnuplot_put_comment(f, footer);
+    fputs("\n# columns: label throughput_rps p50_us p99_us\n", f);
     for (k = 0; k < set->n; k++) {
         const json_t *j = pts[set->s[k].idx[0]].j;
         double slow = df_resfile_num(j, "loop.slow_callbacks", NAN);
-        char label[160];
 
-        snprintf(label, sizeof label, "%s", set->s[k].label);
+        fputc('"', f);
+        df__gnuplot_put_field(f, set->s[k].label);
+        /* A deliberate line break: gnuplot reads "\n" in a field as one. */
         if (any_slow && !isnan(slow))
-            snprintf(label + strlen(label), sizeof label - strlen(label),
-                     "\\n%.0f slow callback%s", slow, slow == 1 ? "" : "s");
-        fprintf(f, "\"%s\" %.6g %.6g %.6g\n", label,
+            fprintf(f, "\\n%.0f slow callback%s", slow, slow == 1 ? "" : "s");
+        fprintf(f, "\" %.6g %.6g %.6g\n",
                 df_resfile_num(j, "throughput_rps", NAN),
                 df_resfile_num(j, "latency_us.p50", NAN),
                 df_resfile_num(j, "latency_us.p99", NAN));

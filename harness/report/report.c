@@ -9,6 +9,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness/report/claim.h"
 #include "harness/store/resfile.h"
@@ -93,6 +95,30 @@ static int has_trace(const json_t *doc)
     return 0;
 }
 
+/* The signal that stopped the suite whose results doc holds ("SIGINT"),
+ * NULL when it ran to its end. #12: no claim is computed from such a
+ * file: a comparison of the points that happened to finish first is no
+ * lesson, and a partial run once read "does NOT hold here". */
+static const char *interrupted_by(const json_t *doc)
+{
+    return df_resfile_str(doc, "interrupted", NULL);
+}
+
+/* The section of a suite stopped by sig: what finished, no claims. */
+static void interrupted_section(FILE *f, const json_t *doc, const char *sig)
+{
+    const json_t *ex = json_object_get(doc, "examples");
+    size_t n = json_array_size(
+        json_is_array(ex) ? ex : json_object_get(doc, "points"));
+
+    fprintf(f,
+            "**Interrupted** (%s) after %zu %s finished: this suite did "
+            "not run to its end, so no claim is computed from it. Run "
+            "`%s` again for its lesson.\n\n",
+            sig, n, json_is_array(ex) ? "examples" : "points",
+            df_resfile_str(doc, "command", "duckfeed suite"));
+}
+
 /* The computed claims of one suite, one per line, each after prefix. */
 static void claims(FILE *f, const json_t *doc, const char *prefix)
 {
@@ -125,10 +151,24 @@ static void claims(FILE *f, const json_t *doc, const char *prefix)
     }
 }
 
-static void points_table(FILE *f, const json_t *doc)
+/* #12: " (2 of 3 repetitions)" for a point an interrupted sweep folded
+ * from fewer repetitions than asked, else "". */
+static const char *partial_note(const json_t *pt, char *buf, size_t len)
+{
+    double done = df_resfile_num(pt, "repetitions_done", NAN);
+    double asked = df_resfile_num(pt, "repeat", NAN);
+
+    buf[0] = '\0';
+    if (done < asked)
+        snprintf(buf, len, " (%.0f of %.0f repetitions)", done, asked);
+    return buf;
+}
+
+/* The table of doc's points measured on host (all of them when NULL). */
+static void points_rows(FILE *f, const json_t *doc, const char *host)
 {
     const json_t *points = json_object_get(doc, "points");
-    char d[128], spec[160];
+    char d[128], spec[160], note[64];
     size_t i;
 
     fprintf(f, "| setup | workload | req/s | p50 ms | p99 ms | queue ms "
@@ -138,11 +178,15 @@ static void points_table(FILE *f, const json_t *doc)
         const json_t *pt = json_array_get(points, i);
         double held = df_resfile_num(pt, "gil_stats.held", NAN);
 
+        if (host && strcmp(df_resfile_str(pt, "machine", ""), host) != 0)
+            continue;
+
         df_claim_describe(pt, d, sizeof d);
         df_resfile_workload_spec(pt, spec, sizeof spec);
         if (!df_resfile_point_ok(pt)) {
-            fprintf(f, "| %s | %s | | | | | | failed: %s |\n", d, spec,
-                    df_resfile_str(pt, "failure", "unknown"));
+            fprintf(f, "| %s | %s | | | | | | failed: %s%s |\n", d, spec,
+                    df_resfile_str(pt, "failure", "unknown"),
+                    partial_note(pt, note, sizeof note));
             continue;
         }
         fprintf(f, "| %s | %s | %.0f | %.3g | %.3g | %.3g | ", d, spec,
@@ -153,10 +197,54 @@ static void points_table(FILE *f, const json_t *doc)
         if (!isnan(held))
             fprintf(f, "%.0f%% / %.0f%% ", held * 100,
                     df_resfile_num(pt, "gil_stats.wait", 0) * 100);
-        fprintf(f, "| ok%s |\n",
+        fprintf(f, "| ok%s%s |\n",
                 df_resfile_num(pt, "loop.slow_callbacks", 0) > 0
                     ? " (loop blocked)"
-                    : "");
+                    : "",
+                partial_note(pt, note, sizeof note));
+    }
+}
+
+/* #16: points merged from several machines are never one table: a table
+ * per machine, and a sentence saying so, since figures measured on
+ * different hardware do not compare as one machine's do. */
+static void points_table(FILE *f, const json_t *doc)
+{
+    const json_t *points = json_object_get(doc, "points");
+    const json_t *machines = json_object_get(doc, "machines");
+    size_t i, nhosts = 0;
+    const json_t *mc;
+
+    json_array_foreach(machines, i, mc)
+    {
+        const char *h = df_resfile_str(mc, "hostname", "");
+
+        for (size_t k = 0; k < json_array_size(points); k++)
+            if (!strcmp(
+                    df_resfile_str(json_array_get(points, k), "machine", ""),
+                    h)) {
+                nhosts++;
+                break;
+            }
+    }
+    if (nhosts < 2) {
+        points_rows(f, doc, NULL);
+        return;
+    }
+    fprintf(f,
+            "These points were measured on %zu machines: one table per "
+            "machine below. No point's repetitions are averaged across "
+            "machines, but the claims above compare points that may "
+            "come from different ones.\n\n",
+            nhosts);
+    json_array_foreach(machines, i, mc)
+    {
+        fprintf(f, "On `%s` (%s, %d cores):\n\n",
+                df_resfile_str(mc, "hostname", "?"),
+                df_resfile_str(mc, "cpu_model", "?"),
+                (int)df_resfile_num(mc, "cores", 0));
+        points_rows(f, doc, df_resfile_str(mc, "hostname", ""));
+        fputc('\n', f);
     }
 }
 
@@ -229,7 +317,9 @@ static void deployments(FILE *f, const json_t *doc)
         if (json_is_object(best)) {
             df_claim_describe(best, d, sizeof d);
             df_resfile_workload_spec(best, spec, sizeof spec);
-            fprintf(f, "; best measured: %.0f req/s (`%s`, %s).\n\n",
+            fprintf(f,
+                    "; best measured in this simulation: %.0f req/s "
+                    "(`%s`, %s).\n\n",
                     df_resfile_num(best, "throughput_rps", 0), d, spec);
         } else {
             fprintf(f, "; every point of it failed.\n\n");
@@ -320,12 +410,14 @@ static void examples_section(FILE *f, const json_t *doc)
                 df_resfile_str(e, "name", "?"),
                 df_resfile_num(e, "expected_s", NAN),
                 df_resfile_num(e, "measured_s", NAN),
-                example_ok(e) ? "as asyncio" : "**off**");
+                example_ok(e) ? "as computed" : "**off**");
     }
-    fprintf(f, "\n%zu of %zu examples took the time asyncio takes (within "
-               "20%%); exit status %d.\n\n",
-            ok, json_array_size(ex), (int)df_resfile_num(doc, "exit_status",
-                                                         -1));
+    fprintf(f,
+            "\n%zu of %zu examples took the time asyncio's semantics "
+            "give (within 20%%; expected times are computed from the "
+            "waits, not measured in Python); exit status %d.\n\n",
+            ok, json_array_size(ex),
+            (int)df_resfile_num(doc, "exit_status", -1));
 }
 
 static void section(FILE *f, const json_t *doc, const char *results_dir,
@@ -340,6 +432,8 @@ static void section(FILE *f, const json_t *doc, const char *results_dir,
             (int)df_resfile_num(s, "version", 0),
             json_is_true(json_object_get(s, "quick")) ? ", --quick" : "",
             df_resfile_str(s, "sentence", ""));
+    if (interrupted_by(doc))
+        interrupted_section(f, doc, interrupted_by(doc));
     if (json_is_array(json_object_get(doc, "examples"))) {
         examples_section(f, doc);
         return;
@@ -347,6 +441,11 @@ static void section(FILE *f, const json_t *doc, const char *results_dir,
     df_resfile_footer(doc, footer, sizeof footer);
     fprintf(f, "Measured on %s with `%s`.\n\n", footer,
             df_resfile_str(doc, "command", "?"));
+    if (interrupted_by(doc)) {
+        points_table(f, doc);
+        fputc('\n', f);
+        return;
+    }
     if (json_array_size(json_object_get(s, "claims")) > 0 || has_trace(doc)) {
         fprintf(f, "What the numbers say:\n\n");
         claims(f, doc, "- ");
@@ -406,10 +505,30 @@ static int load_suite_docs(const char *dir, json_t ***out)
     return n;
 }
 
+/* #12: a temporary REPORT.md of its own beside the real one (mkstemp;
+ * a fixed REPORT.md.tmp was shared by two suites writing at once), made
+ * readable as the report is. NULL with errno set. */
+static FILE *open_tmp_report(const char *results_dir, char *tmp, size_t len)
+{
+    int fd, e;
+    FILE *f;
+
+    snprintf(tmp, len, "%s/.REPORT.md.XXXXXX", results_dir);
+    if ((fd = mkstemp(tmp)) < 0)
+        return NULL;
+    if (fchmod(fd, 0644) == 0 && (f = fdopen(fd, "w")))
+        return f;
+    e = errno;
+    close(fd);
+    unlink(tmp);
+    errno = e;
+    return NULL;
+}
+
 int df_report_write(const char *results_dir, const char *plots_dir,
                     df_err *err)
 {
-    char path[PATH_MAX], tmp[PATH_MAX + 8];
+    char path[PATH_MAX], tmp[PATH_MAX + 32];
     json_t **docs;
     int i, n = load_suite_docs(results_dir, &docs);
     FILE *f;
@@ -417,8 +536,7 @@ int df_report_write(const char *results_dir, const char *plots_dir,
     if (n < 0)
         return df_err_set(err, n, "%s: %s", results_dir, strerror(-n));
     snprintf(path, sizeof path, "%s/REPORT.md", results_dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    if (!(f = fopen(tmp, "w"))) {
+    if (!(f = open_tmp_report(results_dir, tmp, sizeof tmp))) {
         int rc = -errno;
 
         for (i = 0; i < n; i++)
@@ -427,7 +545,17 @@ int df_report_write(const char *results_dir, const char *plots_dir,
         return df_err_set(err, rc, "%s: %s", tmp, strerror(-rc));
     }
     fprintf(f, "# duckfeed report\n\n"
-               "*x ducklings must be fed.* One keeper who moves on while a "
+               "This report measures a C simulation of these servers "
+               "(gunicorn's sync and gthread workers, a gevent-like loop, "
+               "uvicorn on asyncio), not CPython, gunicorn or uvicorn "
+               "themselves: the simulation has no HTTP parsing and no "
+               "per-request server cost, so its absolute req/s are far "
+               "above a real server's; compare the models with one "
+               "another.\n\n"
+               "*x ducklings must be fed.* The keepers are workers (a "
+               "process, a thread or a loop); their hands are the cores, "
+               "so at most as many keepers feed at once as there are "
+               "cores. One keeper who moves on while a "
                "duckling eats is **concurrency**; y keepers feeding y "
                "ducklings at the same instant is **parallelism**. Each "
                "section below is one suite: the sentence it shows, what "
@@ -440,8 +568,12 @@ int df_report_write(const char *results_dir, const char *plots_dir,
     free(docs);
     if (n == 0)
         fprintf(f, "No suite results yet: run `duckfeed suite`.\n");
-    if (fclose(f) != 0 || rename(tmp, path) != 0)
-        return df_err_set(err, -errno, "%s: %s", path, strerror(errno));
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        int rc = -errno;
+
+        unlink(tmp);
+        return df_err_set(err, rc, "%s: %s", path, strerror(-rc));
+    }
     return 0;
 }
 
@@ -453,6 +585,13 @@ void df_report_summary(FILE *f, const json_t *doc, const char *plots_dir)
 
     fprintf(f, "-- %s: %s\n", df_resfile_str(s, "name", "?"),
             df_resfile_str(s, "sentence", ""));
+    if (interrupted_by(doc)) {
+        fprintf(f,
+                "   interrupted (%s): no claims computed from a partial "
+                "run\n",
+                interrupted_by(doc));
+        return;
+    }
     if (json_is_array(ex)) {
         for (i = 0; i < json_array_size(ex); i++)
             ok += example_ok(json_array_get(ex, i));
@@ -493,6 +632,10 @@ void df_report_headline(const json_t *doc, char *buf, size_t len)
     df_claim_result r;
     size_t i, ok = 0;
 
+    if (interrupted_by(doc)) {
+        snprintf(buf, len, "interrupted (%s): no claims", interrupted_by(doc));
+        return;
+    }
     if (json_is_array(ex)) {
         for (i = 0; i < json_array_size(ex); i++)
             ok += example_ok(json_array_get(ex, i));

@@ -66,8 +66,9 @@ static void take_line(const char *line, json_t *results)
         fputs(line, stdout);
 }
 
-/* Reads fd to EOF, line by line, unless deadline_ns (df_now_ns) passes
- * first. 0 at EOF, -ETIMEDOUT, or -errno. */
+/* Reads fd to EOF, line by line, unless deadline_ns (df_now_ns) passes or
+ * a stop signal comes first (#12: poll then fails with EINTR). 0 at EOF,
+ * -ETIMEDOUT, -EINTR (stopped), or -errno. */
 static int read_lines(int fd, int64_t deadline_ns, json_t *results)
 {
     char line[LINE_BYTES];
@@ -81,6 +82,8 @@ static int read_lines(int fd, int64_t deadline_ns, json_t *results)
         int r = poll(&p, 1, left_ms > INT_MAX ? INT_MAX : (int)left_ms);
         if (r < 0 && errno != EINTR)
             return -errno;
+        if (df__suite_stop_signal())
+            return -EINTR;
         if (r <= 0)
             continue;
         ssize_t n = read(fd, line + len, sizeof line - 1 - len);
@@ -116,8 +119,8 @@ static int read_lines(int fd, int64_t deadline_ns, json_t *results)
 
 /* Runs the examples script, with duckfeed's environment, stdout on a pipe
  * (stderr passes through), collecting DF-RESULT lines; returns its exit
- * status, -ETIMEDOUT when it was still running EXAMPLES_DEADLINE_S later
- * (it is killed), or a negative errno. */
+ * status (128 + n when killed by signal n), -ETIMEDOUT when it was still
+ * running EXAMPLES_DEADLINE_S later (it is killed), or a negative errno. */
 static int spawn_examples(char **argv, const char *cwd, json_t *results)
 {
     posix_spawn_file_actions_t fa;
@@ -146,14 +149,17 @@ fail:
     int rr = read_lines(fds[0], deadline_ns, results);
     close(fds[0]);
     /* The script shares our process group, so Ctrl-C reaches it and its
-     * example; past the deadline the script is killed, and an example it
+     * example; a stop signal is passed on in case it was not sent to the
+     * group. Past the deadline the script is killed, and an example it
      * left running ends on its own (seconds) or at its next write. */
-    if (rr < 0)
+    if (rr == -EINTR)
+        kill(pid, SIGTERM);
+    else if (rr < 0)
         kill(pid, SIGKILL);
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             return -errno;
-    if (rr < 0)
+    if (rr < 0 && rr != -EINTR)
         return rr;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
@@ -190,10 +196,16 @@ int df__suite_run_examples(const df_suite *s, const df_suite_opts *o,
     rc = spawn_examples(argv, dir, examples);
     if (chdir(cwd) != 0)
         rc = rc == 0 ? -errno : rc;
+    int sig = df__suite_stop_signal();
     doc = json_pack("{s:s, s:o, s:s, s:o, s:o, s:i}", "schema",
                     "duckfeed.examples/1", "machine", df_results_machine(),
                     "command", o->command, "suite", df__suite_meta(s, o->quick),
                     "examples", examples, "exit_status", rc);
+    /* #12: the examples that finished are kept, the file says the rest
+     * did not run. */
+    if (doc && sig)
+        json_object_set_new(doc, "interrupted",
+                            json_string(df__suite_signal_name(sig)));
     snprintf(path, sizeof path, "%s/%s.json", o->results_dir, df_suite_name(s));
     if (!doc || df_results_write(doc, path, &err) < 0) {
         fprintf(stderr, "duckfeed suite: %s: %s\n", df_suite_name(s),
@@ -202,6 +214,8 @@ int df__suite_run_examples(const df_suite *s, const df_suite_opts *o,
         return 2;
     }
     *doc_out = doc;
+    if (sig)
+        return DF_SUITE_EXIT_SIGNALED + sig;
     if (rc == -ETIMEDOUT)
         fprintf(stderr,
                 "duckfeed suite: %s: %s still running after %d s: "
