@@ -30,6 +30,13 @@ usage: ./run.sh [--quick] [SUITE...]   run suites (default: the default set),
        ./run.sh bench [NAME...]        duckfeed's own costs (switches, locks,
                                        harness overhead)
        ./run.sh build                  install what is missing and build only
+       ./run.sh soak [MINUTES]         load and soak, a benchmark (not in
+                                       test): 1 M sleeping requests on
+                                       coroutines with shared stacks, 10 k
+                                       threads, then the default suites
+                                       (--quick) in a loop for MINUTES
+                                       (default 10), printing duckfeed's
+                                       RSS and open descriptors
        ./run.sh --help                 this text
 
 options:
@@ -122,6 +129,111 @@ run_tsan_tests() {
         ctest --output-on-failure -j 2 -L tsan --timeout 600)
 }
 
+# soak: build/soak/ holds the runs' files; LOAD_TIMEOUT bounds each load
+# point past its window, SAMPLE_S is the sampling period of the loop.
+SOAK_DIR=$BUILD/soak
+SOAK_LOAD_TIMEOUT=300s
+SOAK_SAMPLE_S=1
+
+# Each point of FILE (a results file) on one line: its figures, or why it
+# failed.
+soak_point_summary() { # FILE WHAT SECONDS
+    jq -r --arg what "$2" --arg secs "$3" '.points[] |
+        "\($what) \(.model) gil=\(.gil // "-"): \(.status), " +
+        "\(.completed // 0) completed, \(.errors // 0) errors, " +
+        "\(.throughput_rps // 0) req/s, p99 \((.latency_us.p99 // 0) / 1000) ms, " +
+        "in flight \(.inflight_mean // 0), point RSS " +
+        "\(((.max_rss_bytes // 0) / 1048576) | floor) MiB (\($secs) s for the run)" +
+        (if .failure then " - " + .failure else "" end)' "$1"
+}
+
+# Fails (exit 1) unless every point of FILE is ok with no errors.
+soak_check() { # FILE
+    jq -e '[.points[] | select(.status != "ok" or (.errors // 0) != 0)]
+        | length == 0' "$1" >/dev/null || { say "soak: $1 has failed points"; exit 1; }
+}
+
+# The two loads, each one point in a results file.
+soak_loads() {
+    local t0 secs out
+    out=$SOAK_DIR/load-coroutine-1m.json
+    say "load: 1,000,000 clients sleeping 1 s, one coroutine loop, shared stacks"
+    t0=$(date +%s)
+    "$BUILD/duckfeed" run --model coroutine --stack shared \
+        --workload sleep:ms=1000 --concurrency 1000000 --duration 5s \
+        --repeat 1 --timeout "$SOAK_LOAD_TIMEOUT" --quiet --force --out "$out"
+    secs=$(($(date +%s) - t0))
+    soak_point_summary "$out" "load 1M:" "$secs"
+    soak_check "$out"
+    # 10 k threads start on demand, slowly under the GIL (each waiter
+    # wakes every switch interval): the warm-up lets them all start.
+    out=$SOAK_DIR/load-thread-10k.json
+    say "load: 10,000 threads, 10,000 clients sleeping 100 ms, GIL new and off"
+    t0=$(date +%s)
+    "$BUILD/duckfeed" run --model thread --threads 10000 --gil new,off \
+        --workload sleep:ms=100 --concurrency 10000 --warmup 20s \
+        --duration 5s --repeat 1 --timeout "$SOAK_LOAD_TIMEOUT" --quiet \
+        --force --out "$out"
+    secs=$(($(date +%s) - t0))
+    soak_point_summary "$out" "load 10k:" "$secs"
+    soak_check "$out"
+}
+
+# VmRSS (KiB) and open descriptors of PID, or nothing once it is gone.
+soak_sample() { # PID
+    local rss fds
+    rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 0
+    fds=$(find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+    [ -n "$rss" ] && printf '%s %s\n' "$rss" "$fds"
+}
+
+# The default suites (--quick) again and again for MINUTES; each run's
+# duckfeed is sampled every SOAK_SAMPLE_S and its peak RSS and descriptors
+# printed, then the first and last runs' figures side by side.
+soak_loop() { # MINUTES
+    local end pid rc n=0 failed=0 peak_rss peak_fds s first="" last=""
+    end=$(($(date +%s) + $1 * 60))
+    say "soak: duckfeed suite --quick in a loop for $1 min"
+    while [ "$(date +%s)" -lt "$end" ]; do
+        n=$((n + 1))
+        "$BUILD/duckfeed" suite --quick --results-dir "$SOAK_DIR/results" \
+            --plots-dir "$SOAK_DIR/plots" >"$SOAK_DIR/suite-$n.log" 2>&1 &
+        pid=$!
+        peak_rss=0
+        peak_fds=0
+        while kill -0 "$pid" 2>/dev/null; do
+            s=$(soak_sample "$pid")
+            if [ -n "$s" ]; then
+                set -- $s
+                [ "$1" -gt "$peak_rss" ] && peak_rss=$1
+                [ "$2" -gt "$peak_fds" ] && peak_fds=$2
+            fi
+            sleep "$SOAK_SAMPLE_S"
+        done
+        rc=0
+        wait "$pid" || rc=$?
+        [ "$rc" -eq 0 ] || failed=$((failed + 1))
+        last="RSS $((peak_rss / 1024)) MiB, $peak_fds descriptors"
+        [ -n "$first" ] || first=$last
+        say "soak: run $n: exit $rc, peak $last"
+    done
+    say "soak: $n runs, $failed failed; first run: $first; last run: $last"
+    [ "$failed" -eq 0 ] || { say "soak: see $SOAK_DIR/suite-*.log"; exit 1; }
+}
+
+run_soak() { # [MINUTES]
+    local minutes=${1:-10}
+    case "$minutes" in
+    '' | *[!0-9]* | 0) say "soak: MINUTES must be a whole number >= 1, not '$minutes'"; exit 2 ;;
+    esac
+    install_missing "${PACKAGES[@]}" jq
+    say "building ($BUILD)"
+    build "$BUILD"
+    mkdir -p "$SOAK_DIR"
+    soak_loads
+    soak_loop "$minutes"
+}
+
 main() {
     local cmd=${1:-}
     case "$cmd" in
@@ -141,6 +253,7 @@ main() {
         exec tests/slurm_local.sh "$BUILD"
         ;;
     build) install_missing "${PACKAGES[@]}"; build "$BUILD"; say "built $BUILD/duckfeed" ;;
+    soak) shift; [ $# -le 1 ] || { say "soak takes at most MINUTES"; exit 2; }; run_soak "$@" ;;
     bench) shift; install_missing "${PACKAGES[@]}"; build "$BUILD"; exec "$BUILD/duckfeed" bench "$@" ;;
     --list) install_missing "${PACKAGES[@]}"; build "$BUILD"; exec "$BUILD/duckfeed" suite --list ;;
     *)
