@@ -24,6 +24,7 @@
 #include "harness/measure/arrivals.h"
 #include "harness/store/results.h"
 #include "harness/sweep/plan.h"
+#include "harness/sweep/point.h"
 #include "harness/sweep/sweep.h"
 #include "models/coro/coro.h"
 #include "models/gil.h"
@@ -117,6 +118,33 @@ static int parse_rates(const df_opt *opt, const char *s, void *dst, df_err *err)
     if (n > 0)
         o->nrates = n;
     return n < 0 ? n : 0;
+}
+
+/* --warmup: "auto" (until steady, at most DF_POINT_WARMUP_CAP_NS),
+ * "auto:D" (at most D) or a fixed duration D. */
+static int parse_warmup(const df_opt *opt,
+                        const char *s,
+                        void *dst,
+                        df_err *err)
+{
+    df_run_opts *o = dst;
+    df_param_decl decl = { .name = opt->name,
+                           .type = DF_PARAM_DURATION,
+                           .unit = "s" };
+    int64_t ns = DF_POINT_WARMUP_CAP_NS;
+    int is_auto = strncmp(s, "auto", 4) == 0 && (!s[4] || s[4] == ':');
+    const char *d = is_auto ? (s[4] ? s + 5 : NULL) : s;
+
+    if (d && (df_param_parse_value("run", &decl, d, &ns, NULL) < 0 ||
+              ns > DF_RUN_MAX_DURATION_NS || (is_auto && ns <= 0)))
+        return df_err_set(err, -EINVAL,
+                          "--%s: \"%s\" is not auto, auto:D or a duration up "
+                          "to %llds (try auto, 0.5s)",
+                          opt->name, s,
+                          (long long)(DF_RUN_MAX_DURATION_NS / 1000000000));
+    o->warmup_auto = is_auto;
+    o->warmup_ns = ns;
+    return 0;
 }
 
 static int add_workload(const df_opt *opt,
@@ -225,9 +253,11 @@ static const df_opt opts[] = {
     { "duration", DF_OPT_DURATION, FIELD(duration_ns), 1,
       DF_RUN_MAX_DURATION_NS, .bare_unit = "s", .def = "1s",
       .help = "measured window per point" },
-    { "warmup", DF_OPT_DURATION, FIELD(warmup_ns), 0, DF_RUN_MAX_DURATION_NS,
-      .bare_unit = "s", .def = "0.2s",
-      .help = "run before the window, not recorded" },
+    { "warmup", DF_OPT_CALL, .call = parse_warmup, .arg = "auto|D",
+      .def = "auto",
+      .help = "run before the window, not recorded; auto: until\n"
+              "every client completed a request and in flight = "
+              "lambda W,\nat most 3s (auto:D: at most D; open loop: 0.2s)" },
     { "requests", DF_OPT_INT, FIELD(requests), 1, DF_RUN_MAX_COUNT,
       .help = "stop after N requests instead (no window)" },
     { "timeout", DF_OPT_DURATION, FIELD(timeout_ns), DF_RUN_MIN_TIMEOUT_NS,
