@@ -619,7 +619,8 @@ static void test_suite_claim_missing_names_selector(void **state)
     df_claim_eval(doc, claim, &r);
 
     assert_int_equal(r.measured, 0);
-    assert_non_null(strstr(r.text, "no ok point matched b = {\"hogs\":7}"));
+    assert_non_null(
+        strstr(r.text, "no steady ok point matched b = {\"hogs\":7}"));
     json_decref(claim);
     json_decref(doc);
 }

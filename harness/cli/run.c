@@ -25,6 +25,7 @@
 #include "harness/measure/arrivals.h"
 #include "harness/store/results.h"
 #include "harness/sweep/plan.h"
+#include "harness/sweep/point.h"
 #include "harness/sweep/sweep.h"
 #include "models/coro/coro.h"
 #include "models/gil.h"
@@ -118,6 +119,33 @@ static int parse_rates(const df_opt *opt, const char *s, void *dst, df_err *err)
     if (n > 0)
         o->nrates = n;
     return n < 0 ? n : 0;
+}
+
+/* --warmup: "auto" (until steady, at most DF_POINT_WARMUP_CAP_NS),
+ * "auto:D" (at most D) or a fixed duration D. */
+static int parse_warmup(const df_opt *opt,
+                        const char *s,
+                        void *dst,
+                        df_err *err)
+{
+    df_run_opts *o = dst;
+    df_param_decl decl = { .name = opt->name,
+                           .type = DF_PARAM_DURATION,
+                           .unit = "s" };
+    int64_t ns = DF_POINT_WARMUP_CAP_NS;
+    int is_auto = strncmp(s, "auto", 4) == 0 && (!s[4] || s[4] == ':');
+    const char *d = is_auto ? (s[4] ? s + 5 : NULL) : s;
+
+    if (d && (df_param_parse_value("run", &decl, d, &ns, NULL) < 0 ||
+              ns > DF_RUN_MAX_DURATION_NS || (is_auto && ns <= 0)))
+        return df_err_set(err, -EINVAL,
+                          "--%s: \"%s\" is not auto, auto:D or a duration up "
+                          "to %llds (try auto, 0.5s)",
+                          opt->name, s,
+                          (long long)(DF_RUN_MAX_DURATION_NS / 1000000000));
+    o->warmup_auto = is_auto;
+    o->warmup_ns = ns;
+    return 0;
 }
 
 static int add_workload(const df_opt *opt,
@@ -226,9 +254,11 @@ static const df_opt opts[] = {
     { "duration", DF_OPT_DURATION, FIELD(duration_ns), 1,
       DF_RUN_MAX_DURATION_NS, .bare_unit = "s", .def = "1s",
       .help = "measured window per point" },
-    { "warmup", DF_OPT_DURATION, FIELD(warmup_ns), 0, DF_RUN_MAX_DURATION_NS,
-      .bare_unit = "s", .def = "0.2s",
-      .help = "run before the window, not recorded" },
+    { "warmup", DF_OPT_CALL, .call = parse_warmup, .arg = "auto|D",
+      .def = "auto",
+      .help = "run before the window, not recorded; auto: until\n"
+              "every client completed a request and in flight = "
+              "lambda W,\nat most 3s (auto:D: at most D; open loop: 0.2s)" },
     { "requests", DF_OPT_INT, FIELD(requests), 1, DF_RUN_MAX_COUNT,
       .help = "stop after N requests instead (no window)" },
     { "timeout", DF_OPT_DURATION, FIELD(timeout_ns), DF_RUN_MIN_TIMEOUT_NS,
@@ -347,16 +377,55 @@ static const char *check_flags(const json_t *pt)
     return buf;
 }
 
+/* A latency in ms, "≥" before it when censored requests make it a lower
+ * bound (docs/RESULTS-SCHEMA.md, latency_lower_bound). */
+static const char *latency_cell(const json_t *pt,
+                                const char *pct,
+                                char *buf,
+                                size_t len)
+{
+    double us = json_number_value(
+        json_object_get(json_object_get(pt, "latency_us"), pct));
+    int lower = json_is_true(json_object_get(pt, "latency_lower_bound"));
+    snprintf(buf, len, "%s%.3f", lower ? "≥" : "", us / DF_US_PER_MS);
+    return buf;
+}
+
+/* "12.5%" of the requests that failed, "-" when none did. */
+static const char *error_cell(const json_t *pt, char *buf, size_t len)
+{
+    double rate = json_number_value(json_object_get(pt, "error_rate"));
+    if (rate > 0)
+        snprintf(buf, len, "%.1f%%", rate * 100);
+    else
+        snprintf(buf, len, "-");
+    return buf;
+}
+
+/* The blocking detector's "3/250ms": slow callbacks and the longest
+ * stall; "-" when the model has no loop or it saw none. */
+static const char *stall_cell(const json_t *pt, char *buf, size_t len)
+{
+    const json_t *loop = json_object_get(pt, "loop");
+    long long slow =
+        json_integer_value(json_object_get(loop, "slow_callbacks"));
+    if (slow > 0)
+        snprintf(buf, len, "%lld/%.0fms", slow,
+                 json_number_value(json_object_get(loop, "max_blocked_ms")));
+    else
+        snprintf(buf, len, "-");
+    return buf;
+}
+
 static void print_summary(const json_t *points)
 {
     size_t i;
     json_t *pt;
-    printf("%-9s %3s %3s %-32s %9s %11s %9s %10s %10s  %s\n", "model", "w", "t",
-           "workload (interpreter)", "load", "req/s", "+-ci95", "p50 ms", "p99 ms",
-           "status");
+    printf("%-9s %3s %3s %-32s %9s %11s %9s %6s %10s %10s %10s  %s\n", "model",
+           "w", "t", "workload (interpreter)", "load", "req/s", "+-ci95", "err",
+           "p50 ms", "p99 ms", "stalls", "status");
     json_array_foreach(points, i, pt) {
         const char *status = json_string_value(json_object_get(pt, "status"));
-        json_t *lat = json_object_get(pt, "latency_us");
         json_t *tp = json_object_get(pt, "throughput");
         char load[32], ci[32] = "-";
         if (json_object_get(pt, "rate_rps"))
@@ -373,7 +442,7 @@ static void print_summary(const json_t *points)
          * interval, hogs) must not look alike: say those after the
          * workload, for the models that share an interpreter. */
         const char *model = json_string_value(json_object_get(pt, "model"));
-        char wl[48];
+        char wl[160], err[16], p50[32], p99[32], stalls[32];
         int n = snprintf(wl, sizeof wl, "%s",
                          json_string_value(json_object_get(pt,
                                                            "workload_spec")));
@@ -393,17 +462,27 @@ static void print_summary(const json_t *points)
             if (hogs > 0 && n >= 0 && (size_t)n < sizeof wl)
                 snprintf(wl + n, sizeof wl - n, " hogs=%lld", hogs);
         }
-        printf("%-9s %3lld %3lld %-32.32s %9s %11.1f %9s %10.3f %10.3f  %s%s%s%s\n",
-               model, json_integer_value(json_object_get(pt, "workers")),
-               json_integer_value(json_object_get(pt, "threads")), wl, load,
-               json_number_value(json_object_get(pt, "throughput_rps")), ci,
-               json_number_value(json_object_get(lat, "p50")) / DF_US_PER_MS,
-               json_number_value(json_object_get(lat, "p99")) / DF_US_PER_MS,
-               status ? status : "?", check_flags(pt),
-               json_object_get(pt, "failure") ? ": " : "",
-               json_object_get(pt, "failure")
-                   ? json_string_value(json_object_get(pt, "failure"))
-                   : "");
+        int ok = status && strcmp(status, "ok") == 0;
+        if (ok && json_is_false(json_object_get(pt, "steady")))
+            status = "unsteady";
+        /* "≥" is 3 bytes, 1 column: widen its field by 2. */
+        printf(
+            "%-9s %3lld %3lld %-32s %9s %11.1f %9s %6s %*s %*s %10s  "
+            "%s%s%s%s\n",
+            model, json_integer_value(json_object_get(pt, "workers")),
+            json_integer_value(json_object_get(pt, "threads")), wl, load,
+            json_number_value(json_object_get(pt, "throughput_rps")), ci,
+            ok ? error_cell(pt, err, sizeof err) : "-",
+            json_is_true(json_object_get(pt, "latency_lower_bound")) ? 12 : 10,
+            ok ? latency_cell(pt, "p50", p50, sizeof p50) : "-",
+            json_is_true(json_object_get(pt, "latency_lower_bound")) ? 12 : 10,
+            ok ? latency_cell(pt, "p99", p99, sizeof p99) : "-",
+            ok ? stall_cell(pt, stalls, sizeof stalls) : "-",
+            status ? status : "?", check_flags(pt),
+            json_object_get(pt, "failure") ? ": " : "",
+            json_object_get(pt, "failure")
+                ? json_string_value(json_object_get(pt, "failure"))
+                : "");
     }
 }
 

@@ -87,7 +87,9 @@ static const json_t *pick(const json_t *doc, const json_t *selector,
     for (i = 0; i < json_array_size(points); i++) {
         const json_t *pt = json_array_get(points, i);
 
+        /* An unsteady point describes a transient: no claim uses it. */
         if (!df_resfile_point_ok(pt) ||
+            json_is_false(json_object_get(pt, "steady")) ||
             !df_claim_match(pt, selector, workload))
             continue;
         if (!best || df_resfile_num(pt, "concurrency", 0) >
@@ -223,7 +225,7 @@ static void missing(df_claim_result *out, const json_t *claim,
                  "not measured: `%s` (%s) has no %s", d, side, m);
     } else {
         snprintf(out->text, sizeof out->text,
-                 "not measured: no ok point matched %s = %s%s%s", side,
+                 "not measured: no steady ok point matched %s = %s%s%s", side,
                  sel ? sel : "?", wl ? " with workload " : "", wl ? wl : "");
     }
     memcpy(out->brief, out->text, sizeof out->brief - 1);

@@ -164,16 +164,63 @@ static const char *partial_note(const json_t *pt, char *buf, size_t len)
     return buf;
 }
 
+/* A figure for people: three significant digits without an exponent
+ * (1160, 12.5, 0.0421), "≥" before it when it is a lower bound. */
+static const char *figure(double v, int lower, char *buf, size_t len)
+{
+    const char *ge = lower ? "≥" : "";
+    if (isnan(v))
+        snprintf(buf, len, "-");
+    else if (fabs(v) >= 100 || v == 0)
+        snprintf(buf, len, "%s%.0f", ge, v);
+    else if (fabs(v) >= 10)
+        snprintf(buf, len, "%s%.1f", ge, v);
+    else
+        snprintf(buf, len, "%s%.3g", ge, v);
+    return buf;
+}
+
+/* "1160 ± 12" from the repetitions' 95 % interval, "1160" without one. */
+static const char *throughput_cell(const json_t *pt, char *buf, size_t len)
+{
+    double lo = df_resfile_num(pt, "throughput.ci95_low", NAN);
+    double hi = df_resfile_num(pt, "throughput.ci95_high", NAN);
+    char v[32], ci[32];
+
+    figure(df_resfile_num(pt, "throughput_rps", 0), 0, v, sizeof v);
+    if (isnan(lo) || isnan(hi))
+        snprintf(buf, len, "%s", v);
+    else
+        snprintf(buf, len, "%s ± %s", v,
+                 figure((hi - lo) / 2, 0, ci, sizeof ci));
+    return buf;
+}
+
+/* The footnotes of the marks a table used (docs/RESULTS-SCHEMA.md). */
+static void marks_footnotes(FILE *f, int unsteady, int lower)
+{
+    if (unsteady)
+        fprintf(f, "\n*unsteady*: the window did not hold a steady state "
+                   "(warm-up too short, queue still growing, or too few "
+                   "requests per client), so its throughput and latency "
+                   "describe a transient; no claim uses it.\n");
+    if (lower)
+        fprintf(f, "\n*≥*: requests still in flight at the window's end "
+                   "count with their age so far (censored), so the true "
+                   "percentile is at least this.\n");
+}
+
 /* The table of doc's points measured on host (all of them when NULL). */
 static void points_rows(FILE *f, const json_t *doc, const char *host)
 {
     const json_t *points = json_object_get(doc, "points");
-    char d[128], spec[160], note[64];
+    char d[128], spec[160], note[64], tp[64], p50[32], p99[32], q[32];
     size_t i;
+    int any_unsteady = 0, any_lower = 0;
 
-    fprintf(f, "| setup | workload | req/s | p50 ms | p99 ms | queue ms "
-               "(mean) | GIL held / wait | status |\n"
-               "|---|---|---:|---:|---:|---:|---|---|\n");
+    fprintf(f, "| setup | workload | req/s (± 95 %%) | errors | p50 ms | "
+               "p99 ms | queue ms (mean) | GIL held / wait | status |\n"
+               "|---|---|---:|---:|---:|---:|---:|---|---|\n");
     for (i = 0; i < json_array_size(points); i++) {
         const json_t *pt = json_array_get(points, i);
         double held = df_resfile_num(pt, "gil_stats.held", NAN);
@@ -184,25 +231,39 @@ static void points_rows(FILE *f, const json_t *doc, const char *host)
         df_claim_describe(pt, d, sizeof d);
         df_resfile_workload_spec(pt, spec, sizeof spec);
         if (!df_resfile_point_ok(pt)) {
-            fprintf(f, "| %s | %s | | | | | | failed: %s%s |\n", d, spec,
+            fprintf(f, "| %s | %s | | | | | | | failed: %s%s |\n", d, spec,
                     df_resfile_str(pt, "failure", "unknown"),
                     partial_note(pt, note, sizeof note));
             continue;
         }
-        fprintf(f, "| %s | %s | %.0f | %.3g | %.3g | %.3g | ", d, spec,
-                df_resfile_num(pt, "throughput_rps", 0),
-                df_resfile_num(pt, "latency_us.p50", NAN) / 1000.0,
-                df_resfile_num(pt, "latency_us.p99", NAN) / 1000.0,
-                df_resfile_num(pt, "queue_us.mean", NAN) / 1000.0);
+        int lower = json_is_true(json_object_get(pt, "latency_lower_bound"));
+        int unsteady = json_is_false(json_object_get(pt, "steady"));
+        double err_rate = df_resfile_num(pt, "error_rate", 0);
+        char errs[32] = "-";
+
+        any_lower |= lower;
+        any_unsteady |= unsteady;
+        if (err_rate > 0)
+            snprintf(errs, sizeof errs, "%.1f%%", err_rate * 100);
+        fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | ", d, spec,
+                throughput_cell(pt, tp, sizeof tp), errs,
+                figure(df_resfile_num(pt, "latency_us.p50", NAN) / 1000.0,
+                       lower, p50, sizeof p50),
+                figure(df_resfile_num(pt, "latency_us.p99", NAN) / 1000.0,
+                       lower, p99, sizeof p99),
+                figure(df_resfile_num(pt, "queue_us.mean", NAN) / 1000.0, 0, q,
+                       sizeof q));
         if (!isnan(held))
             fprintf(f, "%.0f%% / %.0f%% ", held * 100,
                     df_resfile_num(pt, "gil_stats.wait", 0) * 100);
-        fprintf(f, "| ok%s%s |\n",
-                df_resfile_num(pt, "loop.slow_callbacks", 0) > 0
-                    ? " (loop blocked)"
-                    : "",
-                partial_note(pt, note, sizeof note));
+        fprintf(f, "| %s", unsteady ? "*unsteady*" : "ok");
+        if (df_resfile_num(pt, "loop.slow_callbacks", 0) > 0)
+            fprintf(f, " (loop blocked: %.0f slow callbacks, longest %.0f ms)",
+                    df_resfile_num(pt, "loop.slow_callbacks", 0),
+                    df_resfile_num(pt, "loop.max_blocked_ms", 0));
+        fprintf(f, "%s |\n", partial_note(pt, note, sizeof note));
     }
+    marks_footnotes(f, any_unsteady, any_lower);
 }
 
 /* #16: points merged from several machines are never one table: a table

@@ -38,6 +38,7 @@ typedef struct df_run_opts {
     int ngils;
     int workers_given, processes_given;
     int64_t duration_ns, warmup_ns, requests, timeout_ns;
+    int warmup_auto; /* --warmup auto: warmup_ns is its cap */
     int check_interval, trace, quiet;
     double rates[DF_PLAN_MAX_LIST]; /* open loop when nrates > 0 */
     int nrates;
