@@ -243,7 +243,8 @@ int df_suite_main_with(int argc, char **argv, df_suite_run_fn *run)
         fprintf(stderr, "duckfeed suite: report: %s\n", err.msg);
         worst = worst > DF_SUITE_EXIT_SIGNALED ? worst : 1;
     } else {
-        printf("report: %s/REPORT.md\n", o.results_dir);
+        printf("report: %s/REPORT.md, %s/report.html\n", o.results_dir,
+               o.results_dir);
     }
 out:
     for (i = 0; i < ndocs; i++)
