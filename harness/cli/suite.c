@@ -191,6 +191,8 @@ static int run_suites(df_suite **sel,
                       : df__suite_run_runs(sel[i], o, run, &doc);
         if (doc) {
             df_report_summary(stdout, doc, o->plots_dir);
+            printf("   results: %s/%s.json\n", o->results_dir,
+                   df_suite_name(sel[i]));
             docs[(*ndocs)++] = doc;
         }
         if (rc > DF_SUITE_EXIT_SIGNALED)
