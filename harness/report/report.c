@@ -601,9 +601,21 @@ void df_report_lessons(FILE *f, const json_t *const *docs, int n)
     fprintf(f, "\nlesson    what this machine measured\n"
                "--------  --------------------------\n");
     for (i = 0; i < n; i++) {
+        const json_t *list =
+            json_object_get(json_object_get(docs[i], "suite"), "claims");
+        df_claim_result r;
+        size_t k;
+
         df_report_headline(docs[i], line, sizeof line);
         fprintf(f, "%-8s  %s\n",
                 df_resfile_str(docs[i], "suite.name", "?"), line);
+        /* #18: every claim's verdict, not only the first: a row once
+         * said "holds" below a claim that did not. */
+        for (k = 1; !interrupted_by(docs[i]) && k < json_array_size(list);
+             k++) {
+            df_claim_eval(docs[i], json_array_get(list, k), &r);
+            fprintf(f, "%-8s  %s\n", "", r.brief);
+        }
     }
 }
 
