@@ -30,7 +30,7 @@ usage: ./run.sh [--quick] [SUITE...]   run suites (default: the default set),
        ./run.sh --help                 this text
 
 options:
-  --quick       shorter runs (the default set in about a minute)
+  --quick       shorter runs (the default set in about 2 minutes)
   --no-install  never call apt-get; fail if something is missing
 
 Everything is built in build/; the command itself is build/duckfeed

@@ -69,7 +69,7 @@ static void usage(FILE *f)
           "Runs named comparisons (all default ones without NAME), each "
           "into\nRESULTS/NAME.json and PLOTS/NAME-*.png, then writes "
           "RESULTS/REPORT.md.\n"
-          "  --quick          shorter runs (about a minute for the default "
+          "  --quick          shorter runs (about 2 minutes for the default "
           "set)\n"
           "  --list           list the suites and what each shows\n"
           "  --results-dir D  where results go (results)\n"
