@@ -8,7 +8,8 @@ BUILD=build
 ASAN_BUILD=build-asan
 PACKAGES=(cmake gcc make pkg-config libjansson-dev libcmocka-dev gnuplot-nox libssl-dev)
 # chromium: the report_html test opens results/report.html in it, headless.
-TEST_PACKAGES=(valgrind clang-format chromium)
+TEST_PACKAGES=(valgrind clang-format parallel jq chromium)
+SLURM_PACKAGES=(slurm-wlm munge jq)
 
 usage() {
     cat <<'TXT'
@@ -22,6 +23,10 @@ usage: ./run.sh [--quick] [SUITE...]   run suites (default: the default set),
                                        those labelled valgrind under
                                        valgrind, both without timing
                                        assertions
+       ./run.sh test-slurm             a one-node Slurm on this machine (as
+                                       root) runs a plan as an array job and
+                                       merges it (docs/DISTRIBUTED.md); not
+                                       part of `test`
        ./run.sh bench [NAME...]        duckfeed's own costs (switches, locks,
                                        harness overhead)
        ./run.sh build                  install what is missing and build only
@@ -136,6 +141,11 @@ main() {
     set -- "${args[@]+"${args[@]}"}"
     case "${1:-}" in
     test) shift; [ $# -eq 0 ] || { say "test takes no arguments"; exit 2; }; run_tests ;;
+    test-slurm)
+        install_missing "${PACKAGES[@]}" "${SLURM_PACKAGES[@]}"
+        build "$BUILD"
+        exec tests/slurm_local.sh "$BUILD"
+        ;;
     build) install_missing "${PACKAGES[@]}"; build "$BUILD"; say "built $BUILD/duckfeed" ;;
     report) shift; install_missing "${PACKAGES[@]}"; build "$BUILD"; exec "$BUILD/duckfeed" report "$@" ;;
     tests | check | ctest) say "no such suite or command: $1 (did you mean: ./run.sh test?)"; exit 2 ;;

@@ -8,4 +8,12 @@
  * input (one line on stderr naming the problem). */
 int df_run_main(int argc, char **argv);
 
+typedef struct df_run_opts df_run_opts;
+
+/* (harness/ private) Parses `run`'s argv (argv[0] is "run") into o, as
+ * df_run_main does: 0, 2 after one line on stderr, or -1 when --help was
+ * printed. Loads the --plugin files it names. o's strings point into
+ * argv, which must outlive o. */
+int df__run_parse(int argc, char **argv, df_run_opts *o);
+
 #endif /* DF_HARNESS_CLI_RUN_H */
