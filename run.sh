@@ -7,13 +7,15 @@ cd "$(dirname "$0")"
 BUILD=build
 ASAN_BUILD=build-asan
 PACKAGES=(cmake gcc make pkg-config libjansson-dev libcmocka-dev gnuplot-nox libssl-dev)
-TEST_PACKAGES=(valgrind clang-format parallel jq)
+# chromium: the report_html test opens results/report.html in it, headless.
+TEST_PACKAGES=(valgrind clang-format parallel jq chromium)
 SLURM_PACKAGES=(slurm-wlm munge jq)
 
 usage() {
     cat <<'TXT'
 usage: ./run.sh [--quick] [SUITE...]   run suites (default: the default set),
                                        write results/, plots/, results/REPORT.md
+                                       and results/report.html
        ./run.sh --list                 list the suites and what each shows
        ./run.sh test                   build and run every test and check
                                        (layers, format); the tests again
@@ -28,10 +30,12 @@ usage: ./run.sh [--quick] [SUITE...]   run suites (default: the default set),
        ./run.sh bench [NAME...]        duckfeed's own costs (switches, locks,
                                        harness overhead)
        ./run.sh build                  install what is missing and build only
+       ./run.sh report                 rewrite results/REPORT.md and
+                                       report.html from results/ (no runs)
        ./run.sh --help                 this text
 
 options:
-  --quick       shorter runs (the default set in about a minute)
+  --quick       shorter runs (the default set in about 2 minutes)
   --no-install  never call apt-get; fail if something is missing
 
 Everything is built in build/; the command itself is build/duckfeed
@@ -74,6 +78,20 @@ install_missing() {
         printf '    sudo apt-get install -y %s\n' "$*" >&2
         exit 1
     fi
+}
+
+# #18: an option run.sh does not know is named, with the nearest one
+# (a typo such as --quik otherwise reached duckfeed suite as a bare error).
+check_options() {
+    local a
+    for a in "$@"; do
+        case "$a" in
+        --quick | --list | --no-install | --results-dir | --plots-dir | --suites-dir | -h | --help) ;;
+        --q* | -q*) say "unknown option $a (did you mean --quick?)"; exit 2 ;;
+        --l*) say "unknown option $a (did you mean --list?)"; exit 2 ;;
+        -*) say "unknown option $a (options: --quick, --list, --no-install; see --help)"; exit 2 ;;
+        esac
+    done
 }
 
 jobs() { nproc 2>/dev/null || echo 2; }
@@ -129,9 +147,12 @@ main() {
         exec tests/slurm_local.sh "$BUILD"
         ;;
     build) install_missing "${PACKAGES[@]}"; build "$BUILD"; say "built $BUILD/duckfeed" ;;
+    report) shift; install_missing "${PACKAGES[@]}"; build "$BUILD"; exec "$BUILD/duckfeed" report "$@" ;;
+    tests | check | ctest) say "no such suite or command: $1 (did you mean: ./run.sh test?)"; exit 2 ;;
     bench) shift; install_missing "${PACKAGES[@]}"; build "$BUILD"; exec "$BUILD/duckfeed" bench "$@" ;;
     --list) install_missing "${PACKAGES[@]}"; build "$BUILD"; exec "$BUILD/duckfeed" suite --list ;;
     *)
+        check_options "$@"
         install_missing "${PACKAGES[@]}"
         say "building ($BUILD)"
         build "$BUILD"

@@ -450,7 +450,8 @@ static void test_suite_leaves_other_runs_temp_files(void **state)
     while ((e = readdir(d)))
         i++;
     closedir(d);
-    assert_int_equal(i, 2 + 2 + 2); /* ., .., t.json, REPORT.md, theirs */
+    assert_int_equal(i, 2 + 3 + 2); /* ., .., t.json, REPORT.md, report.html,
+                                     theirs */
 }
 
 /* Kind "examples": the script's DF-RESULT lines land in the results. */

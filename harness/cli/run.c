@@ -272,6 +272,9 @@ static const df_opt opts[] = {
     { "trace", DF_OPT_FLAG, FIELD(trace),
       .help = "record each request's states (timeline)" },
     { "quiet", DF_OPT_FLAG, FIELD(quiet), .help = "no progress lines" },
+    { "part", DF_OPT_FLAG, FIELD(part),
+      .help = "one run of a suite: --out is its temporary file, not\n"
+              "named at the end (the suite names its results)" },
     { "plan", DF_OPT_STRING, FIELD(plan), .arg = "FILE",
       .section = "Across machines (docs/DISTRIBUTED.md)",
       .help = "write the plan, one JSON line per repetition\n"
@@ -486,6 +489,42 @@ static void print_summary(const json_t *points)
     }
 }
 
+/* #18: what the table's marks mean, for those it shows, one line each. */
+static void print_legend(const json_t *points)
+{
+    static const char *const means[][2] = {
+        { "littles_law", "CHECK:little  the in-flight count sampled during "
+                         "the run and the one the timestamps imply differ "
+                         "by > 10 %" },
+        { "steady_state", "CHECK:steady  the window held a transient "
+                          "(warm-up shorter than the latency, or a growing "
+                          "queue): not steady-state figures" },
+        { "rate", "CHECK:rate    the open loop's achieved rate is > 10 % off "
+                  "the rate asked for" },
+    };
+    int shown[3] = { 0 }, noci = 0;
+    size_t i, k;
+    json_t *pt;
+
+    json_array_foreach(points, i, pt)
+    {
+        const json_t *checks = json_object_get(pt, "checks");
+
+        for (k = 0; k < 3; k++)
+            shown[k] |= json_is_false(
+                json_object_get(json_object_get(checks, means[k][0]), "ok"));
+        noci |= json_object_get(pt, "throughput") &&
+                !json_is_number(json_object_get(
+                    json_object_get(pt, "throughput"), "ci95_high"));
+    }
+    for (k = 0; k < 3; k++)
+        if (shown[k])
+            printf("  %s\n", means[k][1]);
+    if (noci)
+        printf("  - (+-ci95)    fewer than 3 repetitions: no 95 %% interval "
+               "(--repeat 3 or more)\n");
+}
+
 /* Everything that can refuse the run, before its first point (#12): the
  * plan's size, counted without expanding it, then the claim on --out.
  * 0 with *lk and p filled, or 2 after one line on stderr. */
@@ -536,8 +575,10 @@ static int run_sweep(df_run_opts *o, int argc, char **argv)
         rc = 2;
     } else if (!o->quiet) {
         print_summary(json_object_get(doc, "points"));
-        printf("results: %s%s\n", o->out,
-               rc > DF_SWEEP_EXIT_SIGNALED ? " (interrupted)" : "");
+        print_legend(json_object_get(doc, "points"));
+        if (!o->part) /* #18: a suite's part is gone by the end */
+            printf("results: %s%s\n", o->out,
+                   rc > DF_SWEEP_EXIT_SIGNALED ? " (interrupted)" : "");
     }
 out:
     json_decref(doc);

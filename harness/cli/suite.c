@@ -69,7 +69,7 @@ static void usage(FILE *f)
           "Runs named comparisons (all default ones without NAME), each "
           "into\nRESULTS/NAME.json and PLOTS/NAME-*.png, then writes "
           "RESULTS/REPORT.md.\n"
-          "  --quick          shorter runs (about a minute for the default "
+          "  --quick          shorter runs (about 2 minutes for the default "
           "set)\n"
           "  --list           list the suites and what each shows\n"
           "  --results-dir D  where results go (results)\n"
@@ -191,6 +191,8 @@ static int run_suites(df_suite **sel,
                       : df__suite_run_runs(sel[i], o, run, &doc);
         if (doc) {
             df_report_summary(stdout, doc, o->plots_dir);
+            printf("   results: %s/%s.json\n", o->results_dir,
+                   df_suite_name(sel[i]));
             docs[(*ndocs)++] = doc;
         }
         if (rc > DF_SUITE_EXIT_SIGNALED)
@@ -243,7 +245,8 @@ int df_suite_main_with(int argc, char **argv, df_suite_run_fn *run)
         fprintf(stderr, "duckfeed suite: report: %s\n", err.msg);
         worst = worst > DF_SUITE_EXIT_SIGNALED ? worst : 1;
     } else {
-        printf("report: %s/REPORT.md\n", o.results_dir);
+        printf("report: %s/REPORT.md, %s/report.html\n", o.results_dir,
+               o.results_dir);
     }
 out:
     for (i = 0; i < ndocs; i++)
