@@ -1,0 +1,93 @@
+/* tests/fuzz/fuzz_table.c - the plot's table builder (harness/plot/table.c
+ * and the timeline's table, timeline.c): points of any results file the
+ * checked reader accepts are grouped into series on every x axis and
+ * written as gnuplot tables (to /dev/null: the target writes no file).
+ * Every series holds valid indexes of ok points, sorted by x. */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "harness/plot/table.h"
+#include "harness/store/resfile.h"
+#include "tests/fuzz/fuzz.h"
+
+/* Every kind of column plot.c draws: paths, "_us" clamps, computed ones. */
+static const dfp_column cols[] = {
+    { "throughput_rps", "throughput_rps" },
+    { "p99_us", "latency_us.p99" },
+    { "queue_mean_us", "queue_us.mean" },
+    { "rss_mib", NULL },
+    { "kib_per_added_request", NULL },
+    { "kib_per_inflight", NULL },
+    { "speedup", NULL },
+};
+
+static void check_set(const dfp_point *pts,
+                      int n,
+                      const dfp_set *set,
+                      dfp_xvar x)
+{
+    char styles[256];
+
+    DF_FUZZ_ASSERT(set->n >= 0 && set->n <= n);
+    for (int k = 0; k < set->n; k++) {
+        const dfp_series *s = &set->s[k];
+
+        DF_FUZZ_ASSERT(s->n >= 1 && s->n <= n);
+        DF_FUZZ_ASSERT(memchr(s->label, '\0', sizeof s->label) != NULL);
+        for (int i = 0; i < s->n; i++) {
+            DF_FUZZ_ASSERT(s->idx[i] >= 0 && s->idx[i] < n);
+            DF_FUZZ_ASSERT(pts[s->idx[i]].ok);
+            if (i > 0)
+                DF_FUZZ_ASSERT(!(dfp_x(&pts[s->idx[i]], x) <
+                                 dfp_x(&pts[s->idx[i - 1]], x)));
+        }
+    }
+    dfp_set_styles(set, styles, sizeof styles);
+}
+
+static void build_and_write(const dfp_point *pts, const int *sel, int n)
+{
+    static const dfp_xvar xs[] = { DFP_X_NONE, DFP_X_CONCURRENCY, DFP_X_HOGS,
+                                   DFP_X_SWITCH, DFP_X_KEEPERS };
+    dfp_xvar load = dfp_load_axis(pts, sel, n);
+
+    DF_FUZZ_ASSERT(load >= DFP_X_NONE && load <= DFP_X_SWITCH);
+    for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
+        dfp_set set = { 0 };
+
+        DF_FUZZ_ASSERT(dfp_series_build(pts, sel, n, xs[i], &set) == 0);
+        check_set(pts, n, &set, xs[i]);
+        DF_FUZZ_ASSERT(dfp_table_write("/dev/null", "fuzz", "footer", pts, &set,
+                                       xs[i], cols,
+                                       sizeof cols / sizeof cols[0]) == 0);
+        DF_FUZZ_ASSERT(dfp_bars_write("/dev/null", "footer", pts, &set) == 0);
+        dfp_set_free(&set);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    json_t *doc = NULL;
+    dfp_point *pts = NULL;
+    df_err err = { 0 };
+    char vars[1024];
+    int *sel, n;
+
+    if (df_resfile_load(df_fuzz_file(data, size), &doc, &err) < 0)
+        return 0;
+    n = dfp_points_load(doc, &pts);
+    DF_FUZZ_ASSERT(n >= 0 && pts != NULL);
+    sel = calloc(n ? (size_t)n : 1, sizeof *sel);
+    DF_FUZZ_ASSERT(sel != NULL);
+    for (int i = 0; i < n; i++)
+        sel[i] = i;
+    build_and_write(pts, sel, n);
+    vars[0] = '\0';
+    DF_FUZZ_ASSERT(dfp_timeline_write("/dev/null", pts, n, vars, sizeof vars) >=
+                   0);
+    free(sel);
+    free(pts);
+    json_decref(doc);
+    return 0;
+}
