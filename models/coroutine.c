@@ -24,8 +24,8 @@
 #include "models/model.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,7 +111,7 @@ static int ctx_wait_fd(df_ctx *ctx, int fd, int events)
     return rc < 0 ? rc : 0;
 }
 
-static int ctx_run_blocking(df_ctx *ctx, int (*fn)(void *), void *arg)
+static int ctx_run_blocking(df_ctx *ctx, df_blocking_fn *fn, void *arg)
 {
     df_model *m = ctx->model_data;
     df_trace_emit(DF_TRACE_IO_WAIT, ctx->worker, ctx->request_id);
@@ -307,7 +307,8 @@ static void drain_check(void *arg)
         df_loop_stop(m->loop);
         return;
     }
-    DF_CHECK(df_loop_call_later(m->loop, 1000000, drain_check, m, NULL) == 0);
+    DF_CHECK(df_loop_call_later(m->loop, DF_NS_PER_MS, drain_check, m, NULL) ==
+             0);
 }
 
 static void *loop_thread(void *arg)
@@ -407,55 +408,44 @@ fail:
     return rc;
 }
 
-static const char *switch_name(df_switch_kind k)
-{
-    return k == DF_SWITCH_UCONTEXT ? "ucontext" : "asm";
-}
-
-static json_t *loop_json(df_model *m, uint64_t abandoned)
+static void get_loop_stats(df_model *m,
+                           uint64_t abandoned,
+                           df_model_loop_stats *out)
 {
     df_loop_stats st;
     df_loop_stats_get(m->loop, &st);
-    json_t *o = json_pack(
-        "{s:I, s:f, s:I, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-        "slow_callbacks", (json_int_t)st.slow_callbacks,
-        "max_blocked_ms", (double)st.max_blocked_ns / 1e6,
-        "switches", (json_int_t)st.switches,
-        "to_thread_workers", st.to_thread_workers,
-        "to_thread_max_workers", st.to_thread_max_workers,
-        "to_thread_calls", (json_int_t)st.to_thread_calls,
-        "iterations", (json_int_t)st.iterations,
-        "callbacks", (json_int_t)st.callbacks,
-        "spawned", (json_int_t)st.spawned,
-        "peak_coroutines", (json_int_t)st.peak_coros,
-        "timers_fired", (json_int_t)st.timers_fired,
-        "fd_wakeups", (json_int_t)st.fd_wakeups,
-        "threadsafe_wakeups", (json_int_t)st.threadsafe_wakeups);
-    if (!o)
-        return NULL;
-    int64_t stack = m->cfg.stack_size_bytes > 0 ? m->cfg.stack_size_bytes
-                                                : DF_CORO_DEFAULT_STACK_BYTES;
-    json_object_set_new(o, "switch", json_string(switch_name(m->cfg.switch_kind)));
-    json_object_set_new(o, "stack", json_string(m->cfg.stack_kind ==
-                                                        DF_STACK_SHARED
-                                                    ? "shared"
-                                                    : "dedicated"));
-    json_object_set_new(o, "stack_size_bytes", json_integer(stack));
-    json_object_set_new(o, "stacks_mapped",
-                        json_integer((json_int_t)st.coro.stacks_mapped));
-    json_object_set_new(o, "saved_stack_bytes",
-                        json_integer((json_int_t)st.coro.saved_bytes));
-    json_object_set_new(o, "spawn_failures",
-                        json_integer((json_int_t)m->spawn_failures));
+    *out = (df_model_loop_stats){
+        .slow_callbacks = st.slow_callbacks,
+        .max_blocked_ns = st.max_blocked_ns,
+        .switches = st.switches,
+        .to_thread_workers = st.to_thread_workers,
+        .to_thread_max_workers = st.to_thread_max_workers,
+        .to_thread_calls = st.to_thread_calls,
+        .iterations = st.iterations,
+        .callbacks = st.callbacks,
+        .spawned = st.spawned,
+        .peak_coroutines = st.peak_coros,
+        .timers_fired = st.timers_fired,
+        .fd_wakeups = st.fd_wakeups,
+        .threadsafe_wakeups = st.threadsafe_wakeups,
+        .switch_kind = m->cfg.switch_kind,
+        .stack_kind = m->cfg.stack_kind,
+        .stack_size_bytes = m->cfg.stack_size_bytes > 0
+                                ? m->cfg.stack_size_bytes
+                                : DF_CORO_DEFAULT_STACK_BYTES,
+        .stacks_mapped = st.coro.stacks_mapped,
+        .saved_stack_bytes = st.coro.saved_bytes,
+        .spawn_failures = m->spawn_failures,
+        .abandoned = abandoned,
+    };
     if (m->spawn_failures)
-        json_object_set_new(o, "spawn_error", json_string(m->spawn_err.msg));
-    json_object_set_new(o, "abandoned", json_integer((json_int_t)abandoned));
-    return o;
+        snprintf(out->spawn_error, sizeof out->spawn_error, "%s",
+                 m->spawn_err.msg);
 }
 
 static int coroutine_stop(df_model *m,
                           int64_t drain_ns,
-                          json_t **stats,
+                          df_model_stats *stats,
                           df_err *err)
 {
     int rc = 0;
@@ -470,34 +460,49 @@ static int coroutine_stop(df_model *m,
                         strerror(-m->loop_rc));
     uint64_t sub = __atomic_load_n(&m->submitted, __ATOMIC_ACQUIRE);
     uint64_t done = __atomic_load_n(&m->completed, __ATOMIC_ACQUIRE);
-    json_t *o = NULL;
     if (stats) {
-        o = json_object();
-        json_t *l = loop_json(m, sub > done ? sub - done : 0);
-        if (o && l)
-            json_object_set_new(o, "loop", l);
-        else
-            json_decref(l);
+        memset(stats, 0, sizeof *stats);
+        get_loop_stats(m, sub > done ? sub - done : 0, &stats->loop);
+        stats->has_loop = 1;
     }
     /* Drop suspended coroutines and join the to_thread pool before the
-     * GIL's figures are read: they need every thread done with it. */
+     * GIL's figures are read: they need every thread done with it. A GIL
+     * whose figures do not fit in memory is left out, not an error. */
     df_loop_destroy(m->loop);
     m->loop = NULL;
-    if (o && m->gil) {
-        json_t *g = df_gil_stats_json(m->gil);
-        if (g)
-            json_object_set_new(o, "gil", g);
-    }
-    if (stats)
-        *stats = o;
+    if (stats && m->gil)
+        stats->has_gil = df_gil_stats_get(m->gil, &stats->gil) == 0;
     free_model(m);
     return rc;
+}
+
+/* The loop takes every request in flight: no bound from the config. */
+static int coroutine_lanes(const df_model_cfg *cfg)
+{
+    (void)cfg;
+    return 0;
+}
+
+static int coroutine_command(const df_model_cfg *cfg, char *buf, size_t len)
+{
+    return snprintf(buf, len, "uvicorn --workers %d app:app",
+                    cfg->workers > 0 ? cfg->workers : 1);
 }
 
 const df_model_ops df_model_coroutine = {
     .name = "coroutine",
     .summary = "ASGI: one event loop thread, a coroutine per request "
                "(uvicorn on asyncio)",
+    .traits = DF_MODEL_GIL | DF_MODEL_HOGS,
+    .lane_name = "loop",
+    .lanes = coroutine_lanes,
+    .command = coroutine_command,
+    .explain = "**coroutine** is uvicorn (`uvicorn --workers N app:app`, "
+               "ASGI on asyncio): one keeper per process who moves on to "
+               "the next duckling the moment the current one is eating - "
+               "concurrency without parallelism; a duckling that needs "
+               "spoon-feeding (CPU, a blocking call) holds the keeper for "
+               "all.",
     .start = coroutine_start,
     .submit = coroutine_submit,
     .stop = coroutine_stop,

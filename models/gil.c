@@ -66,7 +66,6 @@
 #include "models/gil.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdlib.h>
@@ -190,7 +189,7 @@ static double hist_quantile_us(const hist *h, double q)
     for (unsigned i = 0; i < HIST_BUCKETS; i++) {
         seen += h->n[i];
         if (seen >= rank)
-            return hist_value(i) / 1000.0;
+            return hist_value(i) / DF_NS_PER_US;
     }
     return 0;
 }
@@ -334,9 +333,9 @@ static int cond_wait(df_gil *g)
     int64_t us = g->interval_us > 1 ? g->interval_us : 1;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t ns = ts.tv_nsec + us * 1000;
-    ts.tv_sec += ns / 1000000000;
-    ts.tv_nsec = ns % 1000000000;
+    int64_t ns = ts.tv_nsec + df_us_to_ns(us);
+    ts.tv_sec += ns / DF_NS_PER_S;
+    ts.tv_nsec = ns % DF_NS_PER_S;
     int r = pthread_cond_timedwait(&g->cond, &g->mu, &ts);
     DF_CHECK(r == 0 || r == ETIMEDOUT);
     return r == ETIMEDOUT;
@@ -519,103 +518,103 @@ int64_t df_gil_checkpoint_slow(df_gil *g, df_gil_thread *t)
     return take_gil(g, t);
 }
 
-static int set_num(json_t *o, const char *key, double v)
-{
-    return json_object_set_new(o, key, json_real(v));
-}
-
-static int set_int(json_t *o, const char *key, uint64_t v)
-{
-    return json_object_set_new(o, key, json_integer((json_int_t)v));
-}
-
-/* One thread's object; under mu. */
-static json_t *thread_json(const df_gil_thread *t, int64_t now, double wall)
+/* One thread's figures; under mu. */
+static void thread_stats(const df_gil_thread *t,
+                         int64_t now,
+                         double wall,
+                         df_gil_thread_stats *out)
 {
     int64_t held = t->held_ns, wait = t->wait_ns;
     if (t->state == HOLDING)
         held += now - t->since_ns;
     else if (t->state == WAITING)
         wait += now - t->since_ns;
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    int bad = json_object_set_new(o, "name", json_string(t->name));
-    bad |= set_num(o, "held", wall > 0 ? (double)held / wall : 0);
-    bad |= set_num(o, "wait", wall > 0 ? (double)wait / wall : 0);
-    bad |= set_num(o, "released",
-                   wall > 0 ? 1 - (double)(held + wait) / wall : 0);
-    bad |= set_int(o, "acquisitions", t->acquisitions);
-    bad |= set_int(o, "drop_requests", t->drop_requests);
-    bad |= set_int(o, "forced_switches", t->forced_switches);
-    bad |= set_int(o, "checks", t->checks);
-    bad |= set_int(o, "slices", t->slices.count);
-    bad |= set_num(o, "slice_median_us", hist_quantile_us(&t->slices, 0.5));
-    bad |= set_num(o, "slice_p99_us", hist_quantile_us(&t->slices, 0.99));
-    bad |= set_num(o, "wait_mean_us",
-                   t->acquisitions ? (double)t->wait_ns / 1e3 /
-                                         (double)t->acquisitions
-                                   : 0);
-    bad |= set_num(o, "wait_p99_us", hist_quantile_us(&t->waits, 0.99));
-    bad |= set_num(o, "wait_max_us", (double)t->wait_max_ns / 1e3);
-    if (bad) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    memcpy(out->name, t->name, sizeof out->name);
+    out->held = wall > 0 ? (double)held / wall : 0;
+    out->wait = wall > 0 ? (double)wait / wall : 0;
+    out->released = wall > 0 ? 1 - (double)(held + wait) / wall : 0;
+    out->acquisitions = t->acquisitions;
+    out->drop_requests = t->drop_requests;
+    out->forced_switches = t->forced_switches;
+    out->checks = t->checks;
+    out->slices = t->slices.count;
+    out->slice_median_us = hist_quantile_us(&t->slices, 0.5);
+    out->slice_p99_us = hist_quantile_us(&t->slices, 0.99);
+    out->wait_mean_us = t->acquisitions ? df_ns_to_us(t->wait_ns) /
+                                              (double)t->acquisitions
+                                        : 0;
+    out->wait_p99_us = hist_quantile_us(&t->waits, 0.99);
+    out->wait_max_us = df_ns_to_us(t->wait_max_ns);
 }
 
-json_t *df_gil_stats_json(df_gil *g)
+/* The totals and every thread's figures; under mu. Adds every thread's
+ * histograms into waits and slices, and returns the sum of closed waits. */
+static int64_t gil_stats_locked(df_gil *g,
+                                df_gil_stats *out,
+                                hist *waits,
+                                hist *slices)
 {
-    json_t *o = json_object(), *threads = json_array();
-    hist *waits = calloc(1, sizeof *waits), *slices = calloc(1, sizeof *slices);
-    if (!o || !threads || !waits || !slices)
-        goto fail;
-
-    MU_LOCK(&g->mu);
     int64_t now = df_now_ns();
     double wall = g->t0_ns ? (double)(now - g->t0_ns) : 0;
     int64_t held = 0, wait_sum = 0, wait_any = g->wait_any_ns;
     if (g->waiting > 0)
         wait_any += now - g->wait_any_since_ns;
-    int bad = 0;
-    for (df_gil_thread *t = g->threads; t; t = t->next) {
+    int i = 0;
+    for (df_gil_thread *t = g->threads; t; t = t->next, i++) {
         held += t->held_ns + (t->state == HOLDING ? now - t->since_ns : 0);
         wait_sum += t->wait_ns;
         hist_add(waits, &t->waits);
         hist_add(slices, &t->slices);
-        json_t *tj = thread_json(t, now, wall);
-        bad |= !tj || json_array_append_new(threads, tj);
+        thread_stats(t, now, wall, &out->threads[i]);
     }
-    bad |= json_object_set_new(o, "mode", json_string(df_gil_mode_name(g->mode)));
-    bad |= set_int(o, "switch_interval_us", (uint64_t)g->interval_us);
-    bad |= set_int(o, "check_interval", (uint64_t)g->check_interval);
-    bad |= set_num(o, "wall_s", wall / 1e9);
-    bad |= set_num(o, "held", wall > 0 ? (double)held / wall : 0);
-    bad |= set_num(o, "wait", wall > 0 ? (double)wait_any / wall : 0);
-    bad |= set_int(o, "acquisitions", g->acquisitions);
-    bad |= set_int(o, "switches", g->switch_number);
-    bad |= set_int(o, "drop_requests", g->drop_requests);
-    bad |= set_int(o, "forced_switches", g->forced_switches);
-    bad |= set_int(o, "checks", g->checks);
-    MU_UNLOCK(&g->mu);
+    out->mode = g->mode;
+    out->switch_interval_us = g->interval_us;
+    out->check_interval = g->check_interval;
+    out->wall_s = df_ns_to_s((int64_t)wall);
+    out->held = wall > 0 ? (double)held / wall : 0;
+    out->wait = wall > 0 ? (double)wait_any / wall : 0;
+    out->acquisitions = g->acquisitions;
+    out->switches = g->switch_number;
+    out->drop_requests = g->drop_requests;
+    out->forced_switches = g->forced_switches;
+    out->checks = g->checks;
+    return wait_sum;
+}
 
-    bad |= set_num(o, "wait_mean_us",
-                   waits->count ? (double)wait_sum / 1e3 / (double)waits->count
-                                : 0);
-    bad |= set_num(o, "wait_p99_us", hist_quantile_us(waits, 0.99));
-    bad |= set_num(o, "slice_median_us", hist_quantile_us(slices, 0.5));
-    bad |= json_object_set_new(o, "threads", threads);
-    threads = NULL;
-    if (bad)
-        goto fail;
+int df_gil_stats_get(df_gil *g, df_gil_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    hist *waits = calloc(1, sizeof *waits), *slices = calloc(1, sizeof *slices);
+    int rc = -ENOMEM;
+    if (!waits || !slices)
+        goto done;
+    MU_LOCK(&g->mu);
+    /* Threads register under mu, so the count cannot move meanwhile; the
+     * allocation is done holding it, as registration does. */
+    out->threads = calloc((size_t)g->nthreads + 1, sizeof *out->threads);
+    if (out->threads) {
+        out->nthreads = g->nthreads;
+        int64_t wait_sum = gil_stats_locked(g, out, waits, slices);
+        out->wait_mean_us = waits->count ? df_ns_to_us(wait_sum) /
+                                               (double)waits->count
+                                         : 0;
+        rc = 0;
+    }
+    MU_UNLOCK(&g->mu);
+    if (rc == 0) {
+        out->wait_p99_us = hist_quantile_us(waits, 0.99);
+        out->slice_median_us = hist_quantile_us(slices, 0.5);
+    }
+done:
     free(waits);
     free(slices);
-    return o;
-fail:
-    json_decref(threads);
-    json_decref(o);
-    free(waits);
-    free(slices);
-    return NULL;
+    return rc;
+}
+
+void df_gil_stats_clear(df_gil_stats *s)
+{
+    if (!s)
+        return;
+    free(s->threads);
+    memset(s, 0, sizeof *s);
 }

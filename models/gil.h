@@ -62,11 +62,13 @@ static inline void df_gil_checkpoint(df_gil *g, df_gil_thread *t)
         df_gil_checkpoint_slow(g, t);
 }
 
-/* Statistics since the first registration, as the results JSON "gil"
- * object: totals and a "threads" array (docs/GIL.md lists the fields).
- * Thread-safe; exact when no thread uses g any more, otherwise a snapshot
- * that counts open slices and waits up to now. NULL on ENOMEM. */
-json_t *df_gil_stats_json(df_gil *g);
+/* Statistics since the first registration: totals and every registered
+ * thread (docs/GIL.md lists the fields). Thread-safe; exact when no thread
+ * uses g any more, otherwise a snapshot that counts open slices and waits
+ * up to now. 0, or -ENOMEM with *out zeroed. out->threads is the caller's:
+ * df_gil_stats_clear frees it. */
+int df_gil_stats_get(df_gil *g, df_gil_stats *out);
+void df_gil_stats_clear(df_gil_stats *s); /* frees threads, zeroes s */
 
 /* "new", "old" or "off" (for stats and messages); "?" when out of range. */
 const char *df_gil_mode_name(df_gil_mode mode);

@@ -4,18 +4,19 @@
  * requests to it (from the load generator, any thread), stop it (drain,
  * join, report its own statistics). Each finished request goes to the
  * completion sink the harness provides, with the timestamps the model saw.
- * A new model is one file defining a df_model_ops plus one line in model.c.
+ * A new model is one file defining a df_model_ops plus one line: in model.c
+ * for a built-in, or a df_model_register call for one defined elsewhere.
  */
 #ifndef DF_MODELS_MODEL_H
 #define DF_MODELS_MODEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/err.h"
 #include "workloads/workload.h"
 
 typedef struct df_model df_model; /* opaque, one per model instance */
-typedef struct json_t json_t;     /* jansson's, for a model's own stats */
 
 /* A request as the load generator made it. Fixed size, no pointers, so the
  * process model can send it down a pipe as is. */
@@ -58,6 +59,104 @@ typedef enum df_stack_kind {
     DF_STACK_SHARED = 1,    /* one run stack; suspended frames copied out */
 } df_stack_kind;
 
+/* A model's own figures, as plain numbers: the harness writes them into the
+ * point's record (docs/RESULTS-SCHEMA.md, docs/GIL.md say what each means).
+ * Fixed-size parts and no pointers but the two arrays, so a worker process
+ * can send its figures up a pipe as bytes. */
+
+/* One thread that used a simulated GIL. Fractions are of the GIL's wall
+ * time (since its first registration). */
+typedef struct df_gil_thread_stats {
+    char name[32];
+    double held;     /* fraction holding the lock */
+    double wait;     /* fraction waiting for it */
+    double released; /* 1 - held - wait */
+    uint64_t acquisitions;
+    uint64_t drop_requests;   /* set as a waiter */
+    uint64_t forced_switches; /* honoured as holder */
+    uint64_t checks;          /* old GIL: periodic release/re-acquire */
+    uint64_t slices;          /* closed holds */
+    double slice_median_us;
+    double slice_p99_us;
+    double wait_mean_us; /* closed waits per acquisition */
+    double wait_p99_us;
+    double wait_max_us;
+} df_gil_thread_stats;
+
+/* One simulated GIL (models/gil.h, df_gil_stats_get). */
+typedef struct df_gil_stats {
+    df_gil_mode mode;
+    int64_t switch_interval_us;
+    int check_interval;
+    double wall_s; /* since the first registration */
+    double held;   /* fraction of wall_s some thread held the lock */
+    double wait;   /* fraction of wall_s at least one thread waited */
+    uint64_t acquisitions;
+    uint64_t switches; /* hand-offs to a different thread */
+    uint64_t drop_requests;
+    uint64_t forced_switches;
+    uint64_t checks;
+    double wait_mean_us; /* every thread's closed waits */
+    double wait_p99_us;
+    double slice_median_us;
+    int nthreads;
+    df_gil_thread_stats *threads; /* nthreads, registration order; owned */
+} df_gil_stats;
+
+/* The coroutine model's event loop. */
+typedef struct df_model_loop_stats {
+    uint64_t slow_callbacks; /* handles that ran >= slow_callback_ns */
+    int64_t max_blocked_ns;  /* longest single handle */
+    uint64_t switches;       /* coroutine resumes */
+    int to_thread_workers;   /* pool threads started */
+    int to_thread_max_workers;
+    uint64_t to_thread_calls;
+    uint64_t iterations;
+    uint64_t callbacks;
+    uint64_t spawned;
+    uint64_t peak_coroutines;
+    uint64_t timers_fired;
+    uint64_t fd_wakeups;
+    uint64_t threadsafe_wakeups;
+    df_switch_kind switch_kind;
+    df_stack_kind stack_kind;
+    int64_t stack_size_bytes; /* the default applied */
+    uint64_t stacks_mapped;
+    uint64_t saved_stack_bytes;
+    uint64_t spawn_failures; /* requests failed at spawn */
+    char spawn_error[256];   /* the first failure's message, or "" */
+    uint64_t abandoned;      /* submitted, unfinished at the deadline */
+} df_model_loop_stats;
+
+/* The thread model's CPU-bound neighbours (cfg->hogs). */
+typedef struct df_model_hogs_stats {
+    int count;
+    uint64_t work_units; /* about 1 us of CPU each */
+    double work_units_per_s;
+} df_model_hogs_stats;
+
+/* The thread model's pool. */
+typedef struct df_model_pool_stats {
+    int threads;
+    uint64_t abandoned; /* queued requests dropped by the drain timeout */
+} df_model_pool_stats;
+
+typedef struct df_model_stats {
+    /* Which parts the model filled (0/1); the others stay zero. */
+    int has_gil, has_loop, has_hogs, has_pool;
+    df_gil_stats gil;
+    df_model_loop_stats loop;
+    df_model_hogs_stats hogs;
+    df_model_pool_stats pool;
+    /* Process model running an inner model: each worker's figures, listed,
+     * not averaged (each process has its own interpreter). Owned. */
+    int nprocesses;
+    struct df_model_stats *per_process;
+} df_model_stats;
+
+/* Frees what s owns (not s) and zeroes it. Zeroed or NULL is fine. */
+void df_model_stats_clear(df_model_stats *s);
+
 typedef struct df_model_cfg {
     int workers; /* processes (process model; hybrids for the others) */
     int threads; /* threads per process (thread model) */
@@ -86,24 +185,86 @@ typedef struct df_model_cfg {
     void *sink_arg;
 } df_model_cfg;
 
+/* Starts workers; on success *out is set and requests may be submitted. */
+typedef int df_model_start_fn(const df_model_cfg *cfg,
+                              df_model **out,
+                              df_err *err);
+/* Hot path, any thread: queue one request. No allocation. 0 or -errno. */
+typedef int df_model_submit_fn(df_model *m, const df_request *req);
+/* Waits for submitted requests to finish (at most drain_ns, then abandons
+ * them), joins workers, frees m. If stats is non-NULL it is filled with the
+ * model's own figures, even when stop fails; the caller then owns them
+ * (df_model_stats_clear). */
+typedef int df_model_stop_fn(df_model *m,
+                             int64_t drain_ns,
+                             df_model_stats *stats,
+                             df_err *err);
+
+/* What a model is, as the harness asks it (bits of df_model_ops.traits):
+ * which flags size it, which knobs apply, what its points record. */
+typedef enum df_model_trait {
+    /* The prefork wrapper: --workers sizes it (cfg.workers processes), and
+     * a hybrid is it running another model per process (cfg.inner). Any
+     * other model runs in one process unless wrapped (--processes). */
+    DF_MODEL_PREFORK = 1u << 0,
+    /* cfg.threads sizes it: threads per process (--threads). */
+    DF_MODEL_THREADS = 1u << 1,
+    /* Its lanes share one simulated interpreter lock per process, so
+     * cfg.gil, switch_interval_us and check_interval apply (--gil,
+     * --switch-interval) and stop reports the lock's figures. Unless the
+     * lock is off, one lane per process runs Python at a time. */
+    DF_MODEL_GIL = 1u << 2,
+    /* Starts cfg.hogs CPU-bound neighbour threads in its interpreter. */
+    DF_MODEL_HOGS = 1u << 3,
+} df_model_trait;
+
+/* See df_model_ops.lanes and .command. */
+typedef int df_model_lanes_fn(const df_model_cfg *cfg);
+typedef int df_model_command_fn(const df_model_cfg *cfg, char *buf, size_t len);
+
 typedef struct df_model_ops {
     const char *name;    /* value of --model */
     const char *summary; /* one line, for `duckfeed list` */
-    /* Starts workers; on success *out is set and requests may be submitted. */
-    int (*start)(const df_model_cfg *cfg, df_model **out, df_err *err);
-    /* Hot path, any thread: queue one request. No allocation. 0 or -errno. */
-    int (*submit)(df_model *m, const df_request *req);
-    /* Waits for submitted requests to finish (at most drain_ns, then
-     * abandons them), joins workers, frees m. If stats is non-NULL it
-     * receives a new JSON object of the model's own figures (e.g. "gil",
-     * "loop"), to be merged into the point. */
-    int (*stop)(df_model *m, int64_t drain_ns, json_t **stats, df_err *err);
+    unsigned traits;     /* df_model_trait bits; 0: none */
+    /* What one lane is, for the timeline's rows: "process", "thread",
+     * "loop". NULL: "lane". */
+    const char *lane_name;
+    /* Requests in progress at once in the deployment cfg describes, with
+     * cfg->workers (0 counts as 1) processes of it: its lanes, each of
+     * which works on one request (a loop: every request in flight, so 0,
+     * not bounded by the config). Lanes, not CPUs: see DF_MODEL_GIL.
+     * Reads only workers, threads and inner. NULL: one lane per process. */
+    df_model_lanes_fn *lanes;
+    /* The server command the deployment cfg describes stands for, e.g.
+     * "gunicorn -w 2 app:app", written into buf as snprintf does (returns
+     * the length it needed). Reads as lanes does. NULL: none known. */
+    df_model_command_fn *command;
+    /* A Markdown paragraph for REPORT.md: the deployment the model stands
+     * for, told with the tutorial's keepers and ducklings. NULL: the
+     * summary is used. */
+    const char *explain;
+    df_model_start_fn *start;
+    df_model_submit_fn *submit;
+    df_model_stop_fn *stop;
 } df_model_ops;
 
-/* The NULL-terminated list of every model (models/model.c). */
+/* The NULL-terminated list of the built-in models (models/model.c). */
 extern const df_model_ops *const df_models[];
 
-/* The model called name, or NULL. */
+/* The model called name, built-in or registered, or NULL. */
 const df_model_ops *df_model_find(const char *name);
+
+/* The i-th model: the built-ins in df_models order, then the registered
+ * ones in registration order; NULL when i is past the end (or negative). */
+const df_model_ops *df_model_at(int i);
+
+/* Adds a model defined outside models/ (a test, an example) to what
+ * df_model_find and df_model_at see: one call from main or a test's setup.
+ * ops is borrowed for the life of the process (a static table). Not
+ * thread-safe: register before any run starts (forked points inherit it).
+ * 0, or -EINVAL (NULL ops, or no name, start, submit or stop), -EEXIST
+ * (the name is taken), -ENOSPC (DF_MODEL_MAX_REGISTERED already). */
+#define DF_MODEL_MAX_REGISTERED 16
+int df_model_register(const df_model_ops *ops);
 
 #endif /* DF_MODELS_MODEL_H */

@@ -21,7 +21,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -54,7 +53,7 @@ struct df_model {
     pthread_mutex_t submit_mu;
     int req_w;         /* parent: request records out; guarded by submit_mu */
     int done_r;        /* parent: completion records in */
-    int *stats_r;      /* parent: one per worker, its stats JSON */
+    int *stats_r;      /* parent: one per worker, its inner model's stats */
     pid_t *pids;
     int nworkers;
     int *stopping;     /* MAP_SHARED: workers skip what is still queued */
@@ -130,23 +129,34 @@ static void inner_sink(void *arg, const df_completion *c)
     sem_post(&w->lanes);
 }
 
-static void send_stats(worker *w, json_t *stats)
+/* Writes all n bytes; 0, or -1 if the reader is gone. */
+static int write_all(int fd, const void *buf, size_t n)
 {
-    char *text = stats ? json_dumps(stats, JSON_COMPACT) : NULL;
-    if (text) {
-        size_t n = strlen(text), off = 0;
-        while (off < n) {
-            ssize_t k = write(w->stats_w, text + off, n - off);
-            if (k < 0 && errno == EINTR)
-                continue;
-            if (k <= 0)
-                break;
-            off += (size_t)k;
-        }
+    size_t off = 0;
+    while (off < n) {
+        ssize_t k = write(fd, (const char *)buf + off, n - off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        off += (size_t)k;
     }
-    free(text);
-    json_decref(stats);
+    return 0;
 }
+
+/* The inner model's figures, as bytes: the struct, then its GIL's threads
+ * (the parent is the same program, so the layout is the same). */
+static void send_stats(worker *w, const df_model_stats *stats)
+{
+    if (write_all(w->stats_w, stats, sizeof *stats) == 0 &&
+        stats->gil.nthreads > 0)
+        (void)write_all(w->stats_w, stats->gil.threads,
+                        (size_t)stats->gil.nthreads *
+                            sizeof *stats->gil.threads);
+}
+
+/* Far more than any queue holds: a semaphore that never blocks. */
+#define DF_PROCESS_GREEDY_LANES (1u << 20)
 
 static _Noreturn void run_inner(worker *w)
 {
@@ -157,9 +167,11 @@ static _Noreturn void run_inner(worker *w)
     icfg.inner = NULL;
     icfg.sink = inner_sink;
     icfg.sink_arg = w;
-    unsigned lanes = 1u << 20;
-    if (strcmp(w->cfg->inner->name, "thread") == 0)
-        lanes = (unsigned)(icfg.threads > 0 ? icfg.threads : 1);
+    /* Take from the shared pipe only what the inner model can start at
+     * once, so that idle processes get the rest; a loop (lanes 0) takes
+     * every request it is offered. */
+    int n = w->cfg->inner->lanes ? w->cfg->inner->lanes(&icfg) : 1;
+    unsigned lanes = n > 0 ? (unsigned)n : DF_PROCESS_GREEDY_LANES;
     sem_init(&w->lanes, 0, lanes);
     if (w->cfg->inner->start(&icfg, &inner, &err) < 0) {
         fprintf(stderr, "duckfeed: worker %d: %s\n", w->index, err.msg);
@@ -173,10 +185,11 @@ static _Noreturn void run_inner(worker *w)
             ;
         w->cfg->inner->submit(inner, &req);
     }
-    json_t *stats = NULL;
-    w->cfg->inner->stop(inner, 2000000000, &stats, &err);
+    df_model_stats stats;
+    w->cfg->inner->stop(inner, 2 * DF_NS_PER_S, &stats, &err);
     close(w->done_w);
-    send_stats(w, stats);
+    send_stats(w, &stats);
+    df_model_stats_clear(&stats);
     _exit(0);
 }
 
@@ -211,15 +224,54 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
-static int process_stop(df_model *m, int64_t drain_ns, json_t **stats, df_err *err);
+static int process_stop(df_model *m,
+                        int64_t drain_ns,
+                        df_model_stats *stats,
+                        df_err *err);
 
-static int process_start(const df_model_cfg *cfg, df_model **out, df_err *err)
+/* Forks cfg->workers workers reading req_r and writing done_w, each with
+ * a stats pipe of its own; what was forked is counted in m->nworkers. 0,
+ * or -errno with err set. */
+static int fork_workers(df_model *m, int req_r, int done_w, df_err *err)
 {
-    if (cfg->workers < 1)
-        return df_err_set(err, -EINVAL, "process model: --workers must be >= 1");
+    fflush(NULL);
+    for (int i = 0; i < m->cfg.workers; i++) {
+        int st[2];
+        if (pipe2(st, O_CLOEXEC) < 0)
+            return df_err_set(err, -errno, "process model: pipe: %s",
+                              strerror(errno));
+        pid_t pid = fork();
+        if (pid < 0) {
+            int rc = df_err_set(err, -errno, "process model: fork: %s",
+                                strerror(errno));
+            close(st[0]);
+            close(st[1]);
+            return rc;
+        }
+        if (pid == 0) {
+            worker w = { .cfg = &m->cfg, .index = i, .req_r = req_r,
+                         .done_w = done_w, .stats_w = st[1],
+                         .stopping = m->stopping };
+            close(m->req_w);
+            close(m->done_r);
+            close(st[0]);
+            worker_main(&w);
+        }
+        close(st[1]);
+        m->stats_r[i] = st[0];
+        m->pids[i] = pid;
+        m->nworkers++;
+    }
+    return 0;
+}
+
+/* The model without workers: its arrays and the shared stop flag. NULL
+ * when memory ran out. */
+static df_model *model_new(const df_model_cfg *cfg)
+{
     df_model *m = calloc(1, sizeof *m);
     if (!m)
-        return df_err_set(err, -ENOMEM, "process model: out of memory");
+        return NULL;
     m->cfg = *cfg;
     m->req_w = m->done_r = -1;
     DF_CHECK(pthread_mutex_init(&m->submit_mu, NULL) == 0);
@@ -227,13 +279,23 @@ static int process_start(const df_model_cfg *cfg, df_model **out, df_err *err)
     m->stats_r = calloc((size_t)cfg->workers, sizeof *m->stats_r);
     m->stopping = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE,
                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    int req[2] = { -1, -1 }, done[2] = { -1, -1 }, rc;
-    if (!m->pids || !m->stats_r || m->stopping == MAP_FAILED) {
-        if (m->stopping == MAP_FAILED)
-            m->stopping = NULL;
-        rc = df_err_set(err, -ENOMEM, "process model: out of memory");
-        goto fail;
+    if (m->stopping == MAP_FAILED)
+        m->stopping = NULL;
+    if (!m->pids || !m->stats_r || !m->stopping) {
+        process_stop(m, 0, NULL, NULL);
+        return NULL;
     }
+    return m;
+}
+
+static int process_start(const df_model_cfg *cfg, df_model **out, df_err *err)
+{
+    if (cfg->workers < 1)
+        return df_err_set(err, -EINVAL, "process model: --workers must be >= 1");
+    df_model *m = model_new(cfg);
+    if (!m)
+        return df_err_set(err, -ENOMEM, "process model: out of memory");
+    int req[2] = { -1, -1 }, done[2] = { -1, -1 }, rc;
     if (pipe2(req, O_CLOEXEC) < 0 || pipe2(done, O_CLOEXEC) < 0) {
         rc = df_err_set(err, -errno, "process model: pipe: %s", strerror(errno));
         goto fail;
@@ -244,34 +306,8 @@ static int process_start(const df_model_cfg *cfg, df_model **out, df_err *err)
     fcntl(done[1], F_SETPIPE_SZ, PIPE_BYTES);
     m->req_w = req[1];
     m->done_r = done[0];
-    fflush(NULL);
-    for (int i = 0; i < cfg->workers; i++) {
-        int st[2];
-        if (pipe2(st, O_CLOEXEC) < 0) {
-            rc = df_err_set(err, -errno, "process model: pipe: %s", strerror(errno));
-            goto fail;
-        }
-        pid_t pid = fork();
-        if (pid < 0) {
-            rc = df_err_set(err, -errno, "process model: fork: %s", strerror(errno));
-            close(st[0]);
-            close(st[1]);
-            goto fail;
-        }
-        if (pid == 0) {
-            worker w = { .cfg = &m->cfg, .index = i, .req_r = req[0],
-                         .done_w = done[1], .stats_w = st[1],
-                         .stopping = m->stopping };
-            close(req[1]);
-            close(done[0]);
-            close(st[0]);
-            worker_main(&w);
-        }
-        close(st[1]);
-        m->stats_r[i] = st[0];
-        m->pids[i] = pid;
-        m->nworkers++;
-    }
+    if ((rc = fork_workers(m, req[0], done[1], err)) < 0)
+        goto fail;
     close_fd(&req[0]);
     close_fd(&done[1]);
     if ((rc = pthread_create(&m->collector, NULL, collect, m)) != 0) {
@@ -296,80 +332,166 @@ static int process_submit(df_model *m, const df_request *req)
     return rc;
 }
 
-static json_t *read_stats(int fd)
+/* Reads n bytes from fd unless deadline_ns (df_now_ns) passes first.
+ * 0, or -1 at EOF, error or the deadline. */
+static int read_by(int fd, void *buf, size_t n, int64_t deadline_ns)
 {
-    char buf[65536];
     size_t len = 0;
-    int64_t deadline = df_now_ns() + (int64_t)STATS_WAIT_MS * 1000000;
-    while (len < sizeof buf - 1) {
+    while (len < n) {
         struct pollfd p = { .fd = fd, .events = POLLIN };
-        int left = (int)((deadline - df_now_ns()) / 1000000);
+        int left = (int)((deadline_ns - df_now_ns()) / DF_NS_PER_MS);
         if (left <= 0 || poll(&p, 1, left) <= 0)
-            break;
-        ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
-        if (n < 0 && errno == EINTR)
+            return -1;
+        ssize_t k = read(fd, (char *)buf + len, n - len);
+        if (k < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
-            break;
-        len += (size_t)n;
+        if (k <= 0)
+            return -1;
+        len += (size_t)k;
     }
-    return len ? json_loadb(buf, len, 0, NULL) : NULL;
+    return 0;
 }
 
-static int process_stop(df_model *m, int64_t drain_ns, json_t **stats, df_err *err)
+/* A worker's figures as send_stats wrote them, waiting STATS_WAIT_MS at
+ * most. 1 when *out was filled (the caller clears it), 0 when the worker
+ * sent none (a sync worker, or one that died), or -ENOMEM. */
+static int read_stats(int fd, df_model_stats *out)
+{
+    int64_t deadline = df_now_ns() + df_ms_to_ns(STATS_WAIT_MS);
+    if (read_by(fd, out, sizeof *out, deadline) < 0)
+        goto none;
+    /* The pointers are the worker's: only the counts mean something. */
+    out->per_process = NULL;
+    out->gil.threads = NULL;
+    if (out->nprocesses != 0 || out->gil.nthreads < 0 ||
+        out->gil.nthreads > (1 << 20))
+        goto none;
+    size_t n = (size_t)out->gil.nthreads;
+    out->gil.threads = calloc(n + 1, sizeof *out->gil.threads);
+    if (!out->gil.threads) {
+        memset(out, 0, sizeof *out);
+        return -ENOMEM;
+    }
+    if (read_by(fd, out->gil.threads, n * sizeof *out->gil.threads,
+                deadline) < 0) {
+        df_model_stats_clear(out);
+        return 0;
+    }
+    return 1;
+none:
+    memset(out, 0, sizeof *out);
+    return 0;
+}
+
+/* Copies the parts of from (a worker's, not a per_process list) into to,
+ * which must be zeroed. 0 or -ENOMEM. */
+static int copy_parts(df_model_stats *to, const df_model_stats *from)
+{
+    *to = *from;
+    to->gil.threads = NULL;
+    size_t n = (size_t)from->gil.nthreads;
+    if (from->gil.threads) {
+        to->gil.threads = malloc((n + 1) * sizeof *to->gil.threads);
+        if (!to->gil.threads) {
+            memset(to, 0, sizeof *to);
+            return -ENOMEM;
+        }
+        memcpy(to->gil.threads, from->gil.threads,
+               n * sizeof *to->gil.threads);
+    }
+    return 0;
+}
+
+/* Waits for the collector at most drain_ns; past it, kills the workers so
+ * the completion pipe hits EOF. */
+static void join_collector(df_model *m, int64_t drain_ns)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t t = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + drain_ns;
+    ts.tv_sec = t / 1000000000;
+    ts.tv_nsec = t % 1000000000;
+    if (pthread_timedjoin_np(m->collector, NULL, &ts) != 0) {
+        for (int i = 0; i < m->nworkers; i++)
+            kill(m->pids[i], SIGKILL);
+        pthread_join(m->collector, NULL);
+    }
+}
+
+/* Reaps worker i. 0, or -ECHILD with err set when it died of anything but
+ * our SIGKILL or exited non-zero. */
+static int reap(df_model *m, int i, df_err *err)
+{
+    int status;
+    while (waitpid(m->pids[i], &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL) {
+        int sig = WTERMSIG(status);
+        return df_err_set(err, -ECHILD,
+                          "process model: worker %d killed by signal %d (SIG%s)",
+                          i, sig, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+        return df_err_set(err, -ECHILD,
+                          "process model: worker %d exited with status %d", i,
+                          WEXITSTATUS(status));
+    return 0;
+}
+
+/* Reads every worker's figures into per (nworkers long; *n of them kept)
+ * and reaps the workers. 0, or the first worker's failure. */
+static int collect_workers(df_model *m,
+                           df_model_stats *per,
+                           int *n,
+                           df_err *err)
 {
     int rc = 0;
+    for (int i = 0; i < m->nworkers; i++) {
+        df_model_stats one;
+        if (read_stats(m->stats_r[i], &one) > 0) {
+            if (per)
+                per[(*n)++] = one;
+            else
+                df_model_stats_clear(&one);
+        }
+        close_fd(&m->stats_r[i]);
+        int r = reap(m, i, rc == 0 ? err : NULL);
+        if (rc == 0)
+            rc = r;
+    }
+    return rc;
+}
+
+static int process_stop(df_model *m,
+                        int64_t drain_ns,
+                        df_model_stats *stats,
+                        df_err *err)
+{
+    if (stats)
+        memset(stats, 0, sizeof *stats);
     if (m->stopping)
         __atomic_store_n(m->stopping, 1, __ATOMIC_RELAXED);
     DF_CHECK(pthread_mutex_lock(&m->submit_mu) == 0);
     close_fd(&m->req_w); /* workers see EOF once the queue is skipped */
     DF_CHECK(pthread_mutex_unlock(&m->submit_mu) == 0);
-    json_t *per = json_array();
-    if (m->collector_started) {
-        /* Bounded drain: past it, kill the workers so the pipe hits EOF. */
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t t = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + drain_ns;
-        ts.tv_sec = t / 1000000000;
-        ts.tv_nsec = t % 1000000000;
-        if (pthread_timedjoin_np(m->collector, NULL, &ts) != 0) {
-            for (int i = 0; i < m->nworkers; i++)
-                kill(m->pids[i], SIGKILL);
-            pthread_join(m->collector, NULL);
-        }
-    }
-    for (int i = 0; i < m->nworkers; i++) {
-        json_t *s = read_stats(m->stats_r[i]);
-        if (s && per)
-            json_array_append_new(per, s);
-        else
-            json_decref(s);
-        close_fd(&m->stats_r[i]);
-        int status;
-        while (waitpid(m->pids[i], &status, 0) < 0 && errno == EINTR)
-            ;
-        if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL && rc == 0) {
-            int sig = WTERMSIG(status);
-            rc = df_err_set(err, -ECHILD,
-                            "process model: worker %d killed by signal %d (SIG%s)",
-                            i, sig, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-        } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 && rc == 0) {
-            rc = df_err_set(err, -ECHILD, "process model: worker %d exited with status %d",
-                            i, WEXITSTATUS(status));
-        }
-    }
+    if (m->collector_started)
+        join_collector(m, drain_ns);
+    df_model_stats *per = calloc((size_t)m->nworkers + 1, sizeof *per);
+    int n = 0;
+    int rc = collect_workers(m, per, &n, err);
     close_fd(&m->done_r);
-    if (stats && rc == 0 && per) {
-        json_t *obj = json_object();
+    if (stats && rc == 0 && per && n > 0) {
         /* One worker: its figures are the model's. Several: each process
          * has its own interpreter, so they are listed, not averaged. */
-        if (json_array_size(per) == 1)
-            json_object_update(obj, json_array_get(per, 0));
-        if (json_array_size(per) > 0)
-            json_object_set(obj, "per_process", per);
-        *stats = obj;
+        if (n == 1 && copy_parts(stats, &per[0]) < 0)
+            memset(stats, 0, sizeof *stats);
+        stats->nprocesses = n;
+        stats->per_process = per;
+        per = NULL;
     }
-    json_decref(per);
+    for (int i = 0; per && i < n; i++)
+        df_model_stats_clear(&per[i]);
+    free(per);
     if (m->stopping)
         munmap(m->stopping, sizeof(int));
     free(m->pids);
@@ -379,9 +501,43 @@ static int process_stop(df_model *m, int64_t drain_ns, json_t **stats, df_err *e
     return rc;
 }
 
+/* Each of the workers processes is one lane (gunicorn sync), or holds
+ * the inner model's lanes (a hybrid). */
+static int process_lanes(const df_model_cfg *cfg)
+{
+    int workers = cfg->workers > 0 ? cfg->workers : 1;
+    df_model_cfg one = *cfg;
+
+    if (!cfg->inner || !cfg->inner->lanes)
+        return workers;
+    one.workers = 1;
+    one.inner = NULL;
+    return workers * cfg->inner->lanes(&one);
+}
+
+static int process_command(const df_model_cfg *cfg, char *buf, size_t len)
+{
+    int workers = cfg->workers > 0 ? cfg->workers : 1;
+
+    if (cfg->inner && cfg->inner->command)
+        return cfg->inner->command(cfg, buf, len); /* it counts workers */
+    if (cfg->inner)
+        return snprintf(buf, len, "%d processes of %s", workers,
+                        cfg->inner->name);
+    return snprintf(buf, len, "gunicorn -w %d app:app", workers);
+}
+
 const df_model_ops df_model_process = {
     .name = "process",
     .summary = "WSGI prefork (gunicorn sync): N processes, one request each",
+    .traits = DF_MODEL_PREFORK,
+    .lane_name = "process",
+    .lanes = process_lanes,
+    .command = process_command,
+    .explain = "**process** is gunicorn's sync worker (`gunicorn -w N "
+               "app:app`, WSGI prefork): N keepers, each feeding one "
+               "duckling at a time, and on different cores they feed at "
+               "the same instant - parallelism, up to the cores.",
     .start = process_start,
     .submit = process_submit,
     .stop = process_stop,

@@ -40,7 +40,7 @@ static int sync_wait_fd(df_ctx *ctx, int fd, int events)
     return r < 0 ? -errno : 0;
 }
 
-static int sync_run_blocking(df_ctx *ctx, int (*fn)(void *), void *arg)
+static int sync_run_blocking(df_ctx *ctx, df_blocking_fn *fn, void *arg)
 {
     (void)ctx;
     return fn(arg);

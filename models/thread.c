@@ -17,14 +17,11 @@
  * convoy scenario. Their work units per second show what share of the
  * interpreter they got.
  *
- * stop's stats: {"gil": ..., "hogs_stats": ..., "pool": ...}. Not "hogs":
- * the point record merges these into its identity, where "hogs" is the
- * count (docs/RESULTS-SCHEMA.md).
+ * stop's stats: the GIL's, the hogs' and the pool's figures.
  */
 #include "models/model.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -118,9 +115,9 @@ static int thread_sleep_ns(df_ctx *ctx, int64_t ns)
     worker *w = ctx->model_data;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t at = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + ns;
-    ts.tv_sec = at / 1000000000;
-    ts.tv_nsec = at % 1000000000;
+    int64_t at = (int64_t)ts.tv_sec * DF_NS_PER_S + ts.tv_nsec + ns;
+    ts.tv_sec = at / DF_NS_PER_S;
+    ts.tv_nsec = at % DF_NS_PER_S;
     io_begin(w);
     /* Absolute deadline: a signal does not restart the whole sleep. */
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
@@ -144,7 +141,7 @@ static int thread_wait_fd(df_ctx *ctx, int fd, int events)
     return r < 0 ? -e : 0; /* POLLERR/POLLHUP: the read or write says why */
 }
 
-static int thread_run_blocking(df_ctx *ctx, int (*fn)(void *), void *arg)
+static int thread_run_blocking(df_ctx *ctx, df_blocking_fn *fn, void *arg)
 {
     worker *w = ctx->model_data;
     /* Traced as IO_WAIT: the thread runs, but without the interpreter. */
@@ -283,6 +280,37 @@ static void destroy(df_model *m)
     free(m);
 }
 
+/* Starts the workers, then the hogs, up to the first failure; what
+ * started is counted in nworkers and nhogs. 0 or -errno. */
+static int start_threads(df_model *m, int nthreads)
+{
+    int rc = 0;
+    for (int i = 0; i < nthreads && rc == 0; i++) {
+        worker *w = &m->workers[i];
+        w->m = m;
+        w->index = i;
+        w->ctx = (df_ctx){
+            .ops = &thread_ctx_ops,
+            .eval_breaker = df_gil_eval_breaker(m->gil),
+            .state = m->cfg.workload_state,
+            .params = m->cfg.params,
+            .worker = i,
+            .model_data = w,
+        };
+        rc = -pthread_create(&w->th, NULL, worker_main, w);
+        if (rc == 0)
+            m->nworkers++;
+    }
+    m->hogs_start_ns = df_now_ns();
+    for (int i = 0; i < m->cfg.hogs && rc == 0; i++) {
+        m->hogs[i] = (hog){ .m = m, .index = i };
+        rc = -pthread_create(&m->hogs[i].th, NULL, hog_main, &m->hogs[i]);
+        if (rc == 0)
+            m->nhogs++;
+    }
+    return rc;
+}
+
 static int thread_start(const df_model_cfg *cfg, df_model **out, df_err *err)
 {
     int nthreads = cfg->threads > 0 ? cfg->threads : 1;
@@ -316,31 +344,7 @@ static int thread_start(const df_model_cfg *cfg, df_model **out, df_err *err)
         destroy(m);
         return df_err_set(err, rc, "thread model: GIL: %s", strerror(-rc));
     }
-
-    for (int i = 0; i < nthreads && rc == 0; i++) {
-        worker *w = &m->workers[i];
-        w->m = m;
-        w->index = i;
-        w->ctx = (df_ctx){
-            .ops = &thread_ctx_ops,
-            .eval_breaker = df_gil_eval_breaker(m->gil),
-            .state = cfg->workload_state,
-            .params = cfg->params,
-            .worker = i,
-            .model_data = w,
-        };
-        rc = -pthread_create(&w->th, NULL, worker_main, w);
-        if (rc == 0)
-            m->nworkers++;
-    }
-    m->hogs_start_ns = df_now_ns();
-    for (int i = 0; i < cfg->hogs && rc == 0; i++) {
-        m->hogs[i] = (hog){ .m = m, .index = i };
-        rc = -pthread_create(&m->hogs[i].th, NULL, hog_main, &m->hogs[i]);
-        if (rc == 0)
-            m->nhogs++;
-    }
-    if (rc < 0) {
+    if ((rc = start_threads(m, nthreads)) < 0) {
         stop_hogs(m);
         stop_workers(m);
         destroy(m);
@@ -375,10 +379,10 @@ static void drain(df_model *m, int64_t drain_ns)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t at = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec +
+    int64_t at = (int64_t)ts.tv_sec * DF_NS_PER_S + ts.tv_nsec +
                  (drain_ns > 0 ? drain_ns : 0);
-    ts.tv_sec = at / 1000000000;
-    ts.tv_nsec = at % 1000000000;
+    ts.tv_sec = at / DF_NS_PER_S;
+    ts.tv_nsec = at % DF_NS_PER_S;
     MU_LOCK(&m->mu);
     while (m->count > 0 || m->busy > 0) {
         int r = pthread_cond_timedwait(&m->idle, &m->mu, &ts);
@@ -391,57 +395,72 @@ static void drain(df_model *m, int64_t drain_ns)
     MU_UNLOCK(&m->mu);
 }
 
-static json_t *stats_json(df_model *m)
+static int get_stats(df_model *m, df_model_stats *out)
 {
-    json_t *o = json_object(), *gil = df_gil_stats_json(m->gil);
-    json_t *hogs = json_object(), *pool = json_object();
-    if (!o || !gil || !hogs || !pool)
-        goto fail;
     uint64_t units = 0;
     for (int i = 0; i < m->nhogs; i++)
         units += m->hogs[i].units;
-    double secs = (double)(m->hogs_stop_ns - m->hogs_start_ns) / 1e9;
-    int bad = json_object_set_new(hogs, "count", json_integer(m->nhogs));
-    bad |= json_object_set_new(hogs, "work_units", json_integer((json_int_t)units));
-    bad |= json_object_set_new(hogs, "work_units_per_s",
-                               json_real(secs > 0 ? (double)units / secs : 0));
-    bad |= json_object_set_new(pool, "threads", json_integer(m->nworkers));
-    bad |= json_object_set_new(pool, "abandoned",
-                               json_integer((json_int_t)m->abandoned));
-    bad |= json_object_set_new(o, "gil", gil);
-    bad |= json_object_set_new(o, "hogs_stats", hogs);
-    bad |= json_object_set_new(o, "pool", pool);
-    if (bad) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-fail:
-    json_decref(o);
-    json_decref(gil);
-    json_decref(hogs);
-    json_decref(pool);
-    return NULL;
+    double secs = df_ns_to_s(m->hogs_stop_ns - m->hogs_start_ns);
+    out->has_hogs = 1;
+    out->hogs = (df_model_hogs_stats){
+        .count = m->nhogs,
+        .work_units = units,
+        .work_units_per_s = secs > 0 ? (double)units / secs : 0,
+    };
+    out->has_pool = 1;
+    out->pool = (df_model_pool_stats){
+        .threads = m->nworkers,
+        .abandoned = m->abandoned,
+    };
+    int rc = df_gil_stats_get(m->gil, &out->gil);
+    out->has_gil = rc == 0;
+    return rc;
 }
 
-static int thread_stop(df_model *m, int64_t drain_ns, json_t **stats, df_err *err)
+static int thread_stop(df_model *m,
+                       int64_t drain_ns,
+                       df_model_stats *stats,
+                       df_err *err)
 {
     int rc = 0;
     drain(m, drain_ns);
     stop_workers(m);
     stop_hogs(m);
     if (stats) {
-        *stats = stats_json(m);
-        if (!*stats)
+        memset(stats, 0, sizeof *stats);
+        if (get_stats(m, stats) < 0)
             rc = df_err_set(err, -ENOMEM, "thread model: out of memory");
     }
     destroy(m);
     return rc;
 }
 
+/* A lane per thread, threads per process; the GIL lets one run at a time. */
+static int thread_lanes(const df_model_cfg *cfg)
+{
+    return (cfg->workers > 0 ? cfg->workers : 1) *
+           (cfg->threads > 0 ? cfg->threads : 1);
+}
+
+static int thread_command(const df_model_cfg *cfg, char *buf, size_t len)
+{
+    return snprintf(buf, len, "gunicorn -k gthread -w %d --threads %d app:app",
+                    cfg->workers > 0 ? cfg->workers : 1,
+                    cfg->threads > 0 ? cfg->threads : 1);
+}
+
 const df_model_ops df_model_thread = {
     .name = "thread",
     .summary = "WSGI threads (gunicorn gthread): a thread pool sharing one GIL",
+    .traits = DF_MODEL_THREADS | DF_MODEL_GIL | DF_MODEL_HOGS,
+    .lane_name = "thread",
+    .lanes = thread_lanes,
+    .command = thread_command,
+    .explain = "**thread** is gunicorn's gthread worker (`gunicorn -k "
+               "gthread -w N --threads T app:app`): T keepers per process "
+               "share one spoon, the GIL, so only one of them feeds at any "
+               "instant; a keeper whose duckling is eating (waiting on I/O) "
+               "puts the spoon down for the others.",
     .start = thread_start,
     .submit = thread_submit,
     .stop = thread_stop,

@@ -78,7 +78,7 @@ static void test_coroutine_completes_each_request_once(void **state)
         counts *k = calloc(1, sizeof *k);
         df_model_cfg cfg = base_cfg(&yield_workload, &none);
         df_model *m = NULL;
-        json_t *stats = NULL;
+        df_model_stats stats;
         cfg.stack_kind = kind ? DF_STACK_SHARED : DF_STACK_DEDICATED;
         cfg.sink_arg = k;
         assert_int_equal(df_model_coroutine.start(&cfg, &m, NULL), 0);
@@ -95,13 +95,10 @@ static void test_coroutine_completes_each_request_once(void **state)
         assert_int_equal(k->total, N);
         for (int i = 0; i < N; i++)
             assert_int_equal(k->seen[i], 1);
-        json_t *loop = json_object_get(stats, "loop");
-        assert_non_null(loop);
-        assert_int_equal(json_integer_value(json_object_get(loop, "spawned")),
-                         N);
-        assert_int_equal(
-            json_integer_value(json_object_get(loop, "abandoned")), 0);
-        json_decref(stats);
+        assert_true(stats.has_loop);
+        assert_int_equal(stats.loop.spawned, N);
+        assert_int_equal(stats.loop.abandoned, 0);
+        df_model_stats_clear(&stats);
         free(k);
     }
 }
@@ -143,13 +140,13 @@ static void test_coroutine_closed_loop_resubmits(void **state)
     free(k);
 }
 
-static json_int_t slow_callbacks_of(const df_workload *w, int64_t ms)
+static uint64_t slow_callbacks_of(const df_workload *w, int64_t ms)
 {
     df_params p = { .count = 1, .value = { ms * MS } };
     counts *k = calloc(1, sizeof *k);
     df_model_cfg cfg = base_cfg(w, &p);
     df_model *m = NULL;
-    json_t *stats = NULL;
+    df_model_stats stats;
 
     cfg.sink_arg = k;
     cfg.slow_callback_ns = 20 * MS;
@@ -160,9 +157,9 @@ static json_int_t slow_callbacks_of(const df_workload *w, int64_t ms)
     }
     DF_CHECK(df_model_coroutine.stop(m, 20000 * MS, &stats, NULL) == 0);
     DF_CHECK(k->total == 4);
-    json_int_t n = json_integer_value(
-        json_object_get(json_object_get(stats, "loop"), "slow_callbacks"));
-    json_decref(stats);
+    DF_CHECK(stats.has_loop);
+    uint64_t n = stats.loop.slow_callbacks;
+    df_model_stats_clear(&stats);
     free(k);
     return n;
 }
@@ -173,7 +170,7 @@ static json_int_t slow_callbacks_of(const df_workload *w, int64_t ms)
 static void test_coroutine_blocking_trips_detector(void **state)
 {
     (void)state;
-    json_int_t slow = slow_callbacks_of(&df_workload_blocking, 30);
+    uint64_t slow = slow_callbacks_of(&df_workload_blocking, 30);
     if (DF_TIMING_TRUSTED)
         assert_int_equal(slow, 4);
     else
@@ -185,7 +182,7 @@ static void test_coroutine_blocking_trips_detector(void **state)
 static void test_coroutine_offload_does_not(void **state)
 {
     (void)state;
-    json_int_t slow = slow_callbacks_of(&df_workload_offload, 30);
+    uint64_t slow = slow_callbacks_of(&df_workload_offload, 30);
     if (DF_TIMING_TRUSTED)
         assert_int_equal(slow, 0);
 }
@@ -235,7 +232,7 @@ static void test_coroutine_gil_stats_when_on(void **state)
     counts *k = calloc(1, sizeof *k);
     df_model_cfg cfg = base_cfg(&yield_workload, &none);
     df_model *m = NULL;
-    json_t *stats = NULL;
+    df_model_stats stats;
 
     (void)state;
     cfg.gil = DF_GIL_NEW;
@@ -249,8 +246,9 @@ static void test_coroutine_gil_stats_when_on(void **state)
                      0);
 
     assert_int_equal(k->total, 100);
-    assert_non_null(json_object_get(stats, "gil"));
-    json_decref(stats);
+    assert_true(stats.has_gil);
+    assert_true(stats.gil.acquisitions > 0);
+    df_model_stats_clear(&stats);
     free(k);
 }
 

@@ -112,7 +112,7 @@ static void *cpu_main(void *arg)
 /* Runs n CPU-bound threads sharing one GIL; returns the wall ns from the
  * start barrier to the last thread's end and leaves stats in *stats. */
 static int64_t run_scenario(scenario *s, df_gil_mode mode, int64_t interval_us,
-                            int n, json_t **stats)
+                            int n, df_gil_stats *stats)
 {
     assert_int_equal(df_gil_create(mode, interval_us,
                                    DF_GIL_DEFAULT_CHECK_INTERVAL, &s->g),
@@ -140,24 +140,16 @@ static int64_t run_scenario(scenario *s, df_gil_mode mode, int64_t interval_us,
     }
     pthread_barrier_destroy(&s->start);
     s->free_cores = probe_free_cores(&lp);
-    *stats = df_gil_stats_json(s->g);
-    assert_non_null(*stats);
+    assert_int_equal(df_gil_stats_get(s->g, stats), 0);
     df_gil_destroy(s->g);
     return end - s->t0_ns;
 }
 
-static double num(json_t *o, const char *key)
+static const df_gil_thread_stats *thread_stats(const df_gil_stats *stats,
+                                               int i)
 {
-    json_t *v = json_object_get(o, key);
-    assert_non_null(v);
-    return json_number_value(v);
-}
-
-static json_t *thread_stats(json_t *stats, int i)
-{
-    json_t *v = json_array_get(json_object_get(stats, "threads"), (size_t)i);
-    assert_non_null(v);
-    return v;
+    assert_true(i < stats->nthreads);
+    return &stats->threads[i];
 }
 
 static void test_gil_create_einval(void **state)
@@ -188,30 +180,31 @@ static void test_gil_off_is_no_lock(void **state)
     df_gil_checkpoint(g, a);
     df_gil_release(g, b);
     df_gil_release(g, a);
-    json_t *s = df_gil_stats_json(g);
+    df_gil_stats s;
+    assert_int_equal(df_gil_stats_get(g, &s), 0);
 
-    assert_string_equal(json_string_value(json_object_get(s, "mode")), "off");
-    assert_true(num(s, "held") == 0);
-    assert_true(num(s, "acquisitions") == 0);
-    json_decref(s);
+    assert_int_equal(s.mode, DF_GIL_OFF);
+    assert_true(s.held == 0);
+    assert_true(s.acquisitions == 0);
+    df_gil_stats_clear(&s);
     df_gil_destroy(g);
 }
 
 static void test_gil_lone_thread_never_switches(void **state)
 {
     scenario s = { .run_ns = 200 * 1000000LL };
-    json_t *st;
+    df_gil_stats st;
 
     (void)state;
     run_scenario(&s, DF_GIL_NEW, 1000, 1, &st);
 
     /* 200 intervals passed: nobody waited, so nobody asked. */
-    assert_true(num(st, "switches") == 1); /* the first acquisition */
-    assert_true(num(st, "acquisitions") == 1);
-    assert_true(num(st, "drop_requests") == 0);
-    assert_true(num(st, "forced_switches") == 0);
-    assert_true(num(st, "wait") == 0);
-    json_decref(st);
+    assert_true((double)st.switches == 1); /* the first acquisition */
+    assert_true((double)st.acquisitions == 1);
+    assert_true((double)st.drop_requests == 0);
+    assert_true((double)st.forced_switches == 0);
+    assert_true((double)st.wait == 0);
+    df_gil_stats_clear(&st);
 }
 
 /* Two CPU-bound threads at `interval_us`: slices about one interval, and
@@ -220,15 +213,15 @@ static void two_threads_alternate(int64_t interval_us, int64_t run_ms)
 {
     for (int attempt = 0;; attempt++) {
         scenario s = { .run_ns = run_ms * 1000000 };
-        json_t *st;
+        df_gil_stats st;
 
         run_scenario(&s, DF_GIL_NEW, interval_us, 2, &st);
 
-        double acq = num(st, "acquisitions"), sw = num(st, "switches");
-        double forced = num(st, "forced_switches");
-        double med[2] = { num(thread_stats(st, 0), "slice_median_us"),
-                          num(thread_stats(st, 1), "slice_median_us") };
-        json_decref(st);
+        double acq = (double)st.acquisitions, sw = (double)st.switches;
+        double forced = (double)st.forced_switches;
+        double med[2] = { thread_stats(&st, 0)->slice_median_us,
+                          thread_stats(&st, 1)->slice_median_us };
+        df_gil_stats_clear(&st);
         fprintf(stderr, "interval %lld us: %.0f switches, slice median %.0f "
                         "/ %.0f us\n",
                 (long long)interval_us, sw, med[0], med[1]);
@@ -273,21 +266,21 @@ static void test_gil_stats_two_cpu_threads(void **state)
     (void)state;
     for (int attempt = 0;; attempt++) {
         scenario s = { .run_ns = 300 * 1000000LL };
-        json_t *st;
+        df_gil_stats st;
         double th_held[2], th_wait[2];
 
         run_scenario(&s, DF_GIL_NEW, 1000, 2, &st);
 
-        double held = num(st, "held"), wait = num(st, "wait");
-        double p99 = num(st, "wait_p99_us");
+        double held = (double)st.held, wait = (double)st.wait;
+        double p99 = (double)st.wait_p99_us;
         for (int i = 0; i < 2; i++) {
-            json_t *t = thread_stats(st, i);
-            th_held[i] = num(t, "held");
-            th_wait[i] = num(t, "wait");
-            double sum = th_held[i] + th_wait[i] + num(t, "released");
+            const df_gil_thread_stats *t = thread_stats(&st, i);
+            th_held[i] = t->held;
+            th_wait[i] = t->wait;
+            double sum = th_held[i] + th_wait[i] + t->released;
             assert_true(sum > 0.999 && sum < 1.001);
         }
-        json_decref(st);
+        df_gil_stats_clear(&st);
         fprintf(stderr, "2 cpu threads: held %.3f wait %.3f (%.3f/%.3f "
                         "each)\n",
                 held, wait, th_held[0], th_held[1]);
@@ -316,14 +309,14 @@ static void test_gil_four_threads_each_get_a_share(void **state)
     (void)state;
     for (int attempt = 0;; attempt++) {
         scenario s = { .run_ns = 1000 * 1000000LL };
-        json_t *st;
+        df_gil_stats st;
         double total = 0, share[4];
 
         run_scenario(&s, DF_GIL_NEW, DF_GIL_DEFAULT_INTERVAL_US, 4, &st);
 
         for (int i = 0; i < 4; i++)
-            total += share[i] = num(thread_stats(st, i), "held");
-        json_decref(st);
+            total += share[i] = thread_stats(&st, i)->held;
+        df_gil_stats_clear(&st);
         fprintf(stderr, "4 threads: held %.2f %.2f %.2f %.2f\n", share[0],
                 share[1], share[2], share[3]);
         if (!timing_reliable())
@@ -368,23 +361,23 @@ static void test_gil_sleeper_holds_nothing(void **state)
 {
     sleeper sl;
     pthread_t th;
-    json_t *st;
+    df_gil_stats st;
 
     (void)state;
     assert_int_equal(df_gil_create(DF_GIL_NEW, 5000, 100, &sl.g), 0);
     sl.until_ns = df_now_ns() + 200 * 1000000LL;
     assert_int_equal(pthread_create(&th, NULL, sleeper_main, &sl), 0);
     pthread_join(th, NULL);
-    st = df_gil_stats_json(sl.g);
+    assert_int_equal(df_gil_stats_get(sl.g, &st), 0);
 
-    double held = num(st, "held");
+    double held = (double)st.held;
     fprintf(stderr, "sleeper: held %.4f over %.0f acquisitions\n", held,
-            num(st, "acquisitions"));
-    assert_true(num(st, "acquisitions") >= 10);
-    assert_true(num(st, "wait") < 0.05);
+            (double)st.acquisitions);
+    assert_true((double)st.acquisitions >= 10);
+    assert_true((double)st.wait < 0.05);
     if (timing_reliable())
         assert_true(held < 0.05);
-    json_decref(st);
+    df_gil_stats_clear(&st);
     df_gil_destroy(sl.g);
 }
 
@@ -402,18 +395,18 @@ static void test_gil_old_two_threads_slower(void **state)
     for (int attempt = 0;; attempt++) {
         scenario one = { .ticks = total, .tick_iters = tick_iters };
         scenario two = { .ticks = total / 2, .tick_iters = tick_iters };
-        json_t *s1, *s2;
+        df_gil_stats s1, s2;
         int64_t t1 = run_scenario(&one, DF_GIL_OLD, 5000, 1, &s1);
         int64_t t2 = run_scenario(&two, DF_GIL_OLD, 5000, 2, &s2);
 
         fprintf(stderr, "old GIL: 1 thread %.3f s, 2 threads %.3f s "
                         "(%.2fx), %.0f switches in %.0f checks\n",
                 (double)t1 / 1e9, (double)t2 / 1e9, (double)t2 / (double)t1,
-                num(s2, "switches"), num(s2, "checks"));
-        assert_true(num(s1, "checks") >= (double)total / 100 - 1);
-        assert_true(num(s2, "drop_requests") == 0);
-        json_decref(s1);
-        json_decref(s2);
+                (double)s2.switches, (double)s2.checks);
+        assert_true((double)s1.checks >= (double)total / 100 - 1);
+        assert_true((double)s2.drop_requests == 0);
+        df_gil_stats_clear(&s1);
+        df_gil_stats_clear(&s2);
         if (!timing_reliable())
             return;
         double free_cores = one.free_cores < two.free_cores ? one.free_cores

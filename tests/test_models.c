@@ -10,8 +10,6 @@
 /* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
 #include <cmocka.h>
 
-#include <jansson.h>
-
 #include "base/clock.h"
 #include "models/model.h"
 
@@ -51,12 +49,18 @@ static void sink(void *arg, const df_completion *c)
     sem_post(&s->slots);
 }
 
-static void run_model(const df_model_ops *ops, int processes_inner)
+/* Runs REQUESTS through ops (inside `workers` processes when
+ * processes_inner), checks each ran once; stats, when non-NULL, gets the
+ * model's figures (the caller clears them). */
+static void run_model_stats(const df_model_ops *ops,
+                            int processes_inner,
+                            int workers,
+                            df_model_stats *out)
 {
     static seen s;
     df_params params = { 0 };
     df_model_cfg cfg = {
-        .workers = 2,
+        .workers = workers,
         .threads = 4,
         .gil = DF_GIL_NEW,
         .switch_interval_us = 5000,
@@ -89,15 +93,23 @@ static void run_model(const df_model_ops *ops, int processes_inner)
     for (int i = 0; i < IN_FLIGHT; i++)
         while (sem_wait(&s.slots) < 0 && errno == EINTR)
             ;
-    json_t *stats = NULL;
+    df_model_stats stats;
     assert_int_equal(start_ops->stop(m, 5000000000LL, &stats, &err), 0);
 
     for (int i = 0; i < REQUESTS; i++)
         assert_int_equal(s.count[i], 1);
     assert_int_equal(s.bad_ids, 0);
     assert_int_equal(s.bad_times, 0);
-    json_decref(stats);
+    if (out)
+        *out = stats;
+    else
+        df_model_stats_clear(&stats);
     sem_destroy(&s.slots);
+}
+
+static void run_model(const df_model_ops *ops, int processes_inner)
+{
+    run_model_stats(ops, processes_inner, 2, NULL);
 }
 
 static void test_models_process_runs_each_request_once(void **state)
@@ -130,6 +142,39 @@ static void test_models_coroutine_hybrid_runs_each_request_once(void **state)
     run_model(df_model_find("coroutine"), 1);
 }
 
+/* A hybrid's workers send their inner model's figures up a pipe: listed
+ * per process; with one process they are also the model's own. */
+static void test_models_hybrid_reports_each_process(void **state)
+{
+    df_model_stats one, two;
+
+    (void)state;
+    run_model_stats(df_model_find("thread"), 1, 1, &one);
+    run_model_stats(df_model_find("thread"), 1, 2, &two);
+
+    assert_int_equal(one.nprocesses, 1);
+    assert_true(one.has_gil && one.has_pool);
+    assert_int_equal(one.pool.threads, 4);
+    assert_int_equal(one.gil.nthreads, 4);
+    /* Registration order is the order the threads got to run. */
+    assert_memory_equal(one.gil.threads[3].name, "worker-", 7);
+    assert_true(one.gil.threads != one.per_process[0].gil.threads);
+    assert_int_equal(one.per_process[0].gil.acquisitions,
+                     one.gil.acquisitions);
+    assert_int_equal(two.nprocesses, 2);
+    assert_false(two.has_gil || two.has_pool);
+    uint64_t acquisitions = 0;
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(two.per_process[i].gil.nthreads, 4);
+        assert_memory_equal(two.per_process[i].gil.threads[0].name,
+                            "worker-", 7);
+        acquisitions += two.per_process[i].gil.acquisitions;
+    }
+    assert_true(acquisitions >= REQUESTS);
+    df_model_stats_clear(&one);
+    df_model_stats_clear(&two);
+}
+
 static void test_models_find_unknown_is_null(void **state)
 {
     (void)state;
@@ -140,6 +185,7 @@ static void test_models_find_unknown_is_null(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_models_hybrid_reports_each_process),
         cmocka_unit_test(test_models_find_unknown_is_null),
         cmocka_unit_test(test_models_process_runs_each_request_once),
         cmocka_unit_test(test_models_thread_runs_each_request_once),

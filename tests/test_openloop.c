@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "harness/measure/arrivals.h"
@@ -71,11 +72,15 @@ static int fake_submit(df_model *m, const df_request *req)
     return 0;
 }
 
-static int fake_stop(df_model *m, int64_t drain_ns, json_t **stats, df_err *err)
+static int fake_stop(df_model *m,
+                     int64_t drain_ns,
+                     df_model_stats *stats,
+                     df_err *err)
 {
     (void)drain_ns;
-    (void)stats;
     (void)err;
+    if (stats)
+        memset(stats, 0, sizeof *stats); /* no figures of its own */
     free(m);
     return 0;
 }
@@ -162,12 +167,16 @@ static int delay_submit(df_model *dm, const df_request *req)
     return rc;
 }
 
-static int delay_stop(df_model *dm, int64_t drain_ns, json_t **stats, df_err *err)
+static int delay_stop(df_model *dm,
+                      int64_t drain_ns,
+                      df_model_stats *stats,
+                      df_err *err)
 {
     delay_model *m = (delay_model *)dm;
     (void)drain_ns;
-    (void)stats;
     (void)err;
+    if (stats)
+        memset(stats, 0, sizeof *stats);
     pthread_mutex_lock(&m->mu);
     m->stopping = 1;
     pthread_cond_signal(&m->cv);

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "harness/sweep/params_json.h"
 #include "workloads/params.h"
 #include "workloads/registry.h"
 

@@ -12,7 +12,6 @@
 #include "models/model.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,7 +110,7 @@ typedef struct run {
     int seen[MAX_ID]; /* id -> completions */
     int bad_worker;
     /* Results. */
-    json_t *stats;
+    df_model_stats stats;
     double rps;
     double wall_s;
     double cpu_cores; /* process CPU time / wall during the run */
@@ -154,7 +153,7 @@ typedef struct scenario {
 } scenario;
 
 /* Starts the model, keeps `clients` requests in flight for run_ns, stops.
- * The caller frees r->stats and r. */
+ * The caller frees r (free_run). */
 static run *run_scenario(const scenario *sc)
 {
     run *r = calloc(1, sizeof *r);
@@ -195,7 +194,7 @@ static run *run_scenario(const scenario *sc)
     int64_t wall = r->end_ns - t0, cpu = cpu_now_ns() - c0;
 
     assert_int_equal(df_model_thread.stop(r->m, 5000 * MS, &r->stats, &err), 0);
-    assert_non_null(r->stats);
+    assert_true(r->stats.has_gil && r->stats.has_hogs && r->stats.has_pool);
     if (sc->w->teardown)
         sc->w->teardown(state);
     r->wall_s = (double)wall / 1e9;
@@ -209,16 +208,10 @@ static run *run_scenario(const scenario *sc)
 
 static void free_run(run *r)
 {
-    json_decref(r->stats);
+    df_model_stats_clear(&r->stats);
     free(r);
 }
 
-static double gil_num(const run *r, const char *key)
-{
-    json_t *v = json_object_get(json_object_get(r->stats, "gil"), key);
-    assert_non_null(v);
-    return json_number_value(v);
-}
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -284,7 +277,7 @@ static void test_thread_gil_off_scales(void **state)
         double ratio = r->rps / one, two_cores = r->cpu_cores;
         fprintf(stderr, "gil off: 2 threads %.2fx on %.2f cores\n", ratio,
                 two_cores);
-        assert_true(gil_num(r, "held") == 0);
+        assert_true((double)r->stats.gil.held == 0);
         free_run(r);
         if (!timing_reliable())
             return;
@@ -326,13 +319,13 @@ static void echo_run(int hogs, int64_t interval_us, echo_total *t)
     df_params p = { .count = 1, .value = { 1 } };
     sc.params = &p;
     run *r = run_scenario(&sc);
-    json_t *h = json_object_get(r->stats, "hogs_stats");
-    assert_int_equal(json_integer_value(json_object_get(h, "count")), hogs);
+    const df_model_hogs_stats *h = &r->stats.hogs;
+    assert_int_equal(h->count, hogs);
     fprintf(stderr, "echo, %d hog(s), %lld us: %.0f round trips/s, p10 %.3f "
                     "p50 %.3f p90 %.3f ms, hog %.0f units/s\n",
             hogs, (long long)interval_us, r->rps, quantile_ms(r, 0.1),
             quantile_ms(r, 0.5), quantile_ms(r, 0.9),
-            json_number_value(json_object_get(h, "work_units_per_s")));
+            h->work_units_per_s);
     t->rps[t->runs++] = r->rps;
     t->lat = realloc(t->lat, (t->nlat + r->nlat) * sizeof *t->lat + 1);
     assert_non_null(t->lat);
@@ -403,11 +396,11 @@ static void test_thread_sleeper_holds_nothing(void **state)
     (void)state;
     run *r = run_scenario(&sc);
 
-    double held = gil_num(r, "held");
+    double held = (double)r->stats.gil.held;
     fprintf(stderr, "sleeper: %llu requests, held %.4f\n",
             (unsigned long long)r->done, held);
     assert_true(r->done >= 10);
-    assert_true(gil_num(r, "acquisitions") >= 2.0 * (double)r->done);
+    assert_true((double)r->stats.gil.acquisitions >= 2.0 * (double)r->done);
     if (timing_reliable())
         assert_true(held < 0.05);
     free_run(r);
@@ -441,9 +434,7 @@ static void test_thread_each_request_once(void **state)
         if (r->seen[id] != 1)
             fail_msg("request %d completed %d times", id, r->seen[id]);
     assert_false(r->bad_worker);
-    json_t *pool = json_object_get(r->stats, "pool");
-    assert_int_equal(json_integer_value(json_object_get(pool, "abandoned")),
-                     0);
+    assert_int_equal(r->stats.pool.abandoned, 0);
     pthread_mutex_destroy(&r->mu);
     free_run(r);
 }
@@ -473,15 +464,11 @@ static void test_thread_hogs_reported(void **state)
     (void)state;
     run *r = run_scenario(&sc);
 
-    json_t *hogs = json_object_get(r->stats, "hogs_stats");
-    assert_int_equal(json_integer_value(json_object_get(hogs, "count")), 2);
-    assert_true(json_number_value(json_object_get(hogs, "work_units_per_s")) >
-                0);
-    json_t *threads = json_object_get(json_object_get(r->stats, "gil"),
-                                      "threads");
-    assert_int_equal(json_array_size(threads), 3);
+    assert_int_equal(r->stats.hogs.count, 2);
+    assert_true(r->stats.hogs.work_units_per_s > 0);
+    assert_int_equal(r->stats.gil.nthreads, 3);
     if (timing_reliable())
-        assert_true(gil_num(r, "held") >= 0.9);
+        assert_true((double)r->stats.gil.held >= 0.9);
     free_run(r);
 }
 

@@ -213,8 +213,8 @@ static void arm_timer(df_latency_server *s)
         int64_t due = s->heap[0]->due_ns;
         if (due <= 0)
             due = 1; /* zero would disarm */
-        its.it_value.tv_sec = due / 1000000000;
-        its.it_value.tv_nsec = due % 1000000000;
+        its.it_value.tv_sec = due / DF_NS_PER_S;
+        its.it_value.tv_nsec = due % DF_NS_PER_S;
     }
     DF_CHECK(timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0);
 }

@@ -21,8 +21,6 @@
 #include "base/err.h"
 #include "workloads/workload.h"
 
-typedef struct json_t json_t; /* jansson's */
-
 /* Parses spec ("name" or "name:k=v,k2=v2"), looking the name up with
  * df_registry_find. On success returns 0, sets *w and fills p (defaults for
  * what the spec leaves out). On failure returns -EINVAL, sets err, and
@@ -65,10 +63,5 @@ int df_params_format(const df_workload *w,
                      const df_params *p,
                      char *buf,
                      size_t n);
-
-/* A new JSON object {name: value}: numbers in the declared unit ({"us":
- * 2000}; a real when not a whole number), booleans as true/false. NULL only
- * on allocation failure. The caller owns the reference. */
-json_t *df_params_to_json(const df_workload *w, const df_params *p);
 
 #endif /* DF_WORKLOADS_PARAMS_H */

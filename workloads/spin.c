@@ -43,7 +43,7 @@ static void calibrate(void)
     }
     __asm__ volatile("" : : "r"(x));
     if (best_ns != INT64_MAX) {
-        int64_t v = (int64_t)CALIBRATE_ITERS * 1000 / best_ns;
+        int64_t v = (int64_t)CALIBRATE_ITERS * DF_NS_PER_US / best_ns;
         iters_per_us = v > 0 ? v : 1;
     }
 }
@@ -57,13 +57,13 @@ int64_t df_spin_iters_per_us(void)
 void df_spin_ns(df_ctx *ctx, int64_t ns, int64_t per_us)
 {
     uint64_t x = (uint64_t)ns;
-    int64_t chunks = ns / 1000;
+    int64_t chunks = ns / DF_NS_PER_US;
 
     for (int64_t c = 0; c < chunks; c++) {
         x = spin(x, per_us);
         df_checkpoint(ctx);
     }
-    x = spin(x, per_us * (ns % 1000) / 1000);
+    x = spin(x, per_us * (ns % DF_NS_PER_US) / DF_NS_PER_US);
     df_checkpoint(ctx);
     __asm__ volatile("" : : "r"(x));
 }

@@ -55,20 +55,31 @@ typedef struct df_params {
 
 typedef struct df_ctx df_ctx;
 
-/* Services a model gives to handle(). Every member is non-NULL. All return
- * >= 0 on success or a negative errno, as the syscalls they stand for. */
+/* Services a model gives to handle(), gathered in df_ctx_ops below. All
+ * return >= 0 on success or a negative errno, as the syscalls they stand
+ * for. */
+
+/* A "bytecode boundary" taken when ctx->eval_breaker is non-zero: under a
+ * GIL the lock may be handed to a waiter here. */
+typedef void df_ctx_checkpoint_slow_fn(df_ctx *ctx);
+/* Wait ns without holding the interpreter (time.sleep / asyncio.sleep). */
+typedef int df_ctx_sleep_ns_fn(df_ctx *ctx, int64_t ns);
+/* Wait until fd is readable (events=1) or writable (events=2). The fd
+ * should be O_NONBLOCK; the read/write wrappers below loop on EAGAIN. */
+typedef int df_ctx_wait_fd_fn(df_ctx *ctx, int fd, int events);
+/* What run_blocking runs without the interpreter: C code that drops the
+ * GIL, or a function handed to to_thread. */
+typedef int df_blocking_fn(void *arg);
+/* Call fn(arg) with the interpreter released (to_thread / a C extension
+ * that drops the GIL); returns what fn returned. */
+typedef int df_ctx_run_blocking_fn(df_ctx *ctx, df_blocking_fn *fn, void *arg);
+
+/* The services; every member is non-NULL. */
 typedef struct df_ctx_ops {
-    /* A "bytecode boundary" taken when ctx->eval_breaker is non-zero: under
-     * a GIL the lock may be handed to a waiter here. */
-    void (*checkpoint_slow)(df_ctx *ctx);
-    /* Wait ns without holding the interpreter (time.sleep / asyncio.sleep). */
-    int (*sleep_ns)(df_ctx *ctx, int64_t ns);
-    /* Wait until fd is readable (events=1) or writable (events=2). The fd
-     * should be O_NONBLOCK; the read/write wrappers below loop on EAGAIN. */
-    int (*wait_fd)(df_ctx *ctx, int fd, int events);
-    /* Call fn(arg) with the interpreter released (to_thread / a C extension
-     * that drops the GIL); returns what fn returned. */
-    int (*run_blocking)(df_ctx *ctx, int (*fn)(void *arg), void *arg);
+    df_ctx_checkpoint_slow_fn *checkpoint_slow;
+    df_ctx_sleep_ns_fn *sleep_ns;
+    df_ctx_wait_fd_fn *wait_fd;
+    df_ctx_run_blocking_fn *run_blocking;
 } df_ctx_ops;
 
 #define DF_WAIT_READ  1
@@ -90,21 +101,28 @@ struct df_ctx {
     void *model_data; /* the model's own, never touched by workloads */
 };
 
+/* Once per point, before any request, in the process that forks the
+ * workers (so they inherit *state). Returns 0 or a negative errno and
+ * writes a one-line reason into err (errlen bytes). */
+typedef int df_workload_setup_fn(const df_params *p,
+                                 void **state,
+                                 char *err,
+                                 size_t errlen);
+/* One request. Must be safe to call from several threads at once. Returns
+ * 0 or a negative errno (counted as an error, not a crash). */
+typedef int df_workload_handle_fn(df_ctx *ctx);
+/* Once per point after the last request. */
+typedef void df_workload_teardown_fn(void *state);
+
 typedef struct df_workload {
     uint32_t abi_version; /* DF_WORKLOAD_ABI_VERSION */
     const char *name;     /* [a-z0-9_-]+, unique among loaded workloads */
     const char *summary;  /* one line */
     df_workload_kind kind;
     const df_param_decl *params; /* array ending with a NULL name; may be NULL */
-    /* Once per point, before any request, in the process that forks the
-     * workers (so they inherit *state). May be NULL. Returns 0 or a negative
-     * errno and writes a one-line reason into err (errlen bytes). */
-    int (*setup)(const df_params *p, void **state, char *err, size_t errlen);
-    /* One request. Must be safe to call from several threads at once.
-     * Returns 0 or a negative errno (counted as an error, not a crash). */
-    int (*handle)(df_ctx *ctx);
-    /* Once per point after the last request. May be NULL. */
-    void (*teardown)(void *state);
+    df_workload_setup_fn *setup; /* may be NULL */
+    df_workload_handle_fn *handle;
+    df_workload_teardown_fn *teardown; /* may be NULL */
 } df_workload;
 
 typedef const df_workload *df_workload_entry_fn(void);
@@ -121,7 +139,7 @@ static inline int df_sleep_ns(df_ctx *ctx, int64_t ns)
     return ctx->ops->sleep_ns(ctx, ns);
 }
 
-static inline int df_run_blocking(df_ctx *ctx, int (*fn)(void *), void *arg)
+static inline int df_run_blocking(df_ctx *ctx, df_blocking_fn *fn, void *arg)
 {
     return ctx->ops->run_blocking(ctx, fn, arg);
 }

@@ -9,10 +9,14 @@
 #include "harness/bench/gil.h"
 #include "harness/bench/overhead.h"
 
+/* Runs one benchmark, printing its figures to out. 0, or nonzero when it
+ * could not run. */
+typedef int bench_fn(FILE *out);
+
 typedef struct bench_entry {
-    const char *name;
-    const char *what;
-    int (*run)(FILE *out);
+    const char *name; /* as given on the command line */
+    const char *what; /* one line, for --help and the heading */
+    bench_fn *run;
 } bench_entry;
 
 static const bench_entry benches[] = {

@@ -15,7 +15,15 @@
 #include "models/loop/loop.h"
 
 #define RUNS 7
-#define MS   1000000LL
+/* Timers and sleeps that never fire during a bench: an hour away, spread
+ * over a further second so that the heap has real work. */
+#define FAR_FUTURE_NS (3600 * DF_NS_PER_S)
+#define SPREAD_NS     DF_NS_PER_S
+#define TASKS_PER_M   1e6 /* spawn rate is shown in M tasks/s */
+/* sleeping_rss: mappings left for everything but the stacks, and how
+ * many spawns between two turns of the loop. */
+#define VMA_HEADROOM    512
+#define SPAWNS_PER_TURN 4096
 
 typedef struct spread {
     double med, lo, hi;
@@ -191,8 +199,8 @@ static int bench_spawn(FILE *out)
                                            NULL) == 0);
                 DF_CHECK(df_loop_run_once(loop, 0) == 0);
             }
-            double s = (double)(df_now_ns() - t0) / 1e9;
-            v[r] = (double)batch * batches / s / 1e6;
+            double s = df_ns_to_s(df_now_ns() - t0);
+            v[r] = (double)batch * batches / s / TASKS_PER_M;
         }
         df_loop_destroy(loop);
         spread s = summarize(v, RUNS);
@@ -211,7 +219,7 @@ typedef struct sleeper {
 static void sleep_long(void *arg)
 {
     sleeper *s = arg;
-    df_loop_sleep_ns(s->loop, 3600 * 1000 * MS);
+    df_loop_sleep_ns(s->loop, FAR_FUTURE_NS);
 }
 
 /* RSS per coroutine suspended in a sleep: everything included (coroutine
@@ -230,7 +238,7 @@ static int sleeping_rss(FILE *out, df_stack_kind st, long want)
     }
     s.loop = loop;
     if (st == DF_STACK_DEDICATED) {
-        long budget = df_coro_vma_budget() - 512;
+        long budget = df_coro_vma_budget() - VMA_HEADROOM;
         if (n > budget)
             n = budget;
     }
@@ -238,7 +246,7 @@ static int sleeping_rss(FILE *out, df_stack_kind st, long want)
     for (; made < n; made++) {
         if (df_loop_spawn(loop, sleep_long, &s, NULL, &err) < 0)
             break;
-        if (made % 4096 == 4095)
+        if (made % SPAWNS_PER_TURN == SPAWNS_PER_TURN - 1)
             DF_CHECK(df_loop_run_once(loop, 0) == 0);
     }
     DF_CHECK(df_loop_run_once(loop, 0) == 0);
@@ -284,17 +292,17 @@ static int bench_timers(FILE *out)
     uint64_t x = 88172645463325252ull; /* xorshift: spread deadlines */
     for (long i = 0; i < pending; i++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        DF_CHECK(df_loop_call_at(loop, now + 3600 * 1000 * MS +
-                                           (int64_t)(x % (1000 * MS)),
+        DF_CHECK(df_loop_call_at(loop,
+                                 now + FAR_FUTURE_NS + (int64_t)(x % SPREAD_NS),
                                  nothing, NULL, NULL) == 0);
     }
     for (int r = 0; r < RUNS; r++) {
         int64_t t0 = df_now_ns();
         for (long i = 0; i < ops; i++) {
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-            DF_CHECK(df_loop_call_at(loop, now + 3600 * 1000 * MS +
-                                               (int64_t)(x % (1000 * MS)),
-                                     nothing, NULL, &h[i]) == 0);
+            DF_CHECK(df_loop_call_at(
+                         loop, now + FAR_FUTURE_NS + (int64_t)(x % SPREAD_NS),
+                         nothing, NULL, &h[i]) == 0);
         }
         int64_t t1 = df_now_ns();
         for (long i = 0; i < ops; i++) {

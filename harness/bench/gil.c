@@ -8,7 +8,6 @@
 #include "harness/bench/gil.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -117,17 +116,18 @@ static void *duel_main(void *arg)
 
 static int bench_switch(figure *f)
 {
-    enum { RUN_NS = 50000000 };
+    const int64_t run_ns = 50 * DF_NS_PER_MS;
+    const int64_t interval_us = 1; /* drop requests at the first chance */
     double v[RUNS];
     for (int run = 0; run < RUNS; run++) {
         duel d;
         pthread_t th[2];
-        int r = df_gil_create(DF_GIL_NEW, 1, DF_GIL_DEFAULT_CHECK_INTERVAL,
-                              &d.g);
+        int r = df_gil_create(DF_GIL_NEW, interval_us,
+                              DF_GIL_DEFAULT_CHECK_INTERVAL, &d.g);
         if (r < 0)
             return r;
         int64_t t0 = df_now_ns();
-        d.until_ns = t0 + RUN_NS;
+        d.until_ns = t0 + run_ns;
         int n = 0;
         for (; n < 2; n++)
             if ((r = -pthread_create(&th[n], NULL, duel_main, &d)) < 0)
@@ -135,16 +135,16 @@ static int bench_switch(figure *f)
         for (int i = 0; i < n; i++)
             pthread_join(th[i], NULL);
         int64_t dt = df_now_ns() - t0;
-        json_t *s = df_gil_stats_json(d.g);
-        json_int_t sw = s ? json_integer_value(json_object_get(s, "switches"))
-                          : 0;
-        json_decref(s);
+        df_gil_stats s;
+        int got = df_gil_stats_get(d.g, &s);
+        uint64_t sw = s.switches;
+        df_gil_stats_clear(&s);
         df_gil_destroy(d.g);
         if (r < 0)
             return r;
-        if (!s)
-            return -ENOMEM;
-        v[run] = sw > 0 ? (double)dt / 1e3 / (double)sw : 0;
+        if (got < 0)
+            return got;
+        v[run] = sw > 0 ? df_ns_to_us(dt) / (double)sw : 0;
     }
     *f = summarise(v, RUNS);
     return 0;

@@ -47,8 +47,8 @@ static int list_main(int argc, char **argv)
         return 2;
     }
     printf("models:\n");
-    for (int i = 0; df_models[i]; i++)
-        printf("  %-10s %s\n", df_models[i]->name, df_models[i]->summary);
+    for (int i = 0; df_model_at(i); i++)
+        printf("  %-10s %s\n", df_model_at(i)->name, df_model_at(i)->summary);
     printf("\n");
     df_registry_print(stdout);
     return 0;

@@ -6,6 +6,8 @@
 
 #include "harness/store/resfile.h"
 
+#define PLOT_MAX_ONLY 15 /* kinds after --only; more are ignored */
+
 static void usage(FILE *f)
 {
     fputs("usage: duckfeed plot RESULTS.json [--out-dir DIR] [--svg] "
@@ -54,7 +56,7 @@ static void split_list(char *s, const char **out, int max)
 int df_plot_main(int argc, char **argv)
 {
     df_plot_opts o = { 0 };
-    const char *results = NULL, *only[16];
+    const char *results = NULL, *only[PLOT_MAX_ONLY + 1];
     char name[256], only_buf[256];
     df_err err = { 0 };
     json_t *doc = NULL;
@@ -77,7 +79,7 @@ int df_plot_main(int argc, char **argv)
             o.name = argv[++i];
         } else if (strcmp(a, "--only") == 0 && has_value) {
             snprintf(only_buf, sizeof only_buf, "%s", argv[++i]);
-            split_list(only_buf, only, 16);
+            split_list(only_buf, only, PLOT_MAX_ONLY + 1);
             o.only = only;
         } else if (a[0] == '-' || results) {
             fprintf(stderr, "duckfeed plot: %s: %s (see --help)\n", a,

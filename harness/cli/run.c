@@ -1,420 +1,259 @@
 /* harness/cli/run.c - `duckfeed run`: the sweep a user asks for on the
  * command line, in gunicorn's vocabulary (--workers, --threads), and the
  * table that sums it up. The points are expanded by plan.c and run by
- * sweep.c. */
+ * sweep.c.
+ *
+ * Every option is one row of `opts` below: its spelling, the kind of value
+ * it takes, the field of df_run_opts it lands in, its limits, its default
+ * (as a user would type it) and its help lines. opt.c makes the parser,
+ * the defaults and --help from that table, so they cannot disagree. */
 #define _GNU_SOURCE
 #include "harness/cli/run.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <math.h>
 
+#include "base/clock.h"
+#include "harness/cli/opt.h"
 #include "harness/measure/arrivals.h"
-#include "harness/sweep/plan.h"
 #include "harness/store/results.h"
+#include "harness/sweep/plan.h"
 #include "harness/sweep/sweep.h"
+#include "models/coro/coro.h"
 #include "models/gil.h"
 #include "workloads/params.h"
 #include "workloads/registry.h"
 
-static const char usage[] =
-    "usage: duckfeed run [options]\n"
-    "Runs every combination of the lists given, each point in its own\n"
-    "child process, and writes one results file.\n"
-    "\n"
-    "What runs:\n"
-    "  --model LIST           process,thread,coroutine (default: all three)\n"
-    "  --workload SPEC        name[:param=value,...], repeatable (default cpu);\n"
-    "                         see `duckfeed list` for names and parameters\n"
-    "  --plugin PATH.so       load a workload plugin first (repeatable)\n"
-    "  --workers LIST         processes of the process model (default 2); for\n"
-    "                         thread/coroutine runs without the process model\n"
-    "                         it means --processes, as gunicorn -w / uvicorn\n"
-    "                         --workers do\n"
-    "  --threads LIST         threads of the thread model (default 2)\n"
-    "  --processes LIST       hybrids: processes each running the thread or\n"
-    "                         coroutine model (default 1)\n"
-    "Interpreter lock (thread and coroutine models):\n"
-    "  --gil LIST             new (CPython 3.2-3.12, default), old (Python 2),\n"
-    "                         off (free-threaded 3.13t)\n"
-    "  --switch-interval LIST new GIL switch interval (default 5ms)\n"
-    "  --check-interval N     old GIL checkpoints between releases (default 100)\n"
-    "  --hogs LIST            CPU-bound neighbour threads in the interpreter\n"
-    "                         (thread model; the convoy scenario; default 0)\n"
-    "Coroutine loop:\n"
-    "  --switch asm|ucontext  context switch (default asm)\n"
-    "  --stack dedicated|shared  coroutine stacks (default dedicated)\n"
-    "  --stack-size SIZE      per coroutine (default 64KB)\n"
-    "  --slow-callback-ms N   blocking detector threshold (default 100)\n"
-    "  --to-thread-workers N  run_blocking pool (default min(32, cores+4))\n"
-    "Load:\n"
-    "  --concurrency LIST     closed-loop clients (default 1)\n"
-    "  --rate LIST            open loop instead: arrivals per second; latency\n"
-    "                         counts from each request's intended start\n"
-    "  --arrivals KIND        constant or poisson (default constant)\n"
-    "  --max-inflight N       open loop: refuse arrivals beyond N in flight\n"
-    "  --repeat N             repetitions of each point, in shuffled order\n"
-    "                         (default 3)\n"
-    "  --seed N               seed of the shuffle and the arrivals (default 1)\n"
-    "  --duration D           measured window per point (default 1s)\n"
-    "  --warmup D             run before the window, not recorded (default 0.2s)\n"
-    "  --requests N           stop after N requests instead (no window)\n"
-    "  --timeout D            give up on a point after D more (default 15s)\n"
-    "Output:\n"
-    "  --out FILE             results file (default results/run.json)\n"
-    "  --trace                record each request's states (timeline)\n"
-    "  --quiet                no progress lines\n"
-    "  -h, --help             this text\n"
-    "LIST is comma-separated (1,2,4); D takes us, ms or s (bare: seconds).\n";
+/* Limits of the values, each used by its check and shown by its message. */
+#define DF_RUN_MAX_PROCESSES         1024   /* --workers, --processes */
+#define DF_RUN_MAX_THREADS           4096   /* --threads */
+#define DF_RUN_MAX_HOGS              64     /* --hogs */
+#define DF_RUN_MAX_CONCURRENCY       100000 /* --concurrency */
+#define DF_RUN_MAX_TO_THREAD_WORKERS 1024   /* --to-thread-workers */
+#define DF_RUN_MAX_SLOW_CALLBACK_MS  (3600 * DF_MS_PER_S) /* an hour */
+#define DF_RUN_MIN_SWITCH_NS         DF_NS_PER_US /* the GIL counts in us */
+#define DF_RUN_MAX_RATE_RPS          1e7
+/* Counts with no limit of their own stop here, so that a sum of two
+ * stays in range. */
+#define DF_RUN_MAX_COUNT (INT64_MAX / 2)
 
-static int bad(const char *fmt, const char *a, const char *b)
-{
-    fprintf(stderr, "duckfeed run: ");
-    fprintf(stderr, fmt, a, b);
-    fputc('\n', stderr);
-    return 2;
-}
+/* The GIL's defaults, as --help and the table's defaults spell them. */
+#define STR(x)  #x
+#define XSTR(x) STR(x)
 
-static int parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        return -EINVAL;
-    *out = v;
-    return 0;
-}
+#define FIELD(f) DF_OPT_FIELD(df_run_opts, f)
 
-static int parse_list(const char *flag, const char *s, int64_t lo, int64_t hi,
-                      df_int_list *l)
+static int parse_models(const df_opt *opt,
+                        const char *s,
+                        void *dst,
+                        df_err *err)
 {
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", s);
-    l->n = 0;
-    for (char *save, *tok = strtok_r(buf, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
-        if (l->n == DF_PLAN_MAX_LIST) {
-            fprintf(stderr, "duckfeed run: %s: more than %d values\n", flag, DF_PLAN_MAX_LIST);
-            return 2;
-        }
-        if (parse_int(tok, lo, hi, &l->v[l->n]) < 0) {
-            fprintf(stderr,
-                    "duckfeed run: %s: \"%s\" is not a whole number in %lld..%lld\n",
-                    flag, tok, (long long)lo, (long long)hi);
-            return 2;
-        }
-        l->n++;
-    }
-    if (l->n == 0)
-        return bad("%s: empty list%s", flag, "");
-    return 0;
-}
+    df_run_opts *o = dst;
+    char buf[DF_OPT_MAX_ARG_CHARS], *items[DF_PLAN_MAX_MODELS];
+    int n = df__opt_split(opt, s, buf, items, DF_PLAN_MAX_MODELS, err);
 
-/* Durations and sizes share the workload parameters' parser and messages. */
-static int parse_typed(const char *flag, df_param_type type, const char *unit,
-                       const char *s, int64_t *out)
-{
-    df_param_decl decl = { .name = flag, .type = type, .unit = unit };
-    df_err err = { 0 };
-    if (df_param_parse_value("run", &decl, s, out, &err) < 0) {
-        fprintf(stderr, "duckfeed run: %s: \"%s\" is not a valid %s\n", flag, s,
-                type == DF_PARAM_SIZE ? "size (try 64KB)"
-                                      : "duration (try 500ms, 2s)");
-        return 2;
-    }
-    return 0;
-}
-
-static int parse_models(const char *s, df_run_opts *o)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", s);
-    o->nmodels = 0;
-    for (char *save, *tok = strtok_r(buf, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
-        const df_model_ops *m = df_model_find(tok);
+    for (int i = 0; i < n; i++) {
+        const df_model_ops *m = df_model_find(items[i]);
         if (!m)
-            return bad("unknown model \"%s\" (known: process, thread, coroutine)%s",
-                       tok, "");
-        if (o->nmodels < 8)
-            o->models[o->nmodels++] = m;
+            return df_err_set(
+                err, -EINVAL,
+                "unknown model \"%s\" (known: process, thread, coroutine)",
+                items[i]);
+        o->models[i] = m;
     }
-    return o->nmodels ? 0 : bad("--model: empty list%s%s", "", "");
+    if (n > 0)
+        o->nmodels = n;
+    return n < 0 ? n : 0;
 }
 
-static int parse_gils(const char *s, df_run_opts *o)
+static int parse_gils(const df_opt *opt, const char *s, void *dst, df_err *err)
 {
-    char buf[64];
-    snprintf(buf, sizeof buf, "%s", s);
-    o->ngils = 0;
-    for (char *save, *tok = strtok_r(buf, ",", &save); tok && o->ngils < 3;
-         tok = strtok_r(NULL, ",", &save)) {
-        if (!strcmp(tok, "new"))
-            o->gils[o->ngils++] = DF_GIL_NEW;
-        else if (!strcmp(tok, "old"))
-            o->gils[o->ngils++] = DF_GIL_OLD;
-        else if (!strcmp(tok, "off"))
-            o->gils[o->ngils++] = DF_GIL_OFF;
-        else
-            return bad("--gil: \"%s\" is not new, old or off%s", tok, "");
+    df_run_opts *o = dst;
+    char buf[DF_OPT_MAX_ARG_CHARS], *items[DF_PLAN_MAX_GILS];
+    int n = df__opt_split(opt, s, buf, items, DF_PLAN_MAX_GILS, err);
+
+    for (int i = 0; i < n; i++) {
+        int v = df__opt_choice(opt, items[i], err);
+        if (v < 0)
+            return v;
+        o->gils[i] = (df_gil_mode)v;
     }
-    return o->ngils ? 0 : bad("--gil: empty list%s%s", "", "");
+    if (n > 0)
+        o->ngils = n;
+    return n < 0 ? n : 0;
 }
 
-static void defaults(df_run_opts *o)
+static int parse_rates(const df_opt *opt, const char *s, void *dst, df_err *err)
 {
-    memset(o, 0, sizeof *o);
-    o->workers = (df_int_list){ 1, { 2 } };
-    o->threads = (df_int_list){ 1, { 2 } };
-    o->processes = (df_int_list){ 1, { 1 } };
-    o->concurrency = (df_int_list){ 1, { 1 } };
-    o->hogs = (df_int_list){ 1, { 0 } };
-    o->switch_us = (df_int_list){ 1, { DF_GIL_DEFAULT_INTERVAL_US } };
-    o->gils[0] = DF_GIL_NEW;
-    o->ngils = 1;
-    o->duration_ns = 1000000000;
-    o->warmup_ns = 200000000;
-    o->timeout_ns = 15000000000LL;
-    o->check_interval = DF_GIL_DEFAULT_CHECK_INTERVAL;
-    o->base.stack_size_bytes = 64 * 1024;
-    o->base.slow_callback_ns = 100000000;
-    o->out = "results/run.json";
-    o->repeat = 3;
-    o->seed = 1;
-}
+    df_run_opts *o = dst;
+    char buf[DF_OPT_MAX_ARG_CHARS], *items[DF_PLAN_MAX_LIST];
+    int n = df__opt_split(opt, s, buf, items, DF_PLAN_MAX_LIST, err);
 
-static int parse_rates(const char *s, df_run_opts *o)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", s);
-    o->nrates = 0;
-    for (char *save, *tok = strtok_r(buf, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
+    for (int i = 0; i < n; i++) {
         char *end;
-        double r = strtod(tok, &end);
-        if (end == tok || *end || !(r > 0) || !isfinite(r) || r > 1e7)
-            return bad("--rate: \"%s\" is not a rate in (0, 1e7] req/s%s", tok,
-                       "");
-        if (o->nrates == DF_PLAN_MAX_LIST)
-            return bad("--rate: more than %s values%s", "64", "");
-        o->rates[o->nrates++] = r;
+        double r = strtod(items[i], &end);
+        if (end == items[i] || *end || !(r > 0) || !isfinite(r) ||
+            r > DF_RUN_MAX_RATE_RPS)
+            return df_err_set(err, -EINVAL,
+                              "--%s: \"%s\" is not a rate in (0, %.0f] req/s",
+                              opt->name, items[i], DF_RUN_MAX_RATE_RPS);
+        o->rates[i] = r;
     }
-    return o->nrates ? 0 : bad("--rate: empty list%s%s", "", "");
+    if (n > 0)
+        o->nrates = n;
+    return n < 0 ? n : 0;
 }
 
-enum {
-    OPT_MODEL = 256, OPT_WORKLOAD, OPT_PLUGIN, OPT_WORKERS, OPT_THREADS,
-    OPT_PROCESSES, OPT_GIL, OPT_SWITCH_INTERVAL, OPT_CHECK_INTERVAL, OPT_HOGS,
-    OPT_SWITCH, OPT_STACK, OPT_STACK_SIZE, OPT_SLOW, OPT_TO_THREAD,
-    OPT_CONCURRENCY, OPT_DURATION, OPT_WARMUP, OPT_REQUESTS, OPT_TIMEOUT,
-    OPT_OUT, OPT_TRACE, OPT_QUIET, OPT_RATE, OPT_ARRIVALS, OPT_MAX_INFLIGHT,
-    OPT_REPEAT, OPT_SEED,
-};
-
-static const struct option long_opts[] = {
-    { "model", required_argument, 0, OPT_MODEL },
-    { "workload", required_argument, 0, OPT_WORKLOAD },
-    { "plugin", required_argument, 0, OPT_PLUGIN },
-    { "workers", required_argument, 0, OPT_WORKERS },
-    { "threads", required_argument, 0, OPT_THREADS },
-    { "processes", required_argument, 0, OPT_PROCESSES },
-    { "gil", required_argument, 0, OPT_GIL },
-    { "switch-interval", required_argument, 0, OPT_SWITCH_INTERVAL },
-    { "check-interval", required_argument, 0, OPT_CHECK_INTERVAL },
-    { "hogs", required_argument, 0, OPT_HOGS },
-    { "switch", required_argument, 0, OPT_SWITCH },
-    { "stack", required_argument, 0, OPT_STACK },
-    { "stack-size", required_argument, 0, OPT_STACK_SIZE },
-    { "slow-callback-ms", required_argument, 0, OPT_SLOW },
-    { "to-thread-workers", required_argument, 0, OPT_TO_THREAD },
-    { "concurrency", required_argument, 0, OPT_CONCURRENCY },
-    { "duration", required_argument, 0, OPT_DURATION },
-    { "warmup", required_argument, 0, OPT_WARMUP },
-    { "requests", required_argument, 0, OPT_REQUESTS },
-    { "timeout", required_argument, 0, OPT_TIMEOUT },
-    { "out", required_argument, 0, OPT_OUT },
-    { "trace", no_argument, 0, OPT_TRACE },
-    { "quiet", no_argument, 0, OPT_QUIET },
-    { "rate", required_argument, 0, OPT_RATE },
-    { "arrivals", required_argument, 0, OPT_ARRIVALS },
-    { "max-inflight", required_argument, 0, OPT_MAX_INFLIGHT },
-    { "repeat", required_argument, 0, OPT_REPEAT },
-    { "seed", required_argument, 0, OPT_SEED },
-    { "help", no_argument, 0, 'h' },
-    { 0, 0, 0, 0 },
-};
-
-/* Switch interval list: each value a duration, kept in µs. */
-static int parse_switch_list(const char *s, df_run_opts *o)
+static int add_workload(const df_opt *opt,
+                        const char *s,
+                        void *dst,
+                        df_err *err)
 {
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", s);
-    o->switch_us.n = 0;
-    for (char *save, *tok = strtok_r(buf, ",", &save); tok && o->switch_us.n < DF_PLAN_MAX_LIST;
-         tok = strtok_r(NULL, ",", &save)) {
-        int64_t ns;
-        if (parse_typed("--switch-interval", DF_PARAM_DURATION, "ms", tok, &ns))
-            return 2;
-        if (ns < 1000)
-            return bad("--switch-interval: \"%s\" is below 1us%s", tok, "");
-        o->switch_us.v[o->switch_us.n++] = ns / 1000;
-    }
-    return o->switch_us.n ? 0 : bad("--switch-interval: empty list%s%s", "", "");
+    df_run_opts *o = dst;
+
+    if (o->nwl == DF_PLAN_MAX_WORKLOADS)
+        return df_err_set(err, -EINVAL, "--%s: more than %d given", opt->name,
+                          DF_PLAN_MAX_WORKLOADS);
+    o->wl_spec[o->nwl++] = s;
+    return 0;
 }
+
+static int load_plugin(const df_opt *opt, const char *s, void *dst, df_err *err)
+{
+    (void)opt;
+    (void)dst;
+    return df_registry_load_plugin(s, err);
+}
+
+static const df_opt_choice gil_words[] = { { "new", DF_GIL_NEW },
+                                           { "old", DF_GIL_OLD },
+                                           { "off", DF_GIL_OFF },
+                                           { 0 } };
+static const df_opt_choice switch_words[] = { { "asm", DF_SWITCH_ASM },
+                                              { "ucontext",
+                                                DF_SWITCH_UCONTEXT },
+                                              { 0 } };
+static const df_opt_choice stack_words[] = { { "dedicated",
+                                               DF_STACK_DEDICATED },
+                                             { "shared", DF_STACK_SHARED },
+                                             { 0 } };
+static const df_opt_choice arrivals_words[] = {
+    { "constant", DF_ARRIVALS_CONSTANT },
+    { "poisson", DF_ARRIVALS_POISSON },
+    { 0 },
+};
+
+/* Every option of `duckfeed run`, in --help order. */
+static const df_opt opts[] = {
+    { "model", DF_OPT_CALL, .call = parse_models, .arg = "LIST",
+      .def = "process,thread,coroutine", .section = "What runs",
+      .help = "concurrency models to compare" },
+    { "workload", DF_OPT_CALL, .call = add_workload, .arg = "SPEC",
+      .def = "cpu",
+      .help = "name[:param=value,...], repeatable;\n"
+              "see `duckfeed list` for names and parameters" },
+    { "plugin", DF_OPT_CALL, .call = load_plugin, .arg = "PATH.so",
+      .help = "load a workload plugin first (repeatable)" },
+    { "workers", DF_OPT_INT_LIST, FIELD(workers), 1, DF_RUN_MAX_PROCESSES,
+      .def = "2",
+      .help = "processes of the process model; for\n"
+              "thread/coroutine runs without the process model\n"
+              "it means --processes, as gunicorn -w / uvicorn\n"
+              "--workers do" },
+    { "threads", DF_OPT_INT_LIST, FIELD(threads), 1, DF_RUN_MAX_THREADS,
+      .def = "2", .help = "threads of the thread model" },
+    { "processes", DF_OPT_INT_LIST, FIELD(processes), 1, DF_RUN_MAX_PROCESSES,
+      .def = "1",
+      .help = "hybrids: processes each running the thread or\n"
+              "coroutine model" },
+    { "gil", DF_OPT_CALL, .call = parse_gils, .choices = gil_words,
+      .arg = "LIST", .def = "new",
+      .section = "Interpreter lock (thread and coroutine models)",
+      .help = "new (CPython 3.2-3.12), old (Python 2),\n"
+              "off (free-threaded 3.13t)" },
+    { "switch-interval", DF_OPT_DURATION_LIST, FIELD(switch_us),
+      DF_RUN_MIN_SWITCH_NS, .scale = DF_NS_PER_US, .bare_unit = "ms",
+      .def = XSTR(DF_GIL_DEFAULT_INTERVAL_US) "us",
+      .help = "new GIL switch interval (bare: ms)" },
+    { "check-interval", DF_OPT_INT, FIELD(check_interval), 1, INT_MAX,
+      .def = XSTR(DF_GIL_DEFAULT_CHECK_INTERVAL),
+      .help = "old GIL checkpoints between releases" },
+    { "hogs", DF_OPT_INT_LIST, FIELD(hogs), 0, DF_RUN_MAX_HOGS, .def = "0",
+      .help = "CPU-bound neighbour threads in the interpreter\n"
+              "(thread model; the convoy scenario)" },
+    { "switch", DF_OPT_CHOICE, FIELD(base.switch_kind), .choices = switch_words,
+      .def = "asm", .section = "Coroutine loop", .help = "context switch" },
+    { "stack", DF_OPT_CHOICE, FIELD(base.stack_kind), .choices = stack_words,
+      .def = "dedicated", .help = "coroutine stacks" },
+    { "stack-size", DF_OPT_SIZE, FIELD(base.stack_size_bytes),
+      DF_CORO_MIN_STACK_BYTES, .def = "64KB", .help = "per coroutine" },
+    { "slow-callback-ms", DF_OPT_INT, FIELD(base.slow_callback_ns), 1,
+      DF_RUN_MAX_SLOW_CALLBACK_MS, .scale = DF_NS_PER_MS, .def = "100",
+      .help = "blocking detector threshold" },
+    { "to-thread-workers", DF_OPT_INT, FIELD(base.to_thread_workers), 1,
+      DF_RUN_MAX_TO_THREAD_WORKERS,
+      .help = "run_blocking pool (default min(32, cores+4))" },
+    { "concurrency", DF_OPT_INT_LIST, FIELD(concurrency), 1,
+      DF_RUN_MAX_CONCURRENCY, .def = "1", .section = "Load",
+      .help = "closed-loop clients" },
+    { "rate", DF_OPT_CALL, .call = parse_rates, .arg = "LIST",
+      .help = "open loop instead: arrivals per second; latency\n"
+              "counts from each request's intended start" },
+    { "arrivals", DF_OPT_CHOICE, FIELD(arrivals), .choices = arrivals_words,
+      .def = "constant", .help = "open loop: the arrival schedule" },
+    { "max-inflight", DF_OPT_INT, FIELD(max_inflight), 1, DF_RUN_MAX_COUNT,
+      .help = "open loop: refuse arrivals beyond N in flight" },
+    { "repeat", DF_OPT_INT, FIELD(repeat), 1, DF_PLAN_MAX_REPEAT, .def = "3",
+      .help = "repetitions of each point, in shuffled order" },
+    { "seed", DF_OPT_INT, FIELD(seed), 0, INT64_MAX, .def = "1",
+      .help = "seed of the shuffle and the arrivals" },
+    { "duration", DF_OPT_DURATION, FIELD(duration_ns), 1, .bare_unit = "s",
+      .def = "1s", .help = "measured window per point" },
+    { "warmup", DF_OPT_DURATION, FIELD(warmup_ns), 0, .bare_unit = "s",
+      .def = "0.2s", .help = "run before the window, not recorded" },
+    { "requests", DF_OPT_INT, FIELD(requests), 1, DF_RUN_MAX_COUNT,
+      .help = "stop after N requests instead (no window)" },
+    { "timeout", DF_OPT_DURATION, FIELD(timeout_ns), 0, .bare_unit = "s",
+      .def = "15s", .help = "give up on a point after D more" },
+    { "out", DF_OPT_STRING, FIELD(out), .arg = "FILE",
+      .def = "results/run.json", .section = "Output", .help = "results file" },
+    { "trace", DF_OPT_FLAG, FIELD(trace),
+      .help = "record each request's states (timeline)" },
+    { "quiet", DF_OPT_FLAG, FIELD(quiet), .help = "no progress lines" },
+    { "help", DF_OPT_HELP, .help = "this text" },
+};
+
+static const df_opt_cmd run_cmd = {
+    .name = "run",
+    .opts = opts,
+    .nopts = sizeof opts / sizeof opts[0],
+    .usage_head = "usage: duckfeed run [options]\n"
+                  "Runs every combination of the lists given, each point in "
+                  "its own\nchild process, and writes one results file.\n\n",
+    .usage_foot = "LIST is comma-separated (1,2,4); D takes us, ms or s "
+                  "(bare: seconds\nunless said).\n",
+};
 
 static int parse_opts(int argc, char **argv, df_run_opts *o)
 {
-    int c, rc = 0;
-    int64_t v;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
-        switch (c) {
-        case 'h':
-            fputs(usage, stdout);
-            return -1;
-        case OPT_MODEL: rc = parse_models(optarg, o); break;
-        case OPT_WORKLOAD:
-            if (o->nwl == DF_PLAN_MAX_WORKLOADS)
-                return bad("--workload: more than %s given%s", "16", "");
-            o->wl_spec[o->nwl++] = optarg;
-            break;
-        case OPT_PLUGIN: {
-            df_err err = { 0 };
-            if (df_registry_load_plugin(optarg, &err) < 0) {
-                fprintf(stderr, "duckfeed run: %s\n", err.msg);
-                return 2;
-            }
-            break;
-        }
-        case OPT_WORKERS:
-            rc = parse_list("--workers", optarg, 1, 1024, &o->workers);
-            o->workers_given = 1;
-            break;
-        case OPT_THREADS: rc = parse_list("--threads", optarg, 1, 4096, &o->threads); break;
-        case OPT_PROCESSES:
-            rc = parse_list("--processes", optarg, 1, 1024, &o->processes);
-            o->processes_given = 1;
-            break;
-        case OPT_GIL: rc = parse_gils(optarg, o); break;
-        case OPT_SWITCH_INTERVAL: rc = parse_switch_list(optarg, o); break;
-        case OPT_CHECK_INTERVAL:
-            if (parse_int(optarg, 1, INT_MAX, &v) < 0)
-                return bad("--check-interval: \"%s\" is not a whole number >= 1%s", optarg, "");
-            o->check_interval = (int)v;
-            break;
-        case OPT_HOGS: rc = parse_list("--hogs", optarg, 0, 64, &o->hogs); break;
-        case OPT_SWITCH:
-            if (!strcmp(optarg, "asm"))
-                o->base.switch_kind = DF_SWITCH_ASM;
-            else if (!strcmp(optarg, "ucontext"))
-                o->base.switch_kind = DF_SWITCH_UCONTEXT;
-            else
-                return bad("--switch: \"%s\" is not asm or ucontext%s", optarg, "");
-            break;
-        case OPT_STACK:
-            if (!strcmp(optarg, "dedicated"))
-                o->base.stack_kind = DF_STACK_DEDICATED;
-            else if (!strcmp(optarg, "shared"))
-                o->base.stack_kind = DF_STACK_SHARED;
-            else
-                return bad("--stack: \"%s\" is not dedicated or shared%s", optarg, "");
-            break;
-        case OPT_STACK_SIZE:
-            if (parse_typed("--stack-size", DF_PARAM_SIZE, "B", optarg, &v))
-                return 2;
-            if (v < 16384)
-                return bad("--stack-size: \"%s\" is below 16KB%s", optarg, "");
-            o->base.stack_size_bytes = v;
-            break;
-        case OPT_SLOW:
-            if (parse_int(optarg, 1, 3600000, &v) < 0)
-                return bad("--slow-callback-ms: \"%s\" is not a whole number of ms%s", optarg, "");
-            o->base.slow_callback_ns = v * 1000000;
-            break;
-        case OPT_TO_THREAD:
-            if (parse_int(optarg, 1, 1024, &v) < 0)
-                return bad("--to-thread-workers: \"%s\" is not in 1..1024%s", optarg, "");
-            o->base.to_thread_workers = (int)v;
-            break;
-        case OPT_CONCURRENCY:
-            rc = parse_list("--concurrency", optarg, 1, 100000, &o->concurrency);
-            break;
-        case OPT_DURATION:
-            if (parse_typed("--duration", DF_PARAM_DURATION, "s", optarg, &o->duration_ns))
-                return 2;
-            if (o->duration_ns <= 0)
-                return bad("--duration: must be more than 0 (got \"%s\")%s", optarg, "");
-            break;
-        case OPT_WARMUP:
-            if (parse_typed("--warmup", DF_PARAM_DURATION, "s", optarg, &o->warmup_ns))
-                return 2;
-            break;
-        case OPT_REQUESTS:
-            if (parse_int(optarg, 1, INT64_MAX / 2, &o->requests) < 0)
-                return bad("--requests: \"%s\" is not a whole number >= 1%s", optarg, "");
-            break;
-        case OPT_TIMEOUT:
-            if (parse_typed("--timeout", DF_PARAM_DURATION, "s", optarg, &o->timeout_ns))
-                return 2;
-            break;
-        case OPT_OUT: o->out = optarg; break;
-        case OPT_TRACE: o->trace = 1; break;
-        case OPT_QUIET: o->quiet = 1; break;
-        case OPT_RATE: rc = parse_rates(optarg, o); break;
-        case OPT_ARRIVALS: {
-            df_arrivals_kind k;
-            if (df_arrivals_parse(optarg, &k) < 0)
-                return bad("--arrivals: \"%s\" is not constant or poisson%s",
-                           optarg, "");
-            o->arrivals = (int)k;
-            break;
-        }
-        case OPT_MAX_INFLIGHT:
-            if (parse_int(optarg, 1, INT64_MAX / 2, &o->max_inflight) < 0)
-                return bad("--max-inflight: \"%s\" is not a whole number >= 1%s",
-                           optarg, "");
-            break;
-        case OPT_REPEAT:
-            if (parse_int(optarg, 1, 1000, &v) < 0)
-                return bad("--repeat: \"%s\" is not in 1..1000%s", optarg, "");
-            o->repeat = (int)v;
-            break;
-        case OPT_SEED:
-            if (parse_int(optarg, 0, INT64_MAX, &v) < 0)
-                return bad("--seed: \"%s\" is not a whole number >= 0%s", optarg,
-                           "");
-            o->seed = (uint64_t)v;
-            break;
-        default:
-            /* getopt sets optopt to a known option that lacks its value and
-             * to 0 for an unknown one. */
-            if (optopt)
-                return bad("option \"%s\" needs a value%s", argv[optind - 1], "");
-            return bad("unknown option \"%s\" (see duckfeed run --help)%s",
-                       argv[optind - 1], "");
-        }
-        if (rc)
-            return rc;
-    }
-    if (optind < argc)
-        return bad("unexpected argument \"%s\" (see duckfeed run --help)%s",
-                   argv[optind], "");
-    if (o->nmodels == 0)
-        parse_models("process,thread,coroutine", o);
-    if (o->nwl == 0)
-        o->wl_spec[o->nwl++] = "cpu";
+    unsigned char given[sizeof opts / sizeof opts[0]];
+    int rc;
+
+    memset(o, 0, sizeof *o);
+    if ((rc = df__opt_read(&run_cmd, argc, argv, o, given)) != 0)
+        return rc;
+    o->workers_given = given[df__opt_index(&run_cmd, "workers")];
+    o->processes_given = given[df__opt_index(&run_cmd, "processes")];
     for (int i = 0; i < o->nwl; i++) {
         df_err err = { 0 };
-        if (df_workload_parse_spec(o->wl_spec[i], &o->wl[i], &o->wl_params[i], &err) < 0) {
+        if (df_workload_parse_spec(o->wl_spec[i], &o->wl[i], &o->wl_params[i],
+                                   &err) < 0) {
             fprintf(stderr, "duckfeed run: %s\n", err.msg);
             return 2;
         }
@@ -425,7 +264,7 @@ static int parse_opts(int argc, char **argv, df_run_opts *o)
      * model in the run, --workers means the hybrids' --processes. */
     int has_process = 0;
     for (int i = 0; i < o->nmodels; i++)
-        has_process |= strcmp(o->models[i]->name, "process") == 0;
+        has_process |= (o->models[i]->traits & DF_MODEL_PREFORK) != 0;
     if (!has_process && o->workers_given && !o->processes_given)
         o->processes = o->workers;
     df_err err = { 0 };
@@ -486,7 +325,8 @@ static void print_summary(const json_t *points)
         int n = snprintf(wl, sizeof wl, "%s",
                          json_string_value(json_object_get(pt,
                                                            "workload_spec")));
-        if (model && strcmp(model, "process") != 0) {
+        const df_model_ops *ops = model ? df_model_find(model) : NULL;
+        if (ops && ops->traits & DF_MODEL_GIL) {
             const char *gil = json_string_value(json_object_get(pt, "gil"));
             long long sw = json_integer_value(
                 json_object_get(pt, "switch_interval_us"));
@@ -494,9 +334,10 @@ static void print_summary(const json_t *points)
             if (gil && strcmp(gil, "new") != 0 && n >= 0 &&
                 (size_t)n < sizeof wl)
                 n += snprintf(wl + n, sizeof wl - n, " gil=%s", gil);
-            if (gil && strcmp(gil, "new") == 0 && sw != 5000 && n >= 0 &&
+            if (gil && strcmp(gil, "new") == 0 && sw != DF_GIL_DEFAULT_INTERVAL_US && n >= 0 &&
                 (size_t)n < sizeof wl)
-                n += snprintf(wl + n, sizeof wl - n, " sw=%gms", sw / 1e3);
+                n += snprintf(wl + n, sizeof wl - n, " sw=%gms",
+                              (double)sw / DF_US_PER_MS);
             if (hogs > 0 && n >= 0 && (size_t)n < sizeof wl)
                 snprintf(wl + n, sizeof wl - n, " hogs=%lld", hogs);
         }
@@ -504,8 +345,8 @@ static void print_summary(const json_t *points)
                model, json_integer_value(json_object_get(pt, "workers")),
                json_integer_value(json_object_get(pt, "threads")), wl, load,
                json_number_value(json_object_get(pt, "throughput_rps")), ci,
-               json_number_value(json_object_get(lat, "p50")) / 1e3,
-               json_number_value(json_object_get(lat, "p99")) / 1e3,
+               json_number_value(json_object_get(lat, "p50")) / DF_US_PER_MS,
+               json_number_value(json_object_get(lat, "p99")) / DF_US_PER_MS,
                status ? status : "?", check_flags(pt),
                json_object_get(pt, "failure") ? ": " : "",
                json_object_get(pt, "failure")
@@ -517,13 +358,16 @@ int df_run_main(int argc, char **argv)
 {
     df_run_opts o;
     df_plan p = { 0 };
-    defaults(&o);
     int rc = parse_opts(argc, argv, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
     json_t *doc = df_results_new(argc, argv);
-    if (!doc || df__plan_expand(&o, &p) < 0 || p.n > 100000) {
-        fprintf(stderr, "duckfeed run: out of memory\n");
+    if (!doc || df__plan_expand(&o, &p) < 0 || p.n > DF_PLAN_MAX_POINTS) {
+        if (p.n > DF_PLAN_MAX_POINTS)
+            fprintf(stderr, "duckfeed run: %d points, more than %d\n", p.n,
+                    DF_PLAN_MAX_POINTS);
+        else
+            fprintf(stderr, "duckfeed run: out of memory\n");
         json_decref(doc);
         free(p.pts);
         return 2;
@@ -538,7 +382,7 @@ int df_run_main(int argc, char **argv)
         if (!o.quiet)
             print_summary(points);
         if (!o.quiet)
-            printf("results: %s%s\n", o.out, rc > 128 ? " (interrupted)" : "");
+            printf("results: %s%s\n", o.out, rc > DF_SWEEP_EXIT_SIGNALED ? " (interrupted)" : "");
     }
     json_decref(doc);
     free(p.pts);

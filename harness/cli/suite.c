@@ -10,6 +10,10 @@
 #include "harness/report/report.h"
 #include "harness/store/resfile.h"
 
+#define SUITE_MAX_NAMES                              \
+    64 /* suites named on one command line; more are \
+          ignored */
+
 static const char *suites_dir(void)
 {
     const char *d = getenv("DF_SUITES_DIR");
@@ -84,7 +88,7 @@ static int parse_opts(int argc, char **argv, df_suite_opts *o, const char **name
             fprintf(stderr, "duckfeed suite: %s: unknown option or missing "
                             "value (see --help)\n", a);
             return 2;
-        } else if (*nnames < 64) {
+        } else if (*nnames < SUITE_MAX_NAMES) {
             names[(*nnames)++] = a;
         }
     }
@@ -113,10 +117,44 @@ static int select_suites(df_suite **v, int n, const char **names, int nn,
     return m;
 }
 
+/* Runs each of the m selected suites and prints its summary; docs gets
+ * the results of those that have some (*ndocs of them, the caller's to
+ * free). Returns 0, or 1 when a suite failed: a failed measurement, not
+ * bad usage. */
+static int run_suites(df_suite **sel,
+                      int m,
+                      const df_suite_opts *o,
+                      df_suite_run_fn *run,
+                      json_t **docs,
+                      int *ndocs)
+{
+    int i, worst = 0;
+
+    for (i = 0; i < m; i++) {
+        const json_t *j = df_suite_json(sel[i]);
+        json_t *doc = NULL;
+        int examples =
+            strcmp(df_resfile_str(j, "kind", "runs"), "examples") == 0;
+
+        printf("== suite %s (%d/%d, about %.0f s): %s\n", df_suite_name(sel[i]),
+               i + 1, m, df_suite_estimate_s(sel[i], o->quick),
+               df_resfile_str(j, "title", ""));
+        fflush(stdout);
+        if (examples ? df__suite_run_examples(sel[i], o, &doc)
+                     : df__suite_run_runs(sel[i], o, run, &doc))
+            worst = 1;
+        if (doc) {
+            df_report_summary(stdout, doc, o->plots_dir);
+            docs[(*ndocs)++] = doc;
+        }
+    }
+    return worst;
+}
+
 int df_suite_main_with(int argc, char **argv, df_suite_run_fn *run)
 {
     df_suite_opts o = { 0 };
-    const char *names[64];
+    const char *names[SUITE_MAX_NAMES];
     df_suite **all = NULL, **sel = NULL;
     json_t **docs = NULL; /* each suite's results, for the lessons table */
     int ndocs = 0;
@@ -144,29 +182,12 @@ int df_suite_main_with(int argc, char **argv, df_suite_run_fn *run)
         worst = 2;
         goto out;
     }
-    for (i = 0; i < m; i++) {
-        json_t *doc = NULL;
-        int examples = strcmp(df_resfile_str(df_suite_json(sel[i]), "kind", "runs"),
-                              "examples") == 0;
-
-        printf("== suite %s (%d/%d, about %.0f s): %s\n", df_suite_name(sel[i]), i + 1,
-               m, df_suite_estimate_s(sel[i], o.quick),
-               df_resfile_str(df_suite_json(sel[i]), "title", ""));
-        fflush(stdout);
-        rc = examples ? df__suite_run_examples(sel[i], &o, &doc)
-                      : df__suite_run_runs(sel[i], &o, run, &doc);
-        /* A run that failed is a failed measurement (1), not bad usage. */
-        worst = rc && worst < 1 ? 1 : worst;
-        if (doc)
-            df_report_summary(stdout, doc, o.plots_dir);
-        if (doc)
-            docs[ndocs++] = doc;
-    }
+    worst = run_suites(sel, m, &o, run, docs, &ndocs);
     if (ndocs > 0)
         df_report_lessons(stdout, (const json_t *const *)docs, ndocs);
     if (df_report_write(o.results_dir, o.plots_dir, &err) < 0) {
         fprintf(stderr, "duckfeed suite: report: %s\n", err.msg);
-        worst = worst > 1 ? worst : 1;
+        worst = 1;
     } else {
         printf("report: %s/REPORT.md\n", o.results_dir);
     }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "base/rng.h"
 
 struct df_arrivals {
@@ -35,7 +36,7 @@ int df_arrivals_create(df_arrivals_kind kind,
     if (!a)
         return -ENOMEM;
     a->kind = kind;
-    a->gap_ns = 1e9 / rate_per_s;
+    a->gap_ns = (double)DF_NS_PER_S / rate_per_s;
     df_rng_seed(&a->rng, seed);
     *out = a;
     return 0;

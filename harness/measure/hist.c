@@ -21,6 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
+
+/* df_hist_create_default: any latency from 1 ns to 100 s, to 3 digits. */
+#define DEFAULT_LOWEST_NS  1
+#define DEFAULT_HIGHEST_NS (100 * DF_NS_PER_S)
+#define DEFAULT_DIGITS     3
+
 struct df_hist {
     int64_t lowest, highest;
     int unit_magnitude;     /* floor(log2(lowest)) */
@@ -122,7 +129,8 @@ int df_hist_create(int64_t lowest, int64_t highest, int digits, df_hist **out)
 
 int df_hist_create_default(df_hist **out)
 {
-    return df_hist_create(1, 100 * (int64_t)1000000000, 3, out);
+    return df_hist_create(DEFAULT_LOWEST_NS, DEFAULT_HIGHEST_NS, DEFAULT_DIGITS,
+                          out);
 }
 
 void df_hist_destroy(df_hist *h)

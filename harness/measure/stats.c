@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define T95_TABLE_DF 30 /* the table's last degree of freedom */
+
 /* t(0.975, df) for df = 1..30 (any statistics table). */
-static const double t95_table[30] = {
+static const double t95_table[T95_TABLE_DF] = {
     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
     2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
     2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
@@ -18,7 +20,7 @@ double df_stats_t95(int df)
 {
     if (df < 1)
         return NAN;
-    if (df <= 30)
+    if (df <= T95_TABLE_DF)
         return t95_table[df - 1];
     /* Cornish-Fisher expansion of t around z = 1.959964: 2.0211 at 40
      * (table 2.021), 1.9801 at 120 (table 1.980). */

@@ -29,7 +29,7 @@ typedef struct plot_ctx {
     const char *out_dir, *name, *gp_dir;
     const char *term, *ext;
     char footer[320];
-    dfp_point *pts;
+    df__plot_point *pts;
     int npts, cores, made;
 } plot_ctx;
 
@@ -110,13 +110,13 @@ static int draw(plot_ctx *c, const char *script, const char *stem,
     return 0;
 }
 
-static const char *wl_name(const dfp_point *p)
+static const char *wl_name(const df__plot_point *p)
 {
     return df_resfile_str(p->j, "workload", "?");
 }
 
 /* File-name part for a workload: its name, made file-safe. */
-static void workload_slug(const dfp_point *p, char *buf, size_t len)
+static void workload_slug(const df__plot_point *p, char *buf, size_t len)
 {
     const char *name = wl_name(p);
     size_t k, o = 0;
@@ -136,9 +136,9 @@ static void workload_slug(const dfp_point *p, char *buf, size_t len)
 }
 
 /* The question each load plot answers depends on what is on x. */
-static const char *load_title(const char *kind, dfp_xvar x)
+static const char *load_title(const char *kind, df__plot_xvar x)
 {
-    int k = x == DFP_X_HOGS ? 1 : x == DFP_X_SWITCH ? 2 : 0;
+    int k = x == DF_PLOT_X_HOGS ? 1 : x == DF_PLOT_X_SWITCH ? 2 : 0;
 
     if (strcmp(kind, "throughput") == 0) {
         static const char *const t[] = {
@@ -159,14 +159,14 @@ static const char *load_title(const char *kind, dfp_xvar x)
     return "What does each request in flight cost in memory?";
 }
 
-static const char *x_label(dfp_xvar x)
+static const char *x_label(df__plot_xvar x)
 {
     switch (x) {
-    case DFP_X_HOGS:
+    case DF_PLOT_X_HOGS:
         return "CPU-bound threads beside the requests (hogs)";
-    case DFP_X_SWITCH:
+    case DF_PLOT_X_SWITCH:
         return "GIL switch interval (ms)";
-    case DFP_X_KEEPERS:
+    case DF_PLOT_X_KEEPERS:
         return "keepers: workers x threads (coroutine: tasks in flight)";
     default:
         return "concurrent clients (requests in flight)";
@@ -174,14 +174,16 @@ static const char *x_label(dfp_xvar x)
 }
 
 /* Log x (base 2 for short ranges so 1 2 4 8 get ticks) when x spans 8x. */
-static int log_base(const dfp_point *pts, const dfp_set *set, dfp_xvar x)
+static int log_base(const df__plot_point *pts,
+                    const df__plot_set *set,
+                    df__plot_xvar x)
 {
     double lo = INFINITY, hi = 0, v;
     int k, i;
 
     for (k = 0; k < set->n; k++)
         for (i = 0; i < set->s[k].n; i++) {
-            v = dfp_x(&pts[set->s[k].idx[i]], x);
+            v = df__plot_x(&pts[set->s[k].idx[i]], x);
             lo = v < lo ? v : lo;
             hi = v > hi ? v : hi;
         }
@@ -190,21 +192,26 @@ static int log_base(const dfp_point *pts, const dfp_set *set, dfp_xvar x)
     return hi <= 64 ? 2 : 10;
 }
 
-static double x_max(const dfp_point *pts, const dfp_set *set, dfp_xvar x)
+static double x_max(const df__plot_point *pts,
+                    const df__plot_set *set,
+                    df__plot_xvar x)
 {
     double hi = 0;
     int k, i;
 
     for (k = 0; k < set->n; k++)
         for (i = 0; i < set->s[k].n; i++)
-            if (dfp_x(&pts[set->s[k].idx[i]], x) > hi)
-                hi = dfp_x(&pts[set->s[k].idx[i]], x);
+            if (df__plot_x(&pts[set->s[k].idx[i]], x) > hi)
+                hi = df__plot_x(&pts[set->s[k].idx[i]], x);
     return hi;
 }
 
 /* Variables every line plot takes: title, subtitle, styles, series. */
-static void common_vars(const plot_ctx *c, const dfp_set *set,
-                        const char *title, const char *sub, char *vars,
+static void common_vars(const plot_ctx *c,
+                        const df__plot_set *set,
+                        const char *title,
+                        const char *sub,
+                        char *vars,
                         size_t len)
 {
     char styles[128], t[256], st[256];
@@ -213,7 +220,7 @@ static void common_vars(const plot_ctx *c, const dfp_set *set,
     snprintf(st, sizeof st, "%s", sub);
     df__gnuplot_clean(t);
     df__gnuplot_clean(st);
-    dfp_set_styles(set, styles, sizeof styles);
+    df__plot_set_styles(set, styles, sizeof styles);
     snprintf(vars, len, "ptitle='%s'; subtitle='%s'; styles='%s'; ns=%d; ",
              t, st, styles, set->n);
     (void)c;
@@ -249,40 +256,49 @@ static int any_num(const plot_ctx *c, const int *sel, int n,
     return 0;
 }
 
-static int table_and_draw(plot_ctx *c, const char *kind, const char *slug,
-                          const dfp_set *set, dfp_xvar x,
-                          const dfp_column *cols, int ncols,
-                          const char *vars, df_err *err)
+static int table_and_draw(plot_ctx *c,
+                          const char *kind,
+                          const char *slug,
+                          const df__plot_set *set,
+                          df__plot_xvar x,
+                          const df__plot_column *cols,
+                          int ncols,
+                          const char *vars,
+                          df_err *err)
 {
     char stem[256], path[1024], what[128];
     int rc;
 
     snprintf(stem, sizeof stem, "%s-%s-%s", c->name, kind, slug);
     snprintf(path, sizeof path, "%s/%s.dat", c->out_dir, stem);
-    snprintf(what, sizeof what, "%s vs %s", kind, dfp_xvar_name(x));
-    rc = dfp_table_write(path, what, c->footer, c->pts, set, x, cols, ncols);
+    snprintf(what, sizeof what, "%s vs %s", kind, df__plot_xvar_name(x));
+    rc = df__plot_table_write(path, what, c->footer, c->pts, set, x, cols,
+                              ncols);
     if (rc < 0)
         return df_err_set(err, rc, "%s: %s", path, strerror(-rc));
     return draw(c, kind, stem, vars, err);
 }
 
-static const dfp_column cols_throughput[] = {
-    { "throughput_rps", "throughput_rps" } };
-static const dfp_column cols_latency[] = {
-    { "p50_us", "latency_us.p50" },   { "p90_us", "latency_us.p90" },
-    { "p99_us", "latency_us.p99" },   { "p999_us", "latency_us.p999" },
-    { "max_us", "latency_us.max" },   { "mean_us", "latency_us.mean" } };
-static const dfp_column cols_queue[] = {
+static const df__plot_column cols_throughput[] = { { "throughput_rps",
+                                                     "throughput_rps" } };
+static const df__plot_column cols_latency[] = {
+    { "p50_us", "latency_us.p50" }, { "p90_us", "latency_us.p90" },
+    { "p99_us", "latency_us.p99" }, { "p999_us", "latency_us.p999" },
+    { "max_us", "latency_us.max" }, { "mean_us", "latency_us.mean" }
+};
+static const df__plot_column cols_queue[] = {
     { "queue_mean_us", "queue_us.mean" },
     { "service_mean_us", "service_us.mean" },
     { "queue_p99_us", "queue_us.p99" },
-    { "service_p99_us", "service_us.p99" } };
-static const dfp_column cols_memory[] = {
-    { "rss_mib", NULL },
-    { "kib_per_added_request", NULL },
-    { "kib_per_inflight", NULL } };
-static const dfp_column cols_speedup[] = {
-    { "throughput_rps", "throughput_rps" }, { "speedup", NULL } };
+    { "service_p99_us", "service_us.p99" }
+};
+static const df__plot_column cols_memory[] = { { "rss_mib", NULL },
+                                               { "kib_per_added_request",
+                                                 NULL },
+                                               { "kib_per_inflight", NULL } };
+static const df__plot_column cols_speedup[] = { { "throughput_rps",
+                                                  "throughput_rps" },
+                                                { "speedup", NULL } };
 
 #define NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -293,19 +309,19 @@ static int plot_load(plot_ctx *c, const int *sel, int n, const char *slug,
     static const char *const kinds[] = { "throughput", "latency", "queue",
                                          "memory" };
     char vars[VARS_MAX], sub[256];
-    dfp_xvar x = dfp_load_axis(c->pts, sel, n);
-    dfp_set set = { 0 };
+    df__plot_xvar x = df__plot_load_axis(c->pts, sel, n);
+    df__plot_set set = { 0 };
     size_t k;
     int rc = 0;
 
-    if (x == DFP_X_NONE)
+    if (x == DF_PLOT_X_NONE)
         return 0;
-    if ((rc = dfp_series_build(c->pts, sel, n, x, &set)) < 0)
+    if ((rc = df__plot_series_build(c->pts, sel, n, x, &set)) < 0)
         return df_err_set(err, rc, "plot: out of memory");
     subtitle(c, sel, n, sub, sizeof sub);
     for (k = 0; k < sizeof kinds / sizeof kinds[0] && rc == 0; k++) {
         const char *kind = kinds[k];
-        const dfp_column *cols = cols_throughput;
+        const df__plot_column *cols = cols_throughput;
         int ncols = NCOLS(cols_throughput);
 
         if (!wanted(c, kind))
@@ -320,7 +336,7 @@ static int plot_load(plot_ctx *c, const int *sel, int n, const char *slug,
                 continue;
             cols = cols_queue, ncols = NCOLS(cols_queue);
         } else if (k == 3) {
-            if (x != DFP_X_CONCURRENCY ||
+            if (x != DF_PLOT_X_CONCURRENCY ||
                 !any_num(c, sel, n, "max_rss_bytes"))
                 continue;
             cols = cols_memory, ncols = NCOLS(cols_memory);
@@ -330,12 +346,12 @@ static int plot_load(plot_ctx *c, const int *sel, int n, const char *slug,
                 log_base(c->pts, &set, x));
         /* Hogs and clients come whole: a short linear axis gets whole
          * ticks, not 1.5 clients. */
-        if ((x == DFP_X_HOGS || x == DFP_X_CONCURRENCY) &&
+        if ((x == DF_PLOT_X_HOGS || x == DF_PLOT_X_CONCURRENCY) &&
             log_base(c->pts, &set, x) == 0 && x_max(c->pts, &set, x) <= 16)
             df__appendf(vars, sizeof vars, "xstep=1; ");
         rc = table_and_draw(c, kind, slug, &set, x, cols, ncols, vars, err);
     }
-    dfp_set_free(&set);
+    df__plot_set_free(&set);
     return rc;
 }
 
@@ -343,46 +359,52 @@ static int plot_speedup(plot_ctx *c, const int *sel, int n, const char *slug,
                         df_err *err)
 {
     char vars[VARS_MAX], sub[256];
-    dfp_set set = { 0 };
+    df__plot_set set = { 0 };
     int rc;
 
     if (!wanted(c, "speedup"))
         return 0;
-    if ((rc = dfp_series_build(c->pts, sel, n, DFP_X_KEEPERS, &set)) < 0)
+    if ((rc = df__plot_series_build(c->pts, sel, n, DF_PLOT_X_KEEPERS, &set)) <
+        0)
         return df_err_set(err, rc, "plot: out of memory");
     if (set.n > 0) {
         subtitle(c, sel, n, sub, sizeof sub);
         common_vars(c, &set, "Does adding workers or threads speed it up?",
                     sub, vars, sizeof vars);
         df__appendf(vars, sizeof vars, "xlabel='%s'; cores=%d; ",
-                x_label(DFP_X_KEEPERS), c->cores);
-        rc = table_and_draw(c, "speedup", slug, &set, DFP_X_KEEPERS,
+                    x_label(DF_PLOT_X_KEEPERS), c->cores);
+        rc = table_and_draw(c, "speedup", slug, &set, DF_PLOT_X_KEEPERS,
                             cols_speedup, NCOLS(cols_speedup), vars, err);
     }
-    dfp_set_free(&set);
+    df__plot_set_free(&set);
     return rc;
 }
 
 /* The load level the CDF is drawn at: where the most series have a CDF,
  * the highest such level on a tie (the most interesting: most load). */
-static double cdf_level(const plot_ctx *c, const int *cand, int n,
-                        dfp_xvar x)
+static double cdf_level(const plot_ctx *c,
+                        const int *cand,
+                        int n,
+                        df__plot_xvar x)
 {
     double best_x = 0, xi;
     int best = -1, i, j, count;
 
     for (i = 0; i < n; i++) {
-        xi = dfp_x(&c->pts[cand[i]], x);
+        xi = df__plot_x(&c->pts[cand[i]], x);
         for (count = 0, j = 0; j < n; j++)
-            count += dfp_x(&c->pts[cand[j]], x) == xi;
+            count += df__plot_x(&c->pts[cand[j]], x) == xi;
         if (count > best || (count == best && xi > best_x))
             best = count, best_x = xi;
     }
     return best_x;
 }
 
-static int write_cdf(const char *path, const plot_ctx *c, const dfp_set *set,
-                     double level, dfp_xvar x)
+static int write_cdf(const char *path,
+                     const plot_ctx *c,
+                     const df__plot_set *set,
+                     double level,
+                     df__plot_xvar x)
 {
     FILE *f = fopen(path, "w");
     int k;
@@ -390,10 +412,11 @@ static int write_cdf(const char *path, const plot_ctx *c, const dfp_set *set,
 
     if (!f)
         return -errno;
-    fprintf(f, "# duckfeed plot table: latency CDF at %s %g\n# %s\n"
-               "# one block per series (gnuplot index); first line is the "
-               "legend title\n# columns: percentile latency_us\n",
-            dfp_xvar_name(x), level, c->footer);
+    fprintf(f,
+            "# duckfeed plot table: latency CDF at %s %g\n# %s\n"
+            "# one block per series (gnuplot index); first line is the "
+            "legend title\n# columns: percentile latency_us\n",
+            df__plot_xvar_name(x), level, c->footer);
     for (k = 0; k < set->n; k++) {
         const json_t *cdf =
             json_object_get(c->pts[set->s[k].idx[0]].j, "latency_cdf");
@@ -417,15 +440,15 @@ static int plot_cdf(plot_ctx *c, const int *sel, int n, const char *slug,
 {
     char vars[VARS_MAX], sub[256], title[160], stem[256], path[1024];
     int *cand = calloc(n, sizeof(int));
-    dfp_xvar x = dfp_load_axis(c->pts, sel, n);
-    dfp_set set = { 0 };
+    df__plot_xvar x = df__plot_load_axis(c->pts, sel, n);
+    df__plot_set set = { 0 };
     double level;
     int i, m = 0, rc = 0;
 
     if (!cand)
         return df_err_set(err, -ENOMEM, "plot: out of memory");
-    if (x == DFP_X_NONE)
-        x = DFP_X_CONCURRENCY;
+    if (x == DF_PLOT_X_NONE)
+        x = DF_PLOT_X_CONCURRENCY;
     for (i = 0; i < n; i++) {
         const json_t *cdf = json_object_get(c->pts[sel[i]].j, "latency_cdf");
 
@@ -436,9 +459,9 @@ static int plot_cdf(plot_ctx *c, const int *sel, int n, const char *slug,
         goto out;
     level = cdf_level(c, cand, m, x);
     for (i = n = 0; i < m; i++)
-        if (dfp_x(&c->pts[cand[i]], x) == level)
+        if (df__plot_x(&c->pts[cand[i]], x) == level)
             cand[n++] = cand[i];
-    if ((rc = dfp_series_build(c->pts, cand, n, x, &set)) < 0) {
+    if ((rc = df__plot_series_build(c->pts, cand, n, x, &set)) < 0) {
         rc = df_err_set(err, rc, "plot: out of memory");
         goto out;
     }
@@ -449,15 +472,15 @@ static int plot_cdf(plot_ctx *c, const int *sel, int n, const char *slug,
         goto out;
     }
     snprintf(title, sizeof title, "How are response times spread at %s %g?",
-             x == DFP_X_CONCURRENCY ? "concurrency"
-             : x == DFP_X_HOGS      ? "hogs"
-                                    : "switch interval (ms)",
+             x == DF_PLOT_X_CONCURRENCY ? "concurrency"
+             : x == DF_PLOT_X_HOGS      ? "hogs"
+                                        : "switch interval (ms)",
              level);
     subtitle(c, sel, n, sub, sizeof sub);
     common_vars(c, &set, title, sub, vars, sizeof vars);
     rc = draw(c, "cdf", stem, vars, err);
 out:
-    dfp_set_free(&set);
+    df__plot_set_free(&set);
     free(cand);
     return rc;
 }
@@ -467,7 +490,7 @@ static int plot_gil(plot_ctx *c, const int *sel, int n, const char *slug,
 {
     char vars[VARS_MAX], sub[256], stem[256], path[1024];
     int *cand = calloc(n, sizeof(int));
-    dfp_set set = { 0 };
+    df__plot_set set = { 0 };
     FILE *f = NULL;
     int i, m = 0, rc = 0;
 
@@ -480,7 +503,8 @@ static int plot_gil(plot_ctx *c, const int *sel, int n, const char *slug,
             cand[m++] = sel[i];
     if (m == 0 || !wanted(c, "gil"))
         goto out;
-    if ((rc = dfp_series_build(c->pts, cand, m, DFP_X_NONE, &set)) < 0) {
+    if ((rc = df__plot_series_build(c->pts, cand, m, DF_PLOT_X_NONE, &set)) <
+        0) {
         rc = df_err_set(err, rc, "plot: out of memory");
         goto out;
     }
@@ -510,7 +534,7 @@ static int plot_gil(plot_ctx *c, const int *sel, int n, const char *slug,
                 sub, vars, sizeof vars);
     rc = draw(c, "gil", stem, vars, err);
 out:
-    dfp_set_free(&set);
+    df__plot_set_free(&set);
     free(cand);
     return rc;
 }
@@ -542,7 +566,7 @@ static int plot_bars(plot_ctx *c, df_err *err)
 {
     char vars[VARS_MAX], sub[256], stem[256], path[1024];
     int *sel = calloc(c->npts + 1, sizeof(int)), *wl = NULL;
-    dfp_set set = { 0 };
+    df__plot_set set = { 0 };
     int i, j, n = 0, m, rc = 0;
 
     if (!sel || !(wl = calloc(c->npts + 1, sizeof(int)))) {
@@ -555,18 +579,19 @@ static int plot_bars(plot_ctx *c, df_err *err)
         for (m = 0, j = 0; j < c->npts; j++)
             if (strcmp(wl_name(&c->pts[j]), wl_name(&c->pts[i])) == 0)
                 wl[m++] = j;
-        if (c->pts[i].ok && dfp_load_axis(c->pts, wl, m) == DFP_X_NONE)
+        if (c->pts[i].ok && df__plot_load_axis(c->pts, wl, m) == DF_PLOT_X_NONE)
             sel[n++] = i;
     }
     if (n < 2)
         goto out;
-    if ((rc = dfp_series_build(c->pts, sel, n, DFP_X_NONE, &set)) < 0) {
+    if ((rc = df__plot_series_build(c->pts, sel, n, DF_PLOT_X_NONE, &set)) <
+        0) {
         rc = df_err_set(err, rc, "plot: out of memory");
         goto out;
     }
     snprintf(stem, sizeof stem, "%s-bars", c->name);
     snprintf(path, sizeof path, "%s/%s.dat", c->out_dir, stem);
-    if ((rc = dfp_bars_write(path, c->footer, c->pts, &set)) < 0) {
+    if ((rc = df__plot_bars_write(path, c->footer, c->pts, &set)) < 0) {
         rc = df_err_set(err, rc, "%s: %s", path, strerror(-rc));
         goto out;
     }
@@ -576,7 +601,7 @@ static int plot_bars(plot_ctx *c, df_err *err)
                 sub, vars, sizeof vars);
     rc = draw(c, "bars", stem, vars, err);
 out:
-    dfp_set_free(&set);
+    df__plot_set_free(&set);
     free(sel);
     free(wl);
     return rc;
@@ -591,7 +616,7 @@ static int plot_timeline(plot_ctx *c, df_err *err)
         return 0;
     snprintf(stem, sizeof stem, "%s-timeline", c->name);
     snprintf(path, sizeof path, "%s/%s.dat", c->out_dir, stem);
-    rc = dfp_timeline_write(path, c->pts, c->npts, vars, sizeof vars);
+    rc = df__plot_timeline_write(path, c->pts, c->npts, vars, sizeof vars);
     if (rc < 0)
         return df_err_set(err, rc, "%s: %s", path, strerror(-rc));
     if (rc == 0)
@@ -641,7 +666,7 @@ int df_plot_doc(const json_t *doc, const df_plot_opts *opts, df_err *err)
     if ((rc = df_plot_mkdirs(c.out_dir, err)) < 0 ||
         (rc = pick_terminal(&c, err)) < 0)
         return rc;
-    if ((c.npts = dfp_points_load(doc, &c.pts)) < 0)
+    if ((c.npts = df__plot_points_load(doc, &c.pts)) < 0)
         return df_err_set(err, -ENOMEM, "plot: out of memory");
     sel = calloc(c.npts + 1, sizeof(int));
     done = calloc(c.npts + 1, sizeof(int));

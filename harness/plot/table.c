@@ -14,21 +14,22 @@
 
 #include "harness/store/resfile.h"
 
-int dfp_points_load(const json_t *doc, dfp_point **out)
+int df__plot_points_load(const json_t *doc, df__plot_point **out)
 {
     const json_t *points = json_object_get(doc, "points");
     size_t i, n = json_array_size(points);
-    dfp_point *pts = calloc(n ? n : 1, sizeof *pts);
+    df__plot_point *pts = calloc(n ? n : 1, sizeof *pts);
 
     *out = NULL;
     if (!pts)
         return -ENOMEM;
     for (i = 0; i < n; i++) {
         const json_t *j = json_array_get(points, i);
-        dfp_point *p = &pts[i];
+        df__plot_point *p = &pts[i];
 
         p->j = j;
         p->model = df_resfile_str(j, "model", "?");
+        p->ops = df_model_find(p->model);
         p->gil = df_resfile_str(j, "gil", "new");
         p->workers = (int)df_resfile_num(j, "workers", 1);
         p->threads = (int)df_resfile_num(j, "threads", 1);
@@ -42,28 +43,39 @@ int dfp_points_load(const json_t *doc, dfp_point **out)
     return (int)n;
 }
 
-double dfp_x(const dfp_point *p, dfp_xvar x)
+/* The model's lanes in the shape p ran (see df_model_ops.lanes). A loop
+ * has one keeper however many tasks it holds; what a user turns up there
+ * is the tasks in flight, so that is its count. A model not known here:
+ * its recorded processes x threads. */
+static double keepers(const df__plot_point *p)
+{
+    df_model_cfg shape = { .workers = p->workers, .threads = p->threads };
+    int lanes;
+
+    if (!p->ops)
+        return (double)p->workers * p->threads;
+    lanes = p->ops->lanes ? p->ops->lanes(&shape) : p->workers;
+    return lanes > 0 ? lanes : p->concurrency;
+}
+
+double df__plot_x(const df__plot_point *p, df__plot_xvar x)
 {
     switch (x) {
-    case DFP_X_CONCURRENCY:
+    case DF_PLOT_X_CONCURRENCY:
         return p->concurrency;
-    case DFP_X_HOGS:
+    case DF_PLOT_X_HOGS:
         return p->hogs;
-    case DFP_X_SWITCH:
+    case DF_PLOT_X_SWITCH:
         return (double)p->switch_us / 1000.0;
-    case DFP_X_KEEPERS:
-        /* A loop has one keeper however many tasks it holds; what a user
-         * turns up there is the tasks in flight, so that is its x. */
-        if (strcmp(p->model, "coroutine") == 0)
-            return p->concurrency;
-        return (double)p->workers * p->threads;
-    case DFP_X_NONE:
+    case DF_PLOT_X_KEEPERS:
+        return keepers(p);
+    case DF_PLOT_X_NONE:
         break;
     }
     return 0;
 }
 
-const char *dfp_xvar_name(dfp_xvar x)
+const char *df__plot_xvar_name(df__plot_xvar x)
 {
     static const char *const names[] = { "none", "concurrency", "hogs",
                                          "switch_interval_ms", "keepers" };
@@ -71,10 +83,12 @@ const char *dfp_xvar_name(dfp_xvar x)
     return names[x];
 }
 
-dfp_xvar dfp_load_axis(const dfp_point *pts, const int *sel, int n)
+df__plot_xvar df__plot_load_axis(const df__plot_point *pts,
+                                 const int *sel,
+                                 int n)
 {
-    static const dfp_xvar order[] = { DFP_X_CONCURRENCY, DFP_X_HOGS,
-                                      DFP_X_SWITCH };
+    static const df__plot_xvar order[] = { DF_PLOT_X_CONCURRENCY,
+                                           DF_PLOT_X_HOGS, DF_PLOT_X_SWITCH };
     size_t k;
     int i, first;
 
@@ -83,17 +97,17 @@ dfp_xvar dfp_load_axis(const dfp_point *pts, const int *sel, int n)
 
         first = 1;
         for (i = 0; i < n; i++) {
-            const dfp_point *p = &pts[sel[i]];
+            const df__plot_point *p = &pts[sel[i]];
 
             if (!p->ok)
                 continue;
             if (first)
-                x0 = dfp_x(p, order[k]), first = 0;
-            else if (dfp_x(p, order[k]) != x0)
+                x0 = df__plot_x(p, order[k]), first = 0;
+            else if (df__plot_x(p, order[k]) != x0)
                 return order[k];
         }
     }
-    return DFP_X_NONE;
+    return DF_PLOT_X_NONE;
 }
 
 /* Fields a series key is made of; which ones x swallows depends on x. */
@@ -111,24 +125,24 @@ enum {
     F_N
 };
 
-static int field_is_x(int f, dfp_xvar x)
+static int field_is_x(int f, df__plot_xvar x)
 {
     switch (x) {
-    case DFP_X_CONCURRENCY:
+    case DF_PLOT_X_CONCURRENCY:
         return f == F_CONC;
-    case DFP_X_HOGS:
+    case DF_PLOT_X_HOGS:
         return f == F_HOGS;
-    case DFP_X_SWITCH:
+    case DF_PLOT_X_SWITCH:
         return f == F_SWITCH;
-    case DFP_X_KEEPERS:
+    case DF_PLOT_X_KEEPERS:
         return f == F_WORKERS || f == F_THREADS || f == F_CONC;
-    case DFP_X_NONE:
+    case DF_PLOT_X_NONE:
         break;
     }
     return 0;
 }
 
-static int field_cmp(const dfp_point *a, const dfp_point *b, int f)
+static int field_cmp(const df__plot_point *a, const df__plot_point *b, int f)
 {
     switch (f) {
     case F_MODEL:
@@ -150,7 +164,9 @@ static int field_cmp(const dfp_point *a, const dfp_point *b, int f)
     }
 }
 
-static int same_series(const dfp_point *a, const dfp_point *b, dfp_xvar x)
+static int same_series(const df__plot_point *a,
+                       const df__plot_point *b,
+                       df__plot_xvar x)
 {
     int f;
 
@@ -167,23 +183,29 @@ static void append(char *buf, size_t len, const char *fmt, long long v)
     snprintf(buf + used, len - used, fmt, v);
 }
 
-/* The label shows the pool shape that matters for each model (process: its
- * workers, thread: its threads) and any other field that varies in vary. */
-static void make_label(const dfp_point *p, const int *vary, dfp_xvar x,
-                       char *buf, size_t len)
+/* The label shows the pool shape that sizes each model (a prefork one:
+ * its workers; one sized by threads: its threads), its GIL when it has
+ * one, and any other field that varies in vary. */
+static void make_label(const df__plot_point *p,
+                       const int *vary,
+                       df__plot_xvar x,
+                       char *buf,
+                       size_t len)
 {
-    int is_proc = strcmp(p->model, "process") == 0;
-    int is_thr = strcmp(p->model, "thread") == 0;
+    unsigned traits = p->ops ? p->ops->traits : 0;
+    /* A model not known here may have a GIL: its record names one. */
+    int gil = !p->ops || traits & DF_MODEL_GIL;
     size_t used;
 
     snprintf(buf, len, "%s", p->model);
     if (!field_is_x(F_WORKERS, x) &&
-        (is_proc || (vary[F_WORKERS] && p->workers > 1)))
+        (traits & DF_MODEL_PREFORK || (vary[F_WORKERS] && p->workers > 1)))
         append(buf, len, " w=%lld", p->workers);
-    if (!field_is_x(F_THREADS, x) && is_thr)
+    if (!field_is_x(F_THREADS, x) &&
+        (traits & DF_MODEL_THREADS || (vary[F_THREADS] && p->threads > 1)))
         append(buf, len, " t=%lld", p->threads);
-    /* The process model has no shared interpreter: no GIL to name. */
-    if (!is_proc && (vary[F_GIL] || strcmp(p->gil, "new") != 0)) {
+    /* A model without a shared interpreter has no GIL to name. */
+    if (gil && (vary[F_GIL] || strcmp(p->gil, "new") != 0)) {
         used = strlen(buf);
         snprintf(buf + used, len - used, " gil=%s", p->gil);
     }
@@ -206,36 +228,38 @@ static void make_label(const dfp_point *p, const int *vary, dfp_xvar x,
     }
 }
 
-static int model_base(const char *model)
+/* The colour of a model (line styles 1-3, plots/common.gp): its place in
+ * the list of models (process, thread, coroutine, then any registered),
+ * repeating every 3; 3 for a model not known here. */
+static int model_colour(const df_model_ops *ops)
 {
-    if (strcmp(model, "process") == 0)
-        return 1;
-    if (strcmp(model, "thread") == 0)
-        return 2;
+    for (int i = 0; ops && df_model_at(i); i++)
+        if (df_model_at(i) == ops)
+            return i % 3 + 1;
     return 3;
 }
 
-static const dfp_point *sort_pts;
-static dfp_xvar sort_x;
+static const df__plot_point *sort_pts;
+static df__plot_xvar sort_x;
 
 static int by_x(const void *a, const void *b)
 {
-    double xa = dfp_x(&sort_pts[*(const int *)a], sort_x);
-    double xb = dfp_x(&sort_pts[*(const int *)b], sort_x);
+    double xa = df__plot_x(&sort_pts[*(const int *)a], sort_x);
+    double xb = df__plot_x(&sort_pts[*(const int *)b], sort_x);
 
     return (xa > xb) - (xa < xb);
 }
 
 /* For keepers, keep one point per x: the best throughput seen there. */
-static void keep_best_per_x(const dfp_point *pts, dfp_series *s)
+static void keep_best_per_x(const df__plot_point *pts, df__plot_series *s)
 {
     int i, out = 0;
 
     for (i = 0; i < s->n; i++) {
-        const dfp_point *p = &pts[s->idx[i]];
+        const df__plot_point *p = &pts[s->idx[i]];
 
-        if (out > 0 && dfp_x(&pts[s->idx[out - 1]], DFP_X_KEEPERS) ==
-                           dfp_x(p, DFP_X_KEEPERS)) {
+        if (out > 0 && df__plot_x(&pts[s->idx[out - 1]], DF_PLOT_X_KEEPERS) ==
+                           df__plot_x(p, DF_PLOT_X_KEEPERS)) {
             double prev =
                 df_resfile_num(pts[s->idx[out - 1]].j, "throughput_rps", 0);
 
@@ -248,8 +272,11 @@ static void keep_best_per_x(const dfp_point *pts, dfp_series *s)
     s->n = out;
 }
 
-int dfp_series_build(const dfp_point *pts, const int *sel, int n, dfp_xvar x,
-                     dfp_set *out)
+int df__plot_series_build(const df__plot_point *pts,
+                          const int *sel,
+                          int n,
+                          df__plot_xvar x,
+                          df__plot_set *out)
 {
     int vary[F_N + 1] = { 0 }; /* [F_N]: the workload names differ */
     int per_model[4] = { 0 };
@@ -260,7 +287,7 @@ int dfp_series_build(const dfp_point *pts, const int *sel, int n, dfp_xvar x,
     if (!out->s)
         return -ENOMEM;
     for (i = 0; i < n; i++) {
-        const dfp_point *p = &pts[sel[i]];
+        const df__plot_point *p = &pts[sel[i]];
 
         if (!p->ok)
             continue;
@@ -278,7 +305,7 @@ int dfp_series_build(const dfp_point *pts, const int *sel, int n, dfp_xvar x,
         if (k == out->n) {
             out->s[k].idx = calloc(n, sizeof(int));
             if (!out->s[k].idx) {
-                dfp_set_free(out);
+                df__plot_set_free(out);
                 return -ENOMEM;
             }
             out->n++;
@@ -288,18 +315,18 @@ int dfp_series_build(const dfp_point *pts, const int *sel, int n, dfp_xvar x,
     sort_pts = pts;
     sort_x = x;
     for (k = 0; k < out->n; k++) {
-        dfp_series *s = &out->s[k];
-        int base = model_base(pts[s->idx[0]].model);
+        df__plot_series *s = &out->s[k];
+        int base = model_colour(pts[s->idx[0]].ops);
 
         qsort(s->idx, s->n, sizeof(int), by_x);
-        if (x == DFP_X_KEEPERS)
+        if (x == DF_PLOT_X_KEEPERS)
             keep_best_per_x(pts, s);
         make_label(&pts[s->idx[0]], vary, x, s->label, sizeof s->label);
         /* Colour follows the model (styles 1-3), dash and point type the
          * series within it (+3 per further series), 12 styles in all. */
         s->style = base + 3 * (per_model[base]++ % 4);
     }
-    if (x == DFP_X_KEEPERS) {
+    if (x == DF_PLOT_X_KEEPERS) {
         for (i = k = 0; k < out->n; k++) {
             if (out->s[k].n >= 2)
                 out->s[i++] = out->s[k];
@@ -311,7 +338,7 @@ int dfp_series_build(const dfp_point *pts, const int *sel, int n, dfp_xvar x,
     return 0;
 }
 
-void dfp_set_free(dfp_set *set)
+void df__plot_set_free(df__plot_set *set)
 {
     int k;
 
@@ -322,7 +349,7 @@ void dfp_set_free(dfp_set *set)
     set->n = 0;
 }
 
-void dfp_set_styles(const dfp_set *set, char *buf, size_t len)
+void df__plot_set_styles(const df__plot_set *set, char *buf, size_t len)
 {
     int k;
 
@@ -333,10 +360,12 @@ void dfp_set_styles(const dfp_set *set, char *buf, size_t len)
 
 /* A computed column, or the field at path; NaN when missing. Times in µs
  * are clamped to 1 µs (the histogram's resolution) so log axes keep them. */
-static double column_value(const dfp_point *pts, const dfp_series *s, int i,
-                           const dfp_column *c)
+static double column_value(const df__plot_point *pts,
+                           const df__plot_series *s,
+                           int i,
+                           const df__plot_column *c)
 {
-    const dfp_point *p = &pts[s->idx[i]];
+    const df__plot_point *p = &pts[s->idx[i]];
     double v;
 
     if (!c->path) {
@@ -345,7 +374,7 @@ static double column_value(const dfp_point *pts, const dfp_series *s, int i,
              * added beyond the series' lightest load costs, without the
              * fixed cost of the runtime that a per-request share of the
              * peak RSS would spread over few clients. */
-            const dfp_point *p0 = &pts[s->idx[0]];
+            const df__plot_point *p0 = &pts[s->idx[0]];
             double r0 = df_resfile_num(p0->j, "max_rss_bytes", NAN);
 
             v = df_resfile_num(p->j, "max_rss_bytes", NAN);
@@ -363,7 +392,7 @@ static double column_value(const dfp_point *pts, const dfp_series *s, int i,
             /* Relative to the series' smallest x, scaled by that x: with
              * x = 1 present this is plain T(x) / T(1). */
             double t0 = df_resfile_num(pts[s->idx[0]].j, "throughput_rps", 0);
-            double x0 = dfp_x(&pts[s->idx[0]], DFP_X_KEEPERS);
+            double x0 = df__plot_x(&pts[s->idx[0]], DF_PLOT_X_KEEPERS);
 
             v = df_resfile_num(p->j, "throughput_rps", NAN);
             return t0 > 0 ? v / t0 * x0 : NAN;
@@ -376,9 +405,14 @@ static double column_value(const dfp_point *pts, const dfp_series *s, int i,
     return v;
 }
 
-int dfp_table_write(const char *path, const char *what, const char *comment,
-                    const dfp_point *pts, const dfp_set *set, dfp_xvar x,
-                    const dfp_column *cols, int ncols)
+int df__plot_table_write(const char *path,
+                         const char *what,
+                         const char *comment,
+                         const df__plot_point *pts,
+                         const df__plot_set *set,
+                         df__plot_xvar x,
+                         const df__plot_column *cols,
+                         int ncols)
 {
     FILE *f = fopen(path, "w");
     int k, i, c;
@@ -388,22 +422,23 @@ int dfp_table_write(const char *path, const char *what, const char *comment,
     fprintf(f, "# duckfeed plot table: %s\n", what);
     if (comment && *comment)
         fprintf(f, "# %s\n", comment);
-    fprintf(f, "# one block per series (gnuplot index 0..%d); its first line"
-               " is the legend title\n# columns: %s",
-            set->n - 1, dfp_xvar_name(x));
+    fprintf(f,
+            "# one block per series (gnuplot index 0..%d); its first line"
+            " is the legend title\n# columns: %s",
+            set->n - 1, df__plot_xvar_name(x));
     for (c = 0; c < ncols; c++)
         fprintf(f, " %s", cols[c].name);
     fputc('\n', f);
     for (k = 0; k < set->n; k++) {
-        const dfp_series *s = &set->s[k];
+        const df__plot_series *s = &set->s[k];
 
         fprintf(f, "%s\"%s\" %s", k ? "\n\n" : "", s->label,
-                dfp_xvar_name(x));
+                df__plot_xvar_name(x));
         for (c = 0; c < ncols; c++)
             fprintf(f, " %s", cols[c].name);
         fputc('\n', f);
         for (i = 0; i < s->n; i++) {
-            fprintf(f, "%g", dfp_x(&pts[s->idx[i]], x));
+            fprintf(f, "%g", df__plot_x(&pts[s->idx[i]], x));
             for (c = 0; c < ncols; c++)
                 fprintf(f, " %.6g", column_value(pts, s, i, &cols[c]));
             fputc('\n', f);
@@ -414,8 +449,10 @@ int dfp_table_write(const char *path, const char *what, const char *comment,
     return 0;
 }
 
-int dfp_bars_write(const char *path, const char *footer, const dfp_point *pts,
-                   const dfp_set *set)
+int df__plot_bars_write(const char *path,
+                        const char *footer,
+                        const df__plot_point *pts,
+                        const df__plot_set *set)
 {
     FILE *f = fopen(path, "w");
     int k, any_slow = 0;

@@ -1,4 +1,4 @@
-/* harness/plot/table.h - private to harness/: results points -> .dat tables.
+/* harness/plot/table.h - (harness/ private) results points -> .dat tables.
  *
  * The plot step works in two halves: this one flattens the points of a
  * results file, groups them into series (one line on a plot) and writes
@@ -11,86 +11,106 @@
 
 #include <jansson.h>
 
-typedef struct dfp_point {
+#include "models/model.h"
+
+typedef struct df__plot_point {
     const json_t *j; /* the point's object in the results document */
     const char *model, *gil;
+    /* The model's traits: df_model_find(model), NULL when it is not known
+     * in this process (results of a model registered elsewhere). */
+    const df_model_ops *ops;
     int workers, threads, hogs, concurrency;
     long long switch_us;
     int ok;             /* status ok: has latency and throughput */
     char workload[128]; /* "cpu:us=2000" */
-} dfp_point;
+} df__plot_point;
 
 /* What a line plot puts on its x axis. */
-typedef enum dfp_xvar {
-    DFP_X_NONE = 0,
-    DFP_X_CONCURRENCY, /* clients in flight: the load */
-    DFP_X_HOGS,        /* CPU-bound neighbour threads (convoy) */
-    DFP_X_SWITCH,      /* GIL switch interval */
-    DFP_X_KEEPERS,     /* workers x threads; tasks in flight for coroutine */
-} dfp_xvar;
+typedef enum df__plot_xvar {
+    DF_PLOT_X_NONE = 0,
+    DF_PLOT_X_CONCURRENCY, /* clients in flight: the load */
+    DF_PLOT_X_HOGS,        /* CPU-bound neighbour threads (convoy) */
+    DF_PLOT_X_SWITCH,      /* GIL switch interval */
+    DF_PLOT_X_KEEPERS, /* workers x threads; tasks in flight for coroutine */
+} df__plot_xvar;
 
 /* One line on a plot: the points that share everything but x. */
-typedef struct dfp_series {
+typedef struct df__plot_series {
     char label[96];
     int style;  /* line style in plots/common.gp (colour = model) */
     int n;      /* points in idx, sorted by x */
     int *idx;   /* indexes into the point array */
-} dfp_series;
+} df__plot_series;
 
-typedef struct dfp_set {
-    dfp_series *s;
+typedef struct df__plot_set {
+    df__plot_series *s;
     int n;
-} dfp_set;
+} df__plot_set;
 
 /* Columns of a line-plot table after x: a header name and a dotted path
  * into the point (or a computed column, see plot_table.c). */
-typedef struct dfp_column {
+typedef struct df__plot_column {
     const char *name; /* "p99_us"; also what the .gp scripts document */
     const char *path; /* "latency_us.p99"; NULL: computed from name */
-} dfp_column;
+} df__plot_column;
 
 /* Fills pts[0..n) from doc's points; returns n or -ENOMEM (*out NULL). */
-int dfp_points_load(const json_t *doc, dfp_point **out);
+int df__plot_points_load(const json_t *doc, df__plot_point **out);
 
-double dfp_x(const dfp_point *p, dfp_xvar x);
-const char *dfp_xvar_name(dfp_xvar x);
+double df__plot_x(const df__plot_point *p, df__plot_xvar x);
+const char *df__plot_xvar_name(df__plot_xvar x);
 
 /* The x axis of a load plot among the ok points of sel (n of them):
  * the first of concurrency, hogs, switch interval that takes 2+ values. */
-dfp_xvar dfp_load_axis(const dfp_point *pts, const int *sel, int n);
+df__plot_xvar df__plot_load_axis(const df__plot_point *pts,
+                                 const int *sel,
+                                 int n);
 
 /* Groups ok points of sel into series that differ in all but x; each
  * series sorted by x. Labels name only what tells the series apart.
- * For DFP_X_KEEPERS only series with two or more x values are kept, and
+ * For DF_PLOT_X_KEEPERS only series with two or more x values are kept, and
  * one point per x (the highest throughput: the pool at saturation).
- * 0 or -ENOMEM; free with dfp_set_free. */
-int dfp_series_build(const dfp_point *pts, const int *sel, int n, dfp_xvar x,
-                     dfp_set *out);
-void dfp_set_free(dfp_set *set);
+ * 0 or -ENOMEM; free with df__plot_set_free. */
+int df__plot_series_build(const df__plot_point *pts,
+                          const int *sel,
+                          int n,
+                          df__plot_xvar x,
+                          df__plot_set *out);
+void df__plot_set_free(df__plot_set *set);
 
 /* "1 2 3 4": the series' line styles, for the scripts' `styles` word list. */
-void dfp_set_styles(const dfp_set *set, char *buf, size_t len);
+void df__plot_set_styles(const df__plot_set *set, char *buf, size_t len);
 
 /* Writes one block per series: a header line '"label" x col...' then one
  * row per point (x, then each column; NaN where the field is missing).
  * Header comment lines carry what and comment. 0 or -errno. */
-int dfp_table_write(const char *path, const char *what, const char *comment,
-                    const dfp_point *pts, const dfp_set *set, dfp_xvar x,
-                    const dfp_column *cols, int ncols);
+int df__plot_table_write(const char *path,
+                         const char *what,
+                         const char *comment,
+                         const df__plot_point *pts,
+                         const df__plot_set *set,
+                         df__plot_xvar x,
+                         const df__plot_column *cols,
+                         int ncols);
 
 /* One row per series (its first point): "label" throughput_rps p50_us
  * p99_us, the label saying how often a blocked loop was caught. 0 or
  * -errno. */
-int dfp_bars_write(const char *path, const char *footer, const dfp_point *pts,
-                   const dfp_set *set);
+int df__plot_bars_write(const char *path,
+                        const char *footer,
+                        const df__plot_point *pts,
+                        const df__plot_set *set);
 
 /* The timeline ("who fed which duckling when") of the first
- * DFP_TIMELINE_MAX_PANELS points carrying a "trace", one panel each, into
+ * DF_PLOT_TIMELINE_MAX_PANELS points carrying a "trace", one panel each, into
  * path (layout in timeline.c); appends the gnuplot variables the script
  * needs (np, tmax, and per panel pt<i>, nl<i>) to vars. Returns the number
  * of panels (0: no point has a usable trace) or -errno. */
-#define DFP_TIMELINE_MAX_PANELS 4
-int dfp_timeline_write(const char *path, const dfp_point *pts, int n,
-                       char *vars, size_t len);
+#define DF_PLOT_TIMELINE_MAX_PANELS 4
+int df__plot_timeline_write(const char *path,
+                            const df__plot_point *pts,
+                            int n,
+                            char *vars,
+                            size_t len);
 
 #endif /* DF_HARNESS_PLOT_TABLE_H */

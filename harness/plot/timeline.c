@@ -216,17 +216,17 @@ static void write_labels(FILE *f, const tl_event *ev, int n,
     fprintf(f, "\n\n");
 }
 
-static const char *lane_word(const char *model)
+/* What one lane of p's model is called: "thread 0", "loop 0"... */
+static const char *lane_word(const df__plot_point *p)
 {
-    if (strcmp(model, "process") == 0)
-        return "process";
-    if (strcmp(model, "thread") == 0)
-        return "thread";
-    return "loop";
+    return p->ops && p->ops->lane_name ? p->ops->lane_name : "lane";
 }
 
-int dfp_timeline_write(const char *path, const dfp_point *pts, int n,
-                       char *vars, size_t len)
+int df__plot_timeline_write(const char *path,
+                            const df__plot_point *pts,
+                            int n,
+                            char *vars,
+                            size_t len)
 {
     FILE *f = NULL;
     tl_event *ev = NULL;
@@ -234,7 +234,7 @@ int dfp_timeline_write(const char *path, const dfp_point *pts, int n,
     double span_ms = 0;
     int i, w, m, np = 0, rc = 0;
 
-    for (i = 0; i < n && np < DFP_TIMELINE_MAX_PANELS; i++) {
+    for (i = 0; i < n && np < DF_PLOT_TIMELINE_MAX_PANELS; i++) {
         const json_t *trace = json_object_get(pts[i].j, "trace");
 
         if (!json_is_array(trace) || json_array_size(trace) == 0)
@@ -264,8 +264,7 @@ int dfp_timeline_write(const char *path, const dfp_point *pts, int n,
         write_state_block(f, ev, m, &lo, S_IO);
         write_labels(f, ev, m, &lo);
         for (w = 0; w < lo.nworkers; w++)
-            fprintf(f, "%.2f \"%s %d\"\n", w + 0.5, lane_word(pts[i].model),
-                    w);
+            fprintf(f, "%.2f \"%s %d\"\n", w + 0.5, lane_word(&pts[i]), w);
         fprintf(f, "\n\n");
         np++;
         if (lo.span_us / 1000.0 > span_ms)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "harness/store/resfile.h"
+#include "models/model.h"
 
 /* The value a claim compares; NAN when the point lacks it. */
 static double metric(const json_t *pt, const char *name)
@@ -99,6 +100,8 @@ static const json_t *pick(const json_t *doc, const json_t *selector,
 void df_claim_describe(const json_t *pt, char *buf, size_t len)
 {
     const char *model = df_resfile_str(pt, "model", "?");
+    const df_model_ops *ops = df_model_find(model);
+    unsigned traits = ops ? ops->traits : 0;
     const char *gil = df_resfile_str(pt, "gil", "new");
     int hogs = (int)df_resfile_num(pt, "hogs", 0);
     double sw = df_resfile_num(pt, "switch_interval_us", 5000);
@@ -107,11 +110,12 @@ void df_claim_describe(const json_t *pt, char *buf, size_t len)
     snprintf(buf, len, "%s -w %d", model,
              (int)df_resfile_num(pt, "workers", 1));
     n = strlen(buf);
-    if (strcmp(model, "thread") == 0 && n < len)
+    if (traits & DF_MODEL_THREADS && n < len)
         n += snprintf(buf + n, len - n, " --threads %d",
                       (int)df_resfile_num(pt, "threads", 1));
-    /* The process model has no shared interpreter: no GIL to name. */
-    if (strcmp(model, "process") != 0) {
+    /* A model without a shared interpreter has no GIL to name; one not
+     * known here may have one (its record names it). */
+    if (!ops || traits & DF_MODEL_GIL) {
         if (strcmp(gil, "new") != 0 && n < len)
             n += snprintf(buf + n, len - n, " gil=%s", gil);
         if (hogs > 0 && n < len)

@@ -12,6 +12,7 @@
 
 #include "harness/report/claim.h"
 #include "harness/store/resfile.h"
+#include "models/model.h"
 
 typedef struct seg {
     double t0, t1;
@@ -159,27 +160,43 @@ static void points_table(FILE *f, const json_t *doc)
     }
 }
 
+/* How pt's deployment is spelled: the model's command for its shape
+ * ("gunicorn -w 2 app:app"), else duckfeed's flags ("-w 2"). */
+static void shape(const df_model_ops *ops,
+                  const json_t *pt,
+                  char *buf,
+                  size_t len)
+{
+    df_model_cfg c = { .workers = (int)df_resfile_num(pt, "workers", 1),
+                       .threads = (int)df_resfile_num(pt, "threads", 1) };
+    int n;
+
+    if (ops->command) {
+        ops->command(&c, buf, len);
+        return;
+    }
+    n = snprintf(buf, len, "-w %d", c.workers);
+    if (ops->traits & DF_MODEL_THREADS && n >= 0 && (size_t)n < len)
+        snprintf(buf + n, len - n, " --threads %d", c.threads);
+}
+
 /* Best throughput of a model's points, and the shapes it ran in. */
-static const json_t *model_best(const json_t *doc, const char *model,
-                                char *shapes, size_t len)
+static const json_t *model_best(const json_t *doc,
+                                const df_model_ops *ops,
+                                char *shapes,
+                                size_t len)
 {
     const json_t *points = json_object_get(doc, "points"), *best = NULL;
-    char one[48];
+    char one[128];
     size_t i;
 
     shapes[0] = '\0';
     for (i = 0; i < json_array_size(points); i++) {
         const json_t *pt = json_array_get(points, i);
 
-        if (strcmp(df_resfile_str(pt, "model", ""), model) != 0)
+        if (strcmp(df_resfile_str(pt, "model", ""), ops->name) != 0)
             continue;
-        if (strcmp(model, "thread") == 0)
-            snprintf(one, sizeof one, "-w %d --threads %d",
-                     (int)df_resfile_num(pt, "workers", 1),
-                     (int)df_resfile_num(pt, "threads", 1));
-        else
-            snprintf(one, sizeof one, "-w %d",
-                     (int)df_resfile_num(pt, "workers", 1));
+        shape(ops, pt, one, sizeof one);
         if (!strstr(shapes, one) && strlen(shapes) + strlen(one) + 8 < len)
             snprintf(shapes + strlen(shapes), len - strlen(shapes), "%s`%s`",
                      shapes[0] ? ", " : "", one);
@@ -191,39 +208,24 @@ static const json_t *model_best(const json_t *doc, const char *model,
     return shapes[0] ? (best ? best : json_null()) : NULL;
 }
 
-/* One paragraph: each model as the deployment it stands for, told with
- * the tutorial's keepers and ducklings, with its best measured number. */
+/* One paragraph per model that ran: the deployment it stands for, in the
+ * model's own words (its explain text, told with the tutorial's keepers
+ * and ducklings), with its best measured number. */
 static void deployments(FILE *f, const json_t *doc)
 {
-    static const struct {
-        const char *model, *text;
-    } what[] = {
-        { "process", "**process** is gunicorn's sync worker (`gunicorn -w N "
-                     "app:app`, WSGI prefork): N keepers, each feeding one "
-                     "duckling at a time, and on different cores they feed "
-                     "at the same instant - parallelism, up to the cores." },
-        { "thread", "**thread** is gunicorn's gthread worker (`gunicorn -k "
-                    "gthread -w N --threads T app:app`): T keepers per "
-                    "process share one spoon, the GIL, so only one of them "
-                    "feeds at any instant; a keeper whose duckling is eating "
-                    "(waiting on I/O) puts the spoon down for the others." },
-        { "coroutine", "**coroutine** is uvicorn (`uvicorn --workers N "
-                       "app:app`, ASGI on asyncio): one keeper per process "
-                       "who moves on to the next duckling the moment the "
-                       "current one is eating - concurrency without "
-                       "parallelism; a duckling that needs spoon-feeding "
-                       "(CPU, a blocking call) holds the keeper for all." },
-    };
-    char shapes[256], d[128], spec[160];
-    size_t k;
+    char shapes[512], d[128], spec[160];
+    const df_model_ops *ops;
 
-    for (k = 0; k < 3; k++) {
-        const json_t *best = model_best(doc, what[k].model, shapes,
-                                        sizeof shapes);
+    for (int k = 0; (ops = df_model_at(k)); k++) {
+        const json_t *best = model_best(doc, ops, shapes, sizeof shapes);
 
         if (!best)
             continue;
-        fprintf(f, "%s Here it ran as %s", what[k].text, shapes);
+        if (ops->explain)
+            fprintf(f, "%s Here it ran as %s", ops->explain, shapes);
+        else
+            fprintf(f, "**%s**: %s. Here it ran as %s", ops->name,
+                    ops->summary ? ops->summary : "a model", shapes);
         if (json_is_object(best)) {
             df_claim_describe(best, d, sizeof d);
             df_resfile_workload_spec(best, spec, sizeof spec);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,7 +115,7 @@ json_t *df_results_new(int argc, char **argv)
 
 int df_results_check_writable(const char *path, df_err *err)
 {
-    char tmp[4096];
+    char tmp[PATH_MAX];
     snprintf(tmp, sizeof tmp, "%s.check.%d", path, (int)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
@@ -127,7 +128,7 @@ int df_results_check_writable(const char *path, df_err *err)
 
 int df_results_write(const json_t *doc, const char *path, df_err *err)
 {
-    char tmp[4096];
+    char tmp[PATH_MAX];
     snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
     if (json_dump_file(doc, tmp, JSON_INDENT(1) | JSON_REAL_PRECISION(6)) < 0) {
         int e = errno ? errno : EIO;

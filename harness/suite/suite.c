@@ -17,6 +17,7 @@
 
 #include "harness/store/resfile.h"
 #include "harness/suite/run.h"
+#include "models/model.h"
 #include "workloads/params.h"
 
 struct df_suite {
@@ -317,53 +318,57 @@ static const char *flag_value(char **argv, int argc, const char *flag)
     return v;
 }
 
-/* Points of one run, expanded as harness/sweep/plan.c df__plan_expand() does:
- * --workers sizes the process model, --processes the others (or
- * --workers when no process model is in the run); --threads and --hogs
- * only the thread model; the GIL lists all but the process model, the
- * switch intervals only a new GIL. */
+/* Points of one run, expanded as harness/sweep/plan.c df__plan_expand()
+ * does, by each model's traits: --workers sizes a prefork model,
+ * --processes the others (or --workers when no prefork model is in the
+ * run); --threads and --hogs the models they size; the GIL lists the
+ * models with an interpreter lock, the switch intervals a new GIL. A
+ * model not known here counts as none (the run will reject it). */
 static double run_points(char **argv, int argc)
 {
     const char *models = flag_value(argv, argc, "--model");
     const char *gils = flag_value(argv, argc, "--gil");
     const char *workers = flag_value(argv, argc, "--workers");
     const char *procs = flag_value(argv, argc, "--processes");
-    double nw = workers ? list_len(workers) : 1;
-    double np = procs ? list_len(procs) : 1;
-    double nt = flag_value(argv, argc, "--threads")
-                 ? list_len(flag_value(argv, argc, "--threads"))
-                 : 1;
-    double nh = flag_value(argv, argc, "--hogs")
-                 ? list_len(flag_value(argv, argc, "--hogs"))
-                 : 1;
-    double ns = flag_value(argv, argc, "--switch-interval")
-                 ? list_len(flag_value(argv, argc, "--switch-interval"))
-                 : 1;
+    const char *threads = flag_value(argv, argc, "--threads");
+    const char *hogs = flag_value(argv, argc, "--hogs");
+    const char *sw = flag_value(argv, argc, "--switch-interval");
     const char *load = flag_value(argv, argc, "--rate")
                            ? flag_value(argv, argc, "--rate")
                            : flag_value(argv, argc, "--concurrency");
-    double nc = load ? list_len(load) : 1;
-    int nwl = 0, has_proc, gil_new, gil_other, i;
+    double nw = workers ? list_len(workers) : 1;
+    double np = procs ? list_len(procs) : 1;
+    int gil_new = !gils || strstr(gils, "new") != NULL;
+    int ngil = gil_new * (sw ? list_len(sw) : 1) +
+               (gils ? list_len(gils) - gil_new : 0);
+    const df_model_ops *ops[16];
+    int nops = 0, nwl = 0, has_proc = 0, i;
     double total = 0; /* #12: lists of 100 values overflowed an int */
+    char buf[256], *save = NULL, *tok;
 
-    if (!models)
-        models = "process,thread,coroutine";
-    has_proc = strstr(models, "process") != NULL;
+    snprintf(buf, sizeof buf, "%s",
+             models ? models : "process,thread,coroutine");
+    for (tok = strtok_r(buf, ",", &save); tok && nops < 16;
+         tok = strtok_r(NULL, ",", &save))
+        if ((ops[nops] = df_model_find(tok)))
+            has_proc |= (ops[nops++]->traits & DF_MODEL_PREFORK) != 0;
     if (!has_proc && workers && !procs)
         np = nw;
-    gil_new = !gils || strstr(gils, "new") != NULL;
-    gil_other = gils ? list_len(gils) - gil_new : 0;
+    for (i = 0; i < nops; i++) {
+        unsigned t = ops[i]->traits;
+
+        if (t & DF_MODEL_PREFORK) {
+            total += nw;
+            continue;
+        }
+        total += np *
+                 (t & DF_MODEL_THREADS && threads ? list_len(threads) : 1) *
+                 (t & DF_MODEL_GIL ? ngil : 1) *
+                 (t & DF_MODEL_HOGS && hogs ? list_len(hogs) : 1);
+    }
     for (i = 0; i < argc; i++)
         nwl += strcmp(argv[i], "--workload") == 0;
-    if (nwl == 0)
-        nwl = 1;
-    if (has_proc)
-        total += nw;
-    if (strstr(models, "thread"))
-        total += np * nt * (gil_new * ns + gil_other) * nh;
-    if (strstr(models, "coroutine"))
-        total += np * (gil_new * ns + gil_other);
-    return total * nwl * nc;
+    return total * (nwl ? nwl : 1) * (load ? list_len(load) : 1);
 }
 
 /* --repeat's value, or `duckfeed run`'s default (harness/cli/run.c). */

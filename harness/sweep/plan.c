@@ -3,12 +3,13 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
+
+#define PLAN_START_POINTS 16 /* then doubled as needed */
 
 static int plan_add(df_plan *p, const df_point_cfg *pc)
 {
     if (p->n == p->cap) {
-        int cap = p->cap ? p->cap * 2 : 16;
+        int cap = p->cap ? p->cap * 2 : PLAN_START_POINTS;
         df_point_cfg *np = realloc(p->pts, (size_t)cap * sizeof *np);
         if (!np)
             return -ENOMEM;
@@ -19,26 +20,30 @@ static int plan_add(df_plan *p, const df_point_cfg *pc)
     return 0;
 }
 
-/* Every combination that means something: --workers sizes only the process
- * model, --threads only the thread model, the GIL knobs only the models
- * that have an interpreter shared by several threads. */
+/* Every combination that means something, as the model's traits say:
+ * --workers sizes a prefork model (--processes the others), --threads one
+ * sized by threads, --hogs one that takes them, the GIL knobs one whose
+ * lanes share an interpreter lock. */
 int df__plan_expand(df_run_opts *o, df_plan *p)
 {
     for (int w = 0; w < o->nwl; w++)
         for (int m = 0; m < o->nmodels; m++) {
             const df_model_ops *ops = o->models[m];
-            int is_proc = !strcmp(ops->name, "process");
-            int is_thread = !strcmp(ops->name, "thread");
+            int is_proc = (ops->traits & DF_MODEL_PREFORK) != 0;
+            int no_gil = (ops->traits & DF_MODEL_GIL) == 0;
             const df_int_list one = { 1, { 1 } }, zero = { 1, { 0 } };
             const df_int_list *sizes = is_proc ? &o->workers : &o->processes;
-            const df_int_list *threads = is_thread ? &o->threads : &one;
-            const df_int_list *hogs = is_thread ? &o->hogs : &zero;
-            int ngil = is_proc ? 1 : o->ngils;
+            const df_int_list *threads =
+                ops->traits & DF_MODEL_THREADS ? &o->threads : &one;
+            const df_int_list *hogs =
+                ops->traits & DF_MODEL_HOGS ? &o->hogs : &zero;
+            int ngil = no_gil ? 1 : o->ngils;
             for (int s = 0; s < sizes->n; s++)
                 for (int t = 0; t < threads->n; t++)
                     for (int g = 0; g < ngil; g++) {
-                        df_gil_mode gil = is_proc ? DF_GIL_NEW : o->gils[g];
-                        int nsw = gil == DF_GIL_NEW && !is_proc ? o->switch_us.n : 1;
+                        df_gil_mode gil = no_gil ? DF_GIL_NEW : o->gils[g];
+                        int nsw =
+                            gil == DF_GIL_NEW && !no_gil ? o->switch_us.n : 1;
                         for (int si = 0; si < nsw; si++)
                             for (int h = 0; h < hogs->n; h++)
                                 for (int c = 0; c < (o->nrates ? o->nrates : o->concurrency.n); c++) {

@@ -9,25 +9,32 @@
 #include "models/gil.h"
 #include "workloads/params.h"
 
-#define DF_PLAN_MAX_LIST 64
-#define DF_PLAN_MAX_WORKLOADS 16
+/* Capacities of the option lists, checked (with a one-line error) where
+ * the flags are parsed. */
+#define DF_PLAN_MAX_LIST      64     /* values of one list flag */
+#define DF_PLAN_MAX_WORKLOADS 16     /* --workload given */
+#define DF_PLAN_MAX_MODELS    8      /* --model values */
+#define DF_PLAN_MAX_GILS      3      /* --gil values: new, old, off */
+#define DF_PLAN_MAX_REPEAT    1000   /* --repeat; sweep.c sizes arrays by it */
+#define DF_PLAN_MAX_POINTS    100000 /* points of one sweep, all lists expanded */
+#define DF_PLAN_LABEL_BYTES   256    /* a workload's spec as shown */
 
 typedef struct df_int_list {
     int n;
     int64_t v[DF_PLAN_MAX_LIST];
 } df_int_list;
 
-/* What the flags of `duckfeed run` say, parsed (cli_run.c). */
+/* What the flags of `duckfeed run` say, parsed (harness/cli/run.c). */
 typedef struct df_run_opts {
-    const df_model_ops *models[8];
+    const df_model_ops *models[DF_PLAN_MAX_MODELS];
     int nmodels;
     const char *wl_spec[DF_PLAN_MAX_WORKLOADS];
     const df_workload *wl[DF_PLAN_MAX_WORKLOADS];
     df_params wl_params[DF_PLAN_MAX_WORKLOADS];
-    char wl_label[DF_PLAN_MAX_WORKLOADS][256];
+    char wl_label[DF_PLAN_MAX_WORKLOADS][DF_PLAN_LABEL_BYTES];
     int nwl;
     df_int_list workers, threads, processes, concurrency, hogs, switch_us;
-    df_gil_mode gils[3];
+    df_gil_mode gils[DF_PLAN_MAX_GILS];
     int ngils;
     int workers_given, processes_given;
     int64_t duration_ns, warmup_ns, requests, timeout_ns;

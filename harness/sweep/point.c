@@ -38,6 +38,7 @@
 #include "harness/measure/hist.h"
 #include "harness/sweep/point_private.h"
 #include "base/trace.h"
+#include "harness/sweep/model_json.h"
 
 #define MAX_RECORDERS 1024
 #define TRACE_CAPACITY 65536
@@ -74,6 +75,10 @@ typedef struct point_run {
     int64_t offered, dropped, late_sends, submitted;
     int64_t entry_ns; /* as recorder.entry_ns, of the generator's sends */
     df__sampler sampler; /* results read after its thread is joined */
+    /* The point as started: pc with the model whose submit and stop to
+     * call (a hybrid's is the process model). pc points here meanwhile. */
+    df_point_cfg started;
+    int64_t rss_before; /* resident set before the model started */
 } point_run;
 
 static __thread recorder *tl_rec;
@@ -336,50 +341,47 @@ static void offer_load(point_run *run, int64_t t0)
         df__sleep_until(df_now_ns() + POLL_NS);
 }
 
-static int collect(point_run *run, int64_t window_ns, json_t *rec)
+/* Adds r's histograms and sums into all. */
+static void recorder_add(recorder *all, const recorder *r)
+{
+    df_hist_merge(all->latency, r->latency);
+    df_hist_merge(all->queue, r->queue);
+    df_hist_merge(all->service, r->service);
+    df_hist_merge(all->naive, r->naive);
+    all->completed += r->completed;
+    all->errors += r->errors;
+    all->overlap_ns += r->overlap_ns;
+    all->entry_ns += r->entry_ns;
+    all->settled_ns += r->settled_ns;
+    all->delivery_ns += r->delivery_ns;
+}
+
+/* Every thread's recorder, the shared one and the generator's sums in
+ * one new recorder; NULL on ENOMEM. */
+static recorder *merge_recorders(const point_run *run)
 {
     recorder *all = recorder_new();
     if (!all)
-        return -ENOMEM;
+        return NULL;
     int n = run->nrec < MAX_RECORDERS ? run->nrec : MAX_RECORDERS;
-    for (int i = 0; i < n; i++) {
-        recorder *r = run->rec[i];
-        if (!r)
-            continue;
-        df_hist_merge(all->latency, r->latency);
-        df_hist_merge(all->queue, r->queue);
-        df_hist_merge(all->service, r->service);
-        df_hist_merge(all->naive, r->naive);
-        all->completed += r->completed;
-        all->errors += r->errors;
-        all->overlap_ns += r->overlap_ns;
-        all->entry_ns += r->entry_ns;
-        all->settled_ns += r->settled_ns;
-        all->delivery_ns += r->delivery_ns;
-    }
-    df_hist_merge(all->latency, run->shared.latency);
-    df_hist_merge(all->queue, run->shared.queue);
-    df_hist_merge(all->service, run->shared.service);
-    df_hist_merge(all->naive, run->shared.naive);
-    all->completed += run->shared.completed;
-    all->errors += run->shared.errors;
-    all->overlap_ns += run->shared.overlap_ns;
-    all->entry_ns += run->shared.entry_ns + run->entry_ns;
-    all->settled_ns += run->shared.settled_ns;
-    all->delivery_ns += run->shared.delivery_ns;
+    for (int i = 0; i < n; i++)
+        if (run->rec[i])
+            recorder_add(all, run->rec[i]);
+    recorder_add(all, &run->shared);
+    all->entry_ns += run->entry_ns;
+    return all;
+}
 
-    double secs = window_ns / 1e9;
-    json_object_set_new(rec, "status", json_string("ok"));
-    json_object_set_new(rec, "completed", json_integer(all->completed));
-    json_object_set_new(rec, "errors", json_integer(all->errors));
-    json_object_set_new(rec, "throughput_rps",
-                        json_real(secs > 0 ? all->completed / secs : 0));
-    json_object_set_new(rec, "latency_us", df_point_latency_json(all->latency));
-    json_object_set_new(rec, "queue_us", df_point_latency_json(all->queue));
-    json_object_set_new(rec, "service_us", df_point_latency_json(all->service));
-    json_object_set_new(rec, "latency_cdf", df__point_cdf_json(all->latency));
-
+/* The self-checks: Little's law, the steady state and, in open loop, the
+ * achieved rate; "delivery_us_mean", "inflight_mean" and "achieved_rps"
+ * beside them, and the open loop's own figures. */
+static void add_checks(json_t *rec,
+                       const point_run *run,
+                       const recorder *all,
+                       int64_t window_ns)
+{
     const df_point_cfg *pc = run->pc;
+    double secs = window_ns / 1e9;
     double achieved = secs > 0 ? all->completed / secs : 0;
     double sampled = run->sampler.weight > 0
                          ? run->sampler.sum / run->sampler.weight
@@ -421,149 +423,30 @@ static int collect(point_run *run, int64_t window_ns, json_t *rec)
                       (json_int_t)run->late_sends));
     }
     json_object_set_new(rec, "checks", checks);
+}
+
+static int collect(point_run *run, int64_t window_ns, json_t *rec)
+{
+    recorder *all = merge_recorders(run);
+    if (!all)
+        return -ENOMEM;
+    double secs = window_ns / 1e9;
+    json_object_set_new(rec, "status", json_string("ok"));
+    json_object_set_new(rec, "completed", json_integer(all->completed));
+    json_object_set_new(rec, "errors", json_integer(all->errors));
+    json_object_set_new(rec, "throughput_rps",
+                        json_real(secs > 0 ? all->completed / secs : 0));
+    json_object_set_new(rec, "latency_us", df_point_latency_json(all->latency));
+    json_object_set_new(rec, "queue_us", df_point_latency_json(all->queue));
+    json_object_set_new(rec, "service_us", df_point_latency_json(all->service));
+    json_object_set_new(rec, "latency_cdf", df__point_cdf_json(all->latency));
+    add_checks(rec, run, all, window_ns);
     recorder_free(all);
     return 0;
 }
 
-int df_point_run(const df_point_cfg *pc, json_t **out, df_err *err)
+static void run_destroy(point_run *run)
 {
-    point_run *run = calloc(1, sizeof *run);
-    json_t *rec = NULL, *model_stats = NULL;
-    void *state = NULL;
-    int rc;
-    if (!run)
-        return df_err_set(err, -ENOMEM, "point: out of memory");
-    run->pc = pc;
-    pthread_mutex_init(&run->shared_mu, NULL);
-    if (df_hist_create_default(&run->shared.latency) ||
-        df_hist_create_default(&run->shared.queue) ||
-        df_hist_create_default(&run->shared.service) ||
-        df_hist_create_default(&run->shared.naive)) {
-        rc = df_err_set(err, -ENOMEM, "point: out of memory");
-        goto done;
-    }
-
-    const df_workload *w = pc->mcfg.workload;
-    if (w->setup) {
-        char why[200] = "";
-        rc = w->setup(pc->mcfg.params, &state, why, sizeof why);
-        if (rc < 0) {
-            df_err_set(err, rc, "workload %s: setup failed: %s", w->name,
-                       why[0] ? why : strerror(-rc));
-            goto done;
-        }
-    }
-    if (pc->trace && (rc = df_trace_enable(TRACE_CAPACITY)) < 0) {
-        df_err_set(err, rc, "point: cannot map the trace buffer");
-        goto teardown;
-    }
-
-    df_model_cfg mcfg = pc->mcfg;
-    const df_model_ops *ops = pc->model;
-    mcfg.workload_state = state;
-    mcfg.sink = sink;
-    mcfg.sink_arg = run;
-    if (pc->processes > 1 && strcmp(ops->name, "process") != 0) {
-        extern const df_model_ops df_model_process;
-        mcfg.inner = ops;
-        mcfg.workers = pc->processes;
-        ops = &df_model_process;
-    }
-    /* Submissions go through pc->model->submit; keep it the started one. */
-    df_point_cfg effective = *pc;
-    effective.model = ops;
-    run->pc = &effective;
-
-    int64_t rss_before = df__point_rss_now_bytes();
-    df_model *model = NULL;
-    rc = ops->start(&mcfg, &model, err);
-    if (rc < 0)
-        goto untrace;
-    __atomic_store_n(&run->model, model, __ATOMIC_RELEASE); /* as above */
-    /* Requests mode draws the timeline: let every worker reach its queue
-     * first, or a process still being forked shows up as a lane that
-     * starts late and hides the parallelism the picture is meant to show. */
-    if (pc->requests > 0 && pc->warmup_ns == 0) {
-        struct timespec settle = { 0, 20000000 };
-        nanosleep(&settle, NULL);
-    }
-    /* The clock starts once the workers are up: forking them is not load. */
-    int64_t t0 = df_now_ns();
-    __atomic_store_n(&run->window_start_ns, t0 + pc->warmup_ns,
-                     __ATOMIC_RELAXED);
-    __atomic_store_n(&run->window_end_ns,
-                     t0 + pc->warmup_ns + pc->duration_ns, __ATOMIC_RELAXED);
-    run->sampler = (df__sampler){
-        .inflight = &run->inflight,
-        .stopping = &run->stopping,
-        .start_ns = run->window_start_ns,
-        .end_ns = run->window_end_ns,
-        .seed = pc->seed,
-    };
-    pthread_t sampler;
-    int sampling =
-        pthread_create(&sampler, NULL, df__sampler_main, &run->sampler) == 0;
-    if (pc->rate_rps > 0)
-        rc = offer_open_load(run, t0);
-    else
-        offer_load(run, t0);
-    /* Requests mode: the span ends here, for the sampler too. */
-    int64_t window_ns = pc->duration_ns;
-    if (pc->requests > 0)
-        window_ns = df_now_ns() - t0;
-    __atomic_store_n(&run->stopping, 1, __ATOMIC_SEQ_CST);
-    if (sampling)
-        DF_CHECK(pthread_join(sampler, NULL) == 0);
-    /* In-flight requests get a bounded drain; hung ones are abandoned by the
-     * model and the runner's deadline catches a model that cannot stop. */
-    int src = ops->stop(run->model, 2000000000, &model_stats, err);
-    run->pc = pc;
-    if (rc < 0) {
-        df_err_set(err, rc, "point: open-loop generator: %s", strerror(-rc));
-        goto untrace;
-    }
-    if ((rc = src) < 0)
-        goto untrace;
-
-    rec = df_point_identity_json(pc);
-    if (!rec || collect(run, window_ns, rec) < 0) {
-        rc = df_err_set(err, -ENOMEM, "point: out of memory");
-        goto untrace;
-    }
-    if (run->alloc_failed)
-        json_object_set_new(rec, "warning",
-                            json_string("recorder allocation failed"));
-    /* Requests the drain abandoned: submitted, never finished. */
-    json_object_set_new(rec, "timeouts",
-                        json_integer(__atomic_load_n(&run->inflight,
-                                                     __ATOMIC_ACQUIRE)));
-    df__point_add_rusage(rec, rss_before);
-    if (model_stats) {
-        /* A model's figures never overwrite the point's own fields: the
-         * identity's "gil" is the lock's mode and "hogs" a count, so the
-         * model's "gil" and "hogs" objects go under "gil_stats" and
-         * "hogs_stats" (docs/RESULTS-SCHEMA.md); any other clash too. */
-        const char *key;
-        json_t *v;
-        json_object_foreach(model_stats, key, v) {
-            char renamed[128];
-            snprintf(renamed, sizeof renamed, "%s_stats", key);
-            json_object_set(rec, json_object_get(rec, key) ? renamed : key, v);
-        }
-    }
-    if (pc->trace)
-        json_object_set_new(rec, "trace", df__point_trace_json(t0));
-    *out = rec;
-    rec = NULL;
-    rc = 0;
-untrace:
-    df_trace_disable();
-teardown:
-    if (w->teardown)
-        w->teardown(state);
-done:
-    json_decref(model_stats);
-    json_decref(rec);
     for (int i = 0; i < MAX_RECORDERS && i < run->nrec; i++)
         recorder_free(run->rec[i]);
     df_hist_destroy(run->shared.latency);
@@ -574,5 +457,202 @@ done:
     tl_rec = NULL;
     tl_run = NULL;
     free(run);
+}
+
+static int run_create(const df_point_cfg *pc, point_run **out, df_err *err)
+{
+    point_run *run = calloc(1, sizeof *run);
+    if (!run)
+        return df_err_set(err, -ENOMEM, "point: out of memory");
+    run->pc = pc;
+    pthread_mutex_init(&run->shared_mu, NULL);
+    if (df_hist_create_default(&run->shared.latency) ||
+        df_hist_create_default(&run->shared.queue) ||
+        df_hist_create_default(&run->shared.service) ||
+        df_hist_create_default(&run->shared.naive)) {
+        run_destroy(run);
+        return df_err_set(err, -ENOMEM, "point: out of memory");
+    }
+    *out = run;
+    return 0;
+}
+
+static int setup_workload(const df_point_cfg *pc, void **state, df_err *err)
+{
+    const df_workload *w = pc->mcfg.workload;
+    if (!w->setup)
+        return 0;
+    char why[200] = "";
+    int rc = w->setup(pc->mcfg.params, state, why, sizeof why);
+    if (rc < 0)
+        df_err_set(err, rc, "workload %s: setup failed: %s", w->name,
+                   why[0] ? why : strerror(-rc));
+    return rc;
+}
+
+/* Starts the model pc names, completing into the run's sink; with
+ * processes > 1 and thread or coroutine, the process model wrapping it (a
+ * hybrid). From here run->pc is run->started: submissions go through the
+ * started model's submit. 0, or start's failure. */
+static int start_model(point_run *run, void *state, df_err *err)
+{
+    const df_point_cfg *pc = run->pc;
+    df_model_cfg mcfg = pc->mcfg;
+    const df_model_ops *ops = pc->model;
+    mcfg.workload_state = state;
+    mcfg.sink = sink;
+    mcfg.sink_arg = run;
+    if (pc->processes > 1 && !(ops->traits & DF_MODEL_PREFORK)) {
+        extern const df_model_ops df_model_process;
+        mcfg.inner = ops;
+        mcfg.workers = pc->processes;
+        ops = &df_model_process;
+    }
+    run->started = *pc;
+    run->started.model = ops;
+    run->pc = &run->started;
+
+    run->rss_before = df__point_rss_now_bytes();
+    df_model *model = NULL;
+    int rc = ops->start(&mcfg, &model, err);
+    if (rc < 0)
+        return rc;
+    __atomic_store_n(&run->model, model, __ATOMIC_RELEASE); /* see point_run */
+    return 0;
+}
+
+/* Starts the clock, offers the load with the in-flight sampler running,
+ * and ends submissions. Sets *t0 and the measured span *window_ns; returns
+ * the open-loop generator's result (0 in closed loop). */
+static int drive(point_run *run, int64_t *t0, int64_t *window_ns)
+{
+    const df_point_cfg *pc = run->pc;
+    /* Requests mode draws the timeline: let every worker reach its queue
+     * first, or a process still being forked shows up as a lane that
+     * starts late and hides the parallelism the picture is meant to show. */
+    if (pc->requests > 0 && pc->warmup_ns == 0) {
+        struct timespec settle = { 0, 20000000 };
+        nanosleep(&settle, NULL);
+    }
+    /* The clock starts once the workers are up: forking them is not load. */
+    *t0 = df_now_ns();
+    __atomic_store_n(&run->window_start_ns, *t0 + pc->warmup_ns,
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&run->window_end_ns,
+                     *t0 + pc->warmup_ns + pc->duration_ns, __ATOMIC_RELAXED);
+    run->sampler = (df__sampler){
+        .inflight = &run->inflight,
+        .stopping = &run->stopping,
+        .start_ns = run->window_start_ns,
+        .end_ns = run->window_end_ns,
+        .seed = pc->seed,
+    };
+    pthread_t sampler;
+    int sampling =
+        pthread_create(&sampler, NULL, df__sampler_main, &run->sampler) == 0;
+    int rc = 0;
+    if (pc->rate_rps > 0)
+        rc = offer_open_load(run, *t0);
+    else
+        offer_load(run, *t0);
+    /* Requests mode: the span ends here, for the sampler too. */
+    *window_ns = pc->duration_ns;
+    if (pc->requests > 0)
+        *window_ns = df_now_ns() - *t0;
+    __atomic_store_n(&run->stopping, 1, __ATOMIC_SEQ_CST);
+    if (sampling)
+        DF_CHECK(pthread_join(sampler, NULL) == 0);
+    return rc;
+}
+
+/* Adds the model's own figures to rec. They never overwrite the point's
+ * own fields: the identity's "gil" is the lock's mode and "hogs" a count,
+ * so the model's "gil" goes under "gil_stats" (docs/RESULTS-SCHEMA.md);
+ * any other clash too. 0 or -ENOMEM. */
+static int add_model_stats(json_t *rec, const df_model_stats *stats)
+{
+    json_t *model = df_model_stats_json(stats);
+    if (!model)
+        return -ENOMEM;
+    const char *key;
+    json_t *v;
+    json_object_foreach(model, key, v) {
+        char renamed[128];
+        snprintf(renamed, sizeof renamed, "%s_stats", key);
+        json_object_set(rec, json_object_get(rec, key) ? renamed : key, v);
+    }
+    json_decref(model);
+    return 0;
+}
+
+/* The point's record, once the model stopped; t0 as drive set it. */
+static int make_record(point_run *run,
+                       int64_t t0,
+                       int64_t window_ns,
+                       const df_model_stats *stats,
+                       json_t **out,
+                       df_err *err)
+{
+    const df_point_cfg *pc = run->pc;
+    json_t *rec = df_point_identity_json(pc);
+    if (!rec || collect(run, window_ns, rec) < 0)
+        goto nomem;
+    if (run->alloc_failed)
+        json_object_set_new(rec, "warning",
+                            json_string("recorder allocation failed"));
+    /* Requests the drain abandoned: submitted, never finished. */
+    json_object_set_new(rec, "timeouts",
+                        json_integer(__atomic_load_n(&run->inflight,
+                                                     __ATOMIC_ACQUIRE)));
+    df__point_add_rusage(rec, run->rss_before);
+    if (add_model_stats(rec, stats) < 0)
+        goto nomem;
+    if (pc->trace)
+        json_object_set_new(rec, "trace", df__point_trace_json(t0));
+    *out = rec;
+    return 0;
+nomem:
+    json_decref(rec);
+    return df_err_set(err, -ENOMEM, "point: out of memory");
+}
+
+int df_point_run(const df_point_cfg *pc, json_t **out, df_err *err)
+{
+    const df_workload *w = pc->mcfg.workload;
+    df_model_stats stats = { 0 };
+    point_run *run = NULL;
+    void *state = NULL;
+    int rc = run_create(pc, &run, err);
+    if (rc < 0)
+        return rc;
+    if ((rc = setup_workload(pc, &state, err)) < 0)
+        goto done;
+    if (pc->trace && (rc = df_trace_enable(TRACE_CAPACITY)) < 0) {
+        df_err_set(err, rc, "point: cannot map the trace buffer");
+        goto teardown;
+    }
+    if ((rc = start_model(run, state, err)) < 0)
+        goto untrace;
+    int64_t t0, window_ns;
+    int load_rc = drive(run, &t0, &window_ns);
+    /* In-flight requests get a bounded drain; hung ones are abandoned by the
+     * model and the runner's deadline catches a model that cannot stop. */
+    int stop_rc = run->pc->model->stop(run->model, 2000000000, &stats, err);
+    run->pc = pc;
+    if ((rc = load_rc) < 0) {
+        df_err_set(err, rc, "point: open-loop generator: %s", strerror(-rc));
+        goto untrace;
+    }
+    if ((rc = stop_rc) < 0)
+        goto untrace;
+    rc = make_record(run, t0, window_ns, &stats, out, err);
+untrace:
+    df_trace_disable();
+teardown:
+    if (w->teardown)
+        w->teardown(state);
+done:
+    df_model_stats_clear(&stats);
+    run_destroy(run);
     return rc;
 }

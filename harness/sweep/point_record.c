@@ -10,7 +10,7 @@
 #include "harness/measure/arrivals.h"
 #include "harness/sweep/point.h"
 #include "base/trace.h"
-#include "workloads/params.h"
+#include "harness/sweep/params_json.h"
 
 json_t *df_point_latency_json(const df_hist *h)
 {
@@ -43,12 +43,13 @@ static const char *gil_name(df_gil_mode m)
 json_t *df_point_identity_json(const df_point_cfg *pc)
 {
     const df_model_cfg *m = &pc->mcfg;
-    int is_process = strcmp(pc->model->name, "process") == 0;
+    unsigned traits = pc->model->traits;
     json_t *params = df_params_to_json(m->workload, m->params);
     json_t *id = json_pack(
         "{s:s,s:i,s:i,s:s,s:I,s:i,s:s,s:s,s:o,s:s,s:f,s:f,s:I,s:i}", "model",
-        pc->model->name, "workers", is_process ? m->workers : pc->processes,
-        "threads", strcmp(pc->model->name, "thread") == 0 ? m->threads : 1,
+        pc->model->name, "workers",
+        traits & DF_MODEL_PREFORK ? m->workers : pc->processes, "threads",
+        traits & DF_MODEL_THREADS ? m->threads : 1,
         "gil", gil_name(m->gil), "switch_interval_us",
         (json_int_t)m->switch_interval_us, "hogs", m->hogs, "workload",
         m->workload->name, "workload_spec",

@@ -26,6 +26,15 @@
 #include "models/coro/coro.h"
 
 #define FAIL_TAG "FAIL:"
+#define ABORT_PREFIX      "duckfeed: " /* abort_point outside a point's child */
+#define ABORT_EXIT_STATUS 3            /* the child's, after abort_point */
+
+/* read_until's buffer starts at RECORD_START_BYTES and doubles whenever
+ * less than RECORD_MIN_ROOM_BYTES are left for the next read. Each poll
+ * waits at most POLL_MAX_MS, then the deadline is looked at again. */
+#define RECORD_START_BYTES    65536
+#define RECORD_MIN_ROOM_BYTES 4096
+#define POLL_MAX_MS           1000
 
 static int result_fd = -1; /* in a point's child: where the record goes */
 /* In the parent: the running point's child, 0 when none. Read by the
@@ -66,10 +75,10 @@ void df_runner_abort_point(const char *reason)
     if (result_fd >= 0)
         write_all(fd, FAIL_TAG, sizeof FAIL_TAG - 1);
     else
-        write_all(fd, "duckfeed: ", 10);
+        write_all(fd, ABORT_PREFIX, sizeof ABORT_PREFIX - 1);
     write_all(fd, reason, cstrlen(reason));
     write_all(fd, "\n", 1);
-    _exit(3);
+    _exit(ABORT_EXIT_STATUS);
 }
 
 static _Noreturn void child_main(const df_point_cfg *pc, int fd)
@@ -104,22 +113,22 @@ static _Noreturn void child_main(const df_point_cfg *pc, int fd)
  * or -ETIMEDOUT (buffer holds what came). */
 static int read_until(int fd, int64_t deadline_ns, char **buf, size_t *len)
 {
-    size_t cap = 65536;
+    size_t cap = RECORD_START_BYTES;
     *buf = malloc(cap);
     *len = 0;
     if (!*buf)
         return -ENOMEM;
     for (;;) {
-        int64_t left_ms = (deadline_ns - df_now_ns()) / 1000000;
+        int64_t left_ms = (deadline_ns - df_now_ns()) / DF_NS_PER_MS;
         if (left_ms <= 0)
             return -ETIMEDOUT;
         struct pollfd p = { .fd = fd, .events = POLLIN };
-        int r = poll(&p, 1, left_ms > 1000 ? 1000 : (int)left_ms);
+        int r = poll(&p, 1, left_ms > POLL_MAX_MS ? POLL_MAX_MS : (int)left_ms);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
             continue;
-        if (*len + 4096 > cap) {
+        if (*len + RECORD_MIN_ROOM_BYTES > cap) {
             char *nb = realloc(*buf, cap * 2);
             if (!nb)
                 return -ENOMEM;
@@ -147,69 +156,98 @@ static json_t *failed(const df_point_cfg *pc, const char *why)
     return rec;
 }
 
-int df_runner_run(const df_point_cfg *pc,
-                  int64_t timeout_ns,
-                  json_t **out,
-                  df_err *err)
+/* Forks pc's child, the leader of its own process group, writing its
+ * record into a pipe. 0 with the child's pid and the pipe's read end, or
+ * -errno with err set. */
+static int spawn(const df_point_cfg *pc, pid_t *pid, int *fd, df_err *err)
 {
     int fds[2];
-    *out = NULL;
+
     if (pipe2(fds, O_CLOEXEC) < 0)
         return df_err_set(err, -errno, "runner: pipe: %s", strerror(errno));
     fflush(NULL); /* the child must not flush our buffers again */
-    pid_t pid = fork();
-    if (pid < 0) {
+    *pid = fork();
+    if (*pid < 0) {
         int e = errno;
         close(fds[0]);
         close(fds[1]);
         return df_err_set(err, -e, "runner: fork: %s", strerror(e));
     }
-    if (pid == 0) {
+    if (*pid == 0) {
         close(fds[0]);
         child_main(pc, fds[1]);
     }
-    setpgid(pid, pid); /* also here: no race with the child's own call */
-    running_pid = pid;
+    setpgid(*pid, *pid); /* also here: no race with the child's own call */
     close(fds[1]);
-    char *buf = NULL;
+    *fd = fds[0];
+    return 0;
+}
+
+/* What became of the child, from read_until's rr and text and waitpid's
+ * status: its record (new reference), or NULL with why naming the
+ * failure. */
+static json_t *outcome(int rr,
+                       const char *buf,
+                       size_t len,
+                       int status,
+                       int64_t timeout_ns,
+                       char *why,
+                       size_t why_len)
+{
+    const size_t tag_len = sizeof FAIL_TAG - 1;
+    json_error_t jerr;
+    json_t *rec;
+
+    if (rr == -ETIMEDOUT) {
+        snprintf(why, why_len, "timeout: still running after %.1f s",
+                 df_ns_to_s(timeout_ns));
+    } else if (rr < 0) {
+        snprintf(why, why_len, "runner: out of memory reading the record");
+    } else if (len >= tag_len && memcmp(buf, FAIL_TAG, tag_len) == 0) {
+        size_t n = strcspn(buf + tag_len, "\n");
+        snprintf(why, why_len, "%.*s", (int)n, buf + tag_len);
+    } else if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        snprintf(why, why_len, "signal %d (SIG%s)", sig,
+                 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        snprintf(why, why_len, "child exited with status %d",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    } else if (!(rec = json_loadb(buf, len, 0, &jerr)) ||
+               !json_is_object(rec)) {
+        json_decref(rec);
+        snprintf(why, why_len, "child sent a malformed record: %s", jerr.text);
+    } else {
+        return rec;
+    }
+    return NULL;
+}
+
+int df_runner_run(const df_point_cfg *pc,
+                  int64_t timeout_ns,
+                  json_t **out,
+                  df_err *err)
+{
+    char *buf = NULL, why[300];
     size_t len = 0;
-    int rr = read_until(fds[0], df_now_ns() + timeout_ns, &buf, &len);
-    close(fds[0]);
+    int fd = -1, status = 0;
+    pid_t pid = 0;
+
+    *out = NULL;
+    int rc = spawn(pc, &pid, &fd, err);
+    if (rc < 0)
+        return rc;
+    running_pid = pid;
+    int rr = read_until(fd, df_now_ns() + timeout_ns, &buf, &len);
+    close(fd);
     if (rr == -ETIMEDOUT)
         kill(-pid, SIGKILL);
-    int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     kill(-pid, SIGKILL); /* stray worker processes of the point, if any */
     running_pid = 0;
 
-    char why[300];
-    json_t *rec = NULL;
-    if (rr == -ETIMEDOUT) {
-        snprintf(why, sizeof why, "timeout: still running after %.1f s",
-                 timeout_ns / 1e9);
-    } else if (rr < 0) {
-        snprintf(why, sizeof why, "runner: out of memory reading the record");
-    } else if (len >= sizeof FAIL_TAG - 1 &&
-               memcmp(buf, FAIL_TAG, sizeof FAIL_TAG - 1) == 0) {
-        size_t n = strcspn(buf + 5, "\n");
-        snprintf(why, sizeof why, "%.*s", (int)n, buf + 5);
-    } else if (WIFSIGNALED(status)) {
-        int sig = WTERMSIG(status);
-        snprintf(why, sizeof why, "signal %d (SIG%s)", sig, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        snprintf(why, sizeof why, "child exited with status %d",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-    } else {
-        json_error_t jerr;
-        rec = json_loadb(buf, len, 0, &jerr);
-        if (!rec || !json_is_object(rec)) {
-            json_decref(rec);
-            rec = NULL;
-            snprintf(why, sizeof why, "child sent a malformed record: %s",
-                     jerr.text);
-        }
-    }
+    json_t *rec = outcome(rr, buf, len, status, timeout_ns, why, sizeof why);
     free(buf);
     if (rec) {
         *out = rec;

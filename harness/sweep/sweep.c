@@ -9,32 +9,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/sweep/progress.h"
-#include "harness/store/results.h"
+#include "base/err.h"
 #include "base/rng.h"
-#include "harness/sweep/runner.h"
 #include "harness/measure/stats.h"
+#include "harness/store/results.h"
+#include "harness/sweep/progress.h"
+#include "harness/sweep/runner.h"
 
+/* "thread -w 2 --threads 4 gil=new +hogs  cpu:us=2000  c=8": the flags
+ * that size the model and the knobs that apply to it, by its traits. */
 static void describe(const df_point_cfg *pc, char *buf, size_t n)
 {
-    char load[64];
+    const df_model_ops *m = pc->model;
+    const df_model_cfg *c = &pc->mcfg;
+    int procs = m->traits & DF_MODEL_PREFORK ? c->workers : pc->processes;
+    char load[64], knobs[64] = "";
+
     if (pc->rate_rps > 0)
         snprintf(load, sizeof load, "rate=%g", pc->rate_rps);
     else
         snprintf(load, sizeof load, "c=%d", pc->concurrency);
-    const char *name = pc->model->name;
-    if (!strcmp(name, "process"))
-        snprintf(buf, n, "process -w %d  %s  %s", pc->mcfg.workers,
+    if (m->traits & DF_MODEL_THREADS)
+        snprintf(knobs, sizeof knobs, " --threads %d", c->threads);
+    if (m->traits & DF_MODEL_GIL)
+        snprintf(knobs + strlen(knobs), sizeof knobs - strlen(knobs),
+                 " gil=%s%s",
+                 c->gil == DF_GIL_NEW   ? "new"
+                 : c->gil == DF_GIL_OLD ? "old"
+                                        : "off",
+                 c->hogs ? " +hogs" : "");
+    if (m->traits & DF_MODEL_PREFORK || procs > 1)
+        snprintf(buf, n, "%s -w %d%s  %s  %s", m->name, procs, knobs,
                  pc->workload_spec, load);
-    else if (!strcmp(name, "thread"))
-        snprintf(buf, n, "thread%s%.0d --threads %d gil=%s%s  %s  %s",
-                 pc->processes > 1 ? " -w " : "", pc->processes > 1 ? pc->processes : 0,
-                 pc->mcfg.threads,
-                 pc->mcfg.gil == DF_GIL_NEW ? "new" : pc->mcfg.gil == DF_GIL_OLD ? "old" : "off",
-                 pc->mcfg.hogs ? " +hogs" : "", pc->workload_spec, load);
     else
-        snprintf(buf, n, "%s%s%.0d  %s  %s", name, pc->processes > 1 ? " -w " : "",
-                 pc->processes > 1 ? pc->processes : 0, pc->workload_spec,
+        snprintf(buf, n, "%s%s  %s  %s", m->name, knobs, pc->workload_spec,
                  load);
 }
 
@@ -84,10 +92,11 @@ static json_t *aggregate(const df_point_cfg *pc, json_t **reps, const int *order
     for (int r = 0; r < n; r++)
         if (strcmp(json_string_value(json_object_get(reps[r], "status")), "ok"))
             return json_incref(reps[r]);
+    DF_CHECK(n <= DF_PLAN_MAX_REPEAT); /* --repeat's limit */
     /* Zeroed only for GCC, which once this is inlined into the sweep
      * cannot see that n >= 1 and warns (maybe-uninitialized). */
-    double tp[1000] = { 0 };
-    int idx[1000];
+    double tp[DF_PLAN_MAX_REPEAT] = { 0 };
+    int idx[DF_PLAN_MAX_REPEAT];
     for (int r = 0; r < n; r++) {
         tp[r] = json_number_value(json_object_get(reps[r], "throughput_rps"));
         idx[r] = r;
@@ -158,99 +167,155 @@ static void set_points(json_t *doc, json_t **finished, int n)
     json_object_set_new(doc, "points", points);
 }
 
-int df__sweep_run(const df_run_opts *o, const df_plan *p, json_t *doc)
+/* One sweep's state. The arrays start NULL, so sweep_free takes a sweep
+ * made only in part. */
+typedef struct sweep {
+    const df_run_opts *o;
+    const df_plan *p;
+    json_t *doc;
+    int nruns;         /* p->n * o->repeat */
+    slot *runs;        /* [nruns], in run (shuffled) order */
+    json_t **recs;     /* [point * repeat + rep]: a repetition's record */
+    int *order;        /* same index: its place in the run order */
+    int *done;         /* [point]: repetitions that have run */
+    json_t **finished; /* [point]: the folded record once all have */
+    df_progress *bar;
+    int failures; /* points that failed */
+    df_err err;
+} sweep;
+
+static int sweep_alloc(sweep *s)
 {
-    int rc, nruns = p->n * o->repeat;
-    slot *runs = calloc((size_t)nruns, sizeof *runs);
-    json_t **recs = calloc((size_t)nruns, sizeof *recs);
-    int *order = calloc((size_t)nruns, sizeof *order);
-    int *done = calloc((size_t)p->n, sizeof *done);
-    json_t **finished = calloc((size_t)p->n, sizeof *finished);
-    df_progress *bar = NULL;
-    if (!runs || !recs || !order || !done || !finished ||
-        df_progress_create(stderr, nruns, o->quiet ? DF_PROGRESS_QUIET : 0, &bar) < 0) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    shuffle(runs, nruns, o->repeat, o->seed);
+    int npoints = s->p->n;
+
+    s->runs = calloc((size_t)s->nruns, sizeof *s->runs);
+    s->recs = calloc((size_t)s->nruns, sizeof *s->recs);
+    s->order = calloc((size_t)s->nruns, sizeof *s->order);
+    s->done = calloc((size_t)npoints, sizeof *s->done);
+    s->finished = calloc((size_t)npoints, sizeof *s->finished);
+    if (!s->runs || !s->recs || !s->order || !s->done || !s->finished)
+        return -ENOMEM;
+    return df_progress_create(stderr, s->nruns,
+                              s->o->quiet ? DF_PROGRESS_QUIET : 0, &s->bar);
+}
+
+static void sweep_free(sweep *s)
+{
+    df_progress_destroy(s->bar);
+    for (int i = 0; s->recs && i < s->nruns; i++)
+        json_decref(s->recs[i]);
+    for (int i = 0; s->finished && i < s->p->n; i++)
+        json_decref(s->finished[i]);
+    free(s->runs);
+    free(s->recs);
+    free(s->order);
+    free(s->done);
+    free(s->finished);
+}
+
+static void catch_stop_signals(void)
+{
     struct sigaction sa = { .sa_handler = on_stop_signal };
+
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+}
 
-    int failures = 0;
-    df_err err = { 0 };
-    rc = 0;
-    for (int i = 0; i < nruns && !stop_signal; i++) {
-        int pi = runs[i].point, ri = runs[i].rep;
-        df_point_cfg pc = p->pts[pi];
-        char label[512];
-        pc.seed = o->seed + (uint64_t)ri;
-        describe(&pc, label, sizeof label);
-        df_progress_point(bar, i, label);
-        json_t *rec = NULL;
-        int64_t timeout = pc.duration_ns + pc.warmup_ns + o->timeout_ns;
-        int r = df_runner_run(&pc, timeout, &rec, &err);
-        if (stop_signal) {
-            json_decref(rec); /* killed by us: not a measurement */
-            break;
-        }
-        if (r < 0) {
-            df_progress_clear(bar);
-            fprintf(stderr, "duckfeed run: %s\n", err.msg);
-            rc = 2;
-            break;
-        }
-        recs[pi * o->repeat + ri] = rec;
-        order[pi * o->repeat + ri] = i;
-        df_progress_done(bar, i + 1);
-        if (++done[pi] < o->repeat)
-            continue;
-        finished[pi] = aggregate(&p->pts[pi], &recs[pi * o->repeat],
-                                 &order[pi * o->repeat], o->repeat);
-        if (!finished[pi]) {
-            fprintf(stderr, "duckfeed run: out of memory\n");
-            rc = 2;
-            break;
-        }
-        if (strcmp(json_string_value(json_object_get(finished[pi], "status")), "ok"))
-            failures++;
-        /* Rewritten after every finished point, in plan order: an
-         * interrupted sweep keeps what it measured. */
-        set_points(doc, finished, p->n);
-        if (df_results_write(doc, o->out, &err) < 0) {
-            df_progress_clear(bar);
-            fprintf(stderr, "duckfeed run: %s\n", err.msg);
-            rc = 2;
-            break;
-        }
+/* The last repetition of point pi is in: fold them and rewrite the
+ * results file. 0, or 2 after one line on stderr. */
+static int finish_point(sweep *s, int pi)
+{
+    int repeat = s->o->repeat;
+
+    s->finished[pi] = aggregate(&s->p->pts[pi], &s->recs[pi * repeat],
+                                &s->order[pi * repeat], repeat);
+    if (!s->finished[pi]) {
+        fprintf(stderr, "duckfeed run: out of memory\n");
+        return 2;
     }
-    df_progress_destroy(bar);
-    bar = NULL;
+    if (strcmp(json_string_value(json_object_get(s->finished[pi], "status")),
+               "ok"))
+        s->failures++;
+    /* Rewritten after every finished point, in plan order: an
+     * interrupted sweep keeps what it measured. */
+    set_points(s->doc, s->finished, s->p->n);
+    if (df_results_write(s->doc, s->o->out, &s->err) < 0) {
+        df_progress_clear(s->bar);
+        fprintf(stderr, "duckfeed run: %s\n", s->err.msg);
+        return 2;
+    }
+    return 0;
+}
+
+/* Runs the i-th of the shuffled runs and keeps its record. 0 (also when a
+ * stop signal came: the caller looks), or 2 after one line on stderr. */
+static int run_one(sweep *s, int i)
+{
+    int pi = s->runs[i].point, ri = s->runs[i].rep;
+    int at = pi * s->o->repeat + ri;
+    df_point_cfg pc = s->p->pts[pi];
+    json_t *rec = NULL;
+    char label[512];
+
+    pc.seed = s->o->seed + (uint64_t)ri;
+    describe(&pc, label, sizeof label);
+    df_progress_point(s->bar, i, label);
+    int64_t timeout_ns = pc.duration_ns + pc.warmup_ns + s->o->timeout_ns;
+    int r = df_runner_run(&pc, timeout_ns, &rec, &s->err);
+    if (stop_signal) {
+        json_decref(rec); /* killed by us: not a measurement */
+        return 0;
+    }
+    if (r < 0) {
+        df_progress_clear(s->bar);
+        fprintf(stderr, "duckfeed run: %s\n", s->err.msg);
+        return 2;
+    }
+    s->recs[at] = rec;
+    s->order[at] = i;
+    df_progress_done(s->bar, i + 1);
+    if (++s->done[pi] < s->o->repeat)
+        return 0;
+    return finish_point(s, pi);
+}
+
+/* The last write: complete, or (interrupted) every finished point with
+ * "complete": false, which the loop already wrote; write again anyway so
+ * even an interruption before the first point leaves a valid file. rc is
+ * the loop's; returns the sweep's (see sweep.h). */
+static int write_last(sweep *s, int rc)
+{
     if (!stop_signal && rc == 0)
-        json_object_set_new(doc, "complete", json_true());
-    /* The last write: complete, or (interrupted) every finished point with
-     * "complete": false, which the loop already wrote; write again anyway
-     * so even an interruption before the first point leaves a valid file. */
-    set_points(doc, finished, p->n);
-    if (df_results_write(doc, o->out, &err) < 0) {
-        fprintf(stderr, "duckfeed run: %s\n", err.msg);
+        json_object_set_new(s->doc, "complete", json_true());
+    set_points(s->doc, s->finished, s->p->n);
+    if (df_results_write(s->doc, s->o->out, &s->err) < 0) {
+        fprintf(stderr, "duckfeed run: %s\n", s->err.msg);
         rc = 2;
     }
     if (stop_signal)
-        rc = 128 + stop_signal;
-    else if (rc == 0)
-        rc = failures ? 1 : 0;
-out:
-    df_progress_destroy(bar);
-    for (int i = 0; recs && i < nruns; i++)
-        json_decref(recs[i]);
-    for (int i = 0; finished && i < p->n; i++)
-        json_decref(finished[i]);
-    free(runs);
-    free(recs);
-    free(order);
-    free(done);
-    free(finished);
+        return DF_SWEEP_EXIT_SIGNALED + stop_signal;
+    if (rc == 0)
+        return s->failures ? 1 : 0;
+    return rc;
+}
+
+int df__sweep_run(const df_run_opts *o, const df_plan *p, json_t *doc)
+{
+    sweep s = { .o = o, .p = p, .doc = doc, .nruns = p->n * o->repeat };
+    int rc = sweep_alloc(&s);
+
+    if (rc < 0) {
+        sweep_free(&s);
+        return -ENOMEM;
+    }
+    shuffle(s.runs, s.nruns, o->repeat, o->seed);
+    catch_stop_signals();
+    for (int i = 0; i < s.nruns && !stop_signal && rc == 0; i++)
+        rc = run_one(&s, i);
+    df_progress_destroy(s.bar); /* before the last lines on stderr */
+    s.bar = NULL;
+    rc = write_last(&s, rc);
+    sweep_free(&s);
     return rc;
 }

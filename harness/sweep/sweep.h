@@ -7,6 +7,10 @@
 
 #include "harness/sweep/plan.h"
 
+/* The exit status of a sweep stopped by signal n is this + n, as a shell
+ * reports a command killed by it. */
+#define DF_SWEEP_EXIT_SIGNALED 128
+
 /* Runs every repetition of every point of p in an order shuffled with
  * o->seed, folds a point's repetitions into one record once all are in,
  * and rewrites o->out (doc, its "points" in plan order) after each such

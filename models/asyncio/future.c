@@ -159,7 +159,7 @@ const char *df_task_cancel_msg(const df_task *t)
 int df__future_add_cb(df_task *f,
                       df_task_done_fn *fn,
                       void *arg,
-                      void (*drop)(void *arg))
+                      df__drop_fn *drop)
 {
     df__done_cb cb = { .fn = fn, .arg = arg, .drop = drop };
 

@@ -10,10 +10,15 @@
 enum { FUT_PENDING = 0, FUT_FINISHED = 1, FUT_CANCELLED = 2 };
 
 /* A plain future may override cancel() (gather's cancels its children). */
+typedef int df__fut_cancel_fn(df_task *f, const char *msg);
+typedef void df__fut_free_data_fn(df_task *f); /* frees f->data */
 typedef struct df__fut_ops {
-    int (*cancel)(df_task *f, const char *msg);
-    void (*free_data)(df_task *f); /* frees f->data; may be NULL */
+    df__fut_cancel_fn *cancel;
+    df__fut_free_data_fn *free_data; /* may be NULL */
 } df__fut_ops;
+
+/* Releases what a done-callback's arg holds (see df__done_cb). */
+typedef void df__drop_fn(void *arg);
 
 /* One done-callback registration. drop(arg), when set, runs once the
  * registration is gone (after fn ran, or when removed): internal callbacks
@@ -21,7 +26,7 @@ typedef struct df__fut_ops {
 typedef struct df__done_cb {
     df_task_done_fn *fn;
     void *arg;
-    void (*drop)(void *arg);
+    df__drop_fn *drop;
 } df__done_cb;
 
 struct df_task {
@@ -57,7 +62,7 @@ int df__future_cancel_plain(df_task *f, const char *msg);
 int df__future_add_cb(df_task *f,
                       df_task_done_fn *fn,
                       void *arg,
-                      void (*drop)(void *arg));
+                      df__drop_fn *drop);
 /* Makes a plain future with ops and data (data freed by ops->free_data). */
 int df__future_create_ops(const df__fut_ops *ops, void *data, df_task **out);
 

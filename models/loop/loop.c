@@ -583,8 +583,8 @@ static void job_done(df_topool_job *tj)
 }
 
 static int run_job(df_loop *loop,
-                   int (*fn)(void *),
-                   int (*fn_py)(df_topool_thread *, void *),
+                   df_blocking_fn *fn,
+                   df_topool_py_fn *fn_py,
                    void *arg)
 {
     lco *l = loop->current;
@@ -623,14 +623,12 @@ static int run_job(df_loop *loop,
     return v;
 }
 
-int df_loop_run_blocking(df_loop *loop, int (*fn)(void *), void *arg)
+int df_loop_run_blocking(df_loop *loop, df_blocking_fn *fn, void *arg)
 {
     return run_job(loop, fn, NULL, arg);
 }
 
-int df_loop_run_blocking_py(df_loop *loop,
-                            int (*fn)(df_topool_thread *th, void *arg),
-                            void *arg)
+int df_loop_run_blocking_py(df_loop *loop, df_topool_py_fn *fn, void *arg)
 {
     return run_job(loop, NULL, fn, arg);
 }
@@ -660,8 +658,8 @@ static int poll_timeout_ms(df_loop *loop, int block)
     if (d <= 0)
         return 0;
     /* Round up: waking before the deadline would only poll again. */
-    int64_t ms = (d + 999999) / 1000000;
-    return ms > 86400000 ? 86400000 : (int)ms;
+    int64_t ms = (d + DF_NS_PER_MS - 1) / DF_NS_PER_MS;
+    return ms > DF_MS_PER_DAY ? (int)DF_MS_PER_DAY : (int)ms;
 }
 
 static int poll_io(df_loop *loop, int timeout_ms)

@@ -197,13 +197,11 @@ int df_loop_wait_fd(df_loop *loop, int fd, int events);
  * holds the loop's GIL briefly before and after fn and not during it.
  * Returns fn's result; or the value of an early df_loop_resume (then fn
  * still runs to its end, its result dropped: arg must outlive it). */
-int df_loop_run_blocking(df_loop *loop, int (*fn)(void *), void *arg);
+int df_loop_run_blocking(df_loop *loop, df_blocking_fn *fn, void *arg);
 
 /* The same for a Python function (TH4): fn runs holding the loop's GIL
  * and calls df_topool_checkpoint(th) at its bytecode boundaries. */
-int df_loop_run_blocking_py(df_loop *loop,
-                            int (*fn)(df_topool_thread *th, void *arg),
-                            void *arg);
+int df_loop_run_blocking_py(df_loop *loop, df_topool_py_fn *fn, void *arg);
 
 /* A bytecode boundary of the running coroutine: honours a GIL drop request
  * for the loop thread. For df_ctx checkpoint_slow. */

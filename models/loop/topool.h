@@ -10,19 +10,24 @@ typedef struct df_topool df_topool; /* opaque */
 /* A pool thread as a Python job sees it: what df_topool_checkpoint needs. */
 typedef struct df_topool_thread df_topool_thread;
 
+typedef struct df_topool_job df_topool_job;
+
+/* Python code run on a pool thread (spec/ASYNCIO.md TH4), holding the GIL
+ * throughout; it calls df_topool_checkpoint(th) at its bytecode boundaries
+ * so that other threads get the lock. */
+typedef int df_topool_py_fn(df_topool_thread *th, void *arg);
+/* Called on the pool thread after the job's function, without the GIL. */
+typedef void df_topool_done_fn(df_topool_job *job);
+
 /* A job: the caller owns the memory until done(job) was called. */
-typedef struct df_topool_job {
-    struct df_topool_job *next; /* the pool's queue */
-    int (*fn)(void *arg);
-    /* Instead of fn when set: Python code (spec/ASYNCIO.md TH4), run
-     * holding the GIL throughout; it calls df_topool_checkpoint(th) at its
-     * bytecode boundaries so that other threads get the lock. */
-    int (*fn_py)(df_topool_thread *th, void *arg);
+struct df_topool_job {
+    df_topool_job *next;    /* the pool's queue */
+    df_blocking_fn *fn;     /* run without the GIL */
+    df_topool_py_fn *fn_py; /* instead of fn when set */
     void *arg;
     int result; /* fn's return, set before done */
-    /* Called on the pool thread after fn, without the GIL. */
-    void (*done)(struct df_topool_job *job);
-} df_topool_job;
+    df_topool_done_fn *done;
+};
 
 /* min(32, cores + 4): asyncio's default max_workers. */
 int df_topool_default_workers(void);

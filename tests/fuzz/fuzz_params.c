@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "harness/sweep/params_json.h"
 #include "tests/fuzz/fuzz.h"
 #include "workloads/params.h"
 

@@ -12,7 +12,7 @@
 #include "tests/fuzz/fuzz.h"
 
 /* Every kind of column plot.c draws: paths, "_us" clamps, computed ones. */
-static const dfp_column cols[] = {
+static const df__plot_column cols[] = {
     { "throughput_rps", "throughput_rps" },
     { "p99_us", "latency_us.p99" },
     { "queue_mean_us", "queue_us.mean" },
@@ -22,16 +22,16 @@ static const dfp_column cols[] = {
     { "speedup", NULL },
 };
 
-static void check_set(const dfp_point *pts,
+static void check_set(const df__plot_point *pts,
                       int n,
-                      const dfp_set *set,
-                      dfp_xvar x)
+                      const df__plot_set *set,
+                      df__plot_xvar x)
 {
     char styles[256];
 
     DF_FUZZ_ASSERT(set->n >= 0 && set->n <= n);
     for (int k = 0; k < set->n; k++) {
-        const dfp_series *s = &set->s[k];
+        const df__plot_series *s = &set->s[k];
 
         DF_FUZZ_ASSERT(s->n >= 1 && s->n <= n);
         DF_FUZZ_ASSERT(memchr(s->label, '\0', sizeof s->label) != NULL);
@@ -39,44 +39,46 @@ static void check_set(const dfp_point *pts,
             DF_FUZZ_ASSERT(s->idx[i] >= 0 && s->idx[i] < n);
             DF_FUZZ_ASSERT(pts[s->idx[i]].ok);
             if (i > 0)
-                DF_FUZZ_ASSERT(!(dfp_x(&pts[s->idx[i]], x) <
-                                 dfp_x(&pts[s->idx[i - 1]], x)));
+                DF_FUZZ_ASSERT(!(df__plot_x(&pts[s->idx[i]], x) <
+                                 df__plot_x(&pts[s->idx[i - 1]], x)));
         }
     }
-    dfp_set_styles(set, styles, sizeof styles);
+    df__plot_set_styles(set, styles, sizeof styles);
 }
 
-static void build_and_write(const dfp_point *pts, const int *sel, int n)
+static void build_and_write(const df__plot_point *pts, const int *sel, int n)
 {
-    static const dfp_xvar xs[] = { DFP_X_NONE, DFP_X_CONCURRENCY, DFP_X_HOGS,
-                                   DFP_X_SWITCH, DFP_X_KEEPERS };
-    dfp_xvar load = dfp_load_axis(pts, sel, n);
+    static const df__plot_xvar xs[] = { DF_PLOT_X_NONE, DF_PLOT_X_CONCURRENCY,
+                                        DF_PLOT_X_HOGS, DF_PLOT_X_SWITCH,
+                                        DF_PLOT_X_KEEPERS };
+    df__plot_xvar load = df__plot_load_axis(pts, sel, n);
 
-    DF_FUZZ_ASSERT(load >= DFP_X_NONE && load <= DFP_X_SWITCH);
+    DF_FUZZ_ASSERT(load >= DF_PLOT_X_NONE && load <= DF_PLOT_X_SWITCH);
     for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
-        dfp_set set = { 0 };
+        df__plot_set set = { 0 };
 
-        DF_FUZZ_ASSERT(dfp_series_build(pts, sel, n, xs[i], &set) == 0);
+        DF_FUZZ_ASSERT(df__plot_series_build(pts, sel, n, xs[i], &set) == 0);
         check_set(pts, n, &set, xs[i]);
-        DF_FUZZ_ASSERT(dfp_table_write("/dev/null", "fuzz", "footer", pts, &set,
-                                       xs[i], cols,
-                                       sizeof cols / sizeof cols[0]) == 0);
-        DF_FUZZ_ASSERT(dfp_bars_write("/dev/null", "footer", pts, &set) == 0);
-        dfp_set_free(&set);
+        DF_FUZZ_ASSERT(df__plot_table_write("/dev/null", "fuzz", "footer", pts,
+                                            &set, xs[i], cols,
+                                            sizeof cols / sizeof cols[0]) == 0);
+        DF_FUZZ_ASSERT(df__plot_bars_write("/dev/null", "footer", pts, &set) ==
+                       0);
+        df__plot_set_free(&set);
     }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     json_t *doc = NULL;
-    dfp_point *pts = NULL;
+    df__plot_point *pts = NULL;
     df_err err = { 0 };
     char vars[1024];
     int *sel, n;
 
     if (df_resfile_load(df_fuzz_file(data, size), &doc, &err) < 0)
         return 0;
-    n = dfp_points_load(doc, &pts);
+    n = df__plot_points_load(doc, &pts);
     DF_FUZZ_ASSERT(n >= 0 && pts != NULL);
     sel = calloc(n ? (size_t)n : 1, sizeof *sel);
     DF_FUZZ_ASSERT(sel != NULL);
@@ -84,8 +86,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sel[i] = i;
     build_and_write(pts, sel, n);
     vars[0] = '\0';
-    DF_FUZZ_ASSERT(dfp_timeline_write("/dev/null", pts, n, vars, sizeof vars) >=
-                   0);
+    DF_FUZZ_ASSERT(
+        df__plot_timeline_write("/dev/null", pts, n, vars, sizeof vars) >= 0);
     free(sel);
     free(pts);
     json_decref(doc);
