@@ -10,7 +10,7 @@ FUZZ_BUILD=build-fuzz
 PACKAGES=(cmake gcc make pkg-config libjansson-dev libcmocka-dev gnuplot-nox libssl-dev)
 TEST_PACKAGES=(valgrind clang libfuzzer-14-dev)
 FUZZ_PACKAGES=(clang libfuzzer-14-dev)
-FUZZ_TARGETS=(params suite resfile validate table)
+FUZZ_TARGETS=(params cli suite resfile validate table)
 
 usage() {
     cat <<'TXT'

@@ -240,6 +240,11 @@ static const df_opt_cmd run_cmd = {
                   "(bare: seconds\nunless said).\n",
 };
 
+const df_opt_cmd *df__run_cmd(void)
+{
+    return &run_cmd;
+}
+
 static int parse_opts(int argc, char **argv, df_run_opts *o)
 {
     unsigned char given[sizeof opts / sizeof opts[0]];

@@ -8,4 +8,10 @@
  * input (one line on stderr naming the problem). */
 int df_run_main(int argc, char **argv);
 
+/* (harness-private) The option table df_run_main reads argv with
+ * (harness/cli/opt.h), for tests/fuzz/fuzz_cli.c to feed its lists and
+ * durations. */
+typedef struct df_opt_cmd df_opt_cmd;
+const df_opt_cmd *df__run_cmd(void);
+
 #endif /* DF_HARNESS_CLI_RUN_H */
