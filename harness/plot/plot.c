@@ -660,7 +660,7 @@ int df_plot_doc(const json_t *doc, const df_plot_opts *opts, df_err *err)
     c.out_dir = opts->out_dir ? opts->out_dir : "plots";
     c.name = opts->name ? opts->name : "results";
     c.gp_dir = gp_dir();
-    c.cores = (int)df_resfile_num(doc, "machine.cores", 0);
+    c.cores = df_resfile_int(doc, "machine.cores", 0);
     df_resfile_footer(doc, c.footer, sizeof c.footer);
     df__gnuplot_clean(c.footer);
     if ((rc = df_plot_mkdirs(c.out_dir, err)) < 0 ||
