@@ -157,6 +157,16 @@ typedef struct df_model_stats {
 /* Frees what s owns (not s) and zeroes it. Zeroed or NULL is fine. */
 void df_model_stats_clear(df_model_stats *s);
 
+/* #12: limits a model must support, which `duckfeed run` also accepts
+ * (harness/cli/run.c), so a value the parser takes is never quietly cut.
+ * A model with threads per process accepts cfg.threads up to this: */
+#define DF_MODEL_MAX_THREADS 4096
+/* and cfg.hogs up to this: */
+#define DF_MODEL_MAX_HOGS 64
+/* Closed-loop clients (--concurrency): every model holds this many
+ * requests in flight at once without refusing a submit. */
+#define DF_MODEL_MAX_CONCURRENCY 100000
+
 typedef struct df_model_cfg {
     int workers; /* processes (process model; hybrids for the others) */
     int threads; /* threads per process (thread model) */

@@ -34,9 +34,12 @@
 #include "models/gil.h"
 #include "workloads/spin.h"
 
-#define QUEUE_CAPACITY (1u << 16) /* requests; a power of two */
-#define THREADS_MAX    1024
-#define HOGS_MAX       64
+/* Requests; a power of two that holds every closed-loop client's request
+ * at once (#12: 1 << 16 quietly ran fewer clients than --concurrency).
+ * Pages of the ring are touched only as deep as the queue gets. */
+#define QUEUE_CAPACITY (1u << 17)
+_Static_assert(QUEUE_CAPACITY >= DF_MODEL_MAX_CONCURRENCY,
+               "the ring holds every client's request");
 
 typedef struct worker {
     df_model *m;
@@ -314,12 +317,12 @@ static int start_threads(df_model *m, int nthreads)
 static int thread_start(const df_model_cfg *cfg, df_model **out, df_err *err)
 {
     int nthreads = cfg->threads > 0 ? cfg->threads : 1;
-    if (nthreads > THREADS_MAX || cfg->hogs < 0 || cfg->hogs > HOGS_MAX ||
-        !cfg->workload || !cfg->sink)
+    if (nthreads > DF_MODEL_MAX_THREADS || cfg->hogs < 0 ||
+        cfg->hogs > DF_MODEL_MAX_HOGS || !cfg->workload || !cfg->sink)
         return df_err_set(err, -EINVAL,
                           "thread model: need 1..%d threads, 0..%d hogs, a "
                           "workload and a sink",
-                          THREADS_MAX, HOGS_MAX);
+                          DF_MODEL_MAX_THREADS, DF_MODEL_MAX_HOGS);
     df_model *m = calloc(1, sizeof *m);
     if (!m)
         return df_err_set(err, -ENOMEM, "thread model: out of memory");

@@ -1,5 +1,6 @@
 /* tests/test_bench_overhead.c - the overhead bench runs and reports sane
- * figures (no timing limits here: those belong in the bench itself). */
+ * figures (one loose timing limit, under 1 ms a noop request where time
+ * means something; real limits belong in the bench itself). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 
 #include "harness/bench/overhead.h"
+#include "tests/timing.h"
 
 static void test_bench_overhead_measures(void **state)
 {
@@ -37,7 +39,8 @@ static void test_bench_overhead_models_serve_noop(void **state)
         for (int c = 0; c < DF_BENCH_CLIENTS; c++) {
             /* Served something: below 1 ms per noop request. */
             assert_true(b.noop[m][c].median_ns > 0);
-            assert_true(b.noop[m][c].median_ns < 1e6);
+            if (timing_trusted())
+                assert_true(b.noop[m][c].median_ns < 1e6);
             assert_true(b.noop[m][c].ops_per_run > 0);
         }
 }

@@ -39,7 +39,12 @@ static const char *const small_specs[] = {
 
 static const char *const models[] = { "process", "thread", "coroutine", NULL };
 
-static json_t *run_point(const char *model, const char *spec, int64_t timeout_ns)
+static json_t *run_point_on(const char *model,
+                            const char *spec,
+                            df_stack_kind stack,
+                            int concurrency,
+                            int requests,
+                            int64_t timeout_ns)
 {
     const df_workload *w = NULL;
     df_params params;
@@ -54,19 +59,43 @@ static json_t *run_point(const char *model, const char *spec, int64_t timeout_ns
     pc.mcfg.switch_interval_us = DF_GIL_DEFAULT_INTERVAL_US;
     pc.mcfg.check_interval = DF_GIL_DEFAULT_CHECK_INTERVAL;
     pc.mcfg.stack_size_bytes = 64 * 1024;
+    pc.mcfg.stack_kind = stack;
     pc.mcfg.slow_callback_ns = 100000000;
     pc.mcfg.workload = w;
     pc.mcfg.params = &params;
     pc.workload_spec = spec;
     pc.processes = 1;
-    pc.concurrency = 4;
+    pc.concurrency = concurrency;
     pc.duration_ns = 2000000000; /* with requests set: only a deadline */
-    pc.requests = REQUESTS;
+    pc.requests = requests;
     pc.repeat = 1;
     json_t *rec = NULL;
     if (df_runner_run(&pc, timeout_ns, &rec, &err) < 0)
         fail_msg("runner: %s", err.msg);
     return rec;
+}
+
+static json_t *run_point(const char *model,
+                         const char *spec,
+                         int64_t timeout_ns)
+{
+    return run_point_on(model, spec, DF_STACK_DEDICATED, 4, REQUESTS,
+                        timeout_ns);
+}
+
+static void assert_all_ok(json_t *rec,
+                          int requests,
+                          const char *spec,
+                          const char *model)
+{
+    const char *st = json_string_value(json_object_get(rec, "status"));
+    json_int_t done = json_integer_value(json_object_get(rec, "completed"));
+    json_int_t errors = json_integer_value(json_object_get(rec, "errors"));
+    if (!st || strcmp(st, "ok") || done != requests || errors != 0)
+        fail_msg("%s on %s: status %s (%s), %lld completed, %lld errors", spec,
+                 model, st ? st : "?",
+                 json_string_value(json_object_get(rec, "failure")),
+                 (long long)done, (long long)errors);
 }
 
 static void test_builtins_complete_under_every_model(void **state)
@@ -75,16 +104,28 @@ static void test_builtins_complete_under_every_model(void **state)
     for (int m = 0; models[m]; m++)
         for (int s = 0; small_specs[s]; s++) {
             json_t *rec = run_point(models[m], small_specs[s], 10000000000LL);
-            const char *st = json_string_value(json_object_get(rec, "status"));
-            json_int_t done = json_integer_value(json_object_get(rec, "completed"));
-            json_int_t errors = json_integer_value(json_object_get(rec, "errors"));
-            if (!st || strcmp(st, "ok") || done != REQUESTS || errors != 0)
-                fail_msg("%s on %s: status %s (%s), %lld completed, %lld errors",
-                         small_specs[s], models[m], st ? st : "?",
-                         json_string_value(json_object_get(rec, "failure")),
-                         (long long)done, (long long)errors);
+            assert_all_ok(rec, REQUESTS, small_specs[s], models[m]);
             json_decref(rec);
         }
+}
+
+/* #12: shared stacks copy a suspended coroutine's frames away and reuse
+ * their addresses, so a run_blocking job must not live on the coroutine's
+ * stack. These two used to hand the pool thread a stack local: SIGSEGV. */
+static void test_builtins_run_blocking_on_shared_stacks(void **state)
+{
+    static const char *const specs[] = {
+        "hash:bytes=64KB,release_gil=true",
+        "file:offload=true",
+    };
+
+    (void)state;
+    for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
+        json_t *rec = run_point_on("coroutine", specs[s], DF_STACK_SHARED, 32,
+                                   512, 20000000000LL);
+        assert_all_ok(rec, 512, specs[s], "coroutine --stack shared");
+        json_decref(rec);
+    }
 }
 
 static void assert_failed_with(json_t *rec, const char *needle, const char *what)
@@ -135,6 +176,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_builtins_complete_under_every_model),
+        cmocka_unit_test(test_builtins_run_blocking_on_shared_stacks),
         cmocka_unit_test(test_builtins_crash_fails_point_with_sigsegv),
         cmocka_unit_test(test_builtins_hang_fails_point_with_timeout),
         cmocka_unit_test(test_builtins_overflow_reported_as_stack_overflow),

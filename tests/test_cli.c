@@ -4,18 +4,23 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 /* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
 #include <cmocka.h>
 
+#include "harness/cli/opt.h"
+#include "harness/store/results.h"
+#include "harness/sweep/plan.h"
+#include "models/model.h"
 #include "tests/duckfeed_exe.h"
 
 #include <jansson.h>
@@ -262,6 +267,225 @@ static void test_cli_model_stats_keep_identity(void **state)
     json_decref(doc);
 }
 
+/* The flags of a run that measures little: one noop point of 0.1 s. */
+#define QUICK_RUN                                                            \
+    "run", "--model", "process", "--workload", "noop", "--duration", "0.1s", \
+        "--warmup", "0", "--repeat", "1", "--quiet"
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void assert_text(const char *path, const char *text)
+{
+    char buf[256] = "";
+    FILE *f = fopen(path, "r");
+
+    assert_non_null(f);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    assert_string_equal(buf, text);
+}
+
+/* #12: `--out README.md` used to replace the README with results. */
+static void test_cli_out_of_another_kind_is_kept(void **state)
+{
+    const char *out = out_path("notes.md");
+
+    (void)state;
+    write_text(out, "my notes\n");
+
+    assert_bad_input(run(QUICK_RUN, "--out", out, NULL),
+                     "not a duckfeed results file");
+
+    assert_text(out, "my notes\n");
+}
+
+static void test_cli_out_force_replaces_another_kind(void **state)
+{
+    const char *out = out_path("replace.md");
+
+    (void)state;
+    write_text(out, "scratch\n");
+
+    assert_int_equal(run(QUICK_RUN, "--force", "--out", out, NULL).status, 0);
+
+    json_t *doc = load(out);
+    assert_string_equal(json_string_value(json_object_get(doc, "schema")),
+                        DF_RESULTS_SCHEMA);
+    json_decref(doc);
+}
+
+static void test_cli_out_results_file_is_replaced(void **state)
+{
+    const char *out = out_path("again.json");
+
+    (void)state;
+    assert_int_equal(run(QUICK_RUN, "--out", out, NULL).status, 0);
+
+    assert_int_equal(run(QUICK_RUN, "--out", out, NULL).status, 0);
+
+    json_t *doc = load(out);
+    assert_int_equal(json_array_size(json_object_get(doc, "points")), 1);
+    json_decref(doc);
+}
+
+/* #12: a directory was found out only when the first point was written,
+ * after measuring it (two lines, the point lost). */
+static void test_cli_out_directory_exits_2(void **state)
+{
+    const char *out = out_path("dir.json");
+
+    (void)state;
+    assert_int_equal(mkdir(out, 0755), 0);
+
+    assert_bad_input(run(QUICK_RUN, "--out", out, NULL), "is a directory");
+}
+
+static void test_cli_out_symlink_exits_2(void **state)
+{
+    char victim[4200];
+    const char *out;
+
+    (void)state;
+    snprintf(victim, sizeof victim, "%s", out_path("victim.txt"));
+    out = out_path("link.json"); /* a static buffer: after the copy */
+    write_text(victim, "keep\n");
+    assert_int_equal(symlink(victim, out), 0);
+
+    assert_bad_input(run(QUICK_RUN, "--force", "--out", out, NULL),
+                     "symbolic link");
+
+    assert_text(victim, "keep\n");
+}
+
+/* #12: two runs on one file used to overwrite each other's points. */
+static void test_cli_out_in_use_exits_2_at_once(void **state)
+{
+    const char *out = out_path("busy.json");
+    df_results_lock *lk = NULL;
+    df_err err = { 0 };
+
+    (void)state;
+    assert_int_equal(df_results_acquire(out, 0, &lk, &err), 0);
+
+    outcome o = run(QUICK_RUN, "--out", out, NULL);
+
+    df_results_release(lk);
+    assert_bad_input(o, "another run is writing it");
+    assert_int_equal(access(out, F_OK), -1);
+}
+
+/* #12: durations the parser accepted overflowed the deadlines; a rate
+ * this low made the arrival schedule negative and the generator spin. */
+static void test_cli_durations_past_limits_exit_2(void **state)
+{
+    const char *out = out_path("limits.json");
+
+    (void)state;
+    assert_bad_input(
+        run(QUICK_RUN, "--duration", "9223372036s", "--out", out, NULL),
+        "--duration: \"9223372036s\" is not a duration up to 86400s");
+    assert_bad_input(
+        run(QUICK_RUN, "--warmup", "9223372036s", "--out", out, NULL),
+        "--warmup: \"9223372036s\" is not a duration up to 86400s");
+    assert_bad_input(
+        run(QUICK_RUN, "--timeout", "9223372036s", "--out", out, NULL),
+        "--timeout: \"9223372036s\" is not a duration up to 86400s");
+    assert_bad_input(
+        run(QUICK_RUN, "--switch-interval", "9223372036s", "--out", out, NULL),
+        "--switch-interval: \"9223372036s\" is not a duration up to 3600s");
+    /* Within what the parameters' parser takes, past the option's limit. */
+    assert_bad_input(run(QUICK_RUN, "--duration", "86401s", "--out", out, NULL),
+                     "--duration: \"86401s\" is above 86400s");
+    assert_bad_input(
+        run(QUICK_RUN, "--switch-interval", "3601s", "--out", out, NULL),
+        "--switch-interval: \"3601s\" is above 3600s");
+    assert_bad_input(run(QUICK_RUN, "--timeout", "0", "--out", out, NULL),
+                     "--timeout: \"0\" is below 1s");
+    assert_bad_input(run(QUICK_RUN, "--rate", "1e-11", "--out", out, NULL),
+                     "--rate: \"1e-11\" is not a rate in [0.001,");
+}
+
+/* #12: the plan was expanded (262,144 points) before its cap was
+ * checked, and reported "out of memory" at worst. */
+static void test_cli_too_many_points_exits_2(void **state)
+{
+    char list[DF_PLAN_MAX_LIST * 4], hogs[DF_PLAN_MAX_LIST * 4];
+    size_t n = 0, m = 0;
+
+    (void)state;
+    for (int i = 0; i < DF_PLAN_MAX_LIST; i++) {
+        n += (size_t)snprintf(list + n, sizeof list - n, "%s%d", i ? "," : "",
+                              i + 1);
+        m += (size_t)snprintf(hogs + m, sizeof hogs - m, "%s%d", i ? "," : "",
+                              i);
+    }
+
+    outcome o =
+        run("run", "--model", "thread", "--threads", list, "--concurrency",
+            list, "--hogs", hogs, "--out", out_path("big.json"), NULL);
+
+    assert_bad_input(o, "too many points (262144 > 100000)");
+}
+
+/* The list flags refuse what they cannot hold, naming the limit. */
+static void test_cli_list_limits_exit_2(void **state)
+{
+    static char longest[DF_OPT_MAX_ARG_CHARS + 2];
+    const char *out = out_path("lists.json");
+
+    (void)state;
+    memset(longest, '1', sizeof longest - 1);
+    assert_bad_input(
+        run(QUICK_RUN, "--gil", "new,old,off,new", "--out", out, NULL),
+        "--gil: more than 3 values");
+    assert_bad_input(
+        run(QUICK_RUN, "--concurrency", longest, "--out", out, NULL),
+        "--concurrency: longer than");
+}
+
+/* #12: --threads accepted 4096, the thread model stopped at 1024. */
+static void test_cli_thread_model_runs_max_threads(void **state)
+{
+    char threads[16];
+    const char *out = out_path("threads.json");
+
+    (void)state;
+    snprintf(threads, sizeof threads, "%d", DF_MODEL_MAX_THREADS);
+
+    outcome o = run("run", "--model", "thread", "--threads", threads,
+                    "--workload", "noop", "--duration", "0.1s", "--warmup", "0",
+                    "--repeat", "1", "--quiet", "--out", out, NULL);
+
+    assert_int_equal(o.status, 0);
+    json_t *doc = load(out);
+    json_t *pt = json_array_get(json_object_get(doc, "points"), 0);
+    assert_string_equal(json_string_value(json_object_get(pt, "status")), "ok");
+    assert_int_equal(json_integer_value(json_object_get(pt, "threads")),
+                     DF_MODEL_MAX_THREADS);
+    json_decref(doc);
+}
+
+/* #12: validate read duplicate keys as the last one, plot refused them. */
+static void test_cli_validate_duplicate_key_exits_2(void **state)
+{
+    const char *path = out_path("dup.json");
+
+    (void)state;
+    write_text(path, "{\"schema\": \"duckfeed.results/1\", \"points\": [],"
+                     " \"points\": []}");
+
+    assert_bad_input(run("validate", path, NULL), "duplicate object key");
+    assert_bad_input(run("plot", path, NULL), "duplicate object key");
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -291,6 +515,17 @@ int main(void)
         cmocka_unit_test(test_cli_crashing_point_is_recorded_and_sweep_goes_on),
         cmocka_unit_test(test_cli_results_parse_back_typed),
         cmocka_unit_test(test_cli_model_stats_keep_identity),
+        cmocka_unit_test(test_cli_out_of_another_kind_is_kept),
+        cmocka_unit_test(test_cli_out_force_replaces_another_kind),
+        cmocka_unit_test(test_cli_out_results_file_is_replaced),
+        cmocka_unit_test(test_cli_out_directory_exits_2),
+        cmocka_unit_test(test_cli_out_symlink_exits_2),
+        cmocka_unit_test(test_cli_out_in_use_exits_2_at_once),
+        cmocka_unit_test(test_cli_durations_past_limits_exit_2),
+        cmocka_unit_test(test_cli_too_many_points_exits_2),
+        cmocka_unit_test(test_cli_list_limits_exit_2),
+        cmocka_unit_test(test_cli_thread_model_runs_max_threads),
+        cmocka_unit_test(test_cli_validate_duplicate_key_exits_2),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, teardown);
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/clock.h"
@@ -39,6 +40,56 @@ static const df_workload yield_workload = {
     .summary = "sleep(0)",
     .kind = DF_KIND_IO,
     .handle = yield_handle,
+};
+
+/* A plugin making the usual mistake: the run_blocking job is a local of
+ * handle(), on the coroutine's stack, and the pool thread reads and writes
+ * it while the coroutine is suspended. */
+typedef struct stack_job {
+    uint64_t id;
+    uint64_t words[32]; /* id-derived: a stranger's frames read differently */
+    int seen_ok;        /* written by the pool thread */
+} stack_job;
+
+static uint64_t stack_word(uint64_t id, int i)
+{
+    return (id + 1) * 0x9e3779b97f4a7c15ULL ^ (uint64_t)i;
+}
+
+static int stack_job_run(void *arg)
+{
+    stack_job *j = arg;
+    struct timespec ts = { 0, 200000 }; /* let the loop run other requests */
+
+    nanosleep(&ts, NULL);
+    j->seen_ok = 1;
+    for (int i = 0; i < 32; i++)
+        if (j->words[i] != stack_word(j->id, i))
+            j->seen_ok = 0;
+    return 0;
+}
+
+static int stack_arg_handle(df_ctx *ctx)
+{
+    stack_job j = { .id = ctx->request_id };
+
+    for (int i = 0; i < 32; i++)
+        j.words[i] = stack_word(j.id, i);
+    int rc = df_run_blocking(ctx, stack_job_run, &j);
+    if (rc < 0)
+        return rc;
+    for (int i = 0; i < 32; i++)
+        if (j.words[i] != stack_word(j.id, i))
+            return -EIO; /* our own frames were overwritten */
+    return j.seen_ok ? 0 : -EIO;
+}
+
+static const df_workload stack_arg_workload = {
+    .abi_version = DF_WORKLOAD_ABI_VERSION,
+    .name = "stack-arg",
+    .summary = "run_blocking with a job on the coroutine's stack",
+    .kind = DF_KIND_IO,
+    .handle = stack_arg_handle,
 };
 
 typedef struct counts {
@@ -226,6 +277,32 @@ static void test_coroutine_overflow_reported(void **state)
     assert_non_null(strstr(out, "stack overflow in a coroutine"));
 }
 
+/* #12: on shared stacks a suspended coroutine's frames are copied away and
+ * the addresses reused, so a job on its stack used to be read from another
+ * coroutine's frames (or crash the loop). The loop keeps such a job's stack
+ * in place until the job returns: every request completes, correctly. */
+static void test_coroutine_run_blocking_stack_arg_on_shared_stacks(void **state)
+{
+    static df_params none;
+    counts *k = calloc(1, sizeof *k);
+    df_model_cfg cfg = base_cfg(&stack_arg_workload, &none);
+    df_model *m = NULL;
+
+    (void)state;
+    cfg.stack_kind = DF_STACK_SHARED;
+    cfg.sink_arg = k;
+    assert_int_equal(df_model_coroutine.start(&cfg, &m, NULL), 0);
+    for (int i = 0; i < 200; i++) {
+        df_request r = { (uint64_t)i, df_now_ns(), df_now_ns() };
+        assert_int_equal(df_model_coroutine.submit(m, &r), 0);
+    }
+    assert_int_equal(df_model_coroutine.stop(m, 20000 * MS, NULL, NULL), 0);
+
+    assert_int_equal(k->total, 200);
+    assert_int_equal(k->bad, 0);
+    free(k);
+}
+
 static void test_coroutine_gil_stats_when_on(void **state)
 {
     static df_params none;
@@ -261,6 +338,8 @@ int main(void)
         cmocka_unit_test(test_coroutine_offload_does_not),
         cmocka_unit_test(test_coroutine_overflow_reported),
         cmocka_unit_test(test_coroutine_gil_stats_when_on),
+        cmocka_unit_test(
+            test_coroutine_run_blocking_stack_arg_on_shared_stacks),
     };
     return cmocka_run_group_tests_name("coroutine", tests, NULL, NULL);
 }

@@ -8,7 +8,8 @@
  * it misses again while the process got clearly less CPU than the
  * scenario needs (CPU time / wall), the test is skipped with the reason
  * on stderr instead of blaming the lock. Under valgrind, which runs one
- * thread at a time on its own scheduler, only invariants are checked.
+ * thread at a time on its own scheduler, and in a sanitizer build, only
+ * invariants are checked (tests/timing.h).
  */
 #include "models/gil.h"
 
@@ -23,8 +24,6 @@
 #include "base/clock.h"
 #include "workloads/spin.h"
 
-#include "tests/valgrind_shim.h"
-
 /* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,17 +34,6 @@
 #include "tests/timing.h"
 
 #define MAX_THREADS 8
-
-/* Whether wall-clock ratios can be asserted in this run. */
-static int timing_reliable(void)
-{
-    if (RUNNING_ON_VALGRIND) {
-        fprintf(stderr, "note: under valgrind, timing ratios not checked\n");
-        return 0;
-    }
-    return 1;
-}
-
 
 static uint64_t burn(uint64_t x, int64_t iters)
 {
@@ -229,7 +217,7 @@ static void two_threads_alternate(int64_t interval_us, int64_t run_ms)
         assert_true(acq - sw <= 0);
         assert_true(forced >= sw - 2);
         assert_true(s.runs[0] >= s.runs[1] - 1 && s.runs[1] >= s.runs[0] - 1);
-        if (!timing_reliable())
+        if (!timing_trusted())
             return;
         double iv = (double)interval_us;
         int ok = sw >= 0.3 * (double)run_ms * 1000 / iv;
@@ -285,7 +273,7 @@ static void test_gil_stats_two_cpu_threads(void **state)
                         "each)\n",
                 held, wait, th_held[0], th_held[1]);
         assert_true(held <= 1.0001 && wait <= 1.0001);
-        if (!timing_reliable())
+        if (!timing_trusted())
             return;
         int ok = held >= 0.9 && wait >= 0.8 && p99 >= 700;
         for (int i = 0; i < 2; i++)
@@ -319,7 +307,7 @@ static void test_gil_four_threads_each_get_a_share(void **state)
         df_gil_stats_clear(&st);
         fprintf(stderr, "4 threads: held %.2f %.2f %.2f %.2f\n", share[0],
                 share[1], share[2], share[3]);
-        if (!timing_reliable())
+        if (!timing_trusted())
             return;
         int ok = 1;
         for (int i = 0; i < 4; i++)
@@ -375,7 +363,7 @@ static void test_gil_sleeper_holds_nothing(void **state)
             (double)st.acquisitions);
     assert_true((double)st.acquisitions >= 10);
     assert_true((double)st.wait < 0.05);
-    if (timing_reliable())
+    if (timing_trusted())
         assert_true(held < 0.05);
     df_gil_stats_clear(&st);
     df_gil_destroy(sl.g);
@@ -407,7 +395,7 @@ static void test_gil_old_two_threads_slower(void **state)
         assert_true((double)s2.drop_requests == 0);
         df_gil_stats_clear(&s1);
         df_gil_stats_clear(&s2);
-        if (!timing_reliable())
+        if (!timing_trusted())
             return;
         double free_cores = one.free_cores < two.free_cores ? one.free_cores
                                                             : two.free_cores;

@@ -16,6 +16,7 @@
 
 #include "base/clock.h"
 #include "models/loop/loop.h"
+#include "tests/timing.h"
 
 #define MS 1000000LL
 
@@ -322,8 +323,10 @@ static void test_loop_run_blocking_leaves_loop_free(void **state)
     run_until(loop, &b.done);
 
     assert_int_equal(b.result, 42);
-    /* 4 tickers x 10 sleeps of 5 ms end long before 200 ms. */
-    assert_int_equal(b.ticks_before_done, 40);
+    /* 4 tickers x 10 sleeps of 5 ms end long before 200 ms (a timing
+     * assertion: slowed down, the tickers may still be running). */
+    if (timing_trusted())
+        assert_int_equal(b.ticks_before_done, 40);
     df_loop_destroy(loop);
 }
 
@@ -428,13 +431,15 @@ static void test_loop_slow_step_counted(void **state)
     while (r.n < 2)
         df_loop_run_once(loop, 1);
     df_loop_stats_get(loop, &st);
-    assert_int_equal(st.slow_callbacks, 0);
+    uint64_t before = st.slow_callbacks;
+    if (timing_trusted()) /* short steps can take 20 ms when slowed down */
+        assert_int_equal(before, 0);
 
     df_loop_spawn(loop, blocks_fn, NULL, NULL, NULL);
     df_loop_run_once(loop, 0);
     df_loop_stats_get(loop, &st);
 
-    assert_int_equal(st.slow_callbacks, 1);
+    assert_int_equal(st.slow_callbacks, before + 1);
     assert_true(st.max_blocked_ns >= 30 * MS);
     df_loop_destroy(loop);
 }

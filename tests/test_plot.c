@@ -161,6 +161,39 @@ static void test_plot_throughput_table_columns(void **state)
     free(t);
 }
 
+/* #12: a line holding a point folded from fewer repetitions than asked
+ * (an interrupted sweep) says so in its label. */
+static void test_plot_partial_point_labelled(void **state)
+{
+    char path[128], err[512];
+    char *argv[] = { "plot",   path,      "--out-dir", out_dir,
+                     "--name", "partial", "--quiet",   NULL };
+    json_t *doc = json_load_file(SMALL, 0, NULL), *pt;
+    size_t i;
+    char *t;
+
+    (void)state;
+    assert_non_null(doc);
+    json_array_foreach(
+        json_object_get(doc, "points"), i,
+        pt) if (strcmp(json_string_value(json_object_get(pt, "model")),
+                       "process") == 0)
+    {
+        json_object_set_new(pt, "repeat", json_integer(3));
+        json_object_set_new(pt, "repetitions_done", json_integer(1));
+    }
+    snprintf(path, sizeof path, "%s/partial.json", out_dir);
+    assert_int_equal(json_dump_file(doc, path, 0), 0);
+    json_decref(doc);
+
+    assert_int_equal(plot_capture(err, sizeof err, 7, argv), 0);
+
+    t = slurp("partial-throughput-cpu.dat");
+    assert_non_null(strstr(t, "\"process w=2 (partial)\" concurrency"));
+    assert_non_null(strstr(t, "\"coroutine\" concurrency"));
+    free(t);
+}
+
 static void test_plot_latency_and_speedup_tables(void **state)
 {
     char *lat, *sp;
@@ -325,6 +358,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plot_small_makes_every_png),
         cmocka_unit_test(test_plot_throughput_table_columns),
+        cmocka_unit_test(test_plot_partial_point_labelled),
         cmocka_unit_test(test_plot_latency_and_speedup_tables),
         cmocka_unit_test(test_plot_memory_per_added_request),
         cmocka_unit_test(test_plot_timeline_has_a_panel_per_model),

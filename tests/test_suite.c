@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,40 @@ static int fake_run(int argc, char **argv)
         return 2;
     snprintf(cmd, sizeof cmd, "cp '%s' '%s'", SMALL, out);
     return system(cmd) == 0 ? 0 : 2;
+}
+
+/* `duckfeed run` stopped by SIGINT: --out holds what finished (the small
+ * results, marked as a sweep marks them) and the exit status says so. */
+static int fake_run_interrupted(int argc, char **argv)
+{
+    const char *out = NULL;
+    json_t *doc;
+    int i, rc;
+
+    fake_calls++;
+    for (i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--out") == 0)
+            out = argv[i + 1];
+    if (!out || !(doc = json_load_file(SMALL, 0, NULL)))
+        return 2;
+    json_object_set_new(doc, "complete", json_false());
+    json_object_set_new(doc, "interrupted", json_string("SIGINT"));
+    rc = json_dump_file(doc, out, JSON_INDENT(1));
+    json_decref(doc);
+    return rc == 0 ? DF_SUITE_EXIT_SIGNALED + SIGINT : 2;
+}
+
+/* The whole of a small file; fails the test if it cannot be read. */
+static void read_file(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    size_t n;
+
+    if (!f)
+        fail_msg("%s: %s", path, strerror(errno));
+    n = fread(buf, 1, len - 1, f);
+    buf[n] = '\0';
+    fclose(f);
 }
 
 static void test_suite_every_file_loads(void **state)
@@ -199,8 +234,13 @@ static void test_suite_malformed_einval(void **state)
                      "order");
 }
 
-/* Runs df_suite_main_with with stderr captured; returns its exit code. */
-static int suite_capture(char *err_buf, size_t len, int argc, char **argv)
+/* Runs df_suite_main_with with run and stderr captured; returns its exit
+ * code. */
+static int suite_capture_with(df_suite_run_fn *run,
+                              char *err_buf,
+                              size_t len,
+                              int argc,
+                              char **argv)
 {
     char path[128];
     int saved = dup(2), fd, rc;
@@ -211,7 +251,7 @@ static int suite_capture(char *err_buf, size_t len, int argc, char **argv)
     assert_true(fd >= 0 && saved >= 0);
     fflush(stderr);
     dup2(fd, 2);
-    rc = df_suite_main_with(argc, argv, fake_run);
+    rc = df_suite_main_with(argc, argv, run);
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
@@ -219,6 +259,11 @@ static int suite_capture(char *err_buf, size_t len, int argc, char **argv)
     err_buf[n > 0 ? n : 0] = '\0';
     close(fd);
     return rc;
+}
+
+static int suite_capture(char *err_buf, size_t len, int argc, char **argv)
+{
+    return suite_capture_with(fake_run, err_buf, len, argc, argv);
 }
 
 static void test_suite_bad_file_exits_2(void **state)
@@ -305,6 +350,111 @@ static void test_suite_runs_merge_plot_report(void **state)
                                    "throughput of `thread -w 1 --threads 2, "
                                    "c=4`"));
     assert_non_null(strstr(report, "](../plots/demo-throughput-cpu.png)"));
+}
+
+#define DEMO_SUITE(NAME, ORDER)                                        \
+    "{\"name\": \"" NAME "\", \"version\": 1, \"order\": " ORDER ", "  \
+    "\"title\": \"T\", \"sentence\": \"s\", \"runs\": [{\"argv\": "    \
+    "[\"--model\", \"process\"]}], \"plots\": [], \"claims\": "        \
+    "[{\"metric\": \"throughput_rps\", \"workload\": \"cpu\", \"a\": " \
+    "{\"model\": \"process\", \"workers\": 2}, \"b\": {\"model\": "    \
+    "\"thread\"}}]}"
+
+/* #12 item 4: a run stopped by SIGINT stops `duckfeed suite a b`: exit
+ * 130, b does not run and its results and plots stay as they were, a's
+ * file says "interrupted" and the report computes no claim from it. */
+static void test_suite_interrupted_run_stops_the_rest(void **state)
+{
+    char dir[128], path[256], results[128], plots[128], err[1024];
+    char *argv[] = {
+        "suite",         "a",     "b",           "--suites-dir", dir,
+        "--results-dir", results, "--plots-dir", plots,          NULL
+    };
+    static char before[65536], after[65536], report[65536];
+    json_t *doc;
+
+    (void)state;
+    snprintf(dir, sizeof dir, "%s/isuites", tmp_dir);
+    snprintf(results, sizeof results, "%s/iresults", tmp_dir);
+    snprintf(plots, sizeof plots, "%s/iplots", tmp_dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_int_equal(mkdir(results, 0700), 0);
+    assert_int_equal(mkdir(plots, 0700), 0);
+    snprintf(path, sizeof path, "%s/a.json", dir);
+    write_file(path, DEMO_SUITE("a", "1"));
+    snprintf(path, sizeof path, "%s/b.json", dir);
+    write_file(path, DEMO_SUITE("b", "2"));
+    snprintf(path, sizeof path, "%s/b.json", results);
+    write_file(path, "{\"b\": \"an earlier run\"}\n");
+    snprintf(path, sizeof path, "%s/b-throughput-cpu.png", plots);
+    write_file(path, "an earlier plot\n");
+    fake_calls = 0;
+
+    int rc = suite_capture_with(fake_run_interrupted, err, sizeof err, 9, argv);
+
+    assert_int_equal(rc, DF_SUITE_EXIT_SIGNALED + SIGINT);
+    assert_int_equal(fake_calls, 1);
+    snprintf(path, sizeof path, "%s/b.json", results);
+    read_file(path, after, sizeof after);
+    assert_string_equal(after, "{\"b\": \"an earlier run\"}\n");
+    snprintf(path, sizeof path, "%s/b-throughput-cpu.png", plots);
+    read_file(path, before, sizeof before);
+    assert_string_equal(before, "an earlier plot\n");
+    snprintf(path, sizeof path, "%s/a.json", results);
+    doc = json_load_file(path, 0, NULL);
+    assert_non_null(doc);
+    assert_string_equal(df_resfile_str(doc, "interrupted", "(none)"), "SIGINT");
+    assert_true(json_is_false(json_object_get(doc, "complete")));
+    json_decref(doc);
+    snprintf(path, sizeof path, "%s/REPORT.md", results);
+    read_file(path, report, sizeof report);
+    assert_non_null(strstr(report, "**Interrupted** (SIGINT)"));
+    assert_null(strstr(report, "x the throughput of"));
+    assert_null(strstr(report, "not measured"));
+}
+
+/* #12: two suites writing into one results dir at once: neither touches
+ * the other's files. Names an earlier version used for every run (its
+ * run files, the report's temporary) hold another run's files here. */
+static void test_suite_leaves_other_runs_temp_files(void **state)
+{
+    static const char *const theirs[] = { ".suite-t-0.json", "REPORT.md.tmp" };
+    char dir[128], path[256], results[128], err[1024], text[256];
+    char *argv[] = {
+        "suite", "t",           "--suites-dir", dir, "--results-dir",
+        results, "--plots-dir", results,        NULL
+    };
+    size_t i;
+    DIR *d;
+    struct dirent *e;
+
+    (void)state;
+    snprintf(dir, sizeof dir, "%s/tsuites", tmp_dir);
+    snprintf(results, sizeof results, "%s/tresults", tmp_dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_int_equal(mkdir(results, 0700), 0);
+    snprintf(path, sizeof path, "%s/t.json", dir);
+    write_file(path, DEMO_SUITE("t", "1"));
+    for (i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", results, theirs[i]);
+        write_file(path, "another run's\n");
+    }
+
+    assert_int_equal(suite_capture(err, sizeof err, 8, argv), 0);
+
+    for (i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", results, theirs[i]);
+        read_file(path, text, sizeof text);
+        assert_string_equal(text, "another run's\n");
+    }
+    /* Nothing of ours is left behind but the results and the report. */
+    d = opendir(results);
+    assert_non_null(d);
+    i = 0;
+    while ((e = readdir(d)))
+        i++;
+    closedir(d);
+    assert_int_equal(i, 2 + 2 + 2); /* ., .., t.json, REPORT.md, theirs */
 }
 
 /* Kind "examples": the script's DF-RESULT lines land in the results. */
@@ -488,6 +638,8 @@ int main(void)
         cmocka_unit_test(test_suite_bad_file_exits_2),
         cmocka_unit_test(test_suite_unknown_name_exits_2),
         cmocka_unit_test(test_suite_runs_merge_plot_report),
+        cmocka_unit_test(test_suite_interrupted_run_stops_the_rest),
+        cmocka_unit_test(test_suite_leaves_other_runs_temp_files),
         cmocka_unit_test(test_suite_examples_collects_results),
         cmocka_unit_test(test_suite_claims_well_formed),
         cmocka_unit_test(test_suite_claim_resolves_against_data),

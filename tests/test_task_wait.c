@@ -14,9 +14,6 @@
 #include <time.h>
 
 #include "tests/test_task_util.h"
-
-#include "tests/valgrind_shim.h"
-
 #include "tests/timing.h"
 
 static struct {
@@ -877,13 +874,11 @@ static double th4_ratio(df_gil_mode mode, double work_ms)
 
 static void test_task_TH4_cpu_threads_share_the_gil(void **state)
 {
-    int timing = !RUNNING_ON_VALGRIND;
+    int timing = timing_trusted();
     double work_ms = timing ? 100 : 10;
     double on = 0, off = 0, late = 0;
 
     (void)state;
-    if (!timing)
-        fprintf(stderr, "note: under valgrind, timing ratios not checked\n");
     for (int attempt = 0; attempt < 2; attempt++) {
         th4_run lp = { .n = 1, .work_ms = 3 * work_ms, .sleeps = 5 };
         load_probe probe;

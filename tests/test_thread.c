@@ -7,7 +7,7 @@
  * it misses again while the process got clearly less CPU than it needs
  * (CPU time / wall), the test is skipped with the reason on stderr rather
  * than blaming the model. Under valgrind, which runs one thread at a time,
- * only invariants are checked.
+ * and in a sanitizer build, only invariants are checked (tests/timing.h).
  */
 #include "models/model.h"
 
@@ -23,8 +23,6 @@
 #include "base/trace.h"
 #include "models/gil.h"
 #include "workloads/spin.h"
-
-#include "tests/valgrind_shim.h"
 
 /* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
 #include <stdarg.h>
@@ -42,16 +40,6 @@ extern const df_workload df_workload_echo;
 #define MAX_LAT    (1 << 18)
 #define MAX_ID     20000
 #define CPU_REQ_NS (200 * 1000) /* work per cpu request */
-
-static int timing_reliable(void)
-{
-    if (RUNNING_ON_VALGRIND) {
-        fprintf(stderr, "note: under valgrind, timing ratios not checked\n");
-        return 0;
-    }
-    return 1;
-}
-
 
 /* Test workloads: a Python loop, a sleeper and next to nothing. */
 
@@ -252,7 +240,7 @@ static void test_thread_cpu_bound_does_not_scale(void **state)
         double four = cpu_rps(DF_GIL_NEW, 4) / one;
         fprintf(stderr, "new GIL: 2 threads %.2fx, 4 threads %.2fx\n", two,
                 four);
-        if (!timing_reliable())
+        if (!timing_trusted())
             return;
         int ok = two >= 0.8 && two <= 1.1 && four >= 0.8 && four <= 1.1;
         if (decide(ok, attempt, probe_free_cores(&lp), 1.0)) {
@@ -279,7 +267,7 @@ static void test_thread_gil_off_scales(void **state)
                 two_cores);
         assert_true((double)r->stats.gil.held == 0);
         free_run(r);
-        if (!timing_reliable())
+        if (!timing_trusted())
             return;
         if (decide(ratio >= 1.6, attempt, probe_free_cores(&lp), 2.0)) {
             assert_true(ratio >= 1.6);
@@ -370,7 +358,7 @@ static void test_thread_convoy(void **state)
         free(alone.lat);
         free(hog5.lat);
         free(hog1.lat);
-        if (!timing_reliable())
+        if (!timing_trusted())
             return;
         int ok = fall >= 10 && p90 >= 0.5 && p90 <= 2.5 && rise >= 3;
         /* Multicore convoy: the hog on one core, the I/O thread and its
@@ -401,7 +389,7 @@ static void test_thread_sleeper_holds_nothing(void **state)
             (unsigned long long)r->done, held);
     assert_true(r->done >= 10);
     assert_true((double)r->stats.gil.acquisitions >= 2.0 * (double)r->done);
-    if (timing_reliable())
+    if (timing_trusted())
         assert_true(held < 0.05);
     free_run(r);
 }
@@ -467,7 +455,7 @@ static void test_thread_hogs_reported(void **state)
     assert_int_equal(r->stats.hogs.count, 2);
     assert_true(r->stats.hogs.work_units_per_s > 0);
     assert_int_equal(r->stats.gil.nthreads, 3);
-    if (timing_reliable())
+    if (timing_trusted())
         assert_true((double)r->stats.gil.held >= 0.9);
     free_run(r);
 }

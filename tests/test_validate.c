@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "harness/store/validate.h"
@@ -189,6 +190,44 @@ static void test_validate_repetitions_match_n(void **state)
                    "points[0].repetitions: 2 entries but throughput.n is 3");
 }
 
+/* #12: a point folded from fewer repetitions than asked says how many,
+ * and that many ran. */
+static void test_validate_repetitions_done(void **state)
+{
+    json_t *doc = valid_doc();
+    json_t *p = json_array_get(json_object_get(doc, "points"), 0);
+    char why[256] = "";
+    (void)state;
+
+    json_object_set_new(p, "repetitions_done", json_integer(3));
+    json_object_set_new(doc, "interrupted", json_string("SIGTERM"));
+    assert_int_equal(df_validate_json(doc, why, sizeof why), 0);
+    json_object_set_new(p, "repetitions_done", json_integer(2));
+
+    expect_invalid(doc, "points[0].repetitions_done: 2 but throughput.n is 3");
+}
+
+static void test_validate_repetitions_done_range(void **state)
+{
+    json_t *doc = valid_doc();
+    json_t *p = json_array_get(json_object_get(doc, "points"), 2);
+    (void)state;
+
+    json_object_set_new(p, "repetitions_done", json_integer(4));
+
+    expect_invalid(doc, "points[2].repetitions_done: 4, expected 1..3");
+}
+
+static void test_validate_interrupted_names_signal(void **state)
+{
+    json_t *doc = valid_doc();
+    (void)state;
+
+    json_object_set_new(doc, "interrupted", json_string("yes"));
+
+    expect_invalid(doc, "interrupted: unexpected value \"yes\"");
+}
+
 static void test_validate_bad_enum(void **state)
 {
     json_t *doc = valid_doc();
@@ -251,6 +290,26 @@ static void test_validate_main_exit_codes(void **state)
     json_decref(doc);
 }
 
+/* #12: validate kept the last of two equal keys where plot refused the
+ * file; both read it the same way now. */
+static void test_validate_main_duplicate_key(void **state)
+{
+    json_t *doc = valid_doc();
+    char *text = json_dumps(doc, 0);
+    char *dup = malloc(strlen(text) + 32);
+    (void)state;
+
+    assert_non_null(dup);
+    /* {"complete": false, <the valid document's fields>} */
+    sprintf(dup, "{\"complete\": false, %s", text + 1);
+
+    assert_int_equal(run_main_on(text), 0);
+    assert_int_equal(run_main_on(dup), 2);
+    free(dup);
+    free(text);
+    json_decref(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -262,10 +321,14 @@ int main(void)
         cmocka_unit_test(test_validate_littles_law_fields),
         cmocka_unit_test(test_validate_failed_needs_failure),
         cmocka_unit_test(test_validate_repetitions_match_n),
+        cmocka_unit_test(test_validate_repetitions_done),
+        cmocka_unit_test(test_validate_repetitions_done_range),
+        cmocka_unit_test(test_validate_interrupted_names_signal),
         cmocka_unit_test(test_validate_bad_enum),
         cmocka_unit_test(test_validate_schema_version),
         cmocka_unit_test(test_validate_machine_field),
         cmocka_unit_test(test_validate_main_exit_codes),
+        cmocka_unit_test(test_validate_main_duplicate_key),
     };
     return cmocka_run_group_tests_name("validate", tests, NULL, NULL);
 }

@@ -1,13 +1,17 @@
 /* tests/test_workloads.c - each built-in does what it declares, on a fake ctx.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
@@ -19,6 +23,7 @@
 #include <cmocka.h>
 
 #include "fake_ctx.h"
+#include "valgrind_shim.h"
 #include "workloads/hash.h"
 #include "workloads/latency_server.h"
 #include "workloads/params.h"
@@ -259,6 +264,184 @@ static void test_workloads_upstream_econnrefused(void **state)
     assert_int_equal(df_upstream_call(&f.ctx, &addr), -ECONNREFUSED);
 }
 
+/* The EMFILE test: a latency server in a child whose descriptors run out,
+ * clients in the test process (which has descriptors to spare). */
+enum { EMFILE_SPARE_FDS = 16, EMFILE_CLIENTS = 64 };
+
+typedef struct emfile_report {
+    int64_t cpu_ns, wall_ns; /* the child's CPU time over a quiet window */
+    df_latency_server_counts counts;
+} emfile_report;
+
+static int64_t clock_ns(clockid_t id)
+{
+    struct timespec ts;
+
+    clock_gettime(id, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int highest_fd(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    int hi = -1;
+
+    if (!d)
+        return -1;
+    while ((e = readdir(d)) != NULL)
+        if (atoi(e->d_name) > hi)
+            hi = atoi(e->d_name);
+    closedir(d);
+    return hi;
+}
+
+/* Fills every unused descriptor number below the highest in use (an
+ * inherited fd may sit far above the rest): new descriptors then take
+ * numbers above it, and RLIMIT_NOFILE counts what is left. */
+static int fill_fd_holes(void)
+{
+    int hi = highest_fd();
+
+    for (;;) {
+        int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return -1;
+        if (fd > hi) {
+            close(fd);
+            return hi;
+        }
+    }
+}
+
+/* The child: a server with EMFILE_SPARE_FDS descriptors left for
+ * connections; reports its port, then (told to) its CPU time over 300 ms
+ * once every client was accepted or refused (or 1 s passed). */
+static void emfile_child(int to_parent, int from_parent)
+{
+    df_latency_server_cfg cfg = { .delay_ns = 1000000 };
+    df_latency_server *s = NULL;
+    emfile_report rep = { 0 };
+    struct timespec pause_ts = { 0, 300000000 }, tick = { 0, 1000000 };
+    char c;
+
+    if (df_latency_server_start(&cfg, &s, NULL) < 0)
+        _exit(2);
+    int hi = fill_fd_holes();
+    struct rlimit rl = { (rlim_t)(hi + 1 + EMFILE_SPARE_FDS),
+                         (rlim_t)(hi + 1 + EMFILE_SPARE_FDS) };
+    struct sockaddr_in addr = df_latency_server_addr(s);
+    if (hi < 0 || setrlimit(RLIMIT_NOFILE, &rl) < 0 ||
+        write(to_parent, &addr, sizeof addr) != sizeof addr ||
+        read(from_parent, &c, 1) != 1)
+        _exit(3);
+    int64_t give_up = clock_ns(CLOCK_MONOTONIC) + 1000000000;
+    do {
+        df_latency_server_counts_get(s, &rep.counts);
+        nanosleep(&tick, NULL);
+    } while (rep.counts.connections + rep.counts.rejected < EMFILE_CLIENTS &&
+             clock_ns(CLOCK_MONOTONIC) < give_up);
+    rep.cpu_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+    rep.wall_ns = clock_ns(CLOCK_MONOTONIC);
+    nanosleep(&pause_ts, NULL);
+    rep.cpu_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - rep.cpu_ns;
+    rep.wall_ns = clock_ns(CLOCK_MONOTONIC) - rep.wall_ns;
+    df_latency_server_counts_get(s, &rep.counts);
+    if (write(to_parent, &rep, sizeof rep) != sizeof rep ||
+        read(from_parent, &c, 1) != 1)
+        _exit(4);
+    df_latency_server_stop(s);
+    _exit(0);
+}
+
+/* One round trip on a connected socket: 1 served, 0 refused (reset or EOF),
+ * -1 no answer within 5 s (a hang). */
+static int emfile_round_trip(int fd)
+{
+    unsigned char req[DF_LATENCY_REQUEST_BYTES] = { 7 }, resp[8];
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    size_t got = 0;
+
+    if (send(fd, req, sizeof req, MSG_NOSIGNAL) != (ssize_t)sizeof req)
+        return 0;
+    while (got < sizeof resp) {
+        if (poll(&p, 1, 5000) != 1)
+            return -1;
+        ssize_t r = recv(fd, resp + got, sizeof resp - got, 0);
+        if (r <= 0)
+            return 0;
+        got += (size_t)r;
+    }
+    return 1;
+}
+
+static int emfile_connect(const struct sockaddr_in *addr)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd >= 0 && connect(fd, (const struct sockaddr *)addr, sizeof *addr))
+        fail_msg("connect: %s", strerror(errno));
+    return fd;
+}
+
+/* #12: out of descriptors, the server used to retry accept at once, at
+ * 100 % CPU, while clients beyond the limit hung in the backlog. Now it
+ * refuses them (the reserve-descriptor trick), idles, and serves again as
+ * soon as descriptors are free. */
+static void test_workloads_latency_server_emfile_refuses(void **state)
+{
+    int up[2], down[2], fds[EMFILE_CLIENTS], st = 0, served = 0, refused = 0;
+    struct sockaddr_in addr;
+    emfile_report rep;
+
+    (void)state;
+    if (RUNNING_ON_VALGRIND) {
+        /* Valgrind keeps RLIMIT_NOFILE to itself: the kernel never sees
+         * the lower limit, so there is no EMFILE to provoke. */
+        print_message("SKIP: valgrind fakes RLIMIT_NOFILE\n");
+        skip();
+    }
+    assert_int_equal(pipe(up), 0);
+    assert_int_equal(pipe(down), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(up[0]);
+        close(down[1]);
+        emfile_child(up[1], down[0]);
+    }
+    close(up[1]);
+    close(down[0]);
+    assert_int_equal(read(up[0], &addr, sizeof addr), sizeof addr);
+
+    for (int i = 0; i < EMFILE_CLIENTS; i++)
+        fds[i] = emfile_connect(&addr);
+    assert_int_equal(write(down[1], "m", 1), 1);
+    assert_int_equal(read(up[0], &rep, sizeof rep), sizeof rep);
+    for (int i = 0; i < EMFILE_CLIENTS; i++) {
+        int r = emfile_round_trip(fds[i]);
+        assert_int_not_equal(r, -1); /* never a hang */
+        served += r;
+        refused += r == 0;
+        close(fds[i]);
+    }
+    int after = emfile_connect(&addr);
+    int after_rc = emfile_round_trip(after);
+    close(after);
+    assert_int_equal(write(down[1], "q", 1), 1);
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    close(up[0]);
+    close(down[1]);
+
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    if (DF_TIMING_TRUSTED) /* a spinning accept burns ~100 %: wide margin */
+        assert_true(rep.cpu_ns * 4 < rep.wall_ns);
+    assert_true(rep.counts.rejected > 0);
+    assert_int_equal(refused, rep.counts.rejected);
+    assert_true(served > 0);
+    assert_int_equal(after_rc, 1); /* descriptors free again: served */
+}
+
 static void test_workloads_web_calls_upstream_once(void **state)
 {
     df_latency_server_counts n;
@@ -317,7 +500,6 @@ static void test_workloads_file_teardown_removes(void **state)
     assert_non_null(mkdtemp(dir));
     assert_int_equal(setenv("TMPDIR", dir, 1), 0);
     point_setup(&pt, "file:kb=1");
-    assert_int_equal(rmdir(dir), -1); /* the file is in it */
 
     point_teardown(&pt);
 
@@ -327,6 +509,80 @@ static void test_workloads_file_teardown_removes(void **state)
     else
         unsetenv("TMPDIR");
     free(saved);
+}
+
+/* Removes what dir holds, then dir; returns how many entries it held. */
+static int empty_and_remove(const char *dir)
+{
+    char path[512];
+    struct dirent *e;
+    int n = 0;
+    DIR *d = opendir(dir);
+
+    if (!d)
+        return -1;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+        n++;
+    }
+    closedir(d);
+    rmdir(dir);
+    return n;
+}
+
+/* In a forked child: set up and serve a request, then wait to be killed. */
+static void file_child(const char *dir, int ready_fd)
+{
+    const df_workload *w = NULL;
+    df_params p;
+    df_err err = { 0 };
+    void *s = NULL;
+    char why[256];
+    fake_ctx f;
+
+    if (setenv("TMPDIR", dir, 1) < 0 ||
+        df_workload_parse_spec("file:kb=16", &w, &p, &err) < 0 ||
+        w->setup(&p, &s, why, sizeof why) < 0)
+        _exit(2);
+    fake_ctx_init(&f, 0, s, &p);
+    if (w->handle(&f.ctx) != 0)
+        _exit(3);
+    if (write(ready_fd, "r", 1) != 1)
+        _exit(4);
+    for (;;)
+        pause();
+}
+
+/* #12: a point's child is killed on a timeout, and duckfeed itself may be
+ * killed with -9: teardown never runs, and the temp file must not stay. */
+static void test_workloads_file_kill9_leaves_nothing(void **state)
+{
+    char dir[] = "/tmp/df-test-file-XXXXXX";
+    int fds[2], st = 0;
+    char c = 0;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        file_child(dir, fds[1]);
+    }
+    close(fds[1]);
+    ssize_t got = read(fds[0], &c, 1);
+    close(fds[0]);
+    kill(pid, SIGKILL);
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    int left = empty_and_remove(dir);
+
+    assert_int_equal(got, 1); /* the child was serving */
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    assert_int_equal(left, 0);
 }
 
 static void test_workloads_leak_keeps_memory(void **state)
@@ -445,10 +701,12 @@ int main(void)
         cmocka_unit_test(test_workloads_upstream_crosses_socket),
         cmocka_unit_test(test_workloads_upstream_pool_limits_serving),
         cmocka_unit_test(test_workloads_upstream_econnrefused),
+        cmocka_unit_test(test_workloads_latency_server_emfile_refuses),
         cmocka_unit_test(test_workloads_web_calls_upstream_once),
         cmocka_unit_test(test_workloads_file_never_waits),
         cmocka_unit_test(test_workloads_file_offload),
         cmocka_unit_test(test_workloads_file_teardown_removes),
+        cmocka_unit_test(test_workloads_file_kill9_leaves_nothing),
         cmocka_unit_test(test_workloads_leak_keeps_memory),
         cmocka_unit_test(test_workloads_hang_ends_on_ecanceled),
         cmocka_unit_test(test_workloads_crash_segv_on_nth),

@@ -7,7 +7,14 @@
  * On the coroutine loop that stalls every request; asyncio's answer is to
  * push the read to a thread (aiofiles, loop.run_in_executor), which
  * `offload` does through df_run_blocking.
+ *
+ * The file has no name (#12): it is made with O_TMPFILE, or unlinked right
+ * after mkstemp where the file system lacks O_TMPFILE, so a point killed
+ * before teardown (a timeout, kill -9) leaves nothing in $TMPDIR. Each
+ * request still opens the file afresh, through /proc/self/fd/<fd>, which
+ * gives it its own offset as opening by path did.
  */
+#define _GNU_SOURCE
 #include "workloads/workload.h"
 
 #include <errno.h>
@@ -21,14 +28,10 @@
     4096 /* read size; heap, not stack: coroutine stacks are small */
 
 typedef struct file_state {
-    char path[512]; /* created in setup, unlinked in teardown */
+    int fd;          /* the nameless file; closed in teardown */
+    char reopen[64]; /* /proc/self/fd/<fd>: opened once per request */
     int64_t bytes;
 } file_state;
-
-typedef struct file_job {
-    const file_state *s;
-    df_ctx *ctx; /* NULL when offloaded: plain read(2) on a pool thread */
-} file_job;
 
 static const df_param_decl file_params[] = {
     { "kb", DF_PARAM_SIZE, "64KB", "KB",
@@ -50,9 +53,9 @@ static ssize_t read_some(df_ctx *ctx, int fd, void *buf, size_t n)
     return r < 0 ? -errno : r;
 }
 
-static int file_job_run(void *arg)
+/* Reads the whole file; ctx NULL means a plain read(2) on a pool thread. */
+static int read_file(df_ctx *ctx, const file_state *s)
 {
-    const file_job *job = arg;
     char *buf = malloc(BUF_BYTES);
     int64_t total = 0;
     int rc = 0;
@@ -60,13 +63,13 @@ static int file_job_run(void *arg)
 
     if (!buf)
         return -ENOMEM;
-    fd = open(job->s->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    fd = open(s->reopen, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         free(buf);
         return -errno;
     }
     for (;;) {
-        ssize_t r = read_some(job->ctx, fd, buf, BUF_BYTES);
+        ssize_t r = read_some(ctx, fd, buf, BUF_BYTES);
         if (r < 0)
             rc = (int)r;
         if (r <= 0)
@@ -75,9 +78,17 @@ static int file_job_run(void *arg)
     }
     close(fd);
     free(buf);
-    if (rc == 0 && total != job->s->bytes)
+    if (rc == 0 && total != s->bytes)
         rc = -EIO; /* someone changed the file under us */
     return rc;
+}
+
+/* On a pool thread. arg is the state, not a local of file_handle: a job
+ * must stay put while the coroutine that waits for it is suspended
+ * (workload.h, #12). */
+static int read_offloaded(void *arg)
+{
+    return read_file(NULL, arg);
 }
 
 static int write_file(int fd, int64_t bytes)
@@ -98,31 +109,65 @@ static int write_file(int fd, int64_t bytes)
     return 0;
 }
 
+/* A file in dir with no name: an fd, or a negative errno and a message. */
+static int create_nameless(const char *dir, char *err, size_t n)
+{
+    char path[512];
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+    if (fd >= 0)
+        return fd;
+    /* No O_TMPFILE on this file system (or kernel): name it for an
+     * instant. */
+    snprintf(path, sizeof path, "%s/duckfeed-file-XXXXXX", dir);
+    fd = mkostemp(path, O_CLOEXEC);
+    if (fd < 0) {
+        int rc = -errno;
+        snprintf(err, n, "workload file: %s: %s", path, strerror(errno));
+        return rc;
+    }
+    if (unlink(path) < 0) {
+        int rc = -errno;
+        snprintf(err, n, "workload file: %s: %s", path, strerror(errno));
+        close(fd);
+        return rc;
+    }
+    return fd;
+}
+
 static int file_setup(const df_params *p, void **state, char *err, size_t n)
 {
     const char *dir = getenv("TMPDIR");
     file_state *s = calloc(1, sizeof *s);
-    int fd, rc;
+    int rc;
 
     if (!s)
         return -ENOMEM;
     if (!dir || !*dir)
         dir = "/tmp";
-    snprintf(s->path, sizeof s->path, "%s/duckfeed-file-XXXXXX", dir);
     s->bytes = p->value[0];
-    fd = mkstemp(s->path);
-    if (fd < 0) {
-        rc = -errno;
-        snprintf(err, n, "workload file: %s: %s", s->path, strerror(errno));
+    s->fd = create_nameless(dir, err, n);
+    if (s->fd < 0) {
+        rc = s->fd;
         free(s);
         return rc;
     }
-    rc = write_file(fd, s->bytes);
-    if (close(fd) < 0 && rc == 0)
-        rc = -errno;
+    snprintf(s->reopen, sizeof s->reopen, "/proc/self/fd/%d", s->fd);
+    rc = write_file(s->fd, s->bytes);
+    if (rc < 0)
+        snprintf(err, n, "workload file: %s: %s", dir, strerror(-rc));
+    if (rc == 0) {
+        int fd = open(s->reopen, O_RDONLY | O_CLOEXEC); /* /proc mounted? */
+        if (fd < 0) {
+            rc = -errno;
+            snprintf(err, n, "workload file: %s: %s", s->reopen,
+                     strerror(errno));
+        } else {
+            close(fd);
+        }
+    }
     if (rc < 0) {
-        snprintf(err, n, "workload file: %s: %s", s->path, strerror(-rc));
-        unlink(s->path);
+        close(s->fd);
         free(s);
         return rc;
     }
@@ -132,14 +177,11 @@ static int file_setup(const df_params *p, void **state, char *err, size_t n)
 
 static int file_handle(df_ctx *ctx)
 {
-    const file_state *s = ctx->state;
-    file_job job = { .s = s, .ctx = ctx };
+    file_state *s = ctx->state;
 
-    if (ctx->params->value[1]) {
-        job.ctx = NULL;
-        return df_run_blocking(ctx, file_job_run, &job);
-    }
-    return file_job_run(&job);
+    if (ctx->params->value[1])
+        return df_run_blocking(ctx, read_offloaded, s);
+    return read_file(ctx, s);
 }
 
 static void file_teardown(void *state)
@@ -147,7 +189,7 @@ static void file_teardown(void *state)
     file_state *s = state;
 
     if (s)
-        unlink(s->path);
+        close(s->fd);
     free(s);
 }
 

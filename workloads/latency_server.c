@@ -12,11 +12,24 @@
  *
  * A client that hangs up during its delay keeps its slot until the delay
  * ends (the query still runs); its entry is freed when it comes due.
+ *
+ * Out of descriptors (#12). The listening socket is level-triggered, so an
+ * accept failing with EMFILE while clients wait in the backlog would be
+ * retried at once, forever, at 100 % CPU - and those clients would hang.
+ * As libuv and libev do, the server holds one reserve descriptor: on
+ * EMFILE/ENFILE it closes it, accepts the waiting client, resets it (the
+ * client sees ECONNRESET: a clear error, not a hang), and opens the
+ * reserve again. When even that cannot work (the reserve was taken by
+ * another thread of the process, or accept fails for lack of memory), the
+ * listening socket leaves the epoll set until a connection closes or
+ * ACCEPT_PAUSE_MS pass: no spin either way, and serving resumes as soon
+ * as descriptors are free.
  */
 #include "workloads/latency_server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -29,7 +42,8 @@
 
 #include "base/clock.h"
 
-#define MAX_EVENTS 64
+#define MAX_EVENTS      64
+#define ACCEPT_PAUSE_MS 10 /* retry accept this often while it cannot work */
 
 enum conn_state { READING, QUEUED, SERVING };
 
@@ -49,14 +63,18 @@ struct df_latency_server {
     pthread_t thread;
     int listen_fd, epoll_fd, timer_fd, stop_fd;
     /* Server thread only. */
-    conn **heap; /* min-heap on due_ns */
+    int reserve_fd;          /* /dev/null kept for EMFILE; -1 while spent */
+    int accept_paused;       /* listen_fd is out of the epoll set */
+    int fd_freed;            /* a connection closed since the pause */
+    int64_t accept_retry_ns; /* paused: try accepting again from then */
+    conn **heap;             /* min-heap on due_ns */
     size_t heap_len, heap_cap;
     conn *queue_head, *queue_tail; /* waiting for a pool slot */
     conn *all;
     int serving;
     uint64_t rng;
     /* Atomic, written by the server thread, read by anyone. */
-    int64_t connections, requests, responses, max_serving;
+    int64_t connections, requests, responses, max_serving, rejected;
 };
 
 static void count(int64_t *c, int64_t d)
@@ -121,6 +139,9 @@ static void conn_close_fd(df_latency_server *s, conn *c)
     (void)shutdown(c->fd, SHUT_RDWR);
     close(c->fd);
     c->fd = -1;
+    s->fd_freed = 1;
+    if (s->reserve_fd < 0)
+        s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
 static void conn_free(df_latency_server *s, conn *c)
@@ -278,14 +299,77 @@ static void on_readable(df_latency_server *s, conn *c)
     }
 }
 
+/* EMFILE/ENFILE: spends the reserve descriptor on the first waiting
+ * client and resets it. 1: one refused; 0: nobody was waiting; -1: not
+ * possible now (no reserve, or accept failed even so). */
+static int refuse_one(df_latency_server *s)
+{
+    struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+    int fd;
+
+    if (s->reserve_fd < 0)
+        return -1;
+    close(s->reserve_fd);
+    do {
+        fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    int e = errno;
+    if (fd >= 0) {
+        /* An RST, not a FIN: the client's read fails with ECONNRESET
+         * instead of looking like a short response. */
+        (void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+        close(fd);
+        count(&s->rejected, 1);
+    }
+    /* -1 if another thread took the slot: conn_close_fd tries again. */
+    s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0)
+        return 1;
+    return e == EAGAIN || e == EWOULDBLOCK ? 0 : -1;
+}
+
+/* Takes listen_fd out of the epoll set until a connection closes or
+ * ACCEPT_PAUSE_MS pass (resume_accept). */
+static void pause_accept(df_latency_server *s)
+{
+    struct epoll_event ev = { .events = 0, .data.ptr = &s->listen_fd };
+
+    DF_CHECK(epoll_ctl(s->epoll_fd, EPOLL_CTL_MOD, s->listen_fd, &ev) == 0);
+    s->accept_paused = 1;
+    s->fd_freed = 0;
+    s->accept_retry_ns = df_now_ns() + ACCEPT_PAUSE_MS * 1000000LL;
+}
+
+static void resume_accept(df_latency_server *s)
+{
+    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &s->listen_fd };
+
+    if (!s->accept_paused || (!s->fd_freed && df_now_ns() < s->accept_retry_ns))
+        return;
+    DF_CHECK(epoll_ctl(s->epoll_fd, EPOLL_CTL_MOD, s->listen_fd, &ev) == 0);
+    s->accept_paused = 0;
+}
+
 static void on_accept(df_latency_server *s)
 {
     for (;;) {
         int fd =
             accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
-            /* EAGAIN: all taken. EMFILE and the like: the client sees its
-             * connect time out or reset; retrying here would spin. */
+            int e = errno;
+            if (e == EAGAIN || e == EWOULDBLOCK)
+                return; /* all taken */
+            if (e == EINTR || e == ECONNABORTED)
+                continue; /* that client gave up; others may wait */
+            if (e == EMFILE || e == ENFILE) {
+                int r = refuse_one(s);
+                if (r > 0)
+                    continue;
+                if (r == 0)
+                    return;
+            }
+            /* Retrying now would spin: see the notes at the top. */
+            pause_accept(s);
             return;
         }
         conn *c = calloc(1, sizeof *c);
@@ -310,11 +394,13 @@ static void *server_main(void *arg)
     struct epoll_event evs[MAX_EVENTS];
 
     for (;;) {
-        int n = epoll_wait(s->epoll_fd, evs, MAX_EVENTS, -1);
+        int timeout_ms = s->accept_paused ? ACCEPT_PAUSE_MS : -1;
+        int n = epoll_wait(s->epoll_fd, evs, MAX_EVENTS, timeout_ms);
         if (n < 0) {
             DF_CHECK(errno == EINTR);
             continue;
         }
+        resume_accept(s);
         /* Connections first: on_readable frees at most its own conn, and
          * each conn has one event per batch, whereas fire_due may free any
          * conn whose response is due - and one of those could still have
@@ -365,7 +451,9 @@ static int open_fds(df_latency_server *s, df_err *err)
     s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     s->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (s->epoll_fd < 0 || s->timer_fd < 0 || s->stop_fd < 0)
+    s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (s->epoll_fd < 0 || s->timer_fd < 0 || s->stop_fd < 0 ||
+        s->reserve_fd < 0)
         return df_err_set(err, -errno, "latency server: %s", strerror(errno));
     int rc = add_fd(s, s->listen_fd, &s->listen_fd);
     if (rc == 0)
@@ -379,7 +467,8 @@ static int open_fds(df_latency_server *s, df_err *err)
 
 static void close_fds(df_latency_server *s)
 {
-    int *fds[] = { &s->listen_fd, &s->epoll_fd, &s->timer_fd, &s->stop_fd };
+    int *fds[] = { &s->listen_fd, &s->epoll_fd, &s->timer_fd, &s->stop_fd,
+                   &s->reserve_fd };
 
     for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
         if (*fds[i] >= 0)
@@ -404,6 +493,7 @@ int df_latency_server_start(const df_latency_server_cfg *cfg,
     s->cfg = *cfg;
     s->rng = 0x9E3779B97F4A7C15ULL;
     s->listen_fd = s->epoll_fd = s->timer_fd = s->stop_fd = -1;
+    s->reserve_fd = -1;
     rc = open_fds(s, err);
     if (rc < 0)
         goto fail;
@@ -452,4 +542,5 @@ void df_latency_server_counts_get(const df_latency_server *s,
     out->requests = __atomic_load_n(&s->requests, __ATOMIC_RELAXED);
     out->responses = __atomic_load_n(&s->responses, __ATOMIC_RELAXED);
     out->max_serving = __atomic_load_n(&s->max_serving, __ATOMIC_RELAXED);
+    out->rejected = __atomic_load_n(&s->rejected, __ATOMIC_RELAXED);
 }

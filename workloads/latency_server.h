@@ -33,6 +33,7 @@ typedef struct df_latency_server_counts {
     int64_t requests;    /* full requests received */
     int64_t responses;   /* responses written */
     int64_t max_serving; /* most requests in their delay at once */
+    int64_t rejected;    /* closed unserved: no descriptor left (EMFILE) */
 } df_latency_server_counts;
 
 /* Listens on 127.0.0.1 (an ephemeral port) and starts the thread. 0, or a

@@ -220,6 +220,14 @@ int df_param_parse_value(const char *workload,
                           "workload %s: parameter %s: unknown type %d",
                           workload, decl->name, (int)decl->type);
     }
+    /* #12: the bound applies however the value was written. */
+    if (decl->type == DF_PARAM_DURATION &&
+        (rc == -ERANGE || (rc == 0 && v > DF_PARAM_DURATION_MAX_NS)))
+        return df_err_set(err, -EINVAL,
+                          "workload %s: parameter %s: \"%s\" is above the "
+                          "limit of %" PRId64 "s",
+                          workload, decl->name, text,
+                          DF_PARAM_DURATION_MAX_NS / 1000000000);
     if (rc == -ERANGE)
         return bad_value(err, workload, decl, text, "is out of range");
     if (rc == -EDOM)

@@ -34,8 +34,15 @@ int df_workload_parse_spec(const char *spec,
  * declaration at fault (a plugin's bad default). */
 int df_params_defaults(const df_workload *w, df_params *p, df_err *err);
 
+/* The largest DURATION value: 1,000,000 s (about 11.6 days), in ns. A
+ * model adds a duration to the clock (now + ns) and a workload may add two
+ * (upstream's ms + jitter), so a value that merely fits in int64 ns could
+ * still overflow there; below this bound a few such sums cannot (#12). */
+#define DF_PARAM_DURATION_MAX_NS INT64_C(1000000000000000)
+
 /* Parses one value of decl's type into *out (ns, bytes, 0/1 or an integer).
- * 0, or -EINVAL with err set: `workload W: parameter P: "T" is not ...`. */
+ * 0, or -EINVAL with err set: `workload W: parameter P: "T" is not ...`;
+ * a duration over DF_PARAM_DURATION_MAX_NS "is above the limit of ...". */
 int df_param_parse_value(const char *workload,
                          const df_param_decl *decl,
                          const char *text,

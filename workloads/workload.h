@@ -34,7 +34,9 @@ typedef enum df_workload_kind {
 
 typedef enum df_param_type {
     DF_PARAM_INT = 0,      /* plain integer */
-    DF_PARAM_DURATION = 1, /* value in ns; text may end in us, ms or s */
+    DF_PARAM_DURATION = 1, /* value in ns; text may end in us, ms or s; at
+                              most 1,000,000 s, so that now + value and a
+                              sum of a few never overflow (#12) */
     DF_PARAM_SIZE = 2,     /* value in bytes; text may end in B, KB or MB */
     DF_PARAM_BOOL = 3,     /* 0/1; text true/false/1/0/yes/no/on/off */
 } df_param_type;
@@ -71,7 +73,19 @@ typedef int df_ctx_wait_fd_fn(df_ctx *ctx, int fd, int events);
  * GIL, or a function handed to to_thread. */
 typedef int df_blocking_fn(void *arg);
 /* Call fn(arg) with the interpreter released (to_thread / a C extension
- * that drops the GIL); returns what fn returned. */
+ * that drops the GIL); returns what fn returned. fn may run on another
+ * thread while handle() is suspended.
+ *
+ * Contract (#12): arg, and everything fn reaches through it, must not
+ * live on handle()'s stack - pass the setup() state, ctx->params or
+ * heap memory that stays put until fn returns. On the coroutine model
+ * with shared stacks a suspended request's frames are copied away and
+ * another request's frames take their addresses, so a stack local seen
+ * from fn is someone else's data. The loop notices when arg itself
+ * points into the stack and then keeps that stack in place until fn
+ * returns, stopping every other coroutine meanwhile: correct, but it
+ * measures a serial loop. A stack address inside a heap arg is not
+ * noticed and reads garbage or crashes. */
 typedef int df_ctx_run_blocking_fn(df_ctx *ctx, df_blocking_fn *fn, void *arg);
 
 /* The services; every member is non-NULL. */

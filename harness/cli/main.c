@@ -11,21 +11,51 @@
 #include "models/model.h"
 #include "workloads/registry.h"
 
-static const char usage[] =
+static const char intro[] =
     "usage: duckfeed COMMAND [options]   (duckfeed COMMAND --help for more)\n"
     "A testbed comparing how Python web apps' concurrency models behave:\n"
     "process pool (WSGI prefork), threads under a GIL (WSGI threads), and a\n"
     "coroutine event loop (ASGI), on the same workloads.\n"
     "\n"
-    "commands:\n"
-    "  run        run a sweep of points and write a results JSON file\n"
-    "  suite      run named suites (harness/suite/suites), plot them, write the report\n"
-    "  plot       turn a results file into data tables and gnuplot images\n"
-    "  report     rewrite results/REPORT.md from the results already there\n"
-    "  list       models and workloads, with their parameters\n"
-    "  validate   check a results file against the schema\n"
-    "  bench      measure duckfeed's own costs (switches, locks, harness)\n"
-    "  --version  print the version\n";
+    "commands:\n";
+
+/* A subcommand: its main gets argv from the command's name on. */
+typedef int df_command_fn(int argc, char **argv);
+
+typedef struct command {
+    const char *name;
+    df_command_fn *main;
+    const char *help; /* one line for duckfeed --help */
+} command;
+
+static df_command_fn list_main;
+
+/* The subcommands, in --help order: a new one is one line here. */
+static const command commands[] = {
+    { "run", df_run_main,
+      "run a sweep of points and write a results JSON file" },
+    { "suite", df_suite_main,
+      "run named suites (harness/suite/suites), plot them, write the report" },
+    { "plot", df_plot_main,
+      "turn a results file into data tables and gnuplot images" },
+    { "report", df_report_main,
+      "rewrite results/REPORT.md from the results already there" },
+    { "list", list_main, "models and workloads, with their parameters" },
+    { "validate", df_validate_main,
+      "check a results file against the schema" },
+    { "bench", df_bench_main,
+      "measure duckfeed's own costs (switches, locks, harness)" },
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void print_usage(void)
+{
+    fputs(intro, stdout);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        printf("  %-10s %s\n", commands[i].name, commands[i].help);
+    printf("  %-10s %s\n", "--version", "print the version");
+}
 
 static int list_main(int argc, char **argv)
 {
@@ -60,30 +90,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "duckfeed: no command given (see duckfeed --help)\n");
         return 2;
     }
-    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
-        !strcmp(argv[1], "help")) {
-        fputs(usage, stdout);
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        print_usage();
         return 0;
     }
-    const char *cmd = argv[1];
     if (!strcmp(cmd, "--version")) {
         printf("duckfeed %s\n", DF_VERSION);
         return 0;
     }
-    if (!strcmp(cmd, "run"))
-        return df_run_main(argc - 1, argv + 1);
-    if (!strcmp(cmd, "list"))
-        return list_main(argc - 1, argv + 1);
-    if (!strcmp(cmd, "suite"))
-        return df_suite_main(argc - 1, argv + 1);
-    if (!strcmp(cmd, "plot"))
-        return df_plot_main(argc - 1, argv + 1);
-    if (!strcmp(cmd, "report"))
-        return df_report_main(argc - 1, argv + 1);
-    if (!strcmp(cmd, "validate"))
-        return df_validate_main(argc - 1, argv + 1);
-    if (!strcmp(cmd, "bench"))
-        return df_bench_main(argc - 1, argv + 1);
-    fprintf(stderr, "duckfeed: unknown command \"%s\" (see duckfeed --help)\n", cmd);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(cmd, commands[i].name))
+            return commands[i].main(argc - 1, argv + 1);
+    fprintf(stderr, "duckfeed: unknown command \"%s\" (see duckfeed --help)\n",
+            cmd);
     return 2;
 }

@@ -84,7 +84,7 @@ static void format_limit(df_opt_kind kind, int64_t v, char *buf, size_t len)
 }
 
 /* Durations and sizes share the workload parameters' parser; a value
- * below lo is an error of its own. */
+ * below lo or above hi (when hi > 0) is an error of its own. */
 static int read_typed(const df_opt *opt,
                       const char *s,
                       int64_t *out,
@@ -96,12 +96,20 @@ static int read_typed(const df_opt *opt,
         .type = is_size ? DF_PARAM_SIZE : DF_PARAM_DURATION,
         .unit = is_size ? "B" : opt->bare_unit,
     };
-    char lo[32];
+    const char *what = is_size ? "size" : "duration";
+    const char *hint = is_size ? "64KB" : "500ms, 2s";
+    char lo[32], hi[32] = "";
 
+    if (opt->hi > 0)
+        format_limit(opt->kind, opt->hi, hi, sizeof hi);
+    /* The parser refuses values past its own bound (or int64) too: the
+     * message names this option's limit, which is the lower one. */
     if (df_param_parse_value("run", &decl, s, out, NULL) < 0)
-        return df_err_set(
-            err, -EINVAL, "--%s: \"%s\" is not a valid %s", opt->name, s,
-            is_size ? "size (try 64KB)" : "duration (try 500ms, 2s)");
+        return df_err_set(err, -EINVAL, "--%s: \"%s\" is not a %s%s%s (try %s)",
+                          opt->name, s, what, *hi ? " up to " : "", hi, hint);
+    if (opt->hi > 0 && *out > opt->hi)
+        return df_err_set(err, -EINVAL, "--%s: \"%s\" is above %s", opt->name,
+                          s, hi);
     if (*out >= opt->lo)
         return 0;
     if (opt->lo == 1)

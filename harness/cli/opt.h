@@ -19,10 +19,12 @@ typedef enum df_opt_kind {
     DF_OPT_INT,           /* a whole number in lo..hi, stored times scale */
     DF_OPT_INT_LIST,      /* comma list of whole numbers in lo..hi into a
                              df_int_list (harness/sweep/plan.h) */
-    DF_OPT_DURATION,      /* a duration of at least lo ns, stored in ns */
+    DF_OPT_DURATION,      /* a duration in lo..hi ns (hi 0: no upper
+                             limit), stored in ns */
     DF_OPT_DURATION_LIST, /* comma list of them into a df_int_list, each
                              divided by scale (ns per stored unit) */
-    DF_OPT_SIZE,          /* a size of at least lo bytes */
+    DF_OPT_SIZE,          /* a size in lo..hi bytes (hi 0: no upper
+                             limit) */
     DF_OPT_CHOICE,        /* one word of choices, stored as its value */
     DF_OPT_CALL,          /* read by the row's own call */
 } df_opt_kind;

@@ -30,15 +30,24 @@
 #include "workloads/params.h"
 #include "workloads/registry.h"
 
-/* Limits of the values, each used by its check and shown by its message. */
-#define DF_RUN_MAX_PROCESSES         1024   /* --workers, --processes */
-#define DF_RUN_MAX_THREADS           4096   /* --threads */
-#define DF_RUN_MAX_HOGS              64     /* --hogs */
-#define DF_RUN_MAX_CONCURRENCY       100000 /* --concurrency */
-#define DF_RUN_MAX_TO_THREAD_WORKERS 1024   /* --to-thread-workers */
+/* Limits of the values, each used by its check and shown by its message.
+ * The model's own limits come from models/model.h, so the parser never
+ * accepts what a model would cut (#12). */
+#define DF_RUN_MAX_PROCESSES         1024 /* --workers, --processes */
+#define DF_RUN_MAX_TO_THREAD_WORKERS 1024 /* --to-thread-workers */
 #define DF_RUN_MAX_SLOW_CALLBACK_MS  (3600 * DF_MS_PER_S) /* an hour */
 #define DF_RUN_MIN_SWITCH_NS         DF_NS_PER_US /* the GIL counts in us */
-#define DF_RUN_MAX_RATE_RPS          1e7
+#define DF_RUN_MAX_SWITCH_NS         (3600 * DF_NS_PER_S) /* an hour */
+/* #12: a day per window, warm-up and grace period, so their sum added to
+ * a clock reading stays far from overflow. */
+#define DF_RUN_MAX_DURATION_NS (24 * 3600 * DF_NS_PER_S)
+/* A point's child needs time to start, drain and report: 0 would fail
+ * every point. */
+#define DF_RUN_MIN_TIMEOUT_NS DF_NS_PER_S
+/* #12: arrivals at most this far apart (1000 s), so a schedule stays in
+ * int64 ns; fewer than one arrival per window is allowed. */
+#define DF_RUN_MIN_RATE_RPS 1e-3
+#define DF_RUN_MAX_RATE_RPS 1e7
 /* Counts with no limit of their own stop here, so that a sum of two
  * stays in range. */
 #define DF_RUN_MAX_COUNT (INT64_MAX / 2)
@@ -98,11 +107,11 @@ static int parse_rates(const df_opt *opt, const char *s, void *dst, df_err *err)
     for (int i = 0; i < n; i++) {
         char *end;
         double r = strtod(items[i], &end);
-        if (end == items[i] || *end || !(r > 0) || !isfinite(r) ||
-            r > DF_RUN_MAX_RATE_RPS)
-            return df_err_set(err, -EINVAL,
-                              "--%s: \"%s\" is not a rate in (0, %.0f] req/s",
-                              opt->name, items[i], DF_RUN_MAX_RATE_RPS);
+        if (end == items[i] || *end || !(r >= DF_RUN_MIN_RATE_RPS) ||
+            !(r <= DF_RUN_MAX_RATE_RPS))
+            return df_err_set(
+                err, -EINVAL, "--%s: \"%s\" is not a rate in [%g, %.0f] req/s",
+                opt->name, items[i], DF_RUN_MIN_RATE_RPS, DF_RUN_MAX_RATE_RPS);
         o->rates[i] = r;
     }
     if (n > 0)
@@ -166,7 +175,7 @@ static const df_opt opts[] = {
               "thread/coroutine runs without the process model\n"
               "it means --processes, as gunicorn -w / uvicorn\n"
               "--workers do" },
-    { "threads", DF_OPT_INT_LIST, FIELD(threads), 1, DF_RUN_MAX_THREADS,
+    { "threads", DF_OPT_INT_LIST, FIELD(threads), 1, DF_MODEL_MAX_THREADS,
       .def = "2", .help = "threads of the thread model" },
     { "processes", DF_OPT_INT_LIST, FIELD(processes), 1, DF_RUN_MAX_PROCESSES,
       .def = "1",
@@ -178,13 +187,13 @@ static const df_opt opts[] = {
       .help = "new (CPython 3.2-3.12), old (Python 2),\n"
               "off (free-threaded 3.13t)" },
     { "switch-interval", DF_OPT_DURATION_LIST, FIELD(switch_us),
-      DF_RUN_MIN_SWITCH_NS, .scale = DF_NS_PER_US, .bare_unit = "ms",
-      .def = XSTR(DF_GIL_DEFAULT_INTERVAL_US) "us",
+      DF_RUN_MIN_SWITCH_NS, DF_RUN_MAX_SWITCH_NS, .scale = DF_NS_PER_US,
+      .bare_unit = "ms", .def = XSTR(DF_GIL_DEFAULT_INTERVAL_US) "us",
       .help = "new GIL switch interval (bare: ms)" },
     { "check-interval", DF_OPT_INT, FIELD(check_interval), 1, INT_MAX,
       .def = XSTR(DF_GIL_DEFAULT_CHECK_INTERVAL),
       .help = "old GIL checkpoints between releases" },
-    { "hogs", DF_OPT_INT_LIST, FIELD(hogs), 0, DF_RUN_MAX_HOGS, .def = "0",
+    { "hogs", DF_OPT_INT_LIST, FIELD(hogs), 0, DF_MODEL_MAX_HOGS, .def = "0",
       .help = "CPU-bound neighbour threads in the interpreter\n"
               "(thread model; the convoy scenario)" },
     { "switch", DF_OPT_CHOICE, FIELD(base.switch_kind), .choices = switch_words,
@@ -200,7 +209,7 @@ static const df_opt opts[] = {
       DF_RUN_MAX_TO_THREAD_WORKERS,
       .help = "run_blocking pool (default min(32, cores+4))" },
     { "concurrency", DF_OPT_INT_LIST, FIELD(concurrency), 1,
-      DF_RUN_MAX_CONCURRENCY, .def = "1", .section = "Load",
+      DF_MODEL_MAX_CONCURRENCY, .def = "1", .section = "Load",
       .help = "closed-loop clients" },
     { "rate", DF_OPT_CALL, .call = parse_rates, .arg = "LIST",
       .help = "open loop instead: arrivals per second; latency\n"
@@ -213,16 +222,22 @@ static const df_opt opts[] = {
       .help = "repetitions of each point, in shuffled order" },
     { "seed", DF_OPT_INT, FIELD(seed), 0, INT64_MAX, .def = "1",
       .help = "seed of the shuffle and the arrivals" },
-    { "duration", DF_OPT_DURATION, FIELD(duration_ns), 1, .bare_unit = "s",
-      .def = "1s", .help = "measured window per point" },
-    { "warmup", DF_OPT_DURATION, FIELD(warmup_ns), 0, .bare_unit = "s",
-      .def = "0.2s", .help = "run before the window, not recorded" },
+    { "duration", DF_OPT_DURATION, FIELD(duration_ns), 1,
+      DF_RUN_MAX_DURATION_NS, .bare_unit = "s", .def = "1s",
+      .help = "measured window per point" },
+    { "warmup", DF_OPT_DURATION, FIELD(warmup_ns), 0, DF_RUN_MAX_DURATION_NS,
+      .bare_unit = "s", .def = "0.2s",
+      .help = "run before the window, not recorded" },
     { "requests", DF_OPT_INT, FIELD(requests), 1, DF_RUN_MAX_COUNT,
       .help = "stop after N requests instead (no window)" },
-    { "timeout", DF_OPT_DURATION, FIELD(timeout_ns), 0, .bare_unit = "s",
-      .def = "15s", .help = "give up on a point after D more" },
+    { "timeout", DF_OPT_DURATION, FIELD(timeout_ns), DF_RUN_MIN_TIMEOUT_NS,
+      DF_RUN_MAX_DURATION_NS, .bare_unit = "s", .def = "15s",
+      .help = "give up on a point after D more" },
     { "out", DF_OPT_STRING, FIELD(out), .arg = "FILE",
-      .def = "results/run.json", .section = "Output", .help = "results file" },
+      .def = "results/run.json", .section = "Output",
+      .help = "results file: new, empty or a duckfeed results file" },
+    { "force", DF_OPT_FLAG, FIELD(force),
+      .help = "replace --out even if it is another kind of file" },
     { "trace", DF_OPT_FLAG, FIELD(trace),
       .help = "record each request's states (timeline)" },
     { "quiet", DF_OPT_FLAG, FIELD(quiet), .help = "no progress lines" },
@@ -272,11 +287,6 @@ static int parse_opts(int argc, char **argv, df_run_opts *o)
         has_process |= (o->models[i]->traits & DF_MODEL_PREFORK) != 0;
     if (!has_process && o->workers_given && !o->processes_given)
         o->processes = o->workers;
-    df_err err = { 0 };
-    if (df_results_check_writable(o->out, &err) < 0) {
-        fprintf(stderr, "duckfeed run: --out: %s\n", err.msg);
-        return 2;
-    }
     return 0;
 }
 
@@ -359,37 +369,65 @@ static void print_summary(const json_t *points)
                    : "");
     }
 }
+
+/* Everything that can refuse the run, before its first point (#12): the
+ * plan's size, counted without expanding it, then the claim on --out.
+ * 0 with *lk and p filled, or 2 after one line on stderr. */
+static int prepare(df_run_opts *o, df_plan *p, df_results_lock **lk)
+{
+    int64_t n = df__plan_count(o);
+    df_err err = { 0 };
+    int rc;
+
+    if (n > DF_PLAN_MAX_POINTS) {
+        fprintf(stderr, "duckfeed run: too many points (%lld > %d)\n",
+                (long long)n, DF_PLAN_MAX_POINTS);
+        return 2;
+    }
+    if (df_results_acquire(o->out, o->force, lk, &err) < 0) {
+        fprintf(stderr, "duckfeed run: --out %s\n", err.msg);
+        return 2;
+    }
+    if ((rc = df__plan_expand(o, p)) < 0) {
+        fprintf(stderr, "duckfeed run: %s\n", strerror(-rc));
+        df_results_release(*lk);
+        *lk = NULL;
+        return 2;
+    }
+    return 0;
+}
+
 int df_run_main(int argc, char **argv)
 {
     df_run_opts o;
     df_plan p = { 0 };
+    df_results_lock *lk = NULL;
+    json_t *doc = NULL;
     int rc = parse_opts(argc, argv, &o);
+
     if (rc)
         return rc < 0 ? 0 : rc;
-    json_t *doc = df_results_new(argc, argv);
-    if (!doc || df__plan_expand(&o, &p) < 0 || p.n > DF_PLAN_MAX_POINTS) {
-        if (p.n > DF_PLAN_MAX_POINTS)
-            fprintf(stderr, "duckfeed run: %d points, more than %d\n", p.n,
-                    DF_PLAN_MAX_POINTS);
-        else
-            fprintf(stderr, "duckfeed run: out of memory\n");
-        json_decref(doc);
-        free(p.pts);
-        return 2;
+    if ((rc = prepare(&o, &p, &lk)) != 0)
+        return rc;
+    doc = df_results_new(argc, argv);
+    if (!doc) {
+        fprintf(stderr, "duckfeed run: out of memory\n");
+        rc = 2;
+        goto out;
     }
     json_object_set_new(doc, "seed", json_integer((json_int_t)o.seed));
     rc = df__sweep_run(&o, &p, doc);
     if (rc == -ENOMEM) {
         fprintf(stderr, "duckfeed run: out of memory\n");
         rc = 2;
-    } else {
-        json_t *points = json_object_get(doc, "points");
-        if (!o.quiet)
-            print_summary(points);
-        if (!o.quiet)
-            printf("results: %s%s\n", o.out, rc > DF_SWEEP_EXIT_SIGNALED ? " (interrupted)" : "");
+    } else if (!o.quiet) {
+        print_summary(json_object_get(doc, "points"));
+        printf("results: %s%s\n", o.out,
+               rc > DF_SWEEP_EXIT_SIGNALED ? " (interrupted)" : "");
     }
+out:
     json_decref(doc);
     free(p.pts);
+    df_results_release(lk);
     return rc;
 }

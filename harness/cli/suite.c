@@ -2,6 +2,7 @@
  * runs or its examples), prints their summaries and writes the report. */
 #include "harness/suite/run.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,45 @@
 #define SUITE_MAX_NAMES                              \
     64 /* suites named on one command line; more are \
           ignored */
+
+/* SIGINT/SIGTERM while the suites run, outside a sweep (which catches
+ * them itself and says so in its exit status): between runs, while
+ * plotting, during an examples script. The suite in progress stops at its
+ * next step; none after it starts. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+int df__suite_stop_signal(void)
+{
+    return stop_signal;
+}
+
+const char *df__suite_signal_name(int sig)
+{
+    return sig == SIGTERM ? "SIGTERM" : "SIGINT";
+}
+
+/* No SA_RESTART: a read from an examples script returns EINTR, so the
+ * suite notices the signal without waiting for the script's next line. */
+static void catch_stop_signals(struct sigaction old[2])
+{
+    struct sigaction sa = { .sa_handler = on_stop_signal };
+
+    sigemptyset(&sa.sa_mask);
+    stop_signal = 0;
+    DF_CHECK(sigaction(SIGINT, &sa, &old[0]) == 0);
+    DF_CHECK(sigaction(SIGTERM, &sa, &old[1]) == 0);
+}
+
+static void restore_stop_signals(const struct sigaction old[2])
+{
+    DF_CHECK(sigaction(SIGINT, &old[0], NULL) == 0);
+    DF_CHECK(sigaction(SIGTERM, &old[1], NULL) == 0);
+}
 
 static const char *suites_dir(void)
 {
@@ -36,7 +76,10 @@ static void usage(FILE *f)
           "  --plots-dir D    where plots go (plots)\n"
           "  --suites-dir D   suite files (the source's harness/suite/suites)\n"
           "Exit: 0 all ran, 1 some run, point or plot failed, 2 bad usage or "
-          "suite file.\n",
+          "suite file,\n"
+          "      130 (143) stopped by SIGINT (SIGTERM): the suite it stopped "
+          "keeps what\n"
+          "      finished, marked interrupted; later suites do not run.\n",
           f);
 }
 
@@ -119,8 +162,9 @@ static int select_suites(df_suite **v, int n, const char **names, int nn,
 
 /* Runs each of the m selected suites and prints its summary; docs gets
  * the results of those that have some (*ndocs of them, the caller's to
- * free). Returns 0, or 1 when a suite failed: a failed measurement, not
- * bad usage. */
+ * free). Returns 0, 1 when a suite failed (a failed measurement, not bad
+ * usage), or 128 + the signal that stopped them: #12, the suites after
+ * the one stopped do not run, so their results and plots stay. */
 static int run_suites(df_suite **sel,
                       int m,
                       const df_suite_opts *o,
@@ -128,7 +172,7 @@ static int run_suites(df_suite **sel,
                       json_t **docs,
                       int *ndocs)
 {
-    int i, worst = 0;
+    int i, rc, worst = 0;
 
     for (i = 0; i < m; i++) {
         const json_t *j = df_suite_json(sel[i]);
@@ -136,19 +180,25 @@ static int run_suites(df_suite **sel,
         int examples =
             strcmp(df_resfile_str(j, "kind", "runs"), "examples") == 0;
 
+        if (stop_signal)
+            return DF_SUITE_EXIT_SIGNALED + stop_signal;
+
         printf("== suite %s (%d/%d, about %.0f s): %s\n", df_suite_name(sel[i]),
                i + 1, m, df_suite_estimate_s(sel[i], o->quick),
                df_resfile_str(j, "title", ""));
         fflush(stdout);
-        if (examples ? df__suite_run_examples(sel[i], o, &doc)
-                     : df__suite_run_runs(sel[i], o, run, &doc))
-            worst = 1;
+        rc = examples ? df__suite_run_examples(sel[i], o, &doc)
+                      : df__suite_run_runs(sel[i], o, run, &doc);
         if (doc) {
             df_report_summary(stdout, doc, o->plots_dir);
             docs[(*ndocs)++] = doc;
         }
+        if (rc > DF_SUITE_EXIT_SIGNALED)
+            return rc;
+        if (rc)
+            worst = 1;
     }
-    return worst;
+    return stop_signal ? DF_SUITE_EXIT_SIGNALED + stop_signal : worst;
 }
 
 int df_suite_main_with(int argc, char **argv, df_suite_run_fn *run)
@@ -159,6 +209,7 @@ int df_suite_main_with(int argc, char **argv, df_suite_run_fn *run)
     json_t **docs = NULL; /* each suite's results, for the lessons table */
     int ndocs = 0;
     df_err err = { 0 };
+    struct sigaction old[2];
     int i, n, m, nn = 0, rc, worst = 0;
 
     if ((rc = parse_opts(argc, argv, &o, names, &nn)) >= 0)
@@ -182,12 +233,15 @@ int df_suite_main_with(int argc, char **argv, df_suite_run_fn *run)
         worst = 2;
         goto out;
     }
+    catch_stop_signals(old);
     worst = run_suites(sel, m, &o, run, docs, &ndocs);
+    restore_stop_signals(old);
     if (ndocs > 0)
         df_report_lessons(stdout, (const json_t *const *)docs, ndocs);
+    /* Also when interrupted: the stopped suite's section then says so. */
     if (df_report_write(o.results_dir, o.plots_dir, &err) < 0) {
         fprintf(stderr, "duckfeed suite: report: %s\n", err.msg);
-        worst = 1;
+        worst = worst > DF_SUITE_EXIT_SIGNALED ? worst : 1;
     } else {
         printf("report: %s/REPORT.md\n", o.results_dir);
     }

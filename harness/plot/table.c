@@ -37,6 +37,9 @@ int df__plot_points_load(const json_t *doc, df__plot_point **out)
         p->concurrency = df_resfile_int(j, "concurrency", 1);
         p->switch_us = df_resfile_int(j, "switch_interval_us", 0);
         p->ok = df_resfile_point_ok(j);
+        p->partial = df_resfile_num(j, "repetitions_done", 0) > 0 &&
+                     df_resfile_num(j, "repetitions_done", 0) <
+                         df_resfile_num(j, "repeat", 1);
         df_resfile_workload_spec(j, p->workload, sizeof p->workload);
     }
     *out = pts;
@@ -322,6 +325,14 @@ int df__plot_series_build(const df__plot_point *pts,
         if (x == DF_PLOT_X_KEEPERS)
             keep_best_per_x(pts, s);
         make_label(&pts[s->idx[0]], vary, x, s->label, sizeof s->label);
+        /* #12: a line with a point of an interrupted sweep says so. */
+        for (i = 0; i < s->n; i++)
+            if (pts[s->idx[i]].partial) {
+                size_t used = strlen(s->label);
+
+                snprintf(s->label + used, sizeof s->label - used, " (partial)");
+                break;
+            }
         /* Colour follows the model (styles 1-3), dash and point type the
          * series within it (+3 per further series), 12 styles in all. */
         s->style = base + 3 * (per_model[base]++ % 4);

@@ -22,6 +22,7 @@ typedef struct df__plot_point {
     int workers, threads, hogs, concurrency;
     long long switch_us;
     int ok;             /* status ok: has latency and throughput */
+    int partial;        /* ran fewer repetitions than asked (#12) */
     char workload[128]; /* "cpu:us=2000" */
 } df__plot_point;
 

@@ -9,6 +9,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness/report/claim.h"
 #include "harness/store/resfile.h"
@@ -93,6 +95,30 @@ static int has_trace(const json_t *doc)
     return 0;
 }
 
+/* The signal that stopped the suite whose results doc holds ("SIGINT"),
+ * NULL when it ran to its end. #12: no claim is computed from such a
+ * file: a comparison of the points that happened to finish first is no
+ * lesson, and a partial run once read "does NOT hold here". */
+static const char *interrupted_by(const json_t *doc)
+{
+    return df_resfile_str(doc, "interrupted", NULL);
+}
+
+/* The section of a suite stopped by sig: what finished, no claims. */
+static void interrupted_section(FILE *f, const json_t *doc, const char *sig)
+{
+    const json_t *ex = json_object_get(doc, "examples");
+    size_t n = json_array_size(
+        json_is_array(ex) ? ex : json_object_get(doc, "points"));
+
+    fprintf(f,
+            "**Interrupted** (%s) after %zu %s finished: this suite did "
+            "not run to its end, so no claim is computed from it. Run "
+            "`%s` again for its lesson.\n\n",
+            sig, n, json_is_array(ex) ? "examples" : "points",
+            df_resfile_str(doc, "command", "duckfeed suite"));
+}
+
 /* The computed claims of one suite, one per line, each after prefix. */
 static void claims(FILE *f, const json_t *doc, const char *prefix)
 {
@@ -125,10 +151,23 @@ static void claims(FILE *f, const json_t *doc, const char *prefix)
     }
 }
 
+/* #12: " (2 of 3 repetitions)" for a point an interrupted sweep folded
+ * from fewer repetitions than asked, else "". */
+static const char *partial_note(const json_t *pt, char *buf, size_t len)
+{
+    double done = df_resfile_num(pt, "repetitions_done", NAN);
+    double asked = df_resfile_num(pt, "repeat", NAN);
+
+    buf[0] = '\0';
+    if (done < asked)
+        snprintf(buf, len, " (%.0f of %.0f repetitions)", done, asked);
+    return buf;
+}
+
 static void points_table(FILE *f, const json_t *doc)
 {
     const json_t *points = json_object_get(doc, "points");
-    char d[128], spec[160];
+    char d[128], spec[160], note[64];
     size_t i;
 
     fprintf(f, "| setup | workload | req/s | p50 ms | p99 ms | queue ms "
@@ -141,8 +180,9 @@ static void points_table(FILE *f, const json_t *doc)
         df_claim_describe(pt, d, sizeof d);
         df_resfile_workload_spec(pt, spec, sizeof spec);
         if (!df_resfile_point_ok(pt)) {
-            fprintf(f, "| %s | %s | | | | | | failed: %s |\n", d, spec,
-                    df_resfile_str(pt, "failure", "unknown"));
+            fprintf(f, "| %s | %s | | | | | | failed: %s%s |\n", d, spec,
+                    df_resfile_str(pt, "failure", "unknown"),
+                    partial_note(pt, note, sizeof note));
             continue;
         }
         fprintf(f, "| %s | %s | %.0f | %.3g | %.3g | %.3g | ", d, spec,
@@ -153,10 +193,11 @@ static void points_table(FILE *f, const json_t *doc)
         if (!isnan(held))
             fprintf(f, "%.0f%% / %.0f%% ", held * 100,
                     df_resfile_num(pt, "gil_stats.wait", 0) * 100);
-        fprintf(f, "| ok%s |\n",
+        fprintf(f, "| ok%s%s |\n",
                 df_resfile_num(pt, "loop.slow_callbacks", 0) > 0
                     ? " (loop blocked)"
-                    : "");
+                    : "",
+                partial_note(pt, note, sizeof note));
     }
 }
 
@@ -340,6 +381,8 @@ static void section(FILE *f, const json_t *doc, const char *results_dir,
             df_resfile_int(s, "version", 0),
             json_is_true(json_object_get(s, "quick")) ? ", --quick" : "",
             df_resfile_str(s, "sentence", ""));
+    if (interrupted_by(doc))
+        interrupted_section(f, doc, interrupted_by(doc));
     if (json_is_array(json_object_get(doc, "examples"))) {
         examples_section(f, doc);
         return;
@@ -347,6 +390,11 @@ static void section(FILE *f, const json_t *doc, const char *results_dir,
     df_resfile_footer(doc, footer, sizeof footer);
     fprintf(f, "Measured on %s with `%s`.\n\n", footer,
             df_resfile_str(doc, "command", "?"));
+    if (interrupted_by(doc)) {
+        points_table(f, doc);
+        fputc('\n', f);
+        return;
+    }
     if (json_array_size(json_object_get(s, "claims")) > 0 || has_trace(doc)) {
         fprintf(f, "What the numbers say:\n\n");
         claims(f, doc, "- ");
@@ -406,10 +454,30 @@ static int load_suite_docs(const char *dir, json_t ***out)
     return n;
 }
 
+/* #12: a temporary REPORT.md of its own beside the real one (mkstemp;
+ * a fixed REPORT.md.tmp was shared by two suites writing at once), made
+ * readable as the report is. NULL with errno set. */
+static FILE *open_tmp_report(const char *results_dir, char *tmp, size_t len)
+{
+    int fd, e;
+    FILE *f;
+
+    snprintf(tmp, len, "%s/.REPORT.md.XXXXXX", results_dir);
+    if ((fd = mkstemp(tmp)) < 0)
+        return NULL;
+    if (fchmod(fd, 0644) == 0 && (f = fdopen(fd, "w")))
+        return f;
+    e = errno;
+    close(fd);
+    unlink(tmp);
+    errno = e;
+    return NULL;
+}
+
 int df_report_write(const char *results_dir, const char *plots_dir,
                     df_err *err)
 {
-    char path[PATH_MAX], tmp[PATH_MAX + 8];
+    char path[PATH_MAX], tmp[PATH_MAX + 32];
     json_t **docs;
     int i, n = load_suite_docs(results_dir, &docs);
     FILE *f;
@@ -417,8 +485,7 @@ int df_report_write(const char *results_dir, const char *plots_dir,
     if (n < 0)
         return df_err_set(err, n, "%s: %s", results_dir, strerror(-n));
     snprintf(path, sizeof path, "%s/REPORT.md", results_dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    if (!(f = fopen(tmp, "w"))) {
+    if (!(f = open_tmp_report(results_dir, tmp, sizeof tmp))) {
         int rc = -errno;
 
         for (i = 0; i < n; i++)
@@ -440,8 +507,12 @@ int df_report_write(const char *results_dir, const char *plots_dir,
     free(docs);
     if (n == 0)
         fprintf(f, "No suite results yet: run `duckfeed suite`.\n");
-    if (fclose(f) != 0 || rename(tmp, path) != 0)
-        return df_err_set(err, -errno, "%s: %s", path, strerror(errno));
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        int rc = -errno;
+
+        unlink(tmp);
+        return df_err_set(err, rc, "%s: %s", path, strerror(-rc));
+    }
     return 0;
 }
 
@@ -453,6 +524,13 @@ void df_report_summary(FILE *f, const json_t *doc, const char *plots_dir)
 
     fprintf(f, "-- %s: %s\n", df_resfile_str(s, "name", "?"),
             df_resfile_str(s, "sentence", ""));
+    if (interrupted_by(doc)) {
+        fprintf(f,
+                "   interrupted (%s): no claims computed from a partial "
+                "run\n",
+                interrupted_by(doc));
+        return;
+    }
     if (json_is_array(ex)) {
         for (i = 0; i < json_array_size(ex); i++)
             ok += example_ok(json_array_get(ex, i));
@@ -493,6 +571,10 @@ void df_report_headline(const json_t *doc, char *buf, size_t len)
     df_claim_result r;
     size_t i, ok = 0;
 
+    if (interrupted_by(doc)) {
+        snprintf(buf, len, "interrupted (%s): no claims", interrupted_by(doc));
+        return;
+    }
     if (json_is_array(ex)) {
         for (i = 0; i < json_array_size(ex); i++)
             ok += example_ok(json_array_get(ex, i));

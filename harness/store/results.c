@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -113,32 +115,205 @@ json_t *df_results_new(int argc, char **argv)
                      command_json(argc, argv), "points");
 }
 
-int df_results_check_writable(const char *path, df_err *err)
+/* The lock beside the results file: "<path>.lock", held with flock for
+ * the whole run and removed by its holder before it lets go. */
+struct df_results_lock {
+    int fd;              /* the lock file, flock(LOCK_EX) */
+    char path[PATH_MAX]; /* its name, unlinked by df_results_release */
+};
+
+/* Takes the lock at path without waiting. A holder unlinks the file
+ * before it closes it, so a lock taken on a file that is no longer at path
+ * proves nothing: open the new one and try again. */
+static int lock_take(const char *path,
+                     const char *out,
+                     int *fd_out,
+                     df_err *err)
 {
-    char tmp[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s.check.%d", path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    for (;;) {
+        struct stat at_path, held;
+        int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+        if (fd < 0)
+            return df_err_set(err, -errno, "%s: cannot create %s: %s", out,
+                              path, strerror(errno));
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+            int e = errno;
+
+            close(fd);
+            if (e == EWOULDBLOCK)
+                return df_err_set(err, -EBUSY,
+                                  "%s: another run is writing it (%s held)",
+                                  out, path);
+            return df_err_set(err, -e, "%s: %s", path, strerror(e));
+        }
+        if (fstat(fd, &held) == 0 && stat(path, &at_path) == 0 &&
+            held.st_dev == at_path.st_dev && held.st_ino == at_path.st_ino) {
+            *fd_out = fd;
+            return 0;
+        }
+        close(fd);
+    }
+}
+
+/* 1 when the regular file at path is a duckfeed document (a JSON object
+ * whose "schema" starts with "duckfeed."), 0 when it is something else. */
+static int is_duckfeed_file(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    json_error_t jerr;
+    json_t *doc = NULL;
+    const char *schema;
+    int yes;
+
     if (fd < 0)
-        return df_err_set(err, -errno, "cannot write %s: %s", path,
-                          strerror(errno));
+        return 0;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+        doc = json_loadfd(fd, 0, &jerr);
     close(fd);
-    unlink(tmp);
+    schema = json_string_value(json_object_get(doc, "schema"));
+    yes = schema && strncmp(schema, "duckfeed.", 9) == 0;
+    json_decref(doc);
+    return yes;
+}
+
+/* What is at path may be replaced: nothing, an empty file, a duckfeed
+ * document, or (force) any regular file. 0, or -EEXIST... with err set. */
+static int check_target(const char *path, int force, df_err *err)
+{
+    struct stat st;
+
+    if (lstat(path, &st) < 0)
+        return errno == ENOENT
+                   ? 0
+                   : df_err_set(err, -errno, "%s: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return df_err_set(err, -EISDIR, "%s: is a directory", path);
+    if (S_ISLNK(st.st_mode))
+        return df_err_set(err, -EEXIST,
+                          "%s: is a symbolic link (give the file itself)",
+                          path);
+    if (!S_ISREG(st.st_mode))
+        return df_err_set(err, -EEXIST, "%s: not a regular file", path);
+    if (st.st_size == 0 || force || is_duckfeed_file(path))
+        return 0;
+    return df_err_set(err, -EEXIST,
+                      "%s: exists and is not a duckfeed results file "
+                      "(--force replaces it)",
+                      path);
+}
+
+int df_results_acquire(const char *path,
+                       int force,
+                       df_results_lock **out,
+                       df_err *err)
+{
+    df_results_lock *lk = calloc(1, sizeof *lk);
+    int rc;
+
+    *out = NULL;
+    if (!lk)
+        return df_err_set(err, -ENOMEM, "out of memory");
+    if ((size_t)snprintf(lk->path, sizeof lk->path, "%s.lock", path) >=
+        sizeof lk->path) {
+        free(lk);
+        return df_err_set(err, -ENAMETOOLONG, "%s: name too long", path);
+    }
+    if ((rc = lock_take(lk->path, path, &lk->fd, err)) < 0) {
+        free(lk);
+        return rc;
+    }
+    /* Under the lock: no other run can put something at path now. */
+    if ((rc = check_target(path, force, err)) < 0) {
+        df_results_release(lk);
+        return rc;
+    }
+    *out = lk;
     return 0;
 }
 
+void df_results_release(df_results_lock *lk)
+{
+    if (!lk)
+        return;
+    unlink(lk->path); /* before the unlock: see lock_take */
+    close(lk->fd);
+    free(lk);
+}
+
+/* "dir/.name.XXXXXX" for path "dir/name"; dir is written to dir. */
+static int temp_name(const char *path, char *tmp, char *dir, size_t n)
+{
+    const char *slash = strrchr(path, '/');
+    int len;
+
+    if (!slash)
+        len = snprintf(dir, n, ".");
+    else if (slash == path)
+        len = snprintf(dir, n, "/");
+    else
+        len = snprintf(dir, n, "%.*s", (int)(slash - path), path);
+    if (len < 0 || (size_t)len >= n)
+        return -ENAMETOOLONG;
+    len = snprintf(tmp, n, "%s%s.%s.XXXXXX", slash ? dir : "",
+                   slash && slash != path ? "/" : "", slash ? slash + 1 : path);
+    return len < 0 || (size_t)len >= n ? -ENAMETOOLONG : 0;
+}
+
+/* The mode a new file gets from open(0644): the umask applied. */
+static mode_t new_file_mode(void)
+{
+    mode_t mask = umask(0);
+
+    umask(mask);
+    return 0644 & ~mask;
+}
+
+static int sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = 0;
+
+    if (fd < 0)
+        return -errno;
+    /* Some file systems cannot sync a directory; the rename stands. */
+    if (fsync(fd) < 0 && errno != EINVAL)
+        rc = -errno;
+    close(fd);
+    return rc;
+}
+
+/* #12: a fresh mkstemp file (never a name someone could have planted a
+ * symlink at), synced before the rename, and the directory after it, so
+ * neither a crash nor another process sees half a file or loses the last
+ * whole one. */
 int df_results_write(const json_t *doc, const char *path, df_err *err)
 {
-    char tmp[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-    if (json_dump_file(doc, tmp, JSON_INDENT(1) | JSON_REAL_PRECISION(6)) < 0) {
-        int e = errno ? errno : EIO;
+    char tmp[PATH_MAX], dir[PATH_MAX];
+    int fd, rc;
+
+    if (temp_name(path, tmp, dir, sizeof tmp) < 0)
+        return df_err_set(err, -ENAMETOOLONG, "%s: name too long", path);
+    fd = mkstemp(tmp);
+    if (fd < 0)
+        return df_err_set(err, -errno, "cannot write %s: %s", path,
+                          strerror(errno));
+    errno = 0;
+    if (json_dumpfd(doc, fd, JSON_INDENT(1) | JSON_REAL_PRECISION(6)) < 0 ||
+        fchmod(fd, new_file_mode()) < 0 || fsync(fd) < 0)
+        rc = -(errno ? errno : EIO);
+    else
+        rc = 0;
+    if (close(fd) < 0 && rc == 0)
+        rc = -errno;
+    if (rc == 0 && rename(tmp, path) < 0)
+        rc = -errno;
+    if (rc < 0) {
         unlink(tmp);
-        return df_err_set(err, -e, "cannot write %s: %s", path, strerror(e));
+        return df_err_set(err, rc, "cannot write %s: %s", path, strerror(-rc));
     }
-    if (rename(tmp, path) < 0) {
-        int e = errno;
-        unlink(tmp);
-        return df_err_set(err, -e, "cannot write %s: %s", path, strerror(e));
-    }
+    if ((rc = sync_dir(dir)) < 0)
+        return df_err_set(err, rc, "cannot sync %s: %s", dir, strerror(-rc));
     return 0;
 }

@@ -36,11 +36,11 @@ typedef struct field {
 } field;
 
 static const field top_fields[] = {
-    { "schema", T_STR, R_ALWAYS },  { "complete", T_BOOL, R_ALWAYS },
-    { "started", T_STR, R_ALWAYS }, { "duckfeed", T_OBJ, R_ALWAYS },
-    { "machine", T_OBJ, R_ALWAYS }, { "command", T_STR, R_ALWAYS },
-    { "points", T_ARR, R_ALWAYS },  { "seed", T_INT, R_OPTIONAL },
-    { NULL, 0, 0 },
+    { "schema", T_STR, R_ALWAYS },        { "complete", T_BOOL, R_ALWAYS },
+    { "started", T_STR, R_ALWAYS },       { "duckfeed", T_OBJ, R_ALWAYS },
+    { "machine", T_OBJ, R_ALWAYS },       { "command", T_STR, R_ALWAYS },
+    { "points", T_ARR, R_ALWAYS },        { "seed", T_INT, R_OPTIONAL },
+    { "interrupted", T_STR, R_OPTIONAL }, { NULL, 0, 0 },
 };
 
 static const field duckfeed_fields[] = {
@@ -79,6 +79,7 @@ static const field point_fields[] = {
     { "warmup_s", T_NUM, R_ALWAYS },
     { "requests", T_INT, R_OPTIONAL },
     { "repeat", T_INT, R_ALWAYS },
+    { "repetitions_done", T_INT, R_OPTIONAL },
     { "status", T_STR, R_ALWAYS },
     { "failure", T_STR, R_FAILED },
     /* results */
@@ -345,6 +346,27 @@ static int check_repetitions(vctx *v, const json_t *p)
     return 0;
 }
 
+/* #12: a point an interrupted sweep folded from fewer repetitions than
+ * asked says how many, 1 .. repeat, and lists that many. */
+static int check_repetitions_done(vctx *v, const json_t *p, int ok)
+{
+    const json_t *done = json_object_get(p, "repetitions_done");
+    json_int_t n = json_integer_value(done);
+    json_int_t repeat = json_integer_value(json_object_get(p, "repeat"));
+    json_int_t ran = json_integer_value(
+        json_object_get(json_object_get(p, "throughput"), "n"));
+
+    if (!done)
+        return 0;
+    if (n < 1 || n > repeat)
+        return problem(v, "repetitions_done", "%lld, expected 1..%lld",
+                       (long long)n, (long long)repeat);
+    if (ok && n != ran)
+        return problem(v, "repetitions_done", "%lld but throughput.n is %lld",
+                       (long long)n, (long long)ran);
+    return 0;
+}
+
 static int check_point(vctx *v, const json_t *p)
 {
     int rc;
@@ -360,7 +382,8 @@ static int check_point(vctx *v, const json_t *p)
     int ok = status && strcmp(status, "ok") == 0;
     int failed = status && strcmp(status, "failed") == 0;
     int open = load && strcmp(load, "open") == 0;
-    if ((rc = check_fields_of(v, p, point_fields, ok, open, failed)) < 0)
+    if ((rc = check_fields_of(v, p, point_fields, ok, open, failed)) < 0 ||
+        (rc = check_repetitions_done(v, p, ok)) < 0)
         return rc;
     if (!ok)
         return 0;
@@ -397,12 +420,6 @@ static int check_point(vctx *v, const json_t *p)
     return 0;
 }
 
-int df_validate_point(const json_t *point, char *why, size_t n)
-{
-    vctx v = { .why = why, .n = n };
-    return check_point(&v, point);
-}
-
 int df_validate_json(const json_t *doc, char *why, size_t n)
 {
     vctx v = { .why = why, .n = n };
@@ -415,7 +432,9 @@ int df_validate_json(const json_t *doc, char *why, size_t n)
     if (strcmp(schema, DF_RESULTS_SCHEMA_ID) != 0)
         return problem(&v, "schema", "\"%s\" is not %s", schema,
                        DF_RESULTS_SCHEMA_ID);
-    if ((rc = descend(&v, doc, "duckfeed", duckfeed_fields, 1, 0, 0)) < 0 ||
+    if ((rc = check_enum(&v, doc, "interrupted", "SIGINT", "SIGTERM", NULL)) <
+            0 ||
+        (rc = descend(&v, doc, "duckfeed", duckfeed_fields, 1, 0, 0)) < 0 ||
         (rc = descend(&v, doc, "machine", machine_fields, 1, 0, 0)) < 0)
         return rc;
     json_t *load = json_object_get(json_object_get(doc, "machine"), "load_avg");
@@ -446,7 +465,9 @@ int df_validate_main(int argc, char **argv)
         return 2;
     }
     json_error_t jerr;
-    json_t *doc = json_load_file(argv[1], 0, &jerr);
+    /* #12: the same reading as every consumer's (resfile.c), so a file
+     * validate passes is never one plot refuses. */
+    json_t *doc = json_load_file(argv[1], JSON_REJECT_DUPLICATES, &jerr);
     if (!doc) {
         if (jerr.line > 0)
             fprintf(stderr, "duckfeed validate: %s: line %d: %s\n", argv[1],

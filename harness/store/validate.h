@@ -15,10 +15,6 @@ typedef struct json_t json_t;
  * consumers ignore them. */
 int df_validate_json(const json_t *doc, char *why, size_t n);
 
-/* The same for one point record (what a run child produces); the path in
- * why starts at the point ("latency_us.p99: missing"). */
-int df_validate_point(const json_t *point, char *why, size_t n);
-
 /* `duckfeed validate FILE`: prints "FILE: valid" and returns 0, or prints
  * "FILE: <path>: <reason>" to stderr and returns 2 (invalid, unreadable or
  * not JSON); 1 on a usage error. */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,12 +49,35 @@ static int parse_result(const char *line, json_t *out)
     return 1;
 }
 
+/* Reads the script's lines until it closes its stdout or a stop signal
+ * comes (#12: the read then fails with EINTR, and the script is told to
+ * stop too, in case the signal was not sent to its process group). */
+static void read_results(FILE *f, pid_t pid, json_t *results)
+{
+    char line[512];
+
+    for (;;) {
+        if (fgets(line, sizeof line, f)) {
+            if (!parse_result(line, results))
+                fputs(line, stdout);
+            continue;
+        }
+        if (ferror(f) && errno == EINTR && !df__suite_stop_signal()) {
+            clearerr(f);
+            continue;
+        }
+        break;
+    }
+    if (df__suite_stop_signal())
+        kill(pid, SIGTERM);
+}
+
 /* Runs the examples script with stdout on a pipe (stderr passes through),
- * collecting DF-RESULT lines; returns its exit status or a negative errno. */
+ * collecting DF-RESULT lines; returns its exit status (128 + n when killed
+ * by signal n) or a negative errno. */
 static int spawn_examples(char **argv, const char *cwd, json_t *results)
 {
     posix_spawn_file_actions_t fa;
-    char line[512];
     int fds[2], status, rc;
     FILE *f;
     pid_t pid;
@@ -77,9 +101,8 @@ fail:
         return rc;
     }
     f = fdopen(fds[0], "r");
-    while (f && fgets(line, sizeof line, f))
-        if (!parse_result(line, results))
-            fputs(line, stdout);
+    if (f)
+        read_results(f, pid, results);
     if (f)
         fclose(f);
     else
@@ -122,10 +145,16 @@ int df__suite_run_examples(const df_suite *s, const df_suite_opts *o,
     rc = spawn_examples(argv, dir, examples);
     if (chdir(cwd) != 0)
         rc = rc == 0 ? -errno : rc;
+    int sig = df__suite_stop_signal();
     doc = json_pack("{s:s, s:o, s:s, s:o, s:o, s:i}", "schema",
                     "duckfeed.examples/1", "machine", df_results_machine(),
                     "command", o->command, "suite", df__suite_meta(s, o->quick),
                     "examples", examples, "exit_status", rc);
+    /* #12: the examples that finished are kept, the file says the rest
+     * did not run. */
+    if (doc && sig)
+        json_object_set_new(doc, "interrupted",
+                            json_string(df__suite_signal_name(sig)));
     snprintf(path, sizeof path, "%s/%s.json", o->results_dir, df_suite_name(s));
     if (!doc || df_results_write(doc, path, &err) < 0) {
         fprintf(stderr, "duckfeed suite: %s: %s\n", df_suite_name(s),
@@ -134,6 +163,8 @@ int df__suite_run_examples(const df_suite *s, const df_suite_opts *o,
         return 2;
     }
     *doc_out = doc;
+    if (sig)
+        return DF_SUITE_EXIT_SIGNALED + sig;
     if (rc != 0)
         fprintf(stderr, "duckfeed suite: %s: %s exited with %d\n", df_suite_name(s),
                 exe, rc);

@@ -10,6 +10,7 @@
 #include "harness/suite/run.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,23 +21,86 @@
 #include "harness/store/resfile.h"
 #include "harness/store/results.h"
 
-/* Runs run i of s into tmp and appends its points to *doc (created from
- * the first run's file). Returns run's exit code, or 2 on a results file
- * it did not write properly. */
-static int one_run(const df_suite *s, int i, const df_suite_opts *o,
-                   df_suite_run_fn *run, json_t **doc)
+/* #12: a directory of its own in the results dir for a run's file, named
+ * by mkdtemp, so two suites running at once never share a file (a fixed
+ * ".suite-<name>-<i>.json" did). 0 or -errno with a line on stderr. */
+static int make_tmp_dir(const df_suite *s,
+                        const df_suite_opts *o,
+                        char *dir,
+                        size_t len)
 {
-    char tmp[PATH_MAX], **argv, **full;
+    snprintf(dir, len, "%s/.suite-%s-XXXXXX", o->results_dir, df_suite_name(s));
+    if (mkdtemp(dir))
+        return 0;
+    fprintf(stderr, "duckfeed suite: %s: %s: %s\n", df_suite_name(s), dir,
+            strerror(errno));
+    return -errno;
+}
+
+/* Removes dir and what the run left in it (its file, anything the
+ * results writer put beside it). */
+static void remove_tmp_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[PATH_MAX];
+
+    while (d && (e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
+/* Appends the points of the results file tmp to *doc (created from the
+ * first run's file). 0, or -EINVAL after a line on stderr. */
+static int merge_part(const df_suite *s, int i, const char *tmp, json_t **doc)
+{
     df_err err = { 0 };
     json_t *part = NULL;
+
+    if (df_resfile_load(tmp, &part, &err) < 0) {
+        fprintf(stderr, "duckfeed suite: %s: run %d: %s: %s\n",
+                df_suite_name(s), i + 1, tmp, err.msg);
+        return -EINVAL;
+    }
+    if (!*doc) {
+        *doc = json_deep_copy(part);
+        json_object_set_new(*doc, "points", json_array());
+    }
+    json_array_extend(json_object_get(*doc, "points"),
+                      json_object_get(part, "points"));
+    if (!json_is_true(json_object_get(part, "complete")))
+        json_object_set_new(*doc, "complete", json_false());
+    json_decref(part);
+    return 0;
+}
+
+/* Runs run i of s into a file of its own and appends its points to *doc.
+ * Returns run's exit code (DF_SUITE_EXIT_SIGNALED + n too, after merging
+ * what the stopped run finished), or 2 on a results file it did not write
+ * properly. */
+static int one_run(const df_suite *s,
+                   int i,
+                   const df_suite_opts *o,
+                   df_suite_run_fn *run,
+                   json_t **doc)
+{
+    char dir[PATH_MAX], tmp[PATH_MAX + 32], **argv, **full;
     int argc, rc, k;
 
-    snprintf(tmp, sizeof tmp, "%s/.suite-%s-%d.json", o->results_dir,
-             df_suite_name(s), i);
-    if (!(argv = df_suite_run_argv(s, i, o->quick, &argc)))
+    if (make_tmp_dir(s, o, dir, sizeof dir) < 0)
         return 2;
-    if (!(full = calloc(argc + 4, sizeof *full))) {
+    snprintf(tmp, sizeof tmp, "%s/run-%d.json", dir, i + 1);
+    argv = df_suite_run_argv(s, i, o->quick, &argc);
+    full = argv ? calloc(argc + 4, sizeof *full) : NULL;
+    if (!full) {
         free(argv);
+        remove_tmp_dir(dir);
         return 2;
     }
     full[0] = "run";
@@ -47,27 +111,12 @@ static int one_run(const df_suite *s, int i, const df_suite_opts *o,
     rc = run(argc + 3, full);
     free(full);
     free(argv);
-    if (rc == 2)
-        return 2;
-    if (df_resfile_load(tmp, &part, &err) < 0) {
-        fprintf(stderr, "duckfeed suite: %s: run %d: %s: %s\n", df_suite_name(s),
-                i + 1, tmp, err.msg);
-        unlink(tmp);
-        return 2;
-    }
-    unlink(tmp);
-    if (!*doc) {
-        *doc = json_deep_copy(part);
-        json_object_set_new(*doc, "points", json_array());
-    }
-    json_array_extend(json_object_get(*doc, "points"),
-                      json_object_get(part, "points"));
-    if (!json_is_true(json_object_get(part, "complete")))
-        json_object_set_new(*doc, "complete", json_false());
-    json_decref(part);
+    if (rc != 2 && merge_part(s, i, tmp, doc) < 0 &&
+        rc <= DF_SUITE_EXIT_SIGNALED)
+        rc = 2;
+    remove_tmp_dir(dir);
     return rc;
 }
-
 /* Removes plots/<suite>-*.{png,svg,dat} of an earlier run, so a plot this
  * run does not draw (a workload renamed, data now missing) is not left
  * beside the new ones looking current. */
@@ -90,8 +139,51 @@ static void remove_old_plots(const char *dir, const char *suite)
     closedir(d);
 }
 
+/* The signal that stopped run i of s (its exit status) or, outside the
+ * run, the suite; 0 when none did. */
+static int stopped_by(int rc)
+{
+    if (rc > DF_SUITE_EXIT_SIGNALED)
+        return rc - DF_SUITE_EXIT_SIGNALED;
+    return df__suite_stop_signal();
+}
+
+/* #12: a suite stopped by sig keeps what finished in its results file,
+ * marked "interrupted" so the report computes no claim from it, and is
+ * not plotted; its old plots go, as they no longer match its file. Other
+ * suites' files and plots are left alone. Returns 128 + sig. */
+static int write_interrupted(const df_suite *s,
+                             const df_suite_opts *o,
+                             json_t *doc,
+                             int sig,
+                             json_t **doc_out)
+{
+    char path[PATH_MAX];
+    df_err err = { 0 };
+
+    if (!doc) /* the run wrote nothing: nothing to keep or to replace */
+        return DF_SUITE_EXIT_SIGNALED + sig;
+    json_object_set_new(doc, "complete", json_false());
+    json_object_set_new(doc, "interrupted",
+                        json_string(df__suite_signal_name(sig)));
+    snprintf(path, sizeof path, "%s/%s.json", o->results_dir, df_suite_name(s));
+    if (df_results_write(doc, path, &err) < 0) {
+        fprintf(stderr, "duckfeed suite: %s\n", err.msg);
+        json_decref(doc);
+        return DF_SUITE_EXIT_SIGNALED + sig;
+    }
+    remove_old_plots(o->plots_dir, df_suite_name(s));
+    fprintf(stderr,
+            "duckfeed suite: %s: interrupted (%s); %s keeps what "
+            "finished\n",
+            df_suite_name(s), df__suite_signal_name(sig), path);
+    *doc_out = doc;
+    return DF_SUITE_EXIT_SIGNALED + sig;
+}
+
 /* Runs every run of s, writes results/<name>.json and plots it. Returns 0,
- * 1 (something failed but results were written) or 2 (nothing to write). */
+ * 1 (something failed but results were written), 2 (nothing to write) or
+ * 128 + a signal (see run.h). */
 int df__suite_run_runs(const df_suite *s, const df_suite_opts *o,
                     df_suite_run_fn *run, json_t **doc_out)
 {
@@ -102,7 +194,7 @@ int df__suite_run_runs(const df_suite *s, const df_suite_opts *o,
                         .quiet = 1 };
     df_err err = { 0 };
     json_t *doc = NULL;
-    int i, rc, worst = 0, n = df_suite_nruns(s);
+    int i, rc, sig = 0, worst = 0, n = df_suite_nruns(s);
     size_t k;
 
     for (i = 0; i < n; i++) {
@@ -112,19 +204,25 @@ int df__suite_run_runs(const df_suite *s, const df_suite_opts *o,
                               "label", ""));
         fflush(stdout);
         rc = one_run(s, i, o, run, &doc);
+        if ((sig = stopped_by(rc)) != 0)
+            break;
         if (rc != 0)
             fprintf(stderr, "duckfeed suite: %s: run %d/%d %s\n", df_suite_name(s),
                     i + 1, n, rc == 1 ? "had failed points" : "failed");
         worst = rc > worst ? rc : worst;
     }
-    if (!doc)
-        return 2;
     /* The command that reproduces this file alone, not the whole set. */
     char command[512];
     snprintf(command, sizeof command, "duckfeed suite %s%s", df_suite_name(s),
              o->quick ? " --quick" : "");
-    json_object_set_new(doc, "command", json_string(command));
-    json_object_set_new(doc, "suite", df__suite_meta(s, o->quick));
+    if (doc) {
+        json_object_set_new(doc, "command", json_string(command));
+        json_object_set_new(doc, "suite", df__suite_meta(s, o->quick));
+    }
+    if (sig)
+        return write_interrupted(s, o, doc, sig, doc_out);
+    if (!doc)
+        return 2;
     snprintf(path, sizeof path, "%s/%s.json", o->results_dir, df_suite_name(s));
     if (df_results_write(doc, path, &err) < 0) {
         fprintf(stderr, "duckfeed suite: %s\n", err.msg);

@@ -20,8 +20,13 @@ typedef struct df_suite df_suite; /* a loaded, checked suite file */
 
 /* `duckfeed run` as a function: df_run_main (harness/cli/run.h) in the
  * program, a fake in tests. argv[0] is "run". Returns 0 ok, 1 some points
- * failed, 2 bad input. */
+ * failed, 2 bad input, DF_SUITE_EXIT_SIGNALED + n when signal n (SIGINT,
+ * SIGTERM) stopped it, its --out then holding what finished. */
 typedef int df_suite_run_fn(int argc, char **argv);
+
+/* Exit status of a run or a suite stopped by signal n: this + n, as a
+ * shell reports it (and harness/sweep/sweep.h's DF_SWEEP_EXIT_SIGNALED). */
+#define DF_SUITE_EXIT_SIGNALED 128
 
 /* Loads and checks path: every field's type, flags `duckfeed run` knows
  * (and no --out: the suite sets it). 0 or -EINVAL/-ENOENT, err = "why". */
@@ -48,7 +53,12 @@ double df_suite_estimate_s(const df_suite *s, int quick);
 /* `duckfeed suite [NAME...] [--quick] [--list] [--results-dir DIR]
  * [--plots-dir DIR] [--suites-dir DIR]`, running each point list through
  * run. argv[0] is "suite". Returns the exit code: 0 all ran, 1 some point,
- * run or plot failed, 2 bad usage or suite file. */
+ * run or plot failed, 2 bad usage or suite file, 128 + n when signal n
+ * (SIGINT, SIGTERM) stopped it: the suite it stopped then has its results
+ * file marked "interrupted" (no plots, no claims in the report), and the
+ * suites after it do not run, their results and plots left as they were.
+ * SIGINT and SIGTERM are caught while it runs, the caller's handlers put
+ * back on return. */
 int df_suite_main_with(int argc, char **argv, df_suite_run_fn *run);
 
 /* The same with df_run_main (in suite_main.c, so that tests of the rest

@@ -47,16 +47,21 @@ typedef struct df_run_opts {
     uint64_t seed;
     df_model_cfg base; /* loop and GIL knobs shared by every point */
     const char *out;
+    int force; /* replace out even if it is not a results file */
 } df_run_opts;
 
-/* The points of a sweep, in plan order; pts is realloc'd, free() it. */
+/* The points of a sweep, in plan order; free() pts. */
 typedef struct df_plan {
     df_point_cfg *pts;
     int n, cap;
 } df_plan;
 
-/* Appends to p every combination of o's lists that means something (see
- * plan.c). 0, or -ENOMEM with p keeping the points added so far. */
+/* How many points df__plan_expand would make of o, without making them. */
+int64_t df__plan_count(const df_run_opts *o);
+
+/* Fills the empty p with every combination of o's lists that means
+ * something (see plan.c), in one allocation. 0, or -E2BIG (more than
+ * DF_PLAN_MAX_POINTS: nothing allocated) or -ENOMEM. */
 int df__plan_expand(df_run_opts *o, df_plan *p);
 
 #endif /* DF_HARNESS_SWEEP_PLAN_H */

@@ -1,6 +1,6 @@
 /* harness/sweep/sweep.c - running a plan: repetitions in shuffled order, each
  * point's repetitions folded into one record, the results file rewritten
- * as points finish, SIGINT and SIGTERM honoured. */
+ * after every repetition, SIGINT and SIGTERM honoured. */
 #include "harness/sweep/sweep.h"
 
 #include <errno.h>
@@ -47,7 +47,9 @@ static void describe(const df_point_cfg *pc, char *buf, size_t n)
 }
 
 /* SIGINT/SIGTERM: remember which, kill the running point; the sweep loop
- * sees the flag, writes what it has (marked incomplete) and exits. */
+ * sees the flag, writes what it has (marked incomplete) and exits. Reset
+ * by each sweep: #12, a suite's later sweeps saw the first one's signal
+ * and each ran no point at all. */
 static volatile sig_atomic_t stop_signal;
 
 static void on_stop_signal(int sig)
@@ -82,16 +84,34 @@ static json_t *repetition_json(const json_t *rec, int index, int order)
     return r;
 }
 
-/* Folds the repetitions of one point into its record: the headline
- * figures are those of the median repetition by throughput (a real run,
- * not an average of runs), throughput gets its summary across all, every
- * check must hold in every repetition, and the raw values are listed. A
- * failed repetition fails the point. */
-static json_t *aggregate(const df_point_cfg *pc, json_t **reps, const int *order, int n)
+/* The n repetitions of one point that have run: their records, their
+ * indices (0 .. repeat - 1) and their places in the run order. */
+typedef struct rep_set {
+    json_t *rec[DF_PLAN_MAX_REPEAT];
+    int index[DF_PLAN_MAX_REPEAT];
+    int order[DF_PLAN_MAX_REPEAT];
+    int n;
+} rep_set;
+
+/* Folds the repetitions of one point that have run into its record: the
+ * headline figures are those of the median repetition by throughput (a
+ * real run, not an average of runs), throughput gets its summary across
+ * them, every check must hold in every one, and the raw values are
+ * listed. A failed repetition fails the point. "repetitions_done" says
+ * how many ran: fewer than "repeat" when the sweep was interrupted. */
+static json_t *aggregate(const df_point_cfg *pc, const rep_set *rs)
 {
+    json_t *const *reps = rs->rec;
+    int n = rs->n;
+
     for (int r = 0; r < n; r++)
-        if (strcmp(json_string_value(json_object_get(reps[r], "status")), "ok"))
-            return json_incref(reps[r]);
+        if (strcmp(json_string_value(json_object_get(reps[r], "status")),
+                   "ok")) {
+            json_t *failed = json_deep_copy(reps[r]);
+
+            json_object_set_new(failed, "repetitions_done", json_integer(n));
+            return failed;
+        }
     DF_CHECK(n <= DF_PLAN_MAX_REPEAT); /* --repeat's limit */
     /* Zeroed only for GCC, which once this is inlined into the sweep
      * cannot see that n >= 1 and warns (maybe-uninitialized). */
@@ -121,6 +141,7 @@ static json_t *aggregate(const df_point_cfg *pc, json_t **reps, const int *order
     json_object_set_new(rec, "throughput", df_stats_json(&st));
     json_object_set_new(rec, "throughput_rps", json_real(st.median));
     json_object_set_new(rec, "repeat", json_integer(pc->repeat));
+    json_object_set_new(rec, "repetitions_done", json_integer(n));
     json_object_set_new(rec, "seed", json_integer((json_int_t)pc->seed));
     if (pc->rate_rps <= 0)
         json_object_del(rec, "seed");
@@ -135,7 +156,8 @@ static json_t *aggregate(const df_point_cfg *pc, json_t **reps, const int *order
         json_object_set_new(check, "ok", json_boolean(all_ok));
     }
     for (int r = 0; r < n; r++)
-        json_array_append_new(list, repetition_json(reps[r], r, order[r]));
+        json_array_append_new(
+            list, repetition_json(reps[r], rs->index[r], rs->order[r]));
     json_object_set_new(rec, "repetitions", list);
     return rec;
 }
@@ -178,9 +200,8 @@ typedef struct sweep {
     json_t **recs;     /* [point * repeat + rep]: a repetition's record */
     int *order;        /* same index: its place in the run order */
     int *done;         /* [point]: repetitions that have run */
-    json_t **finished; /* [point]: the folded record once all have */
+    json_t **finished; /* [point]: the record of those that have run */
     df_progress *bar;
-    int failures; /* points that failed */
     df_err err;
 } sweep;
 
@@ -213,32 +234,50 @@ static void sweep_free(sweep *s)
     free(s->finished);
 }
 
-static void catch_stop_signals(void)
+/* The sweep's handlers for SIGINT and SIGTERM, installed for its run
+ * only: old gets the caller's, which restore_stop_signals puts back, so a
+ * caller running several sweeps (a suite) sees a signal between them. */
+static void catch_stop_signals(struct sigaction old[2])
 {
     struct sigaction sa = { .sa_handler = on_stop_signal };
 
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    stop_signal = 0;
+    DF_CHECK(sigaction(SIGINT, &sa, &old[0]) == 0);
+    DF_CHECK(sigaction(SIGTERM, &sa, &old[1]) == 0);
 }
 
-/* The last repetition of point pi is in: fold them and rewrite the
+static void restore_stop_signals(const struct sigaction old[2])
+{
+    DF_CHECK(sigaction(SIGINT, &old[0], NULL) == 0);
+    DF_CHECK(sigaction(SIGTERM, &old[1], NULL) == 0);
+}
+
+/* A repetition of point pi is in: fold those that have run and rewrite the
  * results file. 0, or 2 after one line on stderr. */
-static int finish_point(sweep *s, int pi)
+static int fold_point(sweep *s, int pi)
 {
     int repeat = s->o->repeat;
+    rep_set rs = { .n = 0 };
 
-    s->finished[pi] = aggregate(&s->p->pts[pi], &s->recs[pi * repeat],
-                                &s->order[pi * repeat], repeat);
+    for (int r = 0; r < repeat; r++) {
+        int at = pi * repeat + r;
+
+        if (!s->recs[at])
+            continue;
+        rs.rec[rs.n] = s->recs[at];
+        rs.index[rs.n] = r;
+        rs.order[rs.n++] = s->order[at];
+    }
+    json_decref(s->finished[pi]);
+    s->finished[pi] = aggregate(&s->p->pts[pi], &rs);
     if (!s->finished[pi]) {
         fprintf(stderr, "duckfeed run: out of memory\n");
         return 2;
     }
-    if (strcmp(json_string_value(json_object_get(s->finished[pi], "status")),
-               "ok"))
-        s->failures++;
-    /* Rewritten after every finished point, in plan order: an
-     * interrupted sweep keeps what it measured. */
+    /* #12: rewritten after every repetition, not only once a point has
+     * all of them (shuffled, that can be the sweep's end): an interrupted
+     * sweep keeps every repetition it measured. */
     set_points(s->doc, s->finished, s->p->n);
     if (df_results_write(s->doc, s->o->out, &s->err) < 0) {
         df_progress_clear(s->bar);
@@ -275,19 +314,36 @@ static int run_one(sweep *s, int i)
     s->recs[at] = rec;
     s->order[at] = i;
     df_progress_done(s->bar, i + 1);
-    if (++s->done[pi] < s->o->repeat)
-        return 0;
-    return finish_point(s, pi);
+    s->done[pi]++;
+    return fold_point(s, pi);
 }
 
-/* The last write: complete, or (interrupted) every finished point with
- * "complete": false, which the loop already wrote; write again anyway so
- * even an interruption before the first point leaves a valid file. rc is
- * the loop's; returns the sweep's (see sweep.h). */
+/* Points whose record says "failed". */
+static int count_failures(const sweep *s)
+{
+    int n = 0;
+
+    for (int k = 0; k < s->p->n; k++) {
+        const json_t *st = json_object_get(s->finished[k], "status");
+
+        n += st && strcmp(json_string_value(st), "ok") != 0;
+    }
+    return n;
+}
+
+/* The last write: complete, or (interrupted) every finished repetition
+ * with "complete": false and "interrupted" naming the signal; the loop
+ * wrote the points already, write again anyway so even an interruption
+ * before the first repetition leaves a valid file. rc is the loop's;
+ * returns the sweep's (see sweep.h). */
 static int write_last(sweep *s, int rc)
 {
     if (!stop_signal && rc == 0)
         json_object_set_new(s->doc, "complete", json_true());
+    if (stop_signal)
+        json_object_set_new(
+            s->doc, "interrupted",
+            json_string(stop_signal == SIGINT ? "SIGINT" : "SIGTERM"));
     set_points(s->doc, s->finished, s->p->n);
     if (df_results_write(s->doc, s->o->out, &s->err) < 0) {
         fprintf(stderr, "duckfeed run: %s\n", s->err.msg);
@@ -296,13 +352,14 @@ static int write_last(sweep *s, int rc)
     if (stop_signal)
         return DF_SWEEP_EXIT_SIGNALED + stop_signal;
     if (rc == 0)
-        return s->failures ? 1 : 0;
+        return count_failures(s) ? 1 : 0;
     return rc;
 }
 
 int df__sweep_run(const df_run_opts *o, const df_plan *p, json_t *doc)
 {
     sweep s = { .o = o, .p = p, .doc = doc, .nruns = p->n * o->repeat };
+    struct sigaction old[2];
     int rc = sweep_alloc(&s);
 
     if (rc < 0) {
@@ -310,12 +367,13 @@ int df__sweep_run(const df_run_opts *o, const df_plan *p, json_t *doc)
         return -ENOMEM;
     }
     shuffle(s.runs, s.nruns, o->repeat, o->seed);
-    catch_stop_signals();
+    catch_stop_signals(old);
     for (int i = 0; i < s.nruns && !stop_signal && rc == 0; i++)
         rc = run_one(&s, i);
     df_progress_destroy(s.bar); /* before the last lines on stderr */
     s.bar = NULL;
     rc = write_last(&s, rc);
+    restore_stop_signals(old);
     sweep_free(&s);
     return rc;
 }

@@ -12,13 +12,16 @@
 #define DF_SWEEP_EXIT_SIGNALED 128
 
 /* Runs every repetition of every point of p in an order shuffled with
- * o->seed, folds a point's repetitions into one record once all are in,
- * and rewrites o->out (doc, its "points" in plan order) after each such
- * point, so an interrupted sweep keeps what it measured. SIGINT and
- * SIGTERM stop it. Progress goes to stderr unless o->quiet. Returns 0 when
- * every point succeeded, 1 when some failed, 2 on an error (one line on
- * stderr), 128 + the signal when interrupted, or -ENOMEM before anything
- * ran. doc then holds the points written last. */
+ * o->seed and rewrites o->out (doc, its "points" in plan order) after
+ * each one, every point folded from the repetitions it has so far (its
+ * "repetitions_done"), so an interrupted sweep keeps all it measured.
+ * SIGINT and SIGTERM stop it: handlers are installed for the sweep only
+ * and the caller's put back after it; the file then says "complete":
+ * false and "interrupted": "SIGINT" (or "SIGTERM"). Progress goes to
+ * stderr unless o->quiet. Returns 0 when every point succeeded, 1 when
+ * some failed, 2 on an error (one line on stderr), 128 + the signal when
+ * interrupted, or -ENOMEM before anything ran. doc then holds the points
+ * written last. */
 int df__sweep_run(const df_run_opts *o, const df_plan *p, json_t *doc);
 
 #endif /* DF_HARNESS_SWEEP_SWEEP_H */

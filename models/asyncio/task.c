@@ -432,16 +432,6 @@ void df_task_thread_checkpoint(df_task_thread *th)
     df_topool_checkpoint(th);
 }
 
-int df_task_wait_fd(int fd, int events)
-{
-    df_task *self;
-    int rc = loop_wait_begin(&self);
-
-    if (rc < 0)
-        return rc;
-    return loop_wait_end(self, df_loop_wait_fd(run_loop, fd, events));
-}
-
 static void stop_loop(df_task *t, void *arg)
 {
     (void)t;

@@ -222,9 +222,6 @@ void df_task_thread_checkpoint(df_task_thread *th);
 /* From a task: await to_thread(fn, arg) inline. fn's return, or
  * -ECANCELED if the caller was cancelled (fn still runs to its end). */
 int df_task_run_blocking(df_blocking_fn *fn, void *arg);
-/* From a task: waits for a non-blocking fd (DF_WAIT_READ/WRITE, see
- * workloads/workload.h); cancellable. Events (> 0) or a negative errno. */
-int df_task_wait_fd(int fd, int events);
 
 /* From a task: asyncio.wait_for(t, timeout_s) in its 3.12 form
  * (timeout(t): await t; WF1-WF6). timeout_s < 0 means None. On expiry t

@@ -427,9 +427,11 @@ static void coro_main(void *arg)
     DF_CHECK(!"a finished coroutine was resumed");
 }
 
-df_coro *df_coro_current(const df_coro_pool *p)
+int df_coro_stack_contains(const df_coro *co, const void *p)
 {
-    return p->current;
+    uintptr_t a = (uintptr_t)p;
+
+    return a >= (uintptr_t)co->lo && a < (uintptr_t)co->hi;
 }
 
 void *df_coro_user(df_coro *co)

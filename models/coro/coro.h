@@ -20,7 +20,12 @@
  *   SHARED - one run stack per pool; a suspended coroutine keeps only the
  *     used part of its stack in a heap buffer sized to it. A pointer into a
  *     suspended coroutine's stack is NOT valid while it is suspended (its
- *     frames are elsewhere): never hand one to another thread or coroutine.
+ *     frames are elsewhere and another coroutine's are at its addresses):
+ *     never hand one to another thread or coroutine. The one exception the
+ *     loop makes (#12): a to_thread job whose argument is on the caller's
+ *     stack (df_coro_stack_contains) keeps the run stack for that
+ *     coroutine until the job returns, so no other coroutine of the loop
+ *     runs meanwhile - correct, but serial. See models/loop/loop.c.
  *
  * A stack overflow hits a guard page; the SIGSEGV handler (on an alternate
  * signal stack) recognises guard addresses and calls the overflow hook
@@ -97,8 +102,10 @@ int df_coro_resume(df_coro *co);
  * when it is resumed again. */
 void df_coro_yield(df_coro_pool *p);
 
-/* The coroutine running now on this pool, or NULL (in the resumer). */
-df_coro *df_coro_current(const df_coro_pool *p);
+/* Whether p points into the stack co runs on: its own (dedicated) or the
+ * pool's run stack (shared, where it is co's frames only while co runs or
+ * owns the run stack). 1 or 0. */
+int df_coro_stack_contains(const df_coro *co, const void *p);
 
 /* The caller's per-coroutine area (cfg.user_bytes), and back. */
 void *df_coro_user(df_coro *co);

@@ -377,11 +377,6 @@ void df__stacks_destroy(df__stacks *s)
     free(s);
 }
 
-size_t df__stacks_size(const df__stacks *s)
-{
-    return s->stack_bytes;
-}
-
 uint64_t df__stacks_carved(const df__stacks *s)
 {
     return s->carved;

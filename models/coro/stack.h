@@ -17,7 +17,6 @@ void df__stacks_destroy(df__stacks *s);
 /* Carves one more guarded stack: [*lo, *hi) is usable, hi is the top.
  * 0, or -ENOMEM naming memory or vm.max_map_count. */
 int df__stacks_carve(df__stacks *s, char **lo, char **hi, df_err *err);
-size_t df__stacks_size(const df__stacks *s); /* usable bytes per stack */
 uint64_t df__stacks_carved(const df__stacks *s);
 uint64_t df__stacks_vmas(const df__stacks *s);
 

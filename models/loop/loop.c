@@ -25,6 +25,21 @@
  * reused), and the kernel disarms it when it fires, so an fd nobody waits on
  * never wakes us. One waiter per fd and direction, in a table indexed by fd.
  *
+ * Jobs on a shared stack (#12). A to_thread job's argument is read by a
+ * pool thread while its coroutine is suspended. On a shared stack that
+ * coroutine's frames are copied out as soon as another coroutine is
+ * resumed, and the other's frames take their addresses, so an argument on
+ * the caller's stack would be someone else's data (or a crash). Workloads
+ * keep jobs off the stack (workloads/workload.h), but a plugin can get this
+ * wrong, and shared stacks are the one mode where that is not caught by
+ * the caller's frame staying put. So run_job checks: a job whose argument
+ * lies on the run stack pins it - the job's coroutine stays its owner until
+ * the job returns, and any other coroutine's step is parked meanwhile (one
+ * load and a not-taken branch in run_step otherwise). Such a job runs
+ * correctly but serially; a job whose argument is on the heap (the
+ * workload's state, ctx->params) leaves the loop free. A pointer to the
+ * stack hidden inside a heap argument cannot be seen and is not caught.
+ *
  * Other threads. call_soon_threadsafe posts to the inbox (inbox.c), which
  * writes the eventfd at most once per iteration; the loop drains it when
  * epoll reports the eventfd readable.
@@ -73,6 +88,7 @@ struct job {
     df_topool_job tj;
     df_loop *loop;
     lco *owner; /* NULL once the waiter stopped waiting */
+    int pins;   /* 1: its arg is on a shared run stack, pinned until done */
     job *next_free;
     job *next_all;
 };
@@ -104,6 +120,11 @@ struct df_loop {
     /* Running state (loop thread). */
     lco *current;
     lco *eager, *eager_creator; /* a spawn_eager waiting to run (run_step) */
+    /* Shared stacks (#12): while pin_jobs > 0, pinned owns the run stack and
+     * other coroutines' steps wait in the parked FIFO (via step.next). */
+    lco *pinned;
+    int pin_jobs;
+    df_loop_handle *parked_head, *parked_tail;
     int stopping;
     df_gil_thread *gil_thread;
     fd_waiters *fds;
@@ -246,11 +267,6 @@ int df_loop_handle_cancelled(const df_loop_handle *h)
     return h->cancelled;
 }
 
-int64_t df_loop_handle_when_ns(const df_loop_handle *h)
-{
-    return h->when_ns;
-}
-
 /* Other threads. */
 
 int df_loop_call_soon_threadsafe(df_loop *loop, df_loop_fn *fn, void *arg)
@@ -260,16 +276,6 @@ int df_loop_call_soon_threadsafe(df_loop *loop, df_loop_fn *fn, void *arg)
     return df__inbox_post(&loop->inbox, fn, arg);
 }
 
-static void stop_cb(void *arg)
-{
-    df_loop_stop(arg);
-}
-
-int df_loop_stop_threadsafe(df_loop *loop)
-{
-    return df_loop_call_soon_threadsafe(loop, stop_cb, loop);
-}
-
 void df_loop_stop(df_loop *loop)
 {
     loop->stopping = 1;
@@ -277,11 +283,39 @@ void df_loop_stop(df_loop *loop)
 
 /* Coroutines. */
 
+/* Holds l's step until the pinned run stack is free (#12). */
+static void park(df_loop *loop, lco *l)
+{
+    l->step.state = H_READY; /* still scheduled: resume says -EALREADY */
+    l->step.next = NULL;
+    if (loop->parked_tail)
+        loop->parked_tail->next = &l->step;
+    else
+        loop->parked_head = &l->step;
+    loop->parked_tail = &l->step;
+}
+
+static void unpin(df_loop *loop)
+{
+    if (--loop->pin_jobs > 0)
+        return;
+    loop->pinned = NULL;
+    for (df_loop_handle *h = loop->parked_head, *next; h; h = next) {
+        next = h->next;
+        enqueue(loop, h);
+    }
+    loop->parked_head = loop->parked_tail = NULL;
+}
+
 /* Resumes l until it suspends or ends. If it suspended in
  * df_loop_spawn_eager, the new coroutine's first step runs now, and then l
  * again, all inside the one handle: nothing else runs in between. */
 static void run_step(df_loop *loop, lco *l)
 {
+    if (loop->pinned && loop->pinned != l) {
+        park(loop, l);
+        return;
+    }
     l->scheduled = 0;
     loop->current = l;
     loop->st.switches++;
@@ -566,6 +600,10 @@ static void job_complete(void *arg)
 {
     job *j = arg;
     df_loop *loop = j->loop;
+    if (j->pins) {
+        j->pins = 0;
+        unpin(loop);
+    }
     if (j->owner) {
         lco *l = j->owner;
         l->job = NULL;
@@ -606,8 +644,19 @@ static int run_job(df_loop *loop,
     j->loop = loop;
     j->owner = l;
     l->job = j;
+    /* #12: see "Jobs on a shared stack" above. */
+    j->pins = loop->cfg.stack_kind == DF_STACK_SHARED &&
+              df_coro_stack_contains(df_coro_from_user(l), arg);
+    if (j->pins) {
+        loop->pinned = l;
+        loop->pin_jobs++;
+    }
     int rc = df_topool_submit(loop->topool, &j->tj);
     if (rc < 0) {
+        if (j->pins) {
+            j->pins = 0;
+            unpin(loop);
+        }
         l->job = NULL;
         j->next_free = loop->jfree;
         loop->jfree = j;

@@ -16,9 +16,9 @@
  * Implementation notes at the top of loop.c.
  *
  * Threading: every function is for the loop thread only, except
- * df_loop_call_soon_threadsafe and df_loop_stop_threadsafe. Nothing on the
- * loop thread takes a lock or allocates in steady state (handles, coroutines
- * and stacks come from free lists).
+ * df_loop_call_soon_threadsafe. Nothing on the loop thread takes a lock or
+ * allocates in steady state (handles, coroutines and stacks come from free
+ * lists).
  *
  * Coroutine rules: "from a coroutine" functions suspend the calling
  * coroutine and must be called from a coroutine spawned on this loop. In
@@ -90,8 +90,6 @@ int df_loop_run_once(df_loop *loop, int block);
 
 /* Makes df_loop_run return after the current iteration. Loop thread. */
 void df_loop_stop(df_loop *loop);
-/* The same from any thread (posts a stop). 0 or -ENOMEM. */
-int df_loop_stop_threadsafe(df_loop *loop);
 
 /* The loop's clock: df_now_ns() (CLOCK_MONOTONIC, ns). */
 int64_t df_loop_time_ns(const df_loop *loop);
@@ -126,8 +124,6 @@ int df_loop_call_later(df_loop *loop,
 int df_loop_handle_cancel(df_loop *loop, df_loop_handle *h);
 /* 1 if cancelled (by df_loop_handle_cancel), else 0. */
 int df_loop_handle_cancelled(const df_loop_handle *h);
-/* The deadline of a timer handle; 0 for a call_soon handle. */
-int64_t df_loop_handle_when_ns(const df_loop_handle *h);
 /* Drops the caller's reference (from out above). NULL is fine. */
 void df_loop_handle_release(df_loop *loop, df_loop_handle *h);
 
