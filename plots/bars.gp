@@ -4,6 +4,7 @@
 # Table: rows "label" throughput_rps p50_us p99_us (no blocks).
 # Variables: ns (rows), styles (their line styles).
 width = 1300
+gpdir = ARG1; stem = ARG2; footer = ARG3; ptitle = ARG4; subtitle = ARG5
 load gpdir.'/common.gp'
 set multiplot layout 1,2 margins 0.08,0.86,0.32,0.84 spacing 0.10
 set style fill pattern border lc rgb '#000000'

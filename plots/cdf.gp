@@ -1,6 +1,7 @@
 # plots/cdf.gp - latency distribution at one load: share of requests done
 # within a time. Table: blocks per series; columns: percentile latency_us.
 # Variables: ns, styles.
+gpdir = ARG1; stem = ARG2; footer = ARG3; ptitle = ARG4; subtitle = ARG5
 load gpdir.'/common.gp'
 set xlabel 'latency (ms, log scale)'
 set ylabel 'requests finished within that time (%)'

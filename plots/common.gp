@@ -1,16 +1,28 @@
 # plots/common.gp - terminal, fonts, line styles and footer for every plot.
 #
-# Set by duckfeed plot (gnuplot -e): term (pngcairo|png|svg), outfile,
-# footer (machine and date), ptitle (the question the plot answers),
-# subtitle. Scripts may set width/height before loading this file.
+# Run by duckfeed plot as `gnuplot -e VARS -c SCRIPT ARG1 ...`.
+# -e sets numbers and duckfeed's own words only: term (pngcairo|png|svg),
+# ext (png|svg), and what each script lists. Text that may come from a
+# results file or the command line arrives as ARGs, which gnuplot keeps as
+# strings and never parses (#12) - keep it that way: never pass them to
+# eval, system, a macro (@) or a backquote.
+#   ARG1 gpdir (this directory)   ARG2 stem: the image's path without
+#   ARG3 footer (machine, date)        extension; its table is stem.'.dat'
+#   ARG4 ptitle (the question)    ARG5 subtitle
+#   ARG6.. script-specific (timeline.gp)
+# `load` hides the ARGs from the loaded file, so each script names them
+# first, on the line before loading this one (width/height may be set
+# there too):
+#   gpdir = ARG1; stem = ARG2; footer = ARG3; ptitle = ARG4; subtitle = ARG5
 #
 # Line styles: colour says the model (1 process, 2 thread, 3 coroutine,
 # repeating every 3), and each style also has its own dash type and point
 # type, so every line stays distinguishable printed in greyscale.
 
+datafile = stem.'.dat'
+outfile = stem.'.'.ext
 if (!exists("width")) width = 1100
 if (!exists("height")) height = 700
-if (!exists("subtitle")) subtitle = ''
 if (term eq 'svg') {
     set terminal svg size width,height dynamic noenhanced \
         font 'DejaVu Sans,13' background rgb 'white'

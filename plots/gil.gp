@@ -1,6 +1,7 @@
 # plots/gil.gp - share of the run the GIL was held, and the summed share
 # threads spent waiting for it, per configuration (clustered bars).
 # Table: rows "label" held_share wait_share. Variables: ns (rows).
+gpdir = ARG1; stem = ARG2; footer = ARG3; ptitle = ARG4; subtitle = ARG5
 load gpdir.'/common.gp'
 set style data histograms
 set style histogram clustered gap 1.5

@@ -2,6 +2,7 @@
 # Table: blocks per series; columns: x p50_us p90_us p99_us p999_us max_us
 # mean_us. Variables: ns, styles, xlabel, logx.
 width = 1300
+gpdir = ARG1; stem = ARG2; footer = ARG3; ptitle = ARG4; subtitle = ARG5
 load gpdir.'/common.gp'
 set multiplot layout 1,2 margins 0.07,0.98,0.30,0.84 spacing 0.08
 set xlabel xlabel

@@ -4,6 +4,7 @@
 # Table: blocks per series; columns: concurrency rss_mib
 # kib_per_added_request kib_per_inflight. Variables: ns, styles, xlabel,
 # logx.
+gpdir = ARG1; stem = ARG2; footer = ARG3; ptitle = ARG4; subtitle = ARG5
 load gpdir.'/common.gp'
 set xlabel xlabel
 set ylabel 'extra memory per added request in flight (KiB, log scale)'

@@ -3,6 +3,7 @@
 # Table: blocks per series; columns: x queue_mean_us service_mean_us
 # queue_p99_us service_p99_us. Variables: ns, styles, xlabel, logx.
 width = 1300
+gpdir = ARG1; stem = ARG2; footer = ARG3; ptitle = ARG4; subtitle = ARG5
 load gpdir.'/common.gp'
 set multiplot layout 1,2 margins 0.07,0.98,0.30,0.84 spacing 0.08
 set xlabel xlabel

@@ -2,6 +2,7 @@
 # keepers; the ideal is linear until the cores run out.
 # Table: blocks per series; columns: keepers throughput_rps speedup.
 # Variables: ns, styles, xlabel, cores (0 if unknown).
+gpdir = ARG1; stem = ARG2; footer = ARG3; ptitle = ARG4; subtitle = ARG5
 load gpdir.'/common.gp'
 set xlabel xlabel
 set ylabel 'speedup (x the throughput of 1)'

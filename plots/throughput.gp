@@ -2,6 +2,7 @@
 # Table (datafile): one block per series, first line the legend title;
 # columns: x (load) throughput_rps. Variables: ns (series), styles (their
 # line styles), xlabel, logx (0, 2 or 10: log base of x).
+gpdir = ARG1; stem = ARG2; footer = ARG3; ptitle = ARG4; subtitle = ARG5
 load gpdir.'/common.gp'
 set xlabel xlabel
 set ylabel 'throughput (requests/s)'

@@ -5,9 +5,10 @@
 # Table (see harness/plot/timeline.c): per panel p, index 5p running, 5p+1 GIL
 # wait, 5p+2 I/O wait (t0_ms t1_ms y0 y1 request), 5p+3 labels (x_ms y
 # text), 5p+4 lanes (y name). Variables: np (panels), tmax (ms, shared so
-# the panels compare), pt<i> (panel title), nl<i> (lanes), i from 1.
+# the panels compare), nl<i> (lanes), i from 1; ARG5+i: panel i's title.
 width = (np > 2) ? 1600 : 1200
 height = 640
+gpdir = ARG1; stem = ARG2; footer = ARG3; ptitle = ARG4; subtitle = ARG5
 load gpdir.'/common.gp'
 unset label 901
 set multiplot layout 1,np \
@@ -21,7 +22,7 @@ set style fill border lc rgb '#000000'
 box(c) = column(c)
 do for [p=1:np] {
     b = 5*(p-1)
-    set title value('pt'.p) font ',13'
+    set title value('ARG'.(5+p)) font ',13'
     set yrange [value('nl'.p):0]
     if (p == 1) {
         set key at screen 0.5, screen 0.08 center bottom horizontal \

@@ -2,6 +2,7 @@
  * the images and tables it makes, and one-line errors on bad input. */
 #include "harness/plot/plot.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "harness/store/resfile.h"
 
 #define SMALL DF_SOURCE_DIR "/tests/data/small-results.json"
 
@@ -353,6 +356,167 @@ static void test_plot_bad_usage(void **state)
     assert_int_equal(count_lines(err), 1);
 }
 
+/* #12: old plots stay until new ones are made. A fake gnuplot (script is
+ * its body after the terminal query) goes first on PATH; out_dir/plots
+ * holds an old plot of "small", a stale one and another suite's. */
+static int plot_with_fake_gnuplot(const char *script,
+                                  int64_t timeout_ms,
+                                  df_err *err)
+{
+    char bin[128], path[256], *old_path = strdup(getenv("PATH"));
+    df_plot_opts o = { .name = "small",
+                       .quiet = 1,
+                       .replace = 1,
+                       .gnuplot_timeout_ms = timeout_ms };
+    char plots[128];
+    json_t *doc = NULL;
+    FILE *f;
+    int rc;
+
+    snprintf(bin, sizeof bin, "%s/bin", out_dir);
+    snprintf(plots, sizeof plots, "%s/plots", out_dir);
+    assert_int_equal(mkdir(bin, 0700), 0);
+    snprintf(path, sizeof path, "%s/gnuplot", bin);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "#!/bin/sh\ncase \"$2\" in \"set terminal\") "
+            "echo ' pngcairo '; exit 0;; esac\n%s\n",
+            script);
+    fclose(f);
+    assert_int_equal(chmod(path, 0700), 0);
+    snprintf(path, sizeof path, "%s:%s", bin, old_path);
+    setenv("PATH", path, 1);
+    o.out_dir = plots;
+    assert_int_equal(df_resfile_load(SMALL, &doc, NULL), 0);
+
+    rc = df_plot_doc(doc, &o, err);
+
+    setenv("PATH", old_path, 1);
+    free(old_path);
+    json_decref(doc);
+    return rc;
+}
+
+static void write_file(const char *name, const char *text)
+{
+    char path[256];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/%s", out_dir, name);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void old_plots_make(void)
+{
+    char path[256];
+
+    snprintf(path, sizeof path, "rm -rf '%s/plots' '%s/bin'", out_dir, out_dir);
+    assert_int_equal(system(path), 0);
+    snprintf(path, sizeof path, "%s/plots", out_dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    write_file("plots/small-throughput-cpu.png", "old image");
+    write_file("plots/small-throughput-cpu.dat", "old table");
+    write_file("plots/small-latency-old.png", "stale image");
+    write_file("plots/other-throughput-cpu.png", "another suite");
+    write_file("plots/small-x-throughput-cpu.png", "suite small-x");
+}
+
+/* Each old plot as it was, and no stage directory left behind. */
+static void assert_old_plots_kept(void)
+{
+    char *t, path[256];
+    struct dirent *e;
+    DIR *d;
+
+    t = slurp("plots/small-throughput-cpu.png");
+    assert_string_equal(t, "old image");
+    free(t);
+    t = slurp("plots/small-throughput-cpu.dat");
+    assert_string_equal(t, "old table");
+    free(t);
+    t = slurp("plots/small-latency-old.png");
+    assert_string_equal(t, "stale image");
+    free(t);
+    snprintf(path, sizeof path, "%s/plots", out_dir);
+    d = opendir(path);
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL)
+        if (strncmp(e->d_name, ".df-plot-", 9) == 0)
+            fail_msg("stage left behind: %s", e->d_name);
+    closedir(d);
+}
+
+static void test_plot_failing_gnuplot_keeps_old_plots(void **state)
+{
+    df_err err = { 0 };
+    int rc;
+
+    (void)state;
+    old_plots_make();
+
+    rc = plot_with_fake_gnuplot("echo 'fake: broken' >&2; exit 1", 0, &err);
+
+    assert_int_equal(rc, -EIO);
+    assert_null(strchr(err.msg, '\n'));
+    assert_non_null(strstr(err.msg, "fake: broken"));
+    assert_old_plots_kept();
+}
+
+static void test_plot_hung_gnuplot_etimedout(void **state)
+{
+    df_err err = { 0 };
+    int rc;
+
+    (void)state;
+    old_plots_make();
+
+    rc = plot_with_fake_gnuplot("exec sleep 60", 300, &err);
+
+    assert_int_equal(rc, -ETIMEDOUT);
+    assert_null(strchr(err.msg, '\n'));
+    assert_non_null(strstr(err.msg, "killed"));
+    assert_old_plots_kept();
+}
+
+/* A suite's plot run replaces its old plots once the new ones are made:
+ * the redrawn one is new, the one not drawn again is gone, other suites'
+ * (even one whose name starts like this one's) are kept. */
+static void test_plot_replace_after_success(void **state)
+{
+    static const unsigned char png[4] = { 0x89, 'P', 'N', 'G' };
+    char path[256], *t;
+    df_plot_opts o = { .name = "small",
+                       .quiet = 1,
+                       .replace = 1,
+                       .only = (const char *const[]){ "throughput", NULL } };
+    json_t *doc = NULL;
+
+    (void)state;
+    old_plots_make();
+    snprintf(path, sizeof path, "%s/plots", out_dir);
+    o.out_dir = path;
+    assert_int_equal(df_resfile_load(SMALL, &doc, NULL), 0);
+
+    assert_int_equal(df_plot_doc(doc, &o, NULL), 2);
+
+    json_decref(doc);
+    t = slurp("plots/small-throughput-cpu.png");
+    assert_memory_equal(t, png, 4);
+    free(t);
+    snprintf(path, sizeof path, "%s/plots/small-latency-old.png", out_dir);
+    assert_int_equal(access(path, F_OK), -1);
+    t = slurp("plots/other-throughput-cpu.png");
+    assert_string_equal(t, "another suite");
+    free(t);
+    t = slurp("plots/small-x-throughput-cpu.png");
+    assert_string_equal(t, "suite small-x");
+    free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +532,9 @@ int main(void)
         cmocka_unit_test(test_plot_missing_file_enoent),
         cmocka_unit_test(test_plot_no_gnuplot_enoent),
         cmocka_unit_test(test_plot_bad_usage),
+        cmocka_unit_test(test_plot_failing_gnuplot_keeps_old_plots),
+        cmocka_unit_test(test_plot_hung_gnuplot_etimedout),
+        cmocka_unit_test(test_plot_replace_after_success),
     };
 
     return cmocka_run_group_tests_name("plot", tests, setup, teardown);

@@ -29,16 +29,54 @@ static void usage(FILE *f)
           f);
 }
 
-/* "results/cpu.json" -> "cpu" */
+static int is_control(char ch)
+{
+    return (unsigned char)ch < 0x20 || ch == 0x7f;
+}
+
+/* "results/cpu.json" -> "cpu"; a control character (a newline in a file
+ * name) becomes '-', so listings and messages stay one line a file. */
 static void base_name(const char *path, char *buf, size_t len)
 {
     const char *b = strrchr(path, '/');
-    size_t n;
+    size_t n, i;
 
     snprintf(buf, len, "%s", b ? b + 1 : path);
     n = strlen(buf);
     if (n > 5 && strcmp(buf + n - 5, ".json") == 0)
         buf[n - 5] = '\0';
+    for (i = 0; buf[i]; i++)
+        if (is_control(buf[i]))
+            buf[i] = '-';
+}
+
+/* A --name is one file name part: not empty, no '/', no control
+ * characters. */
+static int name_ok(const char *name)
+{
+    if (!*name || strchr(name, '/'))
+        return 0;
+    for (; *name; name++)
+        if (is_control(*name))
+            return 0;
+    return 1;
+}
+
+static void put_line_part(const char *s)
+{
+    for (; *s; s++)
+        fputc(is_control(*s) ? '?' : *s, stderr);
+}
+
+/* "duckfeed plot: <what>: <msg>" on one line, whatever a file name
+ * holds. */
+static void print_error(const char *what, const char *msg)
+{
+    fputs("duckfeed plot: ", stderr);
+    put_line_part(what);
+    fputs(": ", stderr);
+    put_line_part(msg);
+    fputc('\n', stderr);
 }
 
 /* Splits a comma list in place into a NULL-terminated array. */
@@ -82,9 +120,9 @@ int df_plot_main(int argc, char **argv)
             split_list(only_buf, only, PLOT_MAX_ONLY + 1);
             o.only = only;
         } else if (a[0] == '-' || results) {
-            fprintf(stderr, "duckfeed plot: %s: %s (see --help)\n", a,
-                    a[0] == '-' ? "unknown option or missing value"
-                                : "only one results file");
+            print_error(a, a[0] == '-'
+                               ? "unknown option or missing value (see --help)"
+                               : "only one results file (see --help)");
             return 2;
         } else {
             results = a;
@@ -94,8 +132,13 @@ int df_plot_main(int argc, char **argv)
         fprintf(stderr, "duckfeed plot: no results file given (see --help)\n");
         return 2;
     }
+    if (o.name && !name_ok(o.name)) {
+        fprintf(stderr, "duckfeed plot: --name: must be a file name part "
+                        "(not empty, no '/' or control characters)\n");
+        return 2;
+    }
     if (df_resfile_load(results, &doc, &err) < 0) {
-        fprintf(stderr, "duckfeed plot: %s: %s\n", results, err.msg);
+        print_error(results, err.msg);
         return 2;
     }
     if (!o.name) {
@@ -105,7 +148,7 @@ int df_plot_main(int argc, char **argv)
     rc = df_plot_doc(doc, &o, &err);
     json_decref(doc);
     if (rc < 0) {
-        fprintf(stderr, "duckfeed plot: %s: %s\n", results, err.msg);
+        print_error(results, err.msg);
         return 1;
     }
     if (rc == 0 && !o.quiet)

@@ -1,15 +1,23 @@
-/* harness/plot/plot.c - `duckfeed plot`: picks the plots the data allows, writes
- * their tables (plot_table.c, timeline.c) and runs gnuplot on the plots/ scripts.
+/* harness/plot/plot.c - `duckfeed plot`: picks the plots the data allows,
+ * writes their tables (table.c, timeline.c) and runs gnuplot on the plots/
+ * scripts.
  *
- * gnuplot runs once per image, as a child with argv (no shell), the file
- * names and titles passed as -e variables. Its stderr goes to a temporary
+ * gnuplot runs once per image, as a child with argv (no shell), under a
+ * deadline. #12: what it is given keeps code and text apart (gnuplot.h):
+ * `-e` sets numbers and duckfeed's own words; every text that comes from
+ * the results file or the command line - titles, the footer, file names -
+ * is an ARG of `gnuplot -c script`, a string variable gnuplot never parses;
+ * legends are quoted fields of the tables. Its stderr goes to a temporary
  * file that is shown only when it fails, so the warnings of a healthy run
- * do not bury the one line that matters.
+ * do not bury the one line that matters. Everything is made in a stage
+ * directory and moved into out_dir only when all of it was made
+ * (stage.c).
  */
 #include "harness/plot/plot.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,19 +27,55 @@
 #include <unistd.h>
 
 #include "harness/plot/gnuplot.h"
+#include "harness/plot/stage.h"
 #include "harness/plot/table.h"
 #include "harness/store/resfile.h"
 
-#define VARS_MAX 4096
+/* gnuplot 5.4 keeps ARG1..ARG9 of `-c` and drops the rest silently: five
+ * common ones, then a title per timeline panel. */
+_Static_assert(5 + DF_PLOT_TIMELINE_MAX_PANELS <= 9,
+               "timeline panel titles must fit gnuplot's nine ARGs");
+
+#define VARS_MAX 1024 /* the -e numbers of one call */
+#define TEXT_MAX 320  /* one ARG text: a title, the footer */
 
 typedef struct plot_ctx {
     const df_plot_opts *o;
-    const char *out_dir, *name, *gp_dir;
+    const char *out_dir, *name;
+    char gp_dir[PATH_MAX]; /* "./"-safe (df__gnuplot_path) */
     const char *term, *ext;
-    char footer[320];
+    int64_t timeout_ms;
+    df__plot_stage stage;
+    char footer[TEXT_MAX];
     df__plot_point *pts;
     int npts, cores, made;
+    char **made_stems; /* [made]: the images drawn, for the listing */
 } plot_ctx;
+
+/* What a plot shows that comes from outside duckfeed's code: handed to
+ * gnuplot as ARGs, never as commands. */
+typedef struct plot_text {
+    const char *title, *subtitle;
+    const df__plot_timeline *timeline; /* its panel titles; or NULL */
+} plot_text;
+
+/* The one line for a gnuplot call that did not end well. */
+static int gnuplot_failed(const plot_ctx *c,
+                          const char *what,
+                          int rc,
+                          df_err *err)
+{
+    if (rc == -ENOENT)
+        return df_err_set(err, -ENOENT,
+                          "gnuplot not found on PATH "
+                          "(install gnuplot-nox)");
+    if (rc == -ETIMEDOUT)
+        return df_err_set(err, rc,
+                          "gnuplot on %s: no answer after %.1f s, "
+                          "killed",
+                          what, (double)c->timeout_ms / 1000.0);
+    return df_err_set(err, rc, "gnuplot on %s: %s", what, strerror(-rc));
+}
 
 /* pngcairo draws anti-aliased lines and patterns; plain png (libgd) is the
  * fallback some minimal gnuplot builds have. */
@@ -40,13 +84,10 @@ static int pick_terminal(plot_ctx *c, df_err *err)
     char *args[] = { "-e", "set terminal", NULL };
     char line[256];
     FILE *log = NULL;
-    int rc = df__gnuplot_run(args, &log);
+    int rc = df__gnuplot_run(args, c->timeout_ms, &log);
 
-    if (rc == -ENOENT)
-        return df_err_set(err, -ENOENT, "gnuplot not found on PATH "
-                                        "(install gnuplot-nox)");
     if (rc < 0)
-        return df_err_set(err, rc, "gnuplot: %s", strerror(-rc));
+        return gnuplot_failed(c, "set terminal", rc, err);
     c->term = "png";
     while (fgets(line, sizeof line, log))
         if (strstr(line, " pngcairo "))
@@ -70,44 +111,97 @@ static int wanted(const plot_ctx *c, const char *kind)
     return 0;
 }
 
-/* Runs plots/<script>.gp on <stem>.dat into <stem>.<ext>; the image must
- * exist and be non-empty afterwards. */
-static int draw(plot_ctx *c, const char *script, const char *stem,
-                const char *vars, df_err *err)
+/* <stage>/<stem>.<ext> into buf; -ENAMETOOLONG with err set. */
+static int stage_path(const plot_ctx *c,
+                      const char *stem,
+                      const char *ext,
+                      char *buf,
+                      size_t len,
+                      df_err *err)
 {
-    char e[VARS_MAX + 1024], gp[1024], out[1024], line[256];
-    char *args[] = { "-e", e, gp, NULL };
+    int n = snprintf(buf, len, "%s/%s.%s", c->stage.dir, stem, ext);
+
+    if (n < 0 || (size_t)n >= len)
+        return df_err_set(err, -ENAMETOOLONG,
+                          "plot: file name too long "
+                          "(--out-dir, --name)");
+    return 0;
+}
+
+/* The last non-empty line gnuplot printed: it names the failing line and
+ * why. */
+static void last_line(FILE *log, char *line, size_t len)
+{
+    line[0] = '\0';
+    while (fgets(line + 1, (int)len - 1, log))
+        if (strlen(line + 1) > 1)
+            memmove(line, line + 1, strlen(line + 1) + 1);
+    line[strcspn(line, "\n")] = '\0';
+}
+
+static int note_made(plot_ctx *c, const char *stem, df_err *err)
+{
+    char **grown = realloc(c->made_stems, (c->made + 1) * sizeof *grown);
+
+    if (!grown || !(grown[c->made] = strdup(stem))) {
+        c->made_stems = grown ? grown : c->made_stems;
+        return df_err_set(err, -ENOMEM, "plot: out of memory");
+    }
+    c->made_stems = grown;
+    c->made++;
+    return 0;
+}
+
+/* Runs plots/<script>.gp on <stage>/<stem>.dat into <stem>.<ext> (the
+ * script's ARGs: gpdir, the stem's path, footer, title, subtitle, panel
+ * titles; see plots/common.gp). vars: the -e numbers. The image must
+ * exist and be non-empty afterwards. */
+static int draw(plot_ctx *c,
+                const char *script,
+                const char *stem,
+                const char *vars,
+                const plot_text *tx,
+                df_err *err)
+{
+    char e[VARS_MAX + 64], gp[PATH_MAX], base[PATH_MAX], out[PATH_MAX];
+    char title[TEXT_MAX], sub[TEXT_MAX], line[256];
+    char panel[DF_PLOT_TIMELINE_MAX_PANELS][TEXT_MAX];
+    char *args[DF_GNUPLOT_ARGS_MAX + 1] = { "-e",      e,         "-c",
+                                            gp,        c->gp_dir, base,
+                                            c->footer, title,     sub };
+    int i, nargs = 9, rc;
     FILE *log = NULL;
     struct stat st;
-    int rc;
 
-    snprintf(out, sizeof out, "%s/%s.%s", c->out_dir, stem, c->ext);
-    snprintf(gp, sizeof gp, "%s/%s.gp", c->gp_dir, script);
-    snprintf(e, sizeof e,
-             "gpdir='%s'; datafile='%s/%s.dat'; outfile='%s'; term='%s'; "
-             "footer='%s'; %s",
-             c->gp_dir, c->out_dir, stem, out, c->term, c->footer, vars);
-    rc = df__gnuplot_run(args, &log);
+    if (snprintf(gp, sizeof gp, "%s/%s.gp", c->gp_dir, script) >=
+            (int)sizeof gp ||
+        snprintf(base, sizeof base, "%s/%s", c->stage.dir, stem) >=
+            (int)sizeof base)
+        return df_err_set(err, -ENAMETOOLONG, "plot: file name too long");
+    if ((rc = stage_path(c, stem, c->ext, out, sizeof out, err)) < 0)
+        return rc;
+    df__gnuplot_text(title, sizeof title, tx->title);
+    df__gnuplot_text(sub, sizeof sub, tx->subtitle ? tx->subtitle : "");
+    for (i = 0; tx->timeline && i < tx->timeline->npanels; i++) {
+        df__gnuplot_text(panel[i], sizeof panel[i], tx->timeline->title[i]);
+        args[nargs++] = panel[i];
+    }
+    args[nargs] = NULL;
+    /* Only duckfeed's own words and numbers go into -e. */
+    snprintf(e, sizeof e, "term='%s'; ext='%s'; %s", c->term, c->ext, vars);
+    rc = df__gnuplot_run(args, c->timeout_ms, &log);
     if (rc < 0)
-        return df_err_set(err, rc, "gnuplot: %s", strerror(-rc));
+        return gnuplot_failed(c, script, rc, err);
     if (rc != 0) {
-        /* The last line gnuplot printed names the failing line and why. */
-        line[0] = '\0';
-        while (fgets(line + 1, sizeof line - 1, log))
-            if (strlen(line + 1) > 1)
-                memmove(line, line + 1, strlen(line + 1) + 1);
+        last_line(log, line, sizeof line);
         fclose(log);
-        line[strcspn(line, "\n")] = '\0';
         return df_err_set(err, -EIO, "gnuplot failed on %s.gp (exit %d): %s",
                           script, rc, line);
     }
     fclose(log);
     if (stat(out, &st) != 0 || st.st_size == 0)
-        return df_err_set(err, -EIO, "gnuplot made no image %s", out);
-    if (!c->o->quiet)
-        printf("  %s\n", out);
-    c->made++;
-    return 0;
+        return df_err_set(err, -EIO, "gnuplot made no image for %s.gp", script);
+    return note_made(c, stem, err);
 }
 
 static const char *wl_name(const df__plot_point *p)
@@ -206,24 +300,13 @@ static double x_max(const df__plot_point *pts,
     return hi;
 }
 
-/* Variables every line plot takes: title, subtitle, styles, series. */
-static void common_vars(const plot_ctx *c,
-                        const df__plot_set *set,
-                        const char *title,
-                        const char *sub,
-                        char *vars,
-                        size_t len)
+/* -e variables every plot of a set takes: its series' styles and count. */
+static void common_vars(const df__plot_set *set, char *vars, size_t len)
 {
-    char styles[128], t[256], st[256];
+    char styles[128];
 
-    snprintf(t, sizeof t, "%s", title);
-    snprintf(st, sizeof st, "%s", sub);
-    df__gnuplot_clean(t);
-    df__gnuplot_clean(st);
     df__plot_set_styles(set, styles, sizeof styles);
-    snprintf(vars, len, "ptitle='%s'; subtitle='%s'; styles='%s'; ns=%d; ",
-             t, st, styles, set->n);
-    (void)c;
+    snprintf(vars, len, "styles='%s'; ns=%d; ", styles, set->n);
 }
 
 /* "workload sleep:ms=10; 1 point failed (not shown)" */
@@ -264,19 +347,21 @@ static int table_and_draw(plot_ctx *c,
                           const df__plot_column *cols,
                           int ncols,
                           const char *vars,
+                          const plot_text *tx,
                           df_err *err)
 {
-    char stem[256], path[1024], what[128];
+    char stem[256], path[PATH_MAX], what[128];
     int rc;
 
     snprintf(stem, sizeof stem, "%s-%s-%s", c->name, kind, slug);
-    snprintf(path, sizeof path, "%s/%s.dat", c->out_dir, stem);
+    if ((rc = stage_path(c, stem, "dat", path, sizeof path, err)) < 0)
+        return rc;
     snprintf(what, sizeof what, "%s vs %s", kind, df__plot_xvar_name(x));
     rc = df__plot_table_write(path, what, c->footer, c->pts, set, x, cols,
                               ncols);
     if (rc < 0)
         return df_err_set(err, rc, "%s: %s", path, strerror(-rc));
-    return draw(c, kind, stem, vars, err);
+    return draw(c, kind, stem, vars, tx, err);
 }
 
 static const df__plot_column cols_throughput[] = { { "throughput_rps",
@@ -341,7 +426,9 @@ static int plot_load(plot_ctx *c, const int *sel, int n, const char *slug,
                 continue;
             cols = cols_memory, ncols = NCOLS(cols_memory);
         }
-        common_vars(c, &set, load_title(kind, x), sub, vars, sizeof vars);
+        plot_text tx = { .title = load_title(kind, x), .subtitle = sub };
+
+        common_vars(&set, vars, sizeof vars);
         df__appendf(vars, sizeof vars, "xlabel='%s'; logx=%d; ", x_label(x),
                 log_base(c->pts, &set, x));
         /* Hogs and clients come whole: a short linear axis gets whole
@@ -349,7 +436,8 @@ static int plot_load(plot_ctx *c, const int *sel, int n, const char *slug,
         if ((x == DF_PLOT_X_HOGS || x == DF_PLOT_X_CONCURRENCY) &&
             log_base(c->pts, &set, x) == 0 && x_max(c->pts, &set, x) <= 16)
             df__appendf(vars, sizeof vars, "xstep=1; ");
-        rc = table_and_draw(c, kind, slug, &set, x, cols, ncols, vars, err);
+        rc =
+            table_and_draw(c, kind, slug, &set, x, cols, ncols, vars, &tx, err);
     }
     df__plot_set_free(&set);
     return rc;
@@ -368,13 +456,17 @@ static int plot_speedup(plot_ctx *c, const int *sel, int n, const char *slug,
         0)
         return df_err_set(err, rc, "plot: out of memory");
     if (set.n > 0) {
+        plot_text tx = {
+            .title = "Does adding workers or threads speed it up?",
+            .subtitle = sub,
+        };
+
         subtitle(c, sel, n, sub, sizeof sub);
-        common_vars(c, &set, "Does adding workers or threads speed it up?",
-                    sub, vars, sizeof vars);
+        common_vars(&set, vars, sizeof vars);
         df__appendf(vars, sizeof vars, "xlabel='%s'; cores=%d; ",
                     x_label(DF_PLOT_X_KEEPERS), c->cores);
         rc = table_and_draw(c, "speedup", slug, &set, DF_PLOT_X_KEEPERS,
-                            cols_speedup, NCOLS(cols_speedup), vars, err);
+                            cols_speedup, NCOLS(cols_speedup), vars, &tx, err);
     }
     df__plot_set_free(&set);
     return rc;
@@ -421,8 +513,9 @@ static int write_cdf(const char *path,
         const json_t *cdf =
             json_object_get(c->pts[set->s[k].idx[0]].j, "latency_cdf");
 
-        fprintf(f, "%s\"%s\" percentile latency_us\n", k ? "\n\n" : "",
-                set->s[k].label);
+        fprintf(f, "%s\"", k ? "\n\n" : "");
+        df__gnuplot_put_field(f, set->s[k].label);
+        fputs("\" percentile latency_us\n", f);
         for (i = 0; i < json_array_size(cdf); i++) {
             const json_t *row = json_array_get(cdf, i);
             double p = json_number_value(json_array_get(row, 0));
@@ -438,7 +531,8 @@ static int write_cdf(const char *path,
 static int plot_cdf(plot_ctx *c, const int *sel, int n, const char *slug,
                     df_err *err)
 {
-    char vars[VARS_MAX], sub[256], title[160], stem[256], path[1024];
+    char vars[VARS_MAX], sub[256], title[160], stem[256], path[PATH_MAX];
+    plot_text tx = { .title = title, .subtitle = sub };
     int *cand = calloc(n, sizeof(int));
     df__plot_xvar x = df__plot_load_axis(c->pts, sel, n);
     df__plot_set set = { 0 };
@@ -466,7 +560,8 @@ static int plot_cdf(plot_ctx *c, const int *sel, int n, const char *slug,
         goto out;
     }
     snprintf(stem, sizeof stem, "%s-cdf-%s", c->name, slug);
-    snprintf(path, sizeof path, "%s/%s.dat", c->out_dir, stem);
+    if ((rc = stage_path(c, stem, "dat", path, sizeof path, err)) < 0)
+        goto out;
     if ((rc = write_cdf(path, c, &set, level, x)) < 0) {
         rc = df_err_set(err, rc, "%s: %s", path, strerror(-rc));
         goto out;
@@ -477,8 +572,8 @@ static int plot_cdf(plot_ctx *c, const int *sel, int n, const char *slug,
                                         : "switch interval (ms)",
              level);
     subtitle(c, sel, n, sub, sizeof sub);
-    common_vars(c, &set, title, sub, vars, sizeof vars);
-    rc = draw(c, "cdf", stem, vars, err);
+    common_vars(&set, vars, sizeof vars);
+    rc = draw(c, "cdf", stem, vars, &tx, err);
 out:
     df__plot_set_free(&set);
     free(cand);
@@ -488,7 +583,11 @@ out:
 static int plot_gil(plot_ctx *c, const int *sel, int n, const char *slug,
                     df_err *err)
 {
-    char vars[VARS_MAX], sub[256], stem[256], path[1024];
+    char vars[VARS_MAX], sub[256], stem[256], path[PATH_MAX];
+    plot_text tx = {
+        .title = "Who holds the GIL, and how long do others wait?",
+        .subtitle = sub,
+    };
     int *cand = calloc(n, sizeof(int));
     df__plot_set set = { 0 };
     FILE *f = NULL;
@@ -509,7 +608,8 @@ static int plot_gil(plot_ctx *c, const int *sel, int n, const char *slug,
         goto out;
     }
     snprintf(stem, sizeof stem, "%s-gil-%s", c->name, slug);
-    snprintf(path, sizeof path, "%s/%s.dat", c->out_dir, stem);
+    if ((rc = stage_path(c, stem, "dat", path, sizeof path, err)) < 0)
+        goto out;
     if (!(f = fopen(path, "w"))) {
         rc = df_err_set(err, -errno, "%s: %s", path, strerror(errno));
         goto out;
@@ -521,8 +621,9 @@ static int plot_gil(plot_ctx *c, const int *sel, int n, const char *slug,
     for (i = 0; i < set.n; i++) {
         const json_t *j = c->pts[set.s[i].idx[0]].j;
 
-        fprintf(f, "\"%s\" %.4f %.4f\n", set.s[i].label,
-                df_resfile_num(j, "gil_stats.held", NAN),
+        fputc('"', f);
+        df__gnuplot_put_field(f, set.s[i].label);
+        fprintf(f, "\" %.4f %.4f\n", df_resfile_num(j, "gil_stats.held", NAN),
                 df_resfile_num(j, "gil_stats.wait", 0));
     }
     if (fclose(f) != 0) {
@@ -530,9 +631,8 @@ static int plot_gil(plot_ctx *c, const int *sel, int n, const char *slug,
         goto out;
     }
     subtitle(c, sel, n, sub, sizeof sub);
-    common_vars(c, &set, "Who holds the GIL, and how long do others wait?",
-                sub, vars, sizeof vars);
-    rc = draw(c, "gil", stem, vars, err);
+    common_vars(&set, vars, sizeof vars);
+    rc = draw(c, "gil", stem, vars, &tx, err);
 out:
     df__plot_set_free(&set);
     free(cand);
@@ -564,7 +664,12 @@ static void bars_subtitle(const plot_ctx *c, const int *sel, int n,
  * that two workloads (blocking vs offload) stand next to each other. */
 static int plot_bars(plot_ctx *c, df_err *err)
 {
-    char vars[VARS_MAX], sub[256], stem[256], path[1024];
+    char vars[VARS_MAX], sub[256], stem[256], path[PATH_MAX];
+    plot_text tx = {
+        .title = "At one load: how much gets served, and how long does the "
+                 "slowest 1 in 100 take?",
+        .subtitle = sub,
+    };
     int *sel = calloc(c->npts + 1, sizeof(int)), *wl = NULL;
     df__plot_set set = { 0 };
     int i, j, n = 0, m, rc = 0;
@@ -590,16 +695,15 @@ static int plot_bars(plot_ctx *c, df_err *err)
         goto out;
     }
     snprintf(stem, sizeof stem, "%s-bars", c->name);
-    snprintf(path, sizeof path, "%s/%s.dat", c->out_dir, stem);
+    if ((rc = stage_path(c, stem, "dat", path, sizeof path, err)) < 0)
+        goto out;
     if ((rc = df__plot_bars_write(path, c->footer, c->pts, &set)) < 0) {
         rc = df_err_set(err, rc, "%s: %s", path, strerror(-rc));
         goto out;
     }
     bars_subtitle(c, sel, n, sub, sizeof sub);
-    common_vars(c, &set, "At one load: how much gets served, and how "
-                         "long does the slowest 1 in 100 take?",
-                sub, vars, sizeof vars);
-    rc = draw(c, "bars", stem, vars, err);
+    common_vars(&set, vars, sizeof vars);
+    rc = draw(c, "bars", stem, vars, &tx, err);
 out:
     df__plot_set_free(&set);
     free(sel);
@@ -609,30 +713,38 @@ out:
 
 static int plot_timeline(plot_ctx *c, df_err *err)
 {
-    char vars[VARS_MAX] = "", stem[256], path[1024];
-    int rc;
+    char vars[VARS_MAX], stem[256], path[PATH_MAX];
+    df__plot_timeline tl;
+    plot_text tx = {
+        .title = "Who fed which duckling when? One lane per keeper, time "
+                 "across",
+        .timeline = &tl,
+    };
+    int i, rc;
 
     if (!wanted(c, "timeline"))
         return 0;
     snprintf(stem, sizeof stem, "%s-timeline", c->name);
-    snprintf(path, sizeof path, "%s/%s.dat", c->out_dir, stem);
-    rc = df__plot_timeline_write(path, c->pts, c->npts, vars, sizeof vars);
+    if ((rc = stage_path(c, stem, "dat", path, sizeof path, err)) < 0)
+        return rc;
+    rc = df__plot_timeline_write(path, c->pts, c->npts, &tl);
     if (rc < 0)
         return df_err_set(err, rc, "%s: %s", path, strerror(-rc));
     if (rc == 0)
         return 0;
-    df__appendf(vars, sizeof vars,
-            "ptitle='Who fed which duckling when? One lane per keeper, "
-            "time across'; ");
-    return draw(c, "timeline", stem, vars, err);
+    snprintf(vars, sizeof vars, "np=%d; tmax=%.4f; ", tl.npanels, tl.tmax_ms);
+    for (i = 0; i < tl.npanels; i++)
+        df__appendf(vars, sizeof vars, "nl%d=%d; ", i + 1, tl.lanes[i]);
+    return draw(c, "timeline", stem, vars, &tx, err);
 }
 
 int df_plot_mkdirs(const char *dir, df_err *err)
 {
-    char path[1024];
+    char path[PATH_MAX];
     size_t i;
 
-    snprintf(path, sizeof path, "%s", dir);
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+        return df_err_set(err, -ENAMETOOLONG, "--out-dir: too long");
     for (i = 1; i <= strlen(path); i++) {
         if (path[i] != '/' && path[i] != '\0')
             continue;
@@ -644,59 +756,92 @@ int df_plot_mkdirs(const char *dir, df_err *err)
     return 0;
 }
 
-static const char *gp_dir(void)
+/* Where the scripts are: $DF_GP_DIR or the source tree's plots/. */
+static int find_gp_dir(plot_ctx *c, df_err *err)
 {
     const char *d = getenv("DF_GP_DIR");
 
-    return d && *d ? d : DF_SOURCE_DIR "/plots";
+    if (df__gnuplot_path(c->gp_dir, sizeof c->gp_dir,
+                         d && *d ? d : DF_SOURCE_DIR "/plots") < 0)
+        return df_err_set(err, -ENAMETOOLONG, "DF_GP_DIR: too long");
+    return 0;
+}
+
+/* Every plot the points allow, into the stage. */
+static int draw_all(plot_ctx *c, df_err *err)
+{
+    int *sel = calloc(c->npts + 1, sizeof(int));
+    int *done = calloc(c->npts + 1, sizeof(int));
+    int i, j, n, rc = 0;
+
+    if (!sel || !done)
+        rc = df_err_set(err, -ENOMEM, "plot: out of memory");
+    /* One set of plots per workload, in the order they first occur; its
+     * parameter sets are series on them. */
+    for (i = 0; i < c->npts && rc == 0; i++) {
+        char slug[128];
+
+        if (done[i])
+            continue;
+        for (n = 0, j = i; j < c->npts; j++)
+            if (strcmp(wl_name(&c->pts[j]), wl_name(&c->pts[i])) == 0)
+                sel[n++] = j, done[j] = 1;
+        workload_slug(&c->pts[i], slug, sizeof slug);
+        if ((rc = plot_load(c, sel, n, slug, err)) == 0 &&
+            (rc = plot_cdf(c, sel, n, slug, err)) == 0 &&
+            (rc = plot_speedup(c, sel, n, slug, err)) == 0)
+            rc = plot_gil(c, sel, n, slug, err);
+    }
+    if (rc == 0)
+        rc = plot_bars(c, err);
+    if (rc == 0)
+        rc = plot_timeline(c, err);
+    free(sel);
+    free(done);
+    return rc;
+}
+
+/* The images now in out_dir, one a line (unless quiet). */
+static void list_made(const plot_ctx *c)
+{
+    for (int i = 0; !c->o->quiet && i < c->made; i++)
+        printf("  %s/%s.%s\n", c->out_dir, c->made_stems[i], c->ext);
 }
 
 int df_plot_doc(const json_t *doc, const df_plot_opts *opts, df_err *err)
 {
     plot_ctx c = { .o = opts };
-    int *sel = NULL, *done = NULL;
-    int i, j, n, rc;
+    char footer[TEXT_MAX];
+    int i, rc;
 
     c.out_dir = opts->out_dir ? opts->out_dir : "plots";
     c.name = opts->name ? opts->name : "results";
-    c.gp_dir = gp_dir();
+    c.timeout_ms = opts->gnuplot_timeout_ms > 0 ? opts->gnuplot_timeout_ms
+                                                : DF_PLOT_GNUPLOT_TIMEOUT_MS;
     c.cores = df_resfile_int(doc, "machine.cores", 0);
-    df_resfile_footer(doc, c.footer, sizeof c.footer);
-    df__gnuplot_clean(c.footer);
-    if ((rc = df_plot_mkdirs(c.out_dir, err)) < 0 ||
-        (rc = pick_terminal(&c, err)) < 0)
-        return rc;
-    if ((c.npts = df__plot_points_load(doc, &c.pts)) < 0)
-        return df_err_set(err, -ENOMEM, "plot: out of memory");
-    sel = calloc(c.npts + 1, sizeof(int));
-    done = calloc(c.npts + 1, sizeof(int));
-    if (!sel || !done) {
-        rc = df_err_set(err, -ENOMEM, "plot: out of memory");
+    df_resfile_footer(doc, footer, sizeof footer);
+    df__gnuplot_text(c.footer, sizeof c.footer, footer);
+    if ((rc = find_gp_dir(&c, err)) < 0 ||
+        (rc = df_plot_mkdirs(c.out_dir, err)) < 0 ||
+        (rc = pick_terminal(&c, err)) < 0 ||
+        (rc = df__plot_stage_open(&c.stage, c.out_dir, err)) < 0)
         goto out;
-    }
-    /* One set of plots per workload, in the order they first occur; its
-     * parameter sets are series on them. */
-    for (i = 0; i < c.npts && rc == 0; i++) {
-        char slug[128];
-
-        if (done[i])
-            continue;
-        for (n = 0, j = i; j < c.npts; j++)
-            if (strcmp(wl_name(&c.pts[j]), wl_name(&c.pts[i])) == 0)
-                sel[n++] = j, done[j] = 1;
-        workload_slug(&c.pts[i], slug, sizeof slug);
-        if ((rc = plot_load(&c, sel, n, slug, err)) == 0 &&
-            (rc = plot_cdf(&c, sel, n, slug, err)) == 0 &&
-            (rc = plot_speedup(&c, sel, n, slug, err)) == 0)
-            rc = plot_gil(&c, sel, n, slug, err);
-    }
-    if (rc == 0)
-        rc = plot_bars(&c, err);
-    if (rc == 0)
-        rc = plot_timeline(&c, err);
+    if ((c.npts = df__plot_points_load(doc, &c.pts)) < 0)
+        rc = df_err_set(err, -ENOMEM, "plot: out of memory");
+    else if ((rc = draw_all(&c, err)) == 0)
+        rc = df__plot_stage_commit(&c.stage, c.name, opts->replace, err);
+    if (rc < 0)
+        df__plot_stage_abort(&c.stage);
+    else
+        list_made(&c);
 out:
-    free(sel);
-    free(done);
+    /* Names and paths in a message may hold anything: keep it one line. */
+    for (i = 0; rc < 0 && err && err->msg[i]; i++)
+        if ((unsigned char)err->msg[i] < 0x20)
+            err->msg[i] = ' ';
+    for (i = 0; i < c.made; i++)
+        free(c.made_stems[i]);
+    free(c.made_stems);
     free(c.pts);
     return rc < 0 ? rc : c.made;
 }

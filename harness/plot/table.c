@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/plot/gnuplot.h"
 #include "harness/store/resfile.h"
 
 int df__plot_points_load(const json_t *doc, df__plot_point **out)
@@ -431,8 +432,11 @@ int df__plot_table_write(const char *path,
     if (!f)
         return -errno;
     fprintf(f, "# duckfeed plot table: %s\n", what);
-    if (comment && *comment)
-        fprintf(f, "# %s\n", comment);
+    if (comment && *comment) {
+        fputs("# ", f);
+        df__gnuplot_put_comment(f, comment);
+        fputc('\n', f);
+    }
     fprintf(f,
             "# one block per series (gnuplot index 0..%d); its first line"
             " is the legend title\n# columns: %s",
@@ -443,8 +447,9 @@ int df__plot_table_write(const char *path,
     for (k = 0; k < set->n; k++) {
         const df__plot_series *s = &set->s[k];
 
-        fprintf(f, "%s\"%s\" %s", k ? "\n\n" : "", s->label,
-                df__plot_xvar_name(x));
+        fprintf(f, "%s\"", k ? "\n\n" : "");
+        df__gnuplot_put_field(f, s->label);
+        fprintf(f, "\" %s", df__plot_xvar_name(x));
         for (c = 0; c < ncols; c++)
             fprintf(f, " %s", cols[c].name);
         fputc('\n', f);
@@ -474,19 +479,19 @@ int df__plot_bars_write(const char *path,
     for (k = 0; k < set->n; k++)
         any_slow |= df_resfile_num(pts[set->s[k].idx[0]].j,
                                    "loop.slow_callbacks", 0) > 0;
-    fprintf(f, "# duckfeed plot table: one load level, one row per setup\n"
-               "# %s\n# columns: label throughput_rps p50_us p99_us\n",
-            footer);
+    fputs("# duckfeed plot table: one load level, one row per setup\n# ", f);
+    df__gnuplot_put_comment(f, footer);
+    fputs("\n# columns: label throughput_rps p50_us p99_us\n", f);
     for (k = 0; k < set->n; k++) {
         const json_t *j = pts[set->s[k].idx[0]].j;
         double slow = df_resfile_num(j, "loop.slow_callbacks", NAN);
-        char label[160];
 
-        snprintf(label, sizeof label, "%s", set->s[k].label);
+        fputc('"', f);
+        df__gnuplot_put_field(f, set->s[k].label);
+        /* A deliberate line break: gnuplot reads "\n" in a field as one. */
         if (any_slow && !isnan(slow))
-            snprintf(label + strlen(label), sizeof label - strlen(label),
-                     "\\n%.0f slow callback%s", slow, slow == 1 ? "" : "s");
-        fprintf(f, "\"%s\" %.6g %.6g %.6g\n", label,
+            fprintf(f, "\\n%.0f slow callback%s", slow, slow == 1 ? "" : "s");
+        fprintf(f, "\" %.6g %.6g %.6g\n",
                 df_resfile_num(j, "throughput_rps", NAN),
                 df_resfile_num(j, "latency_us.p50", NAN),
                 df_resfile_num(j, "latency_us.p99", NAN));

@@ -103,15 +103,22 @@ int df__plot_bars_write(const char *path,
                         const df__plot_set *set);
 
 /* The timeline ("who fed which duckling when") of the first
- * DF_PLOT_TIMELINE_MAX_PANELS points carrying a "trace", one panel each, into
- * path (layout in timeline.c); appends the gnuplot variables the script
- * needs (np, tmax, and per panel pt<i>, nl<i>) to vars. Returns the number
- * of panels (0: no point has a usable trace) or -errno. */
+ * DF_PLOT_TIMELINE_MAX_PANELS points carrying a "trace", one panel each:
+ * the table (layout in timeline.c) and what the script needs besides. */
 #define DF_PLOT_TIMELINE_MAX_PANELS 4
+typedef struct df__plot_timeline {
+    int npanels;    /* 0: no point has a usable trace, no table written */
+    double tmax_ms; /* the x range all panels share */
+    int lanes[DF_PLOT_TIMELINE_MAX_PANELS];
+    /* "thread w=1 t=4": text from the results file, for gnuplot's ARGs */
+    char title[DF_PLOT_TIMELINE_MAX_PANELS][128];
+} df__plot_timeline;
+
+/* Writes the timeline table of pts[0..n) into path and fills *out. Returns
+ * the number of panels (0: nothing written) or -errno. */
 int df__plot_timeline_write(const char *path,
                             const df__plot_point *pts,
                             int n,
-                            char *vars,
-                            size_t len);
+                            df__plot_timeline *out);
 
 #endif /* DF_HARNESS_PLOT_TABLE_H */

@@ -19,7 +19,6 @@
 #include "harness/plot/table.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,8 +223,7 @@ static const char *lane_word(const df__plot_point *p)
 int df__plot_timeline_write(const char *path,
                             const df__plot_point *pts,
                             int n,
-                            char *vars,
-                            size_t len)
+                            df__plot_timeline *out)
 {
     FILE *f = NULL;
     tl_event *ev = NULL;
@@ -233,6 +231,7 @@ int df__plot_timeline_write(const char *path,
     double span_ms = 0;
     int i, w, m, np = 0, rc = 0;
 
+    memset(out, 0, sizeof *out);
     for (i = 0; i < n && np < DF_PLOT_TIMELINE_MAX_PANELS; i++) {
         const json_t *trace = json_object_get(pts[i].j, "trace");
 
@@ -256,26 +255,33 @@ int df__plot_timeline_write(const char *path,
             ev = NULL, lo.nsub = lo.sub = NULL;
             continue;
         }
-        fprintf(f, "# panel %d: %s %s, concurrency %d\n", np, pts[i].model,
-                pts[i].workload, pts[i].concurrency);
+        fprintf(f, "# panel %d: ", np);
+        df__gnuplot_put_comment(f, pts[i].model);
+        fputc(' ', f);
+        df__gnuplot_put_comment(f, pts[i].workload);
+        fprintf(f, ", concurrency %d\n", pts[i].concurrency);
         write_state_block(f, ev, m, &lo, S_RUN);
         write_state_block(f, ev, m, &lo, S_GIL);
         write_state_block(f, ev, m, &lo, S_IO);
         write_labels(f, ev, m, &lo);
-        for (w = 0; w < lo.nworkers; w++)
-            fprintf(f, "%.2f \"%s %d\"\n", w + 0.5, lane_word(&pts[i]), w);
+        for (w = 0; w < lo.nworkers; w++) {
+            fprintf(f, "%.2f \"", w + 0.5);
+            df__gnuplot_put_field(f, lane_word(&pts[i]));
+            fprintf(f, " %d\"\n", w);
+        }
         fprintf(f, "\n\n");
-        np++;
         if (lo.span_us / 1000.0 > span_ms)
             span_ms = lo.span_us / 1000.0;
-        df__appendf(vars, len, "pt%d='%s w=%d t=%d'; nl%d=%d; ", np,
-                pts[i].model, pts[i].workers, pts[i].threads, np,
-                lo.nworkers);
+        /* Text of the results file: it goes to gnuplot as an ARG. */
+        snprintf(out->title[np], sizeof out->title[np], "%s w=%d t=%d",
+                 pts[i].model, pts[i].workers, pts[i].threads);
+        out->lanes[np] = lo.nworkers;
+        np++;
         free(ev), free(lo.nsub), free(lo.sub);
         ev = NULL, lo.nsub = lo.sub = NULL;
     }
-    if (np > 0)
-        df__appendf(vars, len, "np=%d; tmax=%.4f; ", np, span_ms * 1.02);
+    out->npanels = np;
+    out->tmax_ms = span_ms * 1.02;
 out:
     free(ev), free(lo.nsub), free(lo.sub);
     if (f && fclose(f) != 0 && rc == 0)

@@ -117,28 +117,6 @@ static int one_run(const df_suite *s,
     remove_tmp_dir(dir);
     return rc;
 }
-/* Removes plots/<suite>-*.{png,svg,dat} of an earlier run, so a plot this
- * run does not draw (a workload renamed, data now missing) is not left
- * beside the new ones looking current. */
-static void remove_old_plots(const char *dir, const char *suite)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    size_t n = strlen(suite);
-    char path[PATH_MAX];
-    if (!d)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        const char *dot = strrchr(e->d_name, '.');
-        if (strncmp(e->d_name, suite, n) != 0 || e->d_name[n] != '-' || !dot ||
-            (strcmp(dot, ".png") && strcmp(dot, ".svg") && strcmp(dot, ".dat")))
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-}
-
 /* The signal that stopped run i of s (its exit status) or, outside the
  * run, the suite; 0 when none did. */
 static int stopped_by(int rc)
@@ -172,7 +150,7 @@ static int write_interrupted(const df_suite *s,
         json_decref(doc);
         return DF_SUITE_EXIT_SIGNALED + sig;
     }
-    remove_old_plots(o->plots_dir, df_suite_name(s));
+    (void)df_plot_remove(o->plots_dir, df_suite_name(s));
     fprintf(stderr,
             "duckfeed suite: %s: interrupted (%s); %s keeps what "
             "finished\n",
@@ -190,8 +168,9 @@ int df__suite_run_runs(const df_suite *s, const df_suite_opts *o,
     const json_t *plots = json_object_get(df_suite_json(s), "plots");
     const char *only[16];
     char path[PATH_MAX];
+    /* replace: the suite's old plots go once the new ones are in (#12). */
     df_plot_opts po = { .out_dir = o->plots_dir, .name = df_suite_name(s),
-                        .quiet = 1 };
+                        .quiet = 1, .replace = 1 };
     df_err err = { 0 };
     json_t *doc = NULL;
     int i, rc, sig = 0, worst = 0, n = df_suite_nruns(s);
@@ -233,7 +212,6 @@ int df__suite_run_runs(const df_suite *s, const df_suite_opts *o,
         only[k] = json_string_value(json_array_get(plots, k));
     only[k] = NULL;
     po.only = plots ? only : NULL;
-    remove_old_plots(o->plots_dir, df_suite_name(s));
     if ((rc = df_plot_doc(doc, &po, &err)) < 0) {
         fprintf(stderr, "duckfeed suite: %s: plot: %s\n", df_suite_name(s), err.msg);
         worst = worst > 1 ? worst : 1;

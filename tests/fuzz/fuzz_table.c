@@ -73,8 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *doc = NULL;
     df__plot_point *pts = NULL;
     df_err err = { 0 };
-    char vars[1024];
-    int *sel, n;
+    df__plot_timeline tl;
+    int *sel, n, rc;
 
     if (df_resfile_load(df_fuzz_file(data, size), &doc, &err) < 0)
         return 0;
@@ -85,9 +85,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < n; i++)
         sel[i] = i;
     build_and_write(pts, sel, n);
-    vars[0] = '\0';
-    DF_FUZZ_ASSERT(
-        df__plot_timeline_write("/dev/null", pts, n, vars, sizeof vars) >= 0);
+    memset(&tl, 0xff, sizeof tl);
+    rc = df__plot_timeline_write("/dev/null", pts, n, &tl);
+    DF_FUZZ_ASSERT(rc >= 0 && rc == tl.npanels &&
+                   rc <= DF_PLOT_TIMELINE_MAX_PANELS);
+    for (int i = 0; i < rc; i++)
+        DF_FUZZ_ASSERT(tl.lanes[i] >= 1 &&
+                       memchr(tl.title[i], '\0', sizeof tl.title[i]));
     free(sel);
     free(pts);
     json_decref(doc);
