@@ -8,7 +8,8 @@ BUILD=build
 ASAN_BUILD=build-asan
 FUZZ_BUILD=build-fuzz
 PACKAGES=(cmake gcc make pkg-config libjansson-dev libcmocka-dev gnuplot-nox libssl-dev)
-TEST_PACKAGES=(valgrind clang-format clang libfuzzer-14-dev)
+TEST_PACKAGES=(valgrind clang-format parallel jq clang libfuzzer-14-dev)
+SLURM_PACKAGES=(slurm-wlm munge jq)
 FUZZ_PACKAGES=(clang libfuzzer-14-dev)
 FUZZ_TARGETS=(params cli suite resfile validate table)
 
@@ -23,6 +24,10 @@ usage: ./run.sh [--quick] [SUITE...]   run suites (default: the default set),
                                        those labelled valgrind under
                                        valgrind, both without timing
                                        assertions; each fuzz target for 10 s
+       ./run.sh test-slurm             a one-node Slurm on this machine (as
+                                       root) runs a plan as an array job and
+                                       merges it (docs/DISTRIBUTED.md); not
+                                       part of `test`
        ./run.sh bench [NAME...]        duckfeed's own costs (switches, locks,
                                        harness overhead)
        ./run.sh fuzz [SECONDS]         build the libFuzzer targets (clang) in
@@ -178,6 +183,11 @@ main() {
     set -- "${args[@]+"${args[@]}"}"
     case "${1:-}" in
     test) shift; [ $# -eq 0 ] || { say "test takes no arguments"; exit 2; }; run_tests ;;
+    test-slurm)
+        install_missing "${PACKAGES[@]}" "${SLURM_PACKAGES[@]}"
+        build "$BUILD"
+        exec tests/slurm_local.sh "$BUILD"
+        ;;
     build) install_missing "${PACKAGES[@]}"; build "$BUILD"; say "built $BUILD/duckfeed" ;;
     fuzz)
         shift

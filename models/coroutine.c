@@ -1,4 +1,12 @@
-/* models/coroutine.c - ASGI: uvicorn on asyncio, one event loop thread.
+/* models/coroutine.c - one event loop thread, a stackful coroutine per
+ * request: two models (#13).
+ *
+ * `coroutine` is gevent-like: every ctx call that waits suspends the
+ * coroutine, the plain (sync) ones too, as gevent's monkey-patching makes
+ * time.sleep and socket calls yield (gunicorn -k gevent). `asyncio` is
+ * uvicorn on asyncio: only the awaited ctx calls suspend; a plain call
+ * (df_plain_sleep_ns, df_plain_read/write in workload.h) blocks the whole
+ * loop with the GIL released, as time.sleep in an async handler does.
  *
  * Each request runs as a coroutine on the loop (models/loop/loop.h): it calls
  * the workload's handle with a ctx whose sleep, wait_fd and run_blocking
@@ -24,10 +32,12 @@
 #include "models/model.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/clock.h"
 #include "base/trace.h"
@@ -79,6 +89,7 @@ struct df_model {
     df_err spawn_err;        /* the first spawn failure */
     int64_t drain_deadline_ns;
     df_ctx_ops ops;
+    int plain_blocks; /* the asyncio model: plain calls block the loop */
     /* Hogs. */
     int hogs_stop; /* atomic */
     int nhogs;
@@ -116,6 +127,53 @@ static int ctx_run_blocking(df_ctx *ctx, df_blocking_fn *fn, void *arg)
     df_model *m = ctx->model_data;
     df_trace_emit(DF_TRACE_IO_WAIT, ctx->worker, ctx->request_id);
     int rc = df_loop_run_blocking(m->loop, fn, arg);
+    df_trace_emit(DF_TRACE_RUN, ctx->worker, ctx->request_id);
+    return rc;
+}
+
+/* Plain calls on the asyncio model: the loop thread itself waits, the
+ * GIL released, no other coroutine runs (df_loop_call_unawaited). The
+ * args live on the coroutine's stack, which stays put: nothing switches. */
+
+static int nanosleep_abs(void *arg)
+{
+    const struct timespec *at = arg;
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, at, NULL) == EINTR)
+        ;
+    return 0;
+}
+
+static int ctx_plain_sleep_ns(df_ctx *ctx, int64_t ns)
+{
+    df_model *m = ctx->model_data;
+    if (ns < 0)
+        return -EINVAL;
+    int64_t at = df_now_ns() + ns;
+    struct timespec ts = { .tv_sec = at / DF_NS_PER_S,
+                           .tv_nsec = at % DF_NS_PER_S };
+    df_trace_emit(DF_TRACE_IO_WAIT, ctx->worker, ctx->request_id);
+    int rc = df_loop_call_unawaited(m->loop, nanosleep_abs, &ts);
+    df_trace_emit(DF_TRACE_RUN, ctx->worker, ctx->request_id);
+    return rc;
+}
+
+static int poll_one(void *arg)
+{
+    struct pollfd *p = arg;
+    int r;
+    while ((r = poll(p, 1, -1)) < 0 && errno == EINTR)
+        ;
+    return r < 0 ? -errno : 0;
+}
+
+static int ctx_plain_wait_fd(df_ctx *ctx, int fd, int events)
+{
+    df_model *m = ctx->model_data;
+    struct pollfd p = { .fd = fd };
+    p.events = (short)(((events & DF_WAIT_READ) ? POLLIN : 0) |
+                       ((events & DF_WAIT_WRITE) ? POLLOUT : 0));
+    df_trace_emit(DF_TRACE_IO_WAIT, ctx->worker, ctx->request_id);
+    int rc = df_loop_call_unawaited(m->loop, poll_one, &p);
     df_trace_emit(DF_TRACE_RUN, ctx->worker, ctx->request_id);
     return rc;
 }
@@ -164,6 +222,8 @@ static void request_main(void *arg)
         .request_id = rq->r.id,
         .worker = 0,
         .model_data = m,
+        .plain_sleep_ns = m->plain_blocks ? ctx_plain_sleep_ns : NULL,
+        .plain_wait_fd = m->plain_blocks ? ctx_plain_wait_fd : NULL,
     };
     rq->next_free = m->rfree; /* everything needed is copied out */
     m->rfree = rq;
@@ -349,12 +409,16 @@ static void free_model(df_model *m)
     free(m);
 }
 
-static int coroutine_start(const df_model_cfg *cfg, df_model **out, df_err *err)
+static int start_loop_model(const df_model_cfg *cfg,
+                            int plain_blocks,
+                            df_model **out,
+                            df_err *err)
 {
     df_model *m = calloc(1, sizeof *m);
     if (!m)
         return df_err_set(err, -ENOMEM, "coroutine model: out of memory");
     m->cfg = *cfg;
+    m->plain_blocks = plain_blocks;
     m->ops = (df_ctx_ops){ ctx_checkpoint_slow, ctx_sleep_ns, ctx_wait_fd,
                            ctx_run_blocking };
     DF_CHECK(pthread_mutex_init(&m->ov_mu, NULL) == 0);
@@ -406,6 +470,16 @@ static int coroutine_start(const df_model_cfg *cfg, df_model **out, df_err *err)
 fail:
     free_model(m);
     return rc;
+}
+
+static int coroutine_start(const df_model_cfg *cfg, df_model **out, df_err *err)
+{
+    return start_loop_model(cfg, 0, out, err);
+}
+
+static int asyncio_start(const df_model_cfg *cfg, df_model **out, df_err *err)
+{
+    return start_loop_model(cfg, 1, out, err);
 }
 
 static void get_loop_stats(df_model *m,
@@ -489,21 +563,56 @@ static int coroutine_command(const df_model_cfg *cfg, char *buf, size_t len)
                     cfg->workers > 0 ? cfg->workers : 1);
 }
 
+static int gevent_command(const df_model_cfg *cfg, char *buf, size_t len)
+{
+    return snprintf(buf, len, "gunicorn -k gevent -w %d app:app",
+                    cfg->workers > 0 ? cfg->workers : 1);
+}
+
+/* gunicorn -k gevent: greenlets switch at every patched blocking call
+ * (servers.md section 4: monkey.patch_all() at init, gevent ggevent.py). */
 const df_model_ops df_model_coroutine = {
     .name = "coroutine",
-    .summary = "ASGI: one event loop thread, a coroutine per request "
-               "(uvicorn on asyncio)",
+    .summary = "gevent-like: one loop thread, a stackful coroutine per "
+               "request; plain (sync) calls yield too, as monkey-patched",
+    .traits = DF_MODEL_GIL | DF_MODEL_HOGS,
+    .lane_name = "loop",
+    .lanes = coroutine_lanes,
+    .command = gevent_command,
+    .explain = "**coroutine** is a gevent-like loop (`gunicorn -k gevent`, "
+               "greenlets on a monkey-patched standard library): one keeper "
+               "per process who moves on to the next duckling the moment "
+               "the current one is eating, even when the handler calls "
+               "plain `time.sleep` or `sock.recv` - gevent's patches make "
+               "them yield. Concurrency without parallelism; a duckling "
+               "that needs spoon-feeding (CPU, an unpatched C call) holds "
+               "the keeper for all. Under uvicorn only awaited calls yield: "
+               "see the **asyncio** model.",
+    .start = coroutine_start,
+    .submit = coroutine_submit,
+    .stop = coroutine_stop,
+};
+
+/* uvicorn: asyncio.run(serve()), one Task per request; only awaits yield
+ * (servers.md section 5; uvicorn server.py, httptools_impl.py). */
+const df_model_ops df_model_asyncio = {
+    .name = "asyncio",
+    .summary = "ASGI (uvicorn on asyncio): one event loop thread, a task "
+               "per request; only awaited calls yield, plain ones block "
+               "the loop",
     .traits = DF_MODEL_GIL | DF_MODEL_HOGS,
     .lane_name = "loop",
     .lanes = coroutine_lanes,
     .command = coroutine_command,
-    .explain = "**coroutine** is uvicorn (`uvicorn --workers N app:app`, "
-               "ASGI on asyncio): one keeper per process who moves on to "
-               "the next duckling the moment the current one is eating - "
-               "concurrency without parallelism; a duckling that needs "
-               "spoon-feeding (CPU, a blocking call) holds the keeper for "
-               "all.",
-    .start = coroutine_start,
+    .explain = "**asyncio** is uvicorn (`uvicorn --workers N app:app`, ASGI "
+               "on asyncio; uvicorn picks uvloop when it is installed, with "
+               "the same semantics): one keeper per process who moves on "
+               "to the next duckling only where the handler *awaits*; a "
+               "plain `time.sleep` or sync driver call holds the keeper - "
+               "the loop is blocked, though the GIL is released. Here the "
+               "loop is simulated in C: no HTTP parsing or per-request "
+               "server cost is modelled.",
+    .start = asyncio_start,
     .submit = coroutine_submit,
     .stop = coroutine_stop,
 };

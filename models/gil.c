@@ -3,7 +3,7 @@
  * Implementation notes (spec: shared/spec/GIL.md; compare the notes atop
  * CPython's Python/ceval_gil.c, which this follows step by step).
  *
- * Mechanism (DF_GIL_NEW, CPython 3.2-3.12). The lock is a flag `locked`
+ * Mechanism (DF_GIL_NEW, CPython 3.2 onward). The lock is a flag `locked`
  * guarded by a mutex `mu`, with a condvar `cond` for waiters. A thread that
  * finds it held waits on `cond` for max(interval, 1) us. If that wait timed
  * out, the lock is still held and `switch_number` did not move during the
@@ -44,8 +44,9 @@
  * _Py_Ticker) the holder releases and at once re-acquires. Nothing hands
  * over: the releaser is still running while the woken waiter still has to
  * be scheduled, so on multicore the releaser almost always wins and the
- * waiter goes back to sleep - the thrashing Beazley measured. The eval breaker is permanently set in this
- * mode so that every checkpoint reaches the slow path to count its tick.
+ * waiter goes back to sleep - the thrashing Beazley measured. The eval breaker
+ * is permanently set in this mode so that every checkpoint reaches the slow
+ * path to count its tick.
  *
  * DF_GIL_OFF (PEP 703). No lock: acquire/release return at once and the
  * eval breaker is a constant zero, so a checkpoint costs one load.

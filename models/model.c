@@ -9,11 +9,13 @@
 extern const df_model_ops df_model_process;
 extern const df_model_ops df_model_thread;
 extern const df_model_ops df_model_coroutine;
+extern const df_model_ops df_model_asyncio;
 
 const df_model_ops *const df_models[] = {
     &df_model_process,
     &df_model_thread,
     &df_model_coroutine,
+    &df_model_asyncio,
     NULL,
 };
 

@@ -44,7 +44,7 @@ typedef struct df_completion {
 typedef void df_sink_fn(void *arg, const df_completion *c);
 
 typedef enum df_gil_mode {
-    DF_GIL_NEW = 0, /* CPython 3.2-3.12: drop requests after an interval */
+    DF_GIL_NEW = 0, /* CPython 3.2 onward: drop requests after an interval */
     DF_GIL_OLD = 1, /* Python 2: release every check_interval checkpoints */
     DF_GIL_OFF = 2, /* free-threaded (PEP 703): no lock */
 } df_gil_mode;

@@ -534,10 +534,15 @@ const df_model_ops df_model_process = {
     .lane_name = "process",
     .lanes = process_lanes,
     .command = process_command,
-    .explain = "**process** is gunicorn's sync worker (`gunicorn -w N "
-               "app:app`, WSGI prefork): N keepers, each feeding one "
-               "duckling at a time, and on different cores they feed at "
-               "the same instant - parallelism, up to the cores.",
+    .explain = "**process** stands for gunicorn's sync worker (`gunicorn "
+               "-w N app:app`, WSGI prefork): N keepers, each feeding one "
+               "duckling at a time; the machine's cores are the keepers' "
+               "hands, so keepers on different cores feed at the same "
+               "instant - parallelism, up to the cores. gunicorn's docs "
+               "suggest `-w` = 2 x cores + 1, since its workers also wait "
+               "on I/O; the real sync worker closes the connection after "
+               "every response (no keep-alive), and each real process "
+               "carries its own copy of the app.",
     .start = process_start,
     .submit = process_submit,
     .stop = process_stop,

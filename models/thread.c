@@ -71,7 +71,9 @@ struct df_model {
     uint64_t abandoned; /* queued requests dropped by a drain timeout */
 
     worker *workers;
-    int nworkers; /* started */
+    int nworkers;   /* started; grows under mu as submits find none idle */
+    int maxworkers; /* cfg.threads: the pool's max_workers */
+    int waiting;    /* workers in the wait for a request */
     hog *hogs;
     int nhogs;     /* started */
     int hogs_stop; /* atomic */
@@ -197,9 +199,13 @@ static void *worker_main(void *arg)
      * nothing sensible is left but to say so. */
     DF_CHECK(df_gil_thread_register(m->gil, name, &w->gt) == 0);
     MU_LOCK(&m->mu);
+    m->waiting--; /* counted as idle by start_worker, until here */
     for (;;) {
-        while (m->count == 0 && !m->stopping)
+        while (m->count == 0 && !m->stopping) {
+            m->waiting++;
             DF_CHECK(pthread_cond_wait(&m->nonempty, &m->mu) == 0);
+            m->waiting--;
+        }
         if (m->count == 0)
             break;
         df_request req = m->ring[m->head];
@@ -264,8 +270,9 @@ static void stop_workers(df_model *m)
     MU_LOCK(&m->mu);
     m->stopping = 1;
     DF_CHECK(pthread_cond_broadcast(&m->nonempty) == 0);
+    int n = m->nworkers; /* no submit adds one once stopping is set */
     MU_UNLOCK(&m->mu);
-    for (int i = 0; i < m->nworkers; i++)
+    for (int i = 0; i < n; i++)
         pthread_join(m->workers[i].th, NULL);
 }
 
@@ -283,27 +290,39 @@ static void destroy(df_model *m)
     free(m);
 }
 
-/* Starts the workers, then the hogs, up to the first failure; what
- * started is counted in nworkers and nhogs. 0 or -errno. */
-static int start_threads(df_model *m, int nthreads)
+/* Starts worker nworkers; 0 or -errno. Under mu once requests flow. */
+static int start_worker(df_model *m)
 {
-    int rc = 0;
-    for (int i = 0; i < nthreads && rc == 0; i++) {
-        worker *w = &m->workers[i];
-        w->m = m;
-        w->index = i;
-        w->ctx = (df_ctx){
-            .ops = &thread_ctx_ops,
-            .eval_breaker = df_gil_eval_breaker(m->gil),
-            .state = m->cfg.workload_state,
-            .params = m->cfg.params,
-            .worker = i,
-            .model_data = w,
-        };
-        rc = -pthread_create(&w->th, NULL, worker_main, w);
-        if (rc == 0)
-            m->nworkers++;
-    }
+    int i = m->nworkers;
+    worker *w = &m->workers[i];
+    w->m = m;
+    w->index = i;
+    w->ctx = (df_ctx){
+        .ops = &thread_ctx_ops,
+        .eval_breaker = df_gil_eval_breaker(m->gil),
+        .state = m->cfg.workload_state,
+        .params = m->cfg.params,
+        .worker = i,
+        .model_data = w,
+    };
+    /* Idle from now on for the submits that follow: a thread on its way
+     * to the wait takes a request as surely as one in it. */
+    m->waiting++;
+    int rc = -pthread_create(&w->th, NULL, worker_main, w);
+    if (rc == 0)
+        m->nworkers++;
+    else
+        m->waiting--;
+    return rc;
+}
+
+/* Starts one worker - the others start as submits find none idle, as
+ * ThreadPoolExecutor's _adjust_thread_count does (#13: 1,000 threads
+ * started up front touched 1,000 stacks for 100 requests) - then the
+ * hogs, up to the first failure. 0 or -errno. */
+static int start_threads(df_model *m)
+{
+    int rc = start_worker(m);
     m->hogs_start_ns = df_now_ns();
     for (int i = 0; i < m->cfg.hogs && rc == 0; i++) {
         m->hogs[i] = (hog){ .m = m, .index = i };
@@ -347,7 +366,8 @@ static int thread_start(const df_model_cfg *cfg, df_model **out, df_err *err)
         destroy(m);
         return df_err_set(err, rc, "thread model: GIL: %s", strerror(-rc));
     }
-    if ((rc = start_threads(m, nthreads)) < 0) {
+    m->maxworkers = nthreads;
+    if ((rc = start_threads(m)) < 0) {
         stop_hogs(m);
         stop_workers(m);
         destroy(m);
@@ -370,6 +390,11 @@ static int thread_submit(df_model *m, const df_request *req)
         m->ring[(m->head + m->count) & (QUEUE_CAPACITY - 1)] = *req;
         m->count++;
         DF_CHECK(pthread_cond_signal(&m->nonempty) == 0);
+        /* More queued than idle workers to take them: one more thread,
+         * up to max_workers. A failed start leaves the request queued
+         * for the workers there are (at least one). */
+        if ((int)m->count > m->waiting && m->nworkers < m->maxworkers)
+            (void)start_worker(m);
     }
     MU_UNLOCK(&m->mu);
     return rc;
@@ -462,8 +487,14 @@ const df_model_ops df_model_thread = {
     .explain = "**thread** is gunicorn's gthread worker (`gunicorn -k "
                "gthread -w N --threads T app:app`): T keepers per process "
                "share one spoon, the GIL, so only one of them feeds at any "
-               "instant; a keeper whose duckling is eating (waiting on I/O) "
-               "puts the spoon down for the others.",
+               "instant; a keeper whose duckling is eating (waiting on I/O: "
+               "time.sleep and socket calls release the GIL) puts the spoon "
+               "down for the others. Threads start as requests need them, "
+               "as ThreadPoolExecutor starts them. Simulated: the workers "
+               "take requests back-to-back from one queue, without "
+               "gthread's main thread polling sockets (which also needs "
+               "the GIL), so its latency tail is this model's, not "
+               "gunicorn's.",
     .start = thread_start,
     .submit = thread_submit,
     .stop = thread_stop,

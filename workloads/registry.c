@@ -31,23 +31,17 @@ extern const df_workload df_workload_blocking;
 extern const df_workload df_workload_offload;
 extern const df_workload df_workload_overflow;
 extern const df_workload df_workload_echo;
+extern const df_workload df_workload_syncsleep;
 
 static const df_workload *const builtins[] = {
-    &df_workload_noop,
-    &df_workload_cpu,
-    &df_workload_sleep,
-    &df_workload_crash,
-    &df_workload_hash,
-    &df_workload_upstream,
-    &df_workload_file,
-    &df_workload_web,
-    &df_workload_hang,
-    &df_workload_leak,
-    &df_workload_blocking,
-    &df_workload_offload,
-    &df_workload_overflow,
-    &df_workload_echo,
-    NULL,
+    &df_workload_noop,      &df_workload_cpu,
+    &df_workload_sleep,     &df_workload_crash,
+    &df_workload_hash,      &df_workload_upstream,
+    &df_workload_file,      &df_workload_web,
+    &df_workload_hang,      &df_workload_leak,
+    &df_workload_blocking,  &df_workload_offload,
+    &df_workload_overflow,  &df_workload_echo,
+    &df_workload_syncsleep, NULL,
 };
 
 typedef struct plugin {

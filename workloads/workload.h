@@ -1,4 +1,5 @@
-/* workloads/workload.h - the workload plugin ABI: the only header a plugin needs.
+/* workloads/workload.h - the workload plugin ABI: the only header a plugin
+ * needs.
  *
  * A workload is a table (df_workload) of a name, a summary, a kind, declared
  * parameters, and setup / handle / teardown. `handle` serves one request and
@@ -7,6 +8,19 @@
  * coroutine. Workload code must reach time and I/O through the ctx calls
  * below; calling nanosleep() or read() directly blocks whatever it runs on
  * (on the coroutine loop that freezes every request - see `blocking`).
+ *
+ * Awaited and plain calls (#13). df_sleep_ns, df_ctx_read, df_ctx_write
+ * and df_run_blocking are the *awaited* calls: `await asyncio.sleep()`,
+ * `await reader.read()`, `await asyncio.to_thread()` in an `async def`
+ * handler - on a loop they suspend the request and the loop serves others.
+ * df_plain_sleep_ns, df_plain_read and df_plain_write are the *plain*
+ * (sync) calls of a `def` handler: `time.sleep()`, `sock.recv()`, a sync
+ * database driver. What a plain call does depends on the model, as it does
+ * in Python: on a process or a thread it blocks that lane and releases the
+ * interpreter (CPython's time.sleep and socket calls drop the GIL); on the
+ * gevent-like `coroutine` model it yields, as gevent's monkey-patching
+ * makes time.sleep and socket calls yield; on the `asyncio` model it blocks
+ * the loop - every request on it waits - with the GIL released.
  *
  * ABI rules: abi_version comes first; fields are only ever appended; a plugin
  * built against version N is refused by a duckfeed of another version. The
@@ -113,6 +127,13 @@ struct df_ctx {
     int worker;              /* 0-based lane: process, thread or loop */
     int reserved;
     void *model_data; /* the model's own, never touched by workloads */
+    /* Appended (#13). NULL: a plain call acts as the awaited one (a lane of
+     * its own, or gevent-like yielding). Non-NULL (the asyncio model): the
+     * plain calls wait through these without yielding - the lane stops,
+     * the interpreter is released. Same contracts as ops->sleep_ns and
+     * ops->wait_fd. Read only by the df_plain_* wrappers below. */
+    df_ctx_sleep_ns_fn *plain_sleep_ns;
+    df_ctx_wait_fd_fn *plain_wait_fd;
 };
 
 /* Once per point, before any request, in the process that forks the
@@ -195,6 +216,66 @@ static inline ssize_t df_ctx_write(df_ctx *ctx,
         if (errno != EAGAIN && errno != EWOULDBLOCK)
             return -errno;
         int w = ctx->ops->wait_fd(ctx, fd, DF_WAIT_WRITE);
+        if (w < 0)
+            return w;
+    }
+    return (ssize_t)n;
+}
+
+/* The plain (sync, not awaited) calls of a `def` handler; see the top of
+ * this file for what each model makes of them. */
+
+/* time.sleep(ns) in a handler. */
+static inline int df_plain_sleep_ns(df_ctx *ctx, int64_t ns)
+{
+    if (ctx->plain_sleep_ns)
+        return ctx->plain_sleep_ns(ctx, ns);
+    return ctx->ops->sleep_ns(ctx, ns);
+}
+
+static inline int df__plain_wait_fd(df_ctx *ctx, int fd, int events)
+{
+    if (ctx->plain_wait_fd)
+        return ctx->plain_wait_fd(ctx, fd, events);
+    return ctx->ops->wait_fd(ctx, fd, events);
+}
+
+/* sock.recv() in a handler: read(2) of fd (O_NONBLOCK), waiting as a plain
+ * call waits. Returns bytes read (0 at EOF) or a negative errno. */
+static inline ssize_t df_plain_read(df_ctx *ctx, int fd, void *buf, size_t n)
+{
+    for (;;) {
+        ssize_t r = read(fd, buf, n);
+        if (r >= 0)
+            return r;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return -errno;
+        int w = df__plain_wait_fd(ctx, fd, DF_WAIT_READ);
+        if (w < 0)
+            return w;
+    }
+}
+
+/* sock.sendall() in a handler: all n bytes; n or a negative errno. */
+static inline ssize_t df_plain_write(df_ctx *ctx,
+                                     int fd,
+                                     const void *buf,
+                                     size_t n)
+{
+    size_t done = 0;
+    while (done < n) {
+        ssize_t r = write(fd, (const char *)buf + done, n - done);
+        if (r >= 0) {
+            done += (size_t)r;
+            continue;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return -errno;
+        int w = df__plain_wait_fd(ctx, fd, DF_WAIT_WRITE);
         if (w < 0)
             return w;
     }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "harness/bench/bench.h"
+#include "harness/cli/merge.h"
 #include "harness/cli/run.h"
 #include "harness/plot/plot.h"
 #include "harness/report/report.h"
@@ -34,6 +35,8 @@ static df_command_fn list_main;
 static const command commands[] = {
     { "run", df_run_main,
       "run a sweep of points and write a results JSON file" },
+    { "merge", df_merge_main,
+      "fold the parts of a plan run on other machines into one results file" },
     { "suite", df_suite_main,
       "run named suites (harness/suite/suites), plot them, write the report" },
     { "plot", df_plot_main,

@@ -21,6 +21,7 @@
 
 #include "base/clock.h"
 #include "harness/cli/opt.h"
+#include "harness/cli/plan_file.h"
 #include "harness/measure/arrivals.h"
 #include "harness/store/results.h"
 #include "harness/sweep/plan.h"
@@ -184,7 +185,7 @@ static const df_opt opts[] = {
     { "gil", DF_OPT_CALL, .call = parse_gils, .choices = gil_words,
       .arg = "LIST", .def = "new",
       .section = "Interpreter lock (thread and coroutine models)",
-      .help = "new (CPython 3.2-3.12), old (Python 2),\n"
+      .help = "new (CPython 3.2 on), old (Python 2),\n"
               "off (free-threaded 3.13t)" },
     { "switch-interval", DF_OPT_DURATION_LIST, FIELD(switch_us),
       DF_RUN_MIN_SWITCH_NS, DF_RUN_MAX_SWITCH_NS, .scale = DF_NS_PER_US,
@@ -241,6 +242,14 @@ static const df_opt opts[] = {
     { "trace", DF_OPT_FLAG, FIELD(trace),
       .help = "record each request's states (timeline)" },
     { "quiet", DF_OPT_FLAG, FIELD(quiet), .help = "no progress lines" },
+    { "plan", DF_OPT_STRING, FIELD(plan), .arg = "FILE",
+      .section = "Across machines (docs/DISTRIBUTED.md)",
+      .help = "write the plan, one JSON line per repetition\n"
+              "of a point with the command measuring it, and\n"
+              "run nothing" },
+    { "plan-item", DF_OPT_STRING, FIELD(plan_item), .arg = "FILE:N",
+      .help = "measure item N of a plan alone into --out (a\n"
+              "part for `duckfeed merge`)" },
     { "help", DF_OPT_HELP, .help = "this text" },
 };
 
@@ -260,7 +269,38 @@ const df_opt_cmd *df__run_cmd(void)
     return &run_cmd;
 }
 
-static int parse_opts(int argc, char **argv, df_run_opts *o)
+/* #16: an item's sweep is the plan's; options that would change it are
+ * refused rather than ignored. 0, or 2 after one line on stderr. */
+static int check_plan_item(const df_run_opts *o, const unsigned char *given)
+{
+    static const char *const own[] = { "plan-item", "out", "force", "quiet" };
+
+    if (o->plan) {
+        fprintf(stderr, "duckfeed run: --plan and --plan-item exclude each "
+                        "other\n");
+        return 2;
+    }
+    if (!given[df__opt_index(&run_cmd, "out")]) {
+        fprintf(stderr, "duckfeed run: --plan-item needs --out PART.json\n");
+        return 2;
+    }
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        int allowed = 0;
+
+        for (size_t k = 0; k < sizeof own / sizeof own[0]; k++)
+            allowed |= strcmp(opts[i].name, own[k]) == 0;
+        if (given[i] && !allowed) {
+            fprintf(stderr,
+                    "duckfeed run: --%s with --plan-item: the item's sweep "
+                    "is the plan's\n",
+                    opts[i].name);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+int df__run_parse(int argc, char **argv, df_run_opts *o)
 {
     unsigned char given[sizeof opts / sizeof opts[0]];
     int rc;
@@ -268,6 +308,8 @@ static int parse_opts(int argc, char **argv, df_run_opts *o)
     memset(o, 0, sizeof *o);
     if ((rc = df__opt_read(&run_cmd, argc, argv, o, given)) != 0)
         return rc;
+    if (o->plan_item)
+        return check_plan_item(o, given);
     o->workers_given = given[df__opt_index(&run_cmd, "workers")];
     o->processes_given = given[df__opt_index(&run_cmd, "processes")];
     for (int i = 0; i < o->nwl; i++) {
@@ -397,17 +439,15 @@ static int prepare(df_run_opts *o, df_plan *p, df_results_lock **lk)
     return 0;
 }
 
-int df_run_main(int argc, char **argv)
+/* The sweep itself: run every repetition, write the file, sum it up. */
+static int run_sweep(df_run_opts *o, int argc, char **argv)
 {
-    df_run_opts o;
     df_plan p = { 0 };
     df_results_lock *lk = NULL;
     json_t *doc = NULL;
-    int rc = parse_opts(argc, argv, &o);
+    int rc;
 
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    if ((rc = prepare(&o, &p, &lk)) != 0)
+    if ((rc = prepare(o, &p, &lk)) != 0)
         return rc;
     doc = df_results_new(argc, argv);
     if (!doc) {
@@ -415,14 +455,14 @@ int df_run_main(int argc, char **argv)
         rc = 2;
         goto out;
     }
-    json_object_set_new(doc, "seed", json_integer((json_int_t)o.seed));
-    rc = df__sweep_run(&o, &p, doc);
+    json_object_set_new(doc, "seed", json_integer((json_int_t)o->seed));
+    rc = df__sweep_run(o, &p, doc);
     if (rc == -ENOMEM) {
         fprintf(stderr, "duckfeed run: out of memory\n");
         rc = 2;
-    } else if (!o.quiet) {
+    } else if (!o->quiet) {
         print_summary(json_object_get(doc, "points"));
-        printf("results: %s%s\n", o.out,
+        printf("results: %s%s\n", o->out,
                rc > DF_SWEEP_EXIT_SIGNALED ? " (interrupted)" : "");
     }
 out:
@@ -430,4 +470,23 @@ out:
     free(p.pts);
     df_results_release(lk);
     return rc;
+}
+
+int df_run_main(int argc, char **argv)
+{
+    df_run_opts o;
+    /* #16: the arguments as typed, before getopt reorders them. */
+    json_t *args = df__planfile_args(argc, argv);
+    int rc = args ? df__run_parse(argc, argv, &o) : -ENOMEM;
+
+    if (rc == -ENOMEM)
+        fprintf(stderr, "duckfeed run: out of memory\n");
+    if (rc == 0 && o.plan_item)
+        rc = df__planfile_run_item(&o, argc, argv);
+    else if (rc == 0 && o.plan)
+        rc = df__planfile_write_main(&o, args);
+    else if (rc == 0)
+        rc = run_sweep(&o, argc, argv);
+    json_decref(args);
+    return rc == -ENOMEM ? 2 : rc < 0 ? 0 : rc;
 }

@@ -164,7 +164,8 @@ static const char *partial_note(const json_t *pt, char *buf, size_t len)
     return buf;
 }
 
-static void points_table(FILE *f, const json_t *doc)
+/* The table of doc's points measured on host (all of them when NULL). */
+static void points_rows(FILE *f, const json_t *doc, const char *host)
 {
     const json_t *points = json_object_get(doc, "points");
     char d[128], spec[160], note[64];
@@ -176,6 +177,9 @@ static void points_table(FILE *f, const json_t *doc)
     for (i = 0; i < json_array_size(points); i++) {
         const json_t *pt = json_array_get(points, i);
         double held = df_resfile_num(pt, "gil_stats.held", NAN);
+
+        if (host && strcmp(df_resfile_str(pt, "machine", ""), host) != 0)
+            continue;
 
         df_claim_describe(pt, d, sizeof d);
         df_resfile_workload_spec(pt, spec, sizeof spec);
@@ -198,6 +202,49 @@ static void points_table(FILE *f, const json_t *doc)
                     ? " (loop blocked)"
                     : "",
                 partial_note(pt, note, sizeof note));
+    }
+}
+
+/* #16: points merged from several machines are never one table: a table
+ * per machine, and a sentence saying so, since figures measured on
+ * different hardware do not compare as one machine's do. */
+static void points_table(FILE *f, const json_t *doc)
+{
+    const json_t *points = json_object_get(doc, "points");
+    const json_t *machines = json_object_get(doc, "machines");
+    size_t i, nhosts = 0;
+    const json_t *mc;
+
+    json_array_foreach(machines, i, mc)
+    {
+        const char *h = df_resfile_str(mc, "hostname", "");
+
+        for (size_t k = 0; k < json_array_size(points); k++)
+            if (!strcmp(
+                    df_resfile_str(json_array_get(points, k), "machine", ""),
+                    h)) {
+                nhosts++;
+                break;
+            }
+    }
+    if (nhosts < 2) {
+        points_rows(f, doc, NULL);
+        return;
+    }
+    fprintf(f,
+            "These points were measured on %zu machines: one table per "
+            "machine below. No point's repetitions are averaged across "
+            "machines, but the claims above compare points that may "
+            "come from different ones.\n\n",
+            nhosts);
+    json_array_foreach(machines, i, mc)
+    {
+        fprintf(f, "On `%s` (%s, %d cores):\n\n",
+                df_resfile_str(mc, "hostname", "?"),
+                df_resfile_str(mc, "cpu_model", "?"),
+                (int)df_resfile_num(mc, "cores", 0));
+        points_rows(f, doc, df_resfile_str(mc, "hostname", ""));
+        fputc('\n', f);
     }
 }
 
@@ -270,7 +317,9 @@ static void deployments(FILE *f, const json_t *doc)
         if (json_is_object(best)) {
             df_claim_describe(best, d, sizeof d);
             df_resfile_workload_spec(best, spec, sizeof spec);
-            fprintf(f, "; best measured: %.0f req/s (`%s`, %s).\n\n",
+            fprintf(f,
+                    "; best measured in this simulation: %.0f req/s "
+                    "(`%s`, %s).\n\n",
                     df_resfile_num(best, "throughput_rps", 0), d, spec);
         } else {
             fprintf(f, "; every point of it failed.\n\n");
@@ -361,12 +410,14 @@ static void examples_section(FILE *f, const json_t *doc)
                 df_resfile_str(e, "name", "?"),
                 df_resfile_num(e, "expected_s", NAN),
                 df_resfile_num(e, "measured_s", NAN),
-                example_ok(e) ? "as asyncio" : "**off**");
+                example_ok(e) ? "as computed" : "**off**");
     }
-    fprintf(f, "\n%zu of %zu examples took the time asyncio takes (within "
-               "20%%); exit status %d.\n\n",
-            ok, json_array_size(ex), df_resfile_int(doc, "exit_status",
-                                                         -1));
+    fprintf(f,
+            "\n%zu of %zu examples took the time asyncio's semantics "
+            "give (within 20%%; expected times are computed from the "
+            "waits, not measured in Python); exit status %d.\n\n",
+            ok, json_array_size(ex),
+            df_resfile_int(doc, "exit_status", -1));
 }
 
 static void section(FILE *f, const json_t *doc, const char *results_dir,
@@ -494,7 +545,17 @@ int df_report_write(const char *results_dir, const char *plots_dir,
         return df_err_set(err, rc, "%s: %s", tmp, strerror(-rc));
     }
     fprintf(f, "# duckfeed report\n\n"
-               "*x ducklings must be fed.* One keeper who moves on while a "
+               "This report measures a C simulation of these servers "
+               "(gunicorn's sync and gthread workers, a gevent-like loop, "
+               "uvicorn on asyncio), not CPython, gunicorn or uvicorn "
+               "themselves: the simulation has no HTTP parsing and no "
+               "per-request server cost, so its absolute req/s are far "
+               "above a real server's; compare the models with one "
+               "another.\n\n"
+               "*x ducklings must be fed.* The keepers are workers (a "
+               "process, a thread or a loop); their hands are the cores, "
+               "so at most as many keepers feed at once as there are "
+               "cores. One keeper who moves on while a "
                "duckling eats is **concurrency**; y keepers feeding y "
                "ducklings at the same instant is **parallelism**. Each "
                "section below is one suite: the sentence it shows, what "

@@ -40,7 +40,8 @@ static const field top_fields[] = {
     { "started", T_STR, R_ALWAYS },       { "duckfeed", T_OBJ, R_ALWAYS },
     { "machine", T_OBJ, R_ALWAYS },       { "command", T_STR, R_ALWAYS },
     { "points", T_ARR, R_ALWAYS },        { "seed", T_INT, R_OPTIONAL },
-    { "interrupted", T_STR, R_OPTIONAL }, { NULL, 0, 0 },
+    { "interrupted", T_STR, R_OPTIONAL }, { "plan", T_OBJ, R_OPTIONAL },
+    { "machines", T_ARR, R_OPTIONAL },    { NULL, 0, 0 },
 };
 
 static const field duckfeed_fields[] = {
@@ -56,6 +57,13 @@ static const field machine_fields[] = {
     { "build_type", T_STR, R_ALWAYS }, { "build_flags", T_STR, R_ALWAYS },
     { "hostname", T_STR, R_ALWAYS },   { "sanitize", T_STR, R_OPTIONAL },
     { NULL, 0, 0 },
+};
+
+/* #16: what `duckfeed merge` says of the plan it merged. */
+static const field plan_fields[] = {
+    { "id", T_STR, R_ALWAYS },         { "items", T_INT, R_ALWAYS },
+    { "merged", T_INT, R_ALWAYS },     { "missing", T_ARR, R_ALWAYS },
+    { "duplicates", T_ARR, R_ALWAYS }, { NULL, 0, 0 },
 };
 
 static const field point_fields[] = {
@@ -113,6 +121,7 @@ static const field point_fields[] = {
     { "per_process", T_ARR, R_OPTIONAL },
     { "trace", T_ARR, R_OPTIONAL },
     { "warning", T_STR, R_OPTIONAL },
+    { "machine", T_STR, R_OPTIONAL }, /* #16: merged parts */
     { NULL, 0, 0 },
 };
 
@@ -442,6 +451,19 @@ int df_validate_json(const json_t *doc, char *why, size_t n)
         return problem(&v, "machine.load_avg", "expected [1, 5, 15] minutes");
     size_t i;
     json_t *p;
+    /* #16: a merged file lists every machine its points ran on. */
+    json_array_foreach(json_object_get(doc, "machines"), i, p)
+    {
+        snprintf(v.path, sizeof v.path, "machines[%zu]", i);
+        if (!json_is_object(p))
+            return problem(&v, NULL, "expected an object, got %s",
+                           type_name(p));
+        if ((rc = check_fields_of(&v, p, machine_fields, 1, 0, 0)) < 0)
+            return rc;
+    }
+    v.path[0] = '\0';
+    if ((rc = descend(&v, doc, "plan", plan_fields, 1, 0, 0)) < 0)
+        return rc;
     json_array_foreach(json_object_get(doc, "points"), i, p)
     {
         snprintf(v.path, sizeof v.path, "points[%zu]", i);

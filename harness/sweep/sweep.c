@@ -58,11 +58,6 @@ static void on_stop_signal(int sig)
     df_runner_interrupt();
 }
 
-/* One run of the sweep: point p, repetition r. */
-typedef struct slot {
-    int point, rep;
-} slot;
-
 /* The raw figures of one repetition, as listed in "repetitions". */
 static json_t *repetition_json(const json_t *rec, int index, int order)
 {
@@ -165,18 +160,50 @@ static json_t *aggregate(const df_point_cfg *pc, const rep_set *rs)
 /* Every repetition of every point, shuffled (Fisher-Yates, seeded):
  * a slow drift of the machine then spreads over all configurations
  * instead of lining up with one of them. */
-static void shuffle(slot *runs, int nruns, int repeat, uint64_t seed)
+void df__sweep_order(df_sweep_slot *runs, int nruns, int repeat, uint64_t seed)
 {
     for (int i = 0; i < nruns; i++)
-        runs[i] = (slot){ i / repeat, i % repeat };
+        runs[i] = (df_sweep_slot){ i / repeat, i % repeat };
     df_rng rng;
     df_rng_seed(&rng, seed);
     for (int i = nruns - 1; i > 0; i--) {
         int j = (int)df_rng_below(&rng, (uint64_t)i + 1);
-        slot t = runs[i];
+        df_sweep_slot t = runs[i];
         runs[i] = runs[j];
         runs[j] = t;
     }
+}
+
+df_point_cfg df__sweep_repetition(const df_run_opts *o,
+                                  const df_plan *p,
+                                  df_sweep_slot s)
+{
+    df_point_cfg pc = p->pts[s.point];
+
+    pc.seed = o->seed + (uint64_t)s.rep;
+    return pc;
+}
+
+int64_t df__sweep_timeout_ns(const df_run_opts *o, const df_point_cfg *pc)
+{
+    return pc->duration_ns + pc->warmup_ns + o->timeout_ns;
+}
+
+json_t *df__sweep_fold(const df_point_cfg *pc,
+                       json_t *const *recs,
+                       const int *index,
+                       const int *order,
+                       int n)
+{
+    rep_set rs = { .n = n };
+
+    DF_CHECK(n >= 1 && n <= DF_PLAN_MAX_REPEAT);
+    for (int r = 0; r < n; r++) {
+        rs.rec[r] = recs[r];
+        rs.index[r] = index[r];
+        rs.order[r] = order[r];
+    }
+    return aggregate(pc, &rs);
 }
 
 /* Sets doc's "points" to the finished ones, in plan order. */
@@ -196,7 +223,7 @@ typedef struct sweep {
     const df_plan *p;
     json_t *doc;
     int nruns;         /* p->n * o->repeat */
-    slot *runs;        /* [nruns], in run (shuffled) order */
+    df_sweep_slot *runs; /* [nruns], in run (shuffled) order */
     json_t **recs;     /* [point * repeat + rep]: a repetition's record */
     int *order;        /* same index: its place in the run order */
     int *done;         /* [point]: repetitions that have run */
@@ -293,14 +320,13 @@ static int run_one(sweep *s, int i)
 {
     int pi = s->runs[i].point, ri = s->runs[i].rep;
     int at = pi * s->o->repeat + ri;
-    df_point_cfg pc = s->p->pts[pi];
+    df_point_cfg pc = df__sweep_repetition(s->o, s->p, s->runs[i]);
     json_t *rec = NULL;
     char label[512];
 
-    pc.seed = s->o->seed + (uint64_t)ri;
     describe(&pc, label, sizeof label);
     df_progress_point(s->bar, i, label);
-    int64_t timeout_ns = pc.duration_ns + pc.warmup_ns + s->o->timeout_ns;
+    int64_t timeout_ns = df__sweep_timeout_ns(s->o, &pc);
     int r = df_runner_run(&pc, timeout_ns, &rec, &s->err);
     if (stop_signal) {
         json_decref(rec); /* killed by us: not a measurement */
@@ -366,7 +392,7 @@ int df__sweep_run(const df_run_opts *o, const df_plan *p, json_t *doc)
         sweep_free(&s);
         return -ENOMEM;
     }
-    shuffle(s.runs, s.nruns, o->repeat, o->seed);
+    df__sweep_order(s.runs, s.nruns, o->repeat, o->seed);
     catch_stop_signals(old);
     for (int i = 0; i < s.nruns && !stop_signal && rc == 0; i++)
         rc = run_one(&s, i);

@@ -711,6 +711,16 @@ static int poll_timeout_ms(df_loop *loop, int block)
     return ms > DF_MS_PER_DAY ? (int)DF_MS_PER_DAY : (int)ms;
 }
 
+int df_loop_call_unawaited(df_loop *loop, df_blocking_fn *fn, void *arg)
+{
+    if (loop->gil_thread)
+        df_gil_release(loop->cfg.gil, loop->gil_thread);
+    int rc = fn(arg);
+    if (loop->gil_thread)
+        df_gil_acquire(loop->cfg.gil, loop->gil_thread);
+    return rc;
+}
+
 static int poll_io(df_loop *loop, int timeout_ms)
 {
     if (loop->gil_thread)

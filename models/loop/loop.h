@@ -199,6 +199,14 @@ int df_loop_run_blocking(df_loop *loop, df_blocking_fn *fn, void *arg);
  * and calls df_topool_checkpoint(th) at its bytecode boundaries. */
 int df_loop_run_blocking_py(df_loop *loop, df_topool_py_fn *fn, void *arg);
 
+/* From a coroutine: fn(arg) right here on the loop thread, with the loop's
+ * GIL released around it and no other coroutine run meanwhile - a plain,
+ * un-awaited call that drops the GIL (time.sleep, sock.recv in an async
+ * handler): it blocks the loop, not the lock (#13). The time counts
+ * towards the running handle's, so the blocking detector sees it. Returns
+ * what fn returned. */
+int df_loop_call_unawaited(df_loop *loop, df_blocking_fn *fn, void *arg);
+
 /* A bytecode boundary of the running coroutine: honours a GIL drop request
  * for the loop thread. For df_ctx checkpoint_slow. */
 void df_loop_checkpoint_slow(df_loop *loop);
