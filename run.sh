@@ -7,14 +7,20 @@ cd "$(dirname "$0")"
 BUILD=build
 ASAN_BUILD=build-asan
 TSAN_BUILD=build-tsan
+FUZZ_BUILD=build-fuzz
 PACKAGES=(cmake gcc make pkg-config libjansson-dev libcmocka-dev gnuplot-nox libssl-dev)
-TEST_PACKAGES=(valgrind clang-format parallel jq)
+# chromium: the report_html test opens results/report.html in it, headless.
+# clang, libfuzzer-14-dev: the fuzz targets run at the end of the tests.
+TEST_PACKAGES=(valgrind clang-format parallel jq chromium clang libfuzzer-14-dev)
 SLURM_PACKAGES=(slurm-wlm munge jq)
+FUZZ_PACKAGES=(clang libfuzzer-14-dev)
+FUZZ_TARGETS=(params cli suite resfile validate table)
 
 usage() {
     cat <<'TXT'
 usage: ./run.sh [--quick] [SUITE...]   run suites (default: the default set),
                                        write results/, plots/, results/REPORT.md
+                                       and results/report.html
        ./run.sh --list                 list the suites and what each shows
        ./run.sh test                   build and run every test and check
                                        (layers, format); the tests again
@@ -22,13 +28,18 @@ usage: ./run.sh [--quick] [SUITE...]   run suites (default: the default set),
                                        labelled tsan under
                                        ThreadSanitizer, and those labelled
                                        valgrind under valgrind, all without
-                                       timing assertions
+                                       timing assertions; each fuzz target
+                                       for 10 s
        ./run.sh test-slurm             a one-node Slurm on this machine (as
                                        root) runs a plan as an array job and
                                        merges it (docs/DISTRIBUTED.md); not
                                        part of `test`
        ./run.sh bench [NAME...]        duckfeed's own costs (switches, locks,
                                        harness overhead)
+       ./run.sh fuzz [SECONDS]         build the libFuzzer targets (clang) in
+                                       build-fuzz/ and run each for SECONDS
+                                       (default 60); per target: execs/s,
+                                       corpus size, crashes
        ./run.sh build                  install what is missing and build only
        ./run.sh soak [MINUTES]         load and soak, a benchmark (not in
                                        test): 1 M sleeping requests on
@@ -37,10 +48,12 @@ usage: ./run.sh [--quick] [SUITE...]   run suites (default: the default set),
                                        (--quick) in a loop for MINUTES
                                        (default 10), printing duckfeed's
                                        RSS and open descriptors
+       ./run.sh report                 rewrite results/REPORT.md and
+                                       report.html from results/ (no runs)
        ./run.sh --help                 this text
 
 options:
-  --quick       shorter runs (the default set in about a minute)
+  --quick       shorter runs (the default set in about 2 minutes)
   --no-install  never call apt-get; fail if something is missing
 
 Everything is built in build/; the command itself is build/duckfeed
@@ -85,6 +98,20 @@ install_missing() {
     fi
 }
 
+# #18: an option run.sh does not know is named, with the nearest one
+# (a typo such as --quik otherwise reached duckfeed suite as a bare error).
+check_options() {
+    local a
+    for a in "$@"; do
+        case "$a" in
+        --quick | --list | --no-install | --results-dir | --plots-dir | --suites-dir | -h | --help) ;;
+        --q* | -q*) say "unknown option $a (did you mean --quick?)"; exit 2 ;;
+        --l*) say "unknown option $a (did you mean --list?)"; exit 2 ;;
+        -*) say "unknown option $a (options: --quick, --list, --no-install; see --help)"; exit 2 ;;
+        esac
+    done
+}
+
 jobs() { nproc 2>/dev/null || echo 2; }
 
 build() { # build DIR [cmake args...]
@@ -117,7 +144,60 @@ run_tests() {
             || { say "valgrind: $t failed (see $BUILD/valgrind-$t.log)"; exit 1; }
         say "valgrind: $t clean"
     done
+    say "fuzz targets (10 s each)"
+    run_fuzz 10
     say "all tests passed"
+}
+
+# The dictionary of a target's input language (tests/fuzz/*.dict).
+fuzz_dict() {
+    case $1 in
+    resfile | validate | table) echo tests/fuzz/results.dict ;;
+    *) echo "tests/fuzz/$1.dict" ;;
+    esac
+}
+
+# run_fuzz SECONDS: builds the libFuzzer targets in $FUZZ_BUILD, replays
+# the committed inputs, then fuzzes each target for SECONDS, growing a
+# corpus in $FUZZ_BUILD/corpus/<target> from tests/fuzz/corpus/<target>.
+# Crash inputs land in $FUZZ_BUILD/crashes/<target>/; any crash fails.
+run_fuzz() {
+    local secs=$1 t out log dict n rate corpus failed=0
+    local dict_arg=()
+    install_missing "${PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"
+    say "building ($FUZZ_BUILD: clang, libFuzzer, address,undefined)"
+    cmake -S . -B "$FUZZ_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDF_FUZZ=ON \
+        -DCMAKE_C_COMPILER=clang -DCMAKE_ASM_COMPILER=clang >/dev/null
+    cmake --build "$FUZZ_BUILD" -j "$(jobs)" --target df_fuzz_all >/dev/null
+    (cd "$FUZZ_BUILD" && ctest --output-on-failure -L fuzz >"fuzz-replay.log" 2>&1) \
+        || { say "fuzz: a committed input fails (see $FUZZ_BUILD/fuzz-replay.log)"; exit 1; }
+    printf '%-9s %9s %15s %8s\n' target execs/s "corpus (size)" crashes
+    for t in "${FUZZ_TARGETS[@]}"; do
+        out=$FUZZ_BUILD/crashes/$t
+        log=$FUZZ_BUILD/fuzz-$t.log
+        dict=$(fuzz_dict "$t")
+        dict_arg=()
+        [ -f "$dict" ] && dict_arg=(-dict="$dict")
+        mkdir -p "$FUZZ_BUILD/corpus/$t" "$out"
+        n=$(find "$out" -type f | wc -l)
+        # New inputs go to the first folder; the committed seeds stay as
+        # they are. A crash, leak or timeout stops the target.
+        "$FUZZ_BUILD/tests/fuzz/fuzz_$t" -max_total_time="$secs" -print_final_stats=1 \
+            -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$out/" "${dict_arg[@]}" \
+            "$FUZZ_BUILD/corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1 || true
+        n=$(($(find "$out" -type f | wc -l) - n))
+        rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+        corpus=$(grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' "$log" | tail -1 | cut -d' ' -f2)
+        printf '%-9s %9s %15s %8s\n' "$t" "${rate:-?}" "${corpus%/*} (${corpus#*/})" "$n"
+        if [ "$n" != 0 ]; then
+            say "fuzz: $t: $n crash input(s) in $out/ (log: $log)"
+            failed=1
+        elif [ -z "$rate" ]; then
+            say "fuzz: $t did not run (log: $log)"
+            failed=1
+        fi
+    done
+    [ "$failed" = 0 ] || exit 1
 }
 
 # The tests of threads sharing memory (label tsan) under ThreadSanitizer:
@@ -254,9 +334,18 @@ main() {
         ;;
     build) install_missing "${PACKAGES[@]}"; build "$BUILD"; say "built $BUILD/duckfeed" ;;
     soak) shift; [ $# -le 1 ] || { say "soak takes at most MINUTES"; exit 2; }; run_soak "$@" ;;
+    report) shift; install_missing "${PACKAGES[@]}"; build "$BUILD"; exec "$BUILD/duckfeed" report "$@" ;;
+    tests | check | ctest) say "no such suite or command: $1 (did you mean: ./run.sh test?)"; exit 2 ;;
+    fuzz)
+        shift
+        [ $# -le 1 ] && [[ ${1:-60} =~ ^[1-9][0-9]*$ ]] \
+            || { say "fuzz takes one argument, seconds per target (default 60)"; exit 2; }
+        run_fuzz "${1:-60}"
+        ;;
     bench) shift; install_missing "${PACKAGES[@]}"; build "$BUILD"; exec "$BUILD/duckfeed" bench "$@" ;;
     --list) install_missing "${PACKAGES[@]}"; build "$BUILD"; exec "$BUILD/duckfeed" suite --list ;;
     *)
+        check_options "$@"
         install_missing "${PACKAGES[@]}"
         say "building ($BUILD)"
         build "$BUILD"

@@ -394,7 +394,10 @@ static void test_cli_durations_past_limits_exit_2(void **state)
         "--duration: \"9223372036s\" is not a duration up to 86400s");
     assert_bad_input(
         run(QUICK_RUN, "--warmup", "9223372036s", "--out", out, NULL),
-        "--warmup: \"9223372036s\" is not a duration up to 86400s");
+        "--warmup: \"9223372036s\" is not auto, auto:D or a duration up "
+        "to 86400s");
+    assert_bad_input(run(QUICK_RUN, "--warmup", "autox", "--out", out, NULL),
+                     "--warmup: \"autox\" is not auto");
     assert_bad_input(
         run(QUICK_RUN, "--timeout", "9223372036s", "--out", out, NULL),
         "--timeout: \"9223372036s\" is not a duration up to 86400s");

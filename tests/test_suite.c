@@ -228,6 +228,10 @@ static void test_suite_malformed_einval(void **state)
                                "\"process\"], \"quick\": [3]}]}",
                      "quick");
     expect_bad_suite(GOOD_HEAD "\"kind\": \"examples\"}", "command");
+    /* #12, found by tests/fuzz/fuzz_suite: cast to int, it overflowed. */
+    expect_bad_suite(GOOD_HEAD "\"order\": 1e300, \"runs\": [{\"argv\": "
+                               "[\"--trace\"]}]}",
+                     "order");
 }
 
 /* Runs df_suite_main_with with run and stderr captured; returns its exit
@@ -450,7 +454,8 @@ static void test_suite_leaves_other_runs_temp_files(void **state)
     while ((e = readdir(d)))
         i++;
     closedir(d);
-    assert_int_equal(i, 2 + 2 + 2); /* ., .., t.json, REPORT.md, theirs */
+    assert_int_equal(i, 2 + 3 + 2); /* ., .., t.json, REPORT.md, report.html,
+                                     theirs */
 }
 
 /* Kind "examples": the script's DF-RESULT lines land in the results. */
@@ -619,7 +624,8 @@ static void test_suite_claim_missing_names_selector(void **state)
     df_claim_eval(doc, claim, &r);
 
     assert_int_equal(r.measured, 0);
-    assert_non_null(strstr(r.text, "no ok point matched b = {\"hogs\":7}"));
+    assert_non_null(
+        strstr(r.text, "no steady ok point matched b = {\"hogs\":7}"));
     json_decref(claim);
     json_decref(doc);
 }

@@ -34,6 +34,17 @@ static inline double tl_tol_u(void)
     return s ? atof(s) : 0.4;
 }
 
+/* The load probe over the span being timed: since tl_reset (every tl_run
+ * starts with it), or since the process started. */
+static load_probe tl_probe;
+static int tl_probe_started;
+
+__attribute__((constructor)) static void tl_probe_at_start(void)
+{
+    probe_start(&tl_probe);
+    tl_probe_started = 1;
+}
+
 static char tl_buf[1024];
 static int64_t tl_t0;
 
@@ -41,6 +52,8 @@ static inline void tl_reset(void)
 {
     tl_buf[0] = '\0';
     tl_t0 = df_now_ns();
+    probe_start(&tl_probe);
+    tl_probe_started = 1;
 }
 
 static inline double tl_now_u(void)
@@ -56,16 +69,6 @@ static inline void tl_add(const char *ev)
     snprintf(tl_buf + n, sizeof(tl_buf) - n, "%s%s", n ? " " : "", ev);
 }
 
-/* The load probe over the span since the previous timing check, or since
- * the process started for the first one. */
-static load_probe tl_probe;
-static int tl_probe_started;
-
-__attribute__((constructor)) static void tl_probe_at_start(void)
-{
-    probe_start(&tl_probe);
-    tl_probe_started = 1;
-}
 
 /* 1 when a late result may be blamed on the machine: other processes left
  * this one less than all but a quarter of a core over the span checked
@@ -94,8 +97,6 @@ static inline int tl_machine_was_busy(void)
             fprintf(stderr, "late: %.2fU for %.2fU on a busy machine, not " \
                             "asserted\n", g_, w_);                         \
         }                                                                  \
-        probe_start(&tl_probe);                                            \
-        tl_probe_started = 1;                                              \
     } while (0)
 
 /* A child: sleeps delay_u, then returns fail or value. When cancelled it

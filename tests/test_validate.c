@@ -120,6 +120,24 @@ static void test_validate_missing_percentile(void **state)
     expect_invalid(doc, "points[1].latency_us.p99: missing");
 }
 
+/* #18: marks name known reasons; an unsteady mark contradicts steady. */
+static void test_validate_marks(void **state)
+{
+    json_t *doc = valid_doc();
+    json_t *p = json_array_get(json_object_get(doc, "points"), 0);
+    (void)state;
+
+    json_object_set_new(p, "steady", json_true());
+    json_object_set_new(p, "marks", json_pack("[s]", "censored"));
+    char why[256] = "";
+    assert_int_equal(df_validate_json(doc, why, sizeof why), 0);
+    json_object_set_new(p, "marks", json_pack("[s]", "window_short"));
+    json_t *copy = json_deep_copy(doc);
+    expect_invalid(copy, "points[0].steady: true but marked \"window_short\"");
+    json_object_set_new(p, "marks", json_pack("[s]", "wobbly"));
+    expect_invalid(doc, "points[0].marks: unexpected value \"wobbly\"");
+}
+
 static void test_validate_wrong_type(void **state)
 {
     json_t *doc = valid_doc();
@@ -323,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_validate_repetitions_match_n),
         cmocka_unit_test(test_validate_repetitions_done),
         cmocka_unit_test(test_validate_repetitions_done_range),
+        cmocka_unit_test(test_validate_marks),
         cmocka_unit_test(test_validate_interrupted_names_signal),
         cmocka_unit_test(test_validate_bad_enum),
         cmocka_unit_test(test_validate_schema_version),

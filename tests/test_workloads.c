@@ -165,6 +165,24 @@ static void test_workloads_cpu_checkpoints_per_us(void **state)
     point_teardown(&pt);
 }
 
+/* #18: the public df_cpu_ns (workload.h) burns in 1 us chunks with a
+ * checkpoint after each, as the built-in cpu does, and calibrates once. */
+static void test_workloads_cpu_ns_public_checkpoints_per_us(void **state)
+{
+    fake_ctx f;
+    int64_t per_us = df_cpu_iters_per_us();
+
+    (void)state;
+    fake_ctx_init(&f, 1, NULL, NULL);
+
+    df_cpu_ns(&f.ctx, 300500);
+
+    assert_true(per_us >= 1);
+    assert_int_equal(df_cpu_iters_per_us(), per_us); /* cached */
+    assert_int_equal(f.checkpoints, 301); /* 300 chunks and the remainder */
+    assert_int_equal(f.sleeps + f.waits + f.blockings, 0);
+}
+
 static void test_workloads_sleep_sleeps_through_ctx(void **state)
 {
     point pt;
@@ -697,6 +715,7 @@ int main(void)
         cmocka_unit_test(test_workloads_hash_release_gil_offloads),
         cmocka_unit_test(test_workloads_hash_small_keeps_gil),
         cmocka_unit_test(test_workloads_cpu_checkpoints_per_us),
+        cmocka_unit_test(test_workloads_cpu_ns_public_checkpoints_per_us),
         cmocka_unit_test(test_workloads_sleep_sleeps_through_ctx),
         cmocka_unit_test(test_workloads_upstream_crosses_socket),
         cmocka_unit_test(test_workloads_upstream_pool_limits_serving),

@@ -29,10 +29,11 @@
 #ifndef DF_WORKLOADS_WORKLOAD_H
 #define DF_WORKLOADS_WORKLOAD_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <errno.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DF_WORKLOAD_ABI_VERSION 1
@@ -48,10 +49,12 @@ typedef enum df_workload_kind {
 
 typedef enum df_param_type {
     DF_PARAM_INT = 0,      /* plain integer */
-    DF_PARAM_DURATION = 1, /* value in ns; text may end in us, ms or s; at
-                              most 1,000,000 s, so that now + value and a
-                              sum of a few never overflow (#12) */
-    DF_PARAM_SIZE = 2,     /* value in bytes; text may end in B, KB or MB */
+    DF_PARAM_DURATION = 1, /* value in ns; text may end in ns, us, ms or s
+                              (any case); at most 1,000,000 s, so that
+                              now + value and a sum of a few never
+                              overflow (#12) */
+    DF_PARAM_SIZE = 2,     /* value in bytes; text may end in B, KB, MB, GB
+                              (binary: 1 KB = 1024 B) or KiB, MiB, GiB */
     DF_PARAM_BOOL = 3,     /* 0/1; text true/false/1/0/yes/no/on/off */
 } df_param_type;
 
@@ -59,7 +62,8 @@ typedef struct df_param_decl {
     const char *name;          /* as written on the command line: cpu:us=... */
     df_param_type type;        /* how the text is parsed */
     const char *default_value; /* text, parsed as user input would be */
-    const char *unit;          /* for DURATION/SIZE: unit of a bare number */
+    const char *unit;          /* for DURATION/SIZE: unit of a bare number;
+                                  NULL means ns (bytes): give one */
     const char *help;          /* one line */
 } df_param_decl;
 
@@ -177,6 +181,71 @@ static inline int df_sleep_ns(df_ctx *ctx, int64_t ns)
 static inline int df_run_blocking(df_ctx *ctx, df_blocking_fn *fn, void *arg)
 {
     return ctx->ops->run_blocking(ctx, fn, arg);
+}
+
+/* Calibrated CPU work (#18), the loop the built-in `cpu` burns: about ns
+ * of pure computation in chunks of about 1 us, with a df_checkpoint(ctx)
+ * after each, as the interpreter takes one between bytecodes (so under a
+ * simulated GIL another thread gets its turn). Time spent waiting inside a
+ * checkpoint is not counted: ns is the work, not the latency.
+ *
+ * Header-only, so a plugin links nothing and the ABI does not change: the
+ * first call in a process calibrates (a few ms; call df_cpu_iters_per_us()
+ * in setup, before the workers fork, to pay it there). Each iteration is
+ * one 64-bit LCG step behind an empty asm, so the compiler can neither
+ * drop nor vectorise it and it costs the same at -O0 and -O3. */
+static inline uint64_t df__cpu_spin(uint64_t x, int64_t iters)
+{
+    for (int64_t i = 0; i < iters; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        __asm__ volatile("" : "+r"(x));
+    }
+    return x;
+}
+
+/* Iterations of df__cpu_spin per microsecond on this machine: the fastest
+ * of 5 timed runs (on a shared machine the slow ones measure neighbours).
+ * Thread-safe: racing first calls each calibrate and store a close value.
+ * Always >= 1. */
+static inline int64_t df_cpu_iters_per_us(void)
+{
+    static int64_t per_us; /* 0 until calibrated; relaxed atomics */
+    int64_t v = __atomic_load_n(&per_us, __ATOMIC_RELAXED), best_ns = 0;
+    uint64_t x = 1;
+
+    if (v > 0)
+        return v;
+    for (int r = 0; r < 5; r++) {
+        struct timespec t0, t1;
+
+        timespec_get(&t0, TIME_UTC);
+        x = df__cpu_spin(x, 1 << 18);
+        timespec_get(&t1, TIME_UTC);
+        int64_t dt = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 +
+                     (t1.tv_nsec - t0.tv_nsec);
+        if (dt > 0 && (best_ns == 0 || dt < best_ns))
+            best_ns = dt;
+    }
+    __asm__ volatile("" : : "r"(x));
+    v = best_ns > 0 ? ((int64_t)1 << 18) * 1000 / best_ns : 1;
+    v = v > 0 ? v : 1;
+    __atomic_store_n(&per_us, v, __ATOMIC_RELAXED);
+    return v;
+}
+
+/* Burns about ns of CPU with checkpoints (see above). */
+static inline void df_cpu_ns(df_ctx *ctx, int64_t ns)
+{
+    int64_t per_us = df_cpu_iters_per_us();
+    uint64_t x = (uint64_t)ns;
+
+    for (int64_t c = 0; c < ns / 1000; c++) {
+        x = df__cpu_spin(x, per_us);
+        df_checkpoint(ctx);
+    }
+    x = df__cpu_spin(x, per_us * (ns % 1000) / 1000);
+    df_checkpoint(ctx);
+    __asm__ volatile("" : : "r"(x));
 }
 
 /* read(2) through the model: on EAGAIN waits for readiness via the model

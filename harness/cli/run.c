@@ -25,6 +25,7 @@
 #include "harness/measure/arrivals.h"
 #include "harness/store/results.h"
 #include "harness/sweep/plan.h"
+#include "harness/sweep/point.h"
 #include "harness/sweep/sweep.h"
 #include "models/coro/coro.h"
 #include "models/gil.h"
@@ -118,6 +119,33 @@ static int parse_rates(const df_opt *opt, const char *s, void *dst, df_err *err)
     if (n > 0)
         o->nrates = n;
     return n < 0 ? n : 0;
+}
+
+/* --warmup: "auto" (until steady, at most DF_POINT_WARMUP_CAP_NS),
+ * "auto:D" (at most D) or a fixed duration D. */
+static int parse_warmup(const df_opt *opt,
+                        const char *s,
+                        void *dst,
+                        df_err *err)
+{
+    df_run_opts *o = dst;
+    df_param_decl decl = { .name = opt->name,
+                           .type = DF_PARAM_DURATION,
+                           .unit = "s" };
+    int64_t ns = DF_POINT_WARMUP_CAP_NS;
+    int is_auto = strncmp(s, "auto", 4) == 0 && (!s[4] || s[4] == ':');
+    const char *d = is_auto ? (s[4] ? s + 5 : NULL) : s;
+
+    if (d && (df_param_parse_value("run", &decl, d, &ns, NULL) < 0 ||
+              ns > DF_RUN_MAX_DURATION_NS || (is_auto && ns <= 0)))
+        return df_err_set(err, -EINVAL,
+                          "--%s: \"%s\" is not auto, auto:D or a duration up "
+                          "to %llds (try auto, 0.5s)",
+                          opt->name, s,
+                          (long long)(DF_RUN_MAX_DURATION_NS / 1000000000));
+    o->warmup_auto = is_auto;
+    o->warmup_ns = ns;
+    return 0;
 }
 
 static int add_workload(const df_opt *opt,
@@ -226,9 +254,11 @@ static const df_opt opts[] = {
     { "duration", DF_OPT_DURATION, FIELD(duration_ns), 1,
       DF_RUN_MAX_DURATION_NS, .bare_unit = "s", .def = "1s",
       .help = "measured window per point" },
-    { "warmup", DF_OPT_DURATION, FIELD(warmup_ns), 0, DF_RUN_MAX_DURATION_NS,
-      .bare_unit = "s", .def = "0.2s",
-      .help = "run before the window, not recorded" },
+    { "warmup", DF_OPT_CALL, .call = parse_warmup, .arg = "auto|D",
+      .def = "auto",
+      .help = "run before the window, not recorded; auto: until\n"
+              "every client completed a request and in flight = "
+              "lambda W,\nat most 3s (auto:D: at most D; open loop: 0.2s)" },
     { "requests", DF_OPT_INT, FIELD(requests), 1, DF_RUN_MAX_COUNT,
       .help = "stop after N requests instead (no window)" },
     { "timeout", DF_OPT_DURATION, FIELD(timeout_ns), DF_RUN_MIN_TIMEOUT_NS,
@@ -242,6 +272,9 @@ static const df_opt opts[] = {
     { "trace", DF_OPT_FLAG, FIELD(trace),
       .help = "record each request's states (timeline)" },
     { "quiet", DF_OPT_FLAG, FIELD(quiet), .help = "no progress lines" },
+    { "part", DF_OPT_FLAG, FIELD(part),
+      .help = "one run of a suite: --out is its temporary file, not\n"
+              "named at the end (the suite names its results)" },
     { "plan", DF_OPT_STRING, FIELD(plan), .arg = "FILE",
       .section = "Across machines (docs/DISTRIBUTED.md)",
       .help = "write the plan, one JSON line per repetition\n"
@@ -263,6 +296,11 @@ static const df_opt_cmd run_cmd = {
     .usage_foot = "LIST is comma-separated (1,2,4); D takes us, ms or s "
                   "(bare: seconds\nunless said).\n",
 };
+
+const df_opt_cmd *df__run_cmd(void)
+{
+    return &run_cmd;
+}
 
 /* #16: an item's sweep is the plan's; options that would change it are
  * refused rather than ignored. 0, or 2 after one line on stderr. */
@@ -347,16 +385,55 @@ static const char *check_flags(const json_t *pt)
     return buf;
 }
 
+/* A latency in ms, "≥" before it when censored requests make it a lower
+ * bound (docs/RESULTS-SCHEMA.md, latency_lower_bound). */
+static const char *latency_cell(const json_t *pt,
+                                const char *pct,
+                                char *buf,
+                                size_t len)
+{
+    double us = json_number_value(
+        json_object_get(json_object_get(pt, "latency_us"), pct));
+    int lower = json_is_true(json_object_get(pt, "latency_lower_bound"));
+    snprintf(buf, len, "%s%.3f", lower ? "≥" : "", us / DF_US_PER_MS);
+    return buf;
+}
+
+/* "12.5%" of the requests that failed, "-" when none did. */
+static const char *error_cell(const json_t *pt, char *buf, size_t len)
+{
+    double rate = json_number_value(json_object_get(pt, "error_rate"));
+    if (rate > 0)
+        snprintf(buf, len, "%.1f%%", rate * 100);
+    else
+        snprintf(buf, len, "-");
+    return buf;
+}
+
+/* The blocking detector's "3/250ms": slow callbacks and the longest
+ * stall; "-" when the model has no loop or it saw none. */
+static const char *stall_cell(const json_t *pt, char *buf, size_t len)
+{
+    const json_t *loop = json_object_get(pt, "loop");
+    long long slow =
+        json_integer_value(json_object_get(loop, "slow_callbacks"));
+    if (slow > 0)
+        snprintf(buf, len, "%lld/%.0fms", slow,
+                 json_number_value(json_object_get(loop, "max_blocked_ms")));
+    else
+        snprintf(buf, len, "-");
+    return buf;
+}
+
 static void print_summary(const json_t *points)
 {
     size_t i;
     json_t *pt;
-    printf("%-9s %3s %3s %-32s %9s %11s %9s %10s %10s  %s\n", "model", "w", "t",
-           "workload (interpreter)", "load", "req/s", "+-ci95", "p50 ms", "p99 ms",
-           "status");
+    printf("%-9s %3s %3s %-32s %9s %11s %9s %6s %10s %10s %10s  %s\n", "model",
+           "w", "t", "workload (interpreter)", "load", "req/s", "+-ci95", "err",
+           "p50 ms", "p99 ms", "stalls", "status");
     json_array_foreach(points, i, pt) {
         const char *status = json_string_value(json_object_get(pt, "status"));
-        json_t *lat = json_object_get(pt, "latency_us");
         json_t *tp = json_object_get(pt, "throughput");
         char load[32], ci[32] = "-";
         if (json_object_get(pt, "rate_rps"))
@@ -373,7 +450,7 @@ static void print_summary(const json_t *points)
          * interval, hogs) must not look alike: say those after the
          * workload, for the models that share an interpreter. */
         const char *model = json_string_value(json_object_get(pt, "model"));
-        char wl[48];
+        char wl[160], err[16], p50[32], p99[32], stalls[32];
         int n = snprintf(wl, sizeof wl, "%s",
                          json_string_value(json_object_get(pt,
                                                            "workload_spec")));
@@ -393,18 +470,78 @@ static void print_summary(const json_t *points)
             if (hogs > 0 && n >= 0 && (size_t)n < sizeof wl)
                 snprintf(wl + n, sizeof wl - n, " hogs=%lld", hogs);
         }
-        printf("%-9s %3lld %3lld %-32.32s %9s %11.1f %9s %10.3f %10.3f  %s%s%s%s\n",
-               model, json_integer_value(json_object_get(pt, "workers")),
-               json_integer_value(json_object_get(pt, "threads")), wl, load,
-               json_number_value(json_object_get(pt, "throughput_rps")), ci,
-               json_number_value(json_object_get(lat, "p50")) / DF_US_PER_MS,
-               json_number_value(json_object_get(lat, "p99")) / DF_US_PER_MS,
-               status ? status : "?", check_flags(pt),
-               json_object_get(pt, "failure") ? ": " : "",
-               json_object_get(pt, "failure")
-                   ? json_string_value(json_object_get(pt, "failure"))
-                   : "");
+        int ok = status && strcmp(status, "ok") == 0;
+        if (ok && json_is_false(json_object_get(pt, "steady")))
+            status = "unsteady";
+        /* #18: a point that completed nothing measured no service. */
+        if (ok && json_integer_value(json_object_get(pt, "completed")) == 0)
+            status = "NOTHING-DONE";
+        /* "≥" is 3 bytes, 1 column: widen its field by 2. */
+        printf(
+            "%-9s %3lld %3lld %-32s %9s %11.1f %9s %6s %*s %*s %10s  "
+            "%s%s%s%s\n",
+            model, json_integer_value(json_object_get(pt, "workers")),
+            json_integer_value(json_object_get(pt, "threads")), wl, load,
+            json_number_value(json_object_get(pt, "throughput_rps")), ci,
+            ok ? error_cell(pt, err, sizeof err) : "-",
+            json_is_true(json_object_get(pt, "latency_lower_bound")) ? 12 : 10,
+            ok ? latency_cell(pt, "p50", p50, sizeof p50) : "-",
+            json_is_true(json_object_get(pt, "latency_lower_bound")) ? 12 : 10,
+            ok ? latency_cell(pt, "p99", p99, sizeof p99) : "-",
+            ok ? stall_cell(pt, stalls, sizeof stalls) : "-",
+            status ? status : "?", check_flags(pt),
+            json_object_get(pt, "failure") ? ": " : "",
+            json_object_get(pt, "failure")
+                ? json_string_value(json_object_get(pt, "failure"))
+                : "");
     }
+}
+
+/* #18: what the table's marks mean, for those it shows, one line each. */
+static void print_legend(const json_t *points)
+{
+    static const char *const means[][2] = {
+        { "littles_law", "CHECK:little  the in-flight count sampled during "
+                         "the run and the one the timestamps imply differ "
+                         "by > 10 %" },
+        { "steady_state", "CHECK:steady  the window held a transient "
+                          "(warm-up shorter than the latency, or a growing "
+                          "queue): not steady-state figures" },
+        { "rate", "CHECK:rate    the open loop's achieved rate is > 10 % off "
+                  "the rate asked for" },
+    };
+    int shown[3] = { 0 }, noci = 0;
+    size_t i, k;
+    json_t *pt;
+
+    json_array_foreach(points, i, pt)
+    {
+        const json_t *checks = json_object_get(pt, "checks");
+
+        for (k = 0; k < 3; k++)
+            shown[k] |= json_is_false(
+                json_object_get(json_object_get(checks, means[k][0]), "ok"));
+        noci |= json_object_get(pt, "throughput") &&
+                !json_is_number(json_object_get(
+                    json_object_get(pt, "throughput"), "ci95_high"));
+    }
+    for (k = 0; k < 3; k++)
+        if (shown[k])
+            printf("  %s\n", means[k][1]);
+    json_array_foreach(points, i, pt)
+    {
+        const json_t *done = json_object_get(pt, "completed");
+
+        if (json_is_integer(done) && json_integer_value(done) == 0) {
+            printf("  NOTHING-DONE  no request completed in the window "
+                   "(a request longer than --duration?): no figure here "
+                   "is a measurement\n");
+            break;
+        }
+    }
+    if (noci)
+        printf("  - (+-ci95)    fewer than 3 repetitions: no 95 %% interval "
+               "(--repeat 3 or more)\n");
 }
 
 /* Everything that can refuse the run, before its first point (#12): the
@@ -457,8 +594,10 @@ static int run_sweep(df_run_opts *o, int argc, char **argv)
         rc = 2;
     } else if (!o->quiet) {
         print_summary(json_object_get(doc, "points"));
-        printf("results: %s%s\n", o->out,
-               rc > DF_SWEEP_EXIT_SIGNALED ? " (interrupted)" : "");
+        print_legend(json_object_get(doc, "points"));
+        if (!o->part) /* #18: a suite's part is gone by the end */
+            printf("results: %s%s\n", o->out,
+                   rc > DF_SWEEP_EXIT_SIGNALED ? " (interrupted)" : "");
     }
 out:
     json_decref(doc);

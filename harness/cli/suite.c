@@ -69,7 +69,7 @@ static void usage(FILE *f)
           "Runs named comparisons (all default ones without NAME), each "
           "into\nRESULTS/NAME.json and PLOTS/NAME-*.png, then writes "
           "RESULTS/REPORT.md.\n"
-          "  --quick          shorter runs (about a minute for the default "
+          "  --quick          shorter runs (about 2 minutes for the default "
           "set)\n"
           "  --list           list the suites and what each shows\n"
           "  --results-dir D  where results go (results)\n"
@@ -91,7 +91,7 @@ static void list_suites(df_suite **v, int n)
         const json_t *j = df_suite_json(v[i]);
 
         printf("%-9s v%-2d %s %5.0fs (quick %3.0fs)  %s\n", df_suite_name(v[i]),
-               (int)df_resfile_num(j, "version", 0),
+               df_resfile_int(j, "version", 0),
                json_is_true(json_object_get(j, "default")) ? "default" : "       ",
                df_suite_estimate_s(v[i], 0), df_suite_estimate_s(v[i], 1),
                df_resfile_str(j, "title", ""));
@@ -191,6 +191,8 @@ static int run_suites(df_suite **sel,
                       : df__suite_run_runs(sel[i], o, run, &doc);
         if (doc) {
             df_report_summary(stdout, doc, o->plots_dir);
+            printf("   results: %s/%s.json\n", o->results_dir,
+                   df_suite_name(sel[i]));
             docs[(*ndocs)++] = doc;
         }
         if (rc > DF_SUITE_EXIT_SIGNALED)
@@ -243,7 +245,8 @@ int df_suite_main_with(int argc, char **argv, df_suite_run_fn *run)
         fprintf(stderr, "duckfeed suite: report: %s\n", err.msg);
         worst = worst > DF_SUITE_EXIT_SIGNALED ? worst : 1;
     } else {
-        printf("report: %s/REPORT.md\n", o.results_dir);
+        printf("report: %s/REPORT.md, %s/report.html\n", o.results_dir,
+               o.results_dir);
     }
 out:
     for (i = 0; i < ndocs; i++)

@@ -164,16 +164,63 @@ static const char *partial_note(const json_t *pt, char *buf, size_t len)
     return buf;
 }
 
+/* A figure for people: three significant digits without an exponent
+ * (1160, 12.5, 0.0421), "≥" before it when it is a lower bound. */
+static const char *figure(double v, int lower, char *buf, size_t len)
+{
+    const char *ge = lower ? "≥" : "";
+    if (isnan(v))
+        snprintf(buf, len, "-");
+    else if (fabs(v) >= 100 || v == 0)
+        snprintf(buf, len, "%s%.0f", ge, v);
+    else if (fabs(v) >= 10)
+        snprintf(buf, len, "%s%.1f", ge, v);
+    else
+        snprintf(buf, len, "%s%.3g", ge, v);
+    return buf;
+}
+
+/* "1160 ± 12" from the repetitions' 95 % interval, "1160" without one. */
+static const char *throughput_cell(const json_t *pt, char *buf, size_t len)
+{
+    double lo = df_resfile_num(pt, "throughput.ci95_low", NAN);
+    double hi = df_resfile_num(pt, "throughput.ci95_high", NAN);
+    char v[32], ci[32];
+
+    figure(df_resfile_num(pt, "throughput_rps", 0), 0, v, sizeof v);
+    if (isnan(lo) || isnan(hi))
+        snprintf(buf, len, "%s", v);
+    else
+        snprintf(buf, len, "%s ± %s", v,
+                 figure((hi - lo) / 2, 0, ci, sizeof ci));
+    return buf;
+}
+
+/* The footnotes of the marks a table used (docs/RESULTS-SCHEMA.md). */
+static void marks_footnotes(FILE *f, int unsteady, int lower)
+{
+    if (unsteady)
+        fprintf(f, "\n*unsteady*: the window did not hold a steady state "
+                   "(warm-up too short, queue still growing, or too few "
+                   "requests per client), so its throughput and latency "
+                   "describe a transient; no claim uses it.\n");
+    if (lower)
+        fprintf(f, "\n*≥*: requests still in flight at the window's end "
+                   "count with their age so far (censored), so the true "
+                   "percentile is at least this.\n");
+}
+
 /* The table of doc's points measured on host (all of them when NULL). */
 static void points_rows(FILE *f, const json_t *doc, const char *host)
 {
     const json_t *points = json_object_get(doc, "points");
-    char d[128], spec[160], note[64];
+    char d[128], spec[160], note[64], tp[64], p50[32], p99[32], q[32];
     size_t i;
+    int any_unsteady = 0, any_lower = 0;
 
-    fprintf(f, "| setup | workload | req/s | p50 ms | p99 ms | queue ms "
-               "(mean) | GIL held / wait | status |\n"
-               "|---|---|---:|---:|---:|---:|---|---|\n");
+    fprintf(f, "| setup | workload | req/s (± 95 %%) | errors | p50 ms | "
+               "p99 ms | queue ms (mean) | GIL held / wait | status |\n"
+               "|---|---|---:|---:|---:|---:|---:|---|---|\n");
     for (i = 0; i < json_array_size(points); i++) {
         const json_t *pt = json_array_get(points, i);
         double held = df_resfile_num(pt, "gil_stats.held", NAN);
@@ -184,25 +231,39 @@ static void points_rows(FILE *f, const json_t *doc, const char *host)
         df_claim_describe(pt, d, sizeof d);
         df_resfile_workload_spec(pt, spec, sizeof spec);
         if (!df_resfile_point_ok(pt)) {
-            fprintf(f, "| %s | %s | | | | | | failed: %s%s |\n", d, spec,
+            fprintf(f, "| %s | %s | | | | | | | failed: %s%s |\n", d, spec,
                     df_resfile_str(pt, "failure", "unknown"),
                     partial_note(pt, note, sizeof note));
             continue;
         }
-        fprintf(f, "| %s | %s | %.0f | %.3g | %.3g | %.3g | ", d, spec,
-                df_resfile_num(pt, "throughput_rps", 0),
-                df_resfile_num(pt, "latency_us.p50", NAN) / 1000.0,
-                df_resfile_num(pt, "latency_us.p99", NAN) / 1000.0,
-                df_resfile_num(pt, "queue_us.mean", NAN) / 1000.0);
+        int lower = json_is_true(json_object_get(pt, "latency_lower_bound"));
+        int unsteady = json_is_false(json_object_get(pt, "steady"));
+        double err_rate = df_resfile_num(pt, "error_rate", 0);
+        char errs[32] = "-";
+
+        any_lower |= lower;
+        any_unsteady |= unsteady;
+        if (err_rate > 0)
+            snprintf(errs, sizeof errs, "%.1f%%", err_rate * 100);
+        fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | ", d, spec,
+                throughput_cell(pt, tp, sizeof tp), errs,
+                figure(df_resfile_num(pt, "latency_us.p50", NAN) / 1000.0,
+                       lower, p50, sizeof p50),
+                figure(df_resfile_num(pt, "latency_us.p99", NAN) / 1000.0,
+                       lower, p99, sizeof p99),
+                figure(df_resfile_num(pt, "queue_us.mean", NAN) / 1000.0, 0, q,
+                       sizeof q));
         if (!isnan(held))
             fprintf(f, "%.0f%% / %.0f%% ", held * 100,
                     df_resfile_num(pt, "gil_stats.wait", 0) * 100);
-        fprintf(f, "| ok%s%s |\n",
-                df_resfile_num(pt, "loop.slow_callbacks", 0) > 0
-                    ? " (loop blocked)"
-                    : "",
-                partial_note(pt, note, sizeof note));
+        fprintf(f, "| %s", unsteady ? "*unsteady*" : "ok");
+        if (df_resfile_num(pt, "loop.slow_callbacks", 0) > 0)
+            fprintf(f, " (loop blocked: %.0f slow callbacks, longest %.0f ms)",
+                    df_resfile_num(pt, "loop.slow_callbacks", 0),
+                    df_resfile_num(pt, "loop.max_blocked_ms", 0));
+        fprintf(f, "%s |\n", partial_note(pt, note, sizeof note));
     }
+    marks_footnotes(f, any_unsteady, any_lower);
 }
 
 /* #16: points merged from several machines are never one table: a table
@@ -255,8 +316,8 @@ static void shape(const df_model_ops *ops,
                   char *buf,
                   size_t len)
 {
-    df_model_cfg c = { .workers = (int)df_resfile_num(pt, "workers", 1),
-                       .threads = (int)df_resfile_num(pt, "threads", 1) };
+    df_model_cfg c = { .workers = df_resfile_int(pt, "workers", 1),
+                       .threads = df_resfile_int(pt, "threads", 1) };
     int n;
 
     if (ops->command) {
@@ -417,7 +478,7 @@ static void examples_section(FILE *f, const json_t *doc)
             "give (within 20%%; expected times are computed from the "
             "waits, not measured in Python); exit status %d.\n\n",
             ok, json_array_size(ex),
-            (int)df_resfile_num(doc, "exit_status", -1));
+            df_resfile_int(doc, "exit_status", -1));
 }
 
 static void section(FILE *f, const json_t *doc, const char *results_dir,
@@ -429,7 +490,7 @@ static void section(FILE *f, const json_t *doc, const char *results_dir,
 
     fprintf(f, "## %s\n\n`duckfeed suite %s` (version %d%s)\n\n> %s\n\n",
             df_resfile_str(s, "title", name), name,
-            (int)df_resfile_num(s, "version", 0),
+            df_resfile_int(s, "version", 0),
             json_is_true(json_object_get(s, "quick")) ? ", --quick" : "",
             df_resfile_str(s, "sentence", ""));
     if (interrupted_by(doc))
@@ -574,7 +635,7 @@ int df_report_write(const char *results_dir, const char *plots_dir,
         unlink(tmp);
         return df_err_set(err, rc, "%s: %s", path, strerror(-rc));
     }
-    return 0;
+    return df_report_html_write(results_dir, err);
 }
 
 void df_report_summary(FILE *f, const json_t *doc, const char *plots_dir)
@@ -662,9 +723,21 @@ void df_report_lessons(FILE *f, const json_t *const *docs, int n)
     fprintf(f, "\nlesson    what this machine measured\n"
                "--------  --------------------------\n");
     for (i = 0; i < n; i++) {
+        const json_t *list =
+            json_object_get(json_object_get(docs[i], "suite"), "claims");
+        df_claim_result r;
+        size_t k;
+
         df_report_headline(docs[i], line, sizeof line);
         fprintf(f, "%-8s  %s\n",
                 df_resfile_str(docs[i], "suite.name", "?"), line);
+        /* #18: every claim's verdict, not only the first: a row once
+         * said "holds" below a claim that did not. */
+        for (k = 1; !interrupted_by(docs[i]) && k < json_array_size(list);
+             k++) {
+            df_claim_eval(docs[i], json_array_get(list, k), &r);
+            fprintf(f, "%-8s  %s\n", "", r.brief);
+        }
     }
 }
 
@@ -677,8 +750,8 @@ int df_report_main(int argc, char **argv)
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: duckfeed report [--results-dir DIR] "
-                   "[--plots-dir DIR]\nRewrites DIR/REPORT.md from the "
-                   "suite results in DIR.\n");
+                   "[--plots-dir DIR]\nRewrites DIR/REPORT.md and "
+                   "DIR/report.html from the suite results in DIR.\n");
             return 0;
         } else if (!strcmp(argv[i], "--results-dir") && i + 1 < argc) {
             results_dir = argv[++i];
@@ -694,6 +767,27 @@ int df_report_main(int argc, char **argv)
         fprintf(stderr, "duckfeed report: %s\n", err.msg);
         return 1;
     }
-    printf("%s/REPORT.md\n", results_dir);
+    printf("%s/REPORT.md\n%s/report.html\n", results_dir, results_dir);
     return 0;
+}
+
+/* report_private.h: html.c reads the same documents the same way. */
+int df__report_load_docs(const char *dir, json_t ***out)
+{
+    return load_suite_docs(dir, out);
+}
+
+void df__report_trace_overlap(const json_t *trace, int *running, int *inflight)
+{
+    trace_overlap(trace, running, inflight);
+}
+
+int df__report_has_trace(const json_t *doc)
+{
+    return has_trace(doc);
+}
+
+int df__report_example_ok(const json_t *ex)
+{
+    return example_ok(ex);
 }

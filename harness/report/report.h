@@ -19,11 +19,18 @@
 
 #include "base/err.h"
 
-/* Writes results_dir/REPORT.md from every .json file in results_dir that carries a
- * "suite" object (written by `duckfeed suite`), in suite order, linking the
- * images found in plots_dir. 0 or -errno with err set. */
+/* Writes results_dir/REPORT.md, then report.html, from every .json file in
+ * results_dir that carries a "suite" object (written by `duckfeed suite`), in
+ * suite order, linking the images found in plots_dir. 0 or -errno with err set.
+ */
 int df_report_write(const char *results_dir, const char *plots_dir,
                     df_err *err);
+
+/* Writes results_dir/report.html: the same content as REPORT.md in one
+ * self-contained page (inline CSS, every plot an SVG drawn by gnuplot for
+ * it and embedded), the lessons first. df_report_write calls it. 0 or
+ * -errno with err set; a plot that cannot be drawn is said on the page. */
+int df_report_html_write(const char *results_dir, df_err *err);
 
 /* The short form for the terminal: a few lines for one suite's results. */
 void df_report_summary(FILE *f, const json_t *doc, const char *plots_dir);

@@ -85,6 +85,7 @@ static const field point_fields[] = {
     { "seed", T_INT, R_OPEN },
     { "duration_s", T_NUM, R_ALWAYS },
     { "warmup_s", T_NUM, R_ALWAYS },
+    { "warmup_auto", T_BOOL, R_OPTIONAL },
     { "requests", T_INT, R_OPTIONAL },
     { "repeat", T_INT, R_ALWAYS },
     { "repetitions_done", T_INT, R_OPTIONAL },
@@ -94,6 +95,12 @@ static const field point_fields[] = {
     { "completed", T_INT, R_OK },
     { "errors", T_INT, R_OK },
     { "timeouts", T_INT, R_OK },
+    { "succeeded", T_INT, R_OPTIONAL },
+    { "error_rate", T_NUM, R_OPTIONAL },
+    { "censored", T_INT, R_OPTIONAL },
+    { "latency_lower_bound", T_BOOL, R_OPTIONAL },
+    { "steady", T_BOOL, R_OPTIONAL },
+    { "marks", T_ARR, R_OPTIONAL },
     { "throughput_rps", T_NUM, R_OK },
     { "throughput", T_OBJ, R_OK },
     { "latency_us", T_OBJ, R_OK },
@@ -376,6 +383,33 @@ static int check_repetitions_done(vctx *v, const json_t *p, int ok)
     return 0;
 }
 
+/* "marks" names only known marks, and a point with one that makes it
+ * unsteady is not "steady": true (docs/RESULTS-SCHEMA.md). */
+static int check_marks(vctx *v, const json_t *p)
+{
+    static const char *const unsteady[] = { "not_steady", "warmup_capped",
+                                            "window_short", "no_completions" };
+    static const char *const info[] = { "censored", "errors", "loop_stalls" };
+    const json_t *marks = json_object_get(p, "marks");
+    size_t i, k;
+    json_t *m;
+    json_array_foreach(marks, i, m)
+    {
+        const char *s = json_string_value(m);
+        int known = 0, bad = 0;
+        for (k = 0; s && k < sizeof unsteady / sizeof unsteady[0]; k++)
+            known |= bad |= strcmp(s, unsteady[k]) == 0;
+        for (k = 0; s && k < sizeof info / sizeof info[0]; k++)
+            known |= strcmp(s, info[k]) == 0;
+        if (!known)
+            return problem(v, "marks", "unexpected value %s%s%s", s ? "\"" : "",
+                           s ? s : type_name(m), s ? "\"" : "");
+        if (bad && json_is_true(json_object_get(p, "steady")))
+            return problem(v, "steady", "true but marked \"%s\"", s);
+    }
+    return 0;
+}
+
 static int check_point(vctx *v, const json_t *p)
 {
     int rc;
@@ -392,7 +426,8 @@ static int check_point(vctx *v, const json_t *p)
     int failed = status && strcmp(status, "failed") == 0;
     int open = load && strcmp(load, "open") == 0;
     if ((rc = check_fields_of(v, p, point_fields, ok, open, failed)) < 0 ||
-        (rc = check_repetitions_done(v, p, ok)) < 0)
+        (rc = check_repetitions_done(v, p, ok)) < 0 ||
+        (rc = check_marks(v, p)) < 0)
         return rc;
     if (!ok)
         return 0;

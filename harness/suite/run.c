@@ -97,7 +97,7 @@ static int one_run(const df_suite *s,
         return 2;
     snprintf(tmp, sizeof tmp, "%s/run-%d.json", dir, i + 1);
     argv = df_suite_run_argv(s, i, o->quick, &argc);
-    full = argv ? calloc(argc + 4, sizeof *full) : NULL;
+    full = argv ? calloc(argc + 5, sizeof *full) : NULL;
     if (!full) {
         free(argv);
         remove_tmp_dir(dir);
@@ -108,7 +108,8 @@ static int one_run(const df_suite *s,
         full[k + 1] = argv[k];
     full[argc + 1] = "--out";
     full[argc + 2] = tmp;
-    rc = run(argc + 3, full);
+    full[argc + 3] = "--part";
+    rc = run(argc + 4, full);
     free(full);
     free(argv);
     if (rc != 2 && merge_part(s, i, tmp, doc) < 0 &&

@@ -97,6 +97,10 @@ static df_point_cfg point_of(const df_run_opts *o,
     pc.seed = o->seed;
     pc.duration_ns = o->duration_ns;
     pc.warmup_ns = o->requests ? 0 : o->warmup_ns;
+    /* --warmup auto: until steady in closed loop; a fixed one in open. */
+    pc.warmup_auto = o->warmup_auto && !o->requests && pc.rate_rps <= 0;
+    if (o->warmup_auto && pc.rate_rps > 0)
+        pc.warmup_ns = DF_POINT_OPEN_WARMUP_NS;
     pc.requests = o->requests;
     pc.trace = o->trace;
     return pc;

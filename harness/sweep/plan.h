@@ -38,7 +38,9 @@ typedef struct df_run_opts {
     int ngils;
     int workers_given, processes_given;
     int64_t duration_ns, warmup_ns, requests, timeout_ns;
+    int warmup_auto; /* --warmup auto: warmup_ns is its cap */
     int check_interval, trace, quiet;
+    int part; /* --part: a suite's run, whose --out is a temporary file */
     double rates[DF_PLAN_MAX_LIST]; /* open loop when nrates > 0 */
     int nrates;
     int arrivals;         /* df_arrivals_kind */

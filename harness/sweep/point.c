@@ -45,6 +45,10 @@
 #define SPIN_NS        50000   /* spin the last 50 us before a send */
 #define LATE_NS        1000000 /* a send this late is counted as late */
 #define POLL_NS        100000  /* requests mode: wait for the last one */
+#define WARM_POLL_NS     20000000  /* automatic warm-up: look every 20 ms */
+#define WARM_INTERVAL_NS 100000000 /* ... at intervals of 100 ms or more */
+#define WARM_MIN_COUNT   20        /* ... holding 20 completions or more */
+#define WARM_MARGIN_NS   1000000   /* the window opens 1 ms after */
 
 typedef struct recorder {
     df_hist *latency; /* intended start -> finished */
@@ -56,6 +60,10 @@ typedef struct recorder {
     int64_t entry_ns;   /* sum of [sent, window end] n window, every send */
     int64_t settled_ns; /* the same, of every finished request */
     int64_t delivery_ns; /* sum of finished -> the sink saw it, in window */
+    /* Sends and settlements seen before an automatic warm-up fixed the
+     * window: each spans the whole window (see warm_up). */
+    int64_t early_entries, early_settled;
+    int64_t censored; /* delivered after the window's end, sent before */
 } recorder;
 
 typedef struct point_run {
@@ -79,6 +87,18 @@ typedef struct point_run {
      * call (a hybrid's is the process model). pc points here meanwhile. */
     df_point_cfg started;
     int64_t rss_before; /* resident set before the model started */
+    /* Closed loop with a window: client i's requests have ids i, i + c,
+     * i + 2c...; client_sent_ns[i] is the send of its request in flight,
+     * 0 when none (atomic). What is left at the end was never delivered. */
+    int64_t *client_sent_ns;
+    unsigned char *client_done; /* atomic: completed at least one */
+    int64_t clients_done;       /* atomic: how many have */
+    /* Automatic warm-up: completions and their latency sum (atomic). */
+    int64_t warm_count, warm_latency_ns;
+    int64_t warmup_ns;   /* the warm-up as run */
+    int warmup_capped;   /* it ended on its cap */
+    double warmup_error; /* |lambda W - in flight| / max, last interval */
+    int64_t abandoned_censored; /* never delivered, in latency (closed) */
 } point_run;
 
 static __thread recorder *tl_rec;
@@ -159,7 +179,14 @@ static recorder *my_recorder(point_run *run)
  * in the process model, which ThreadSanitizer cannot see: atomics say so. */
 static int64_t window_start(const point_run *run)
 {
-    return __atomic_load_n(&run->window_start_ns, __ATOMIC_RELAXED);
+    return __atomic_load_n(&run->window_start_ns, __ATOMIC_ACQUIRE);
+}
+
+/* An automatic warm-up has not fixed the window yet: both ends are
+ * INT64_MAX until it does (end stored first, start with release). */
+static int window_unknown(const point_run *run)
+{
+    return window_start(run) == INT64_MAX;
 }
 
 static int64_t window_end(const point_run *run)
@@ -180,34 +207,53 @@ static int64_t entry_span_ns(const point_run *run, int64_t sent_ns)
 
 /* Adds to a recorder's sums from any thread (the shared one under its
  * lock). */
-static void add_entry(point_run *run, int64_t entry_ns)
+static void add_entry(point_run *run, int64_t sent_ns)
 {
+    int early = window_unknown(run);
+    int64_t entry_ns = early ? 0 : entry_span_ns(run, sent_ns);
     recorder *r = my_recorder(run);
-    if (r) {
-        r->entry_ns += entry_ns;
-        return;
+    if (!r) {
+        r = &run->shared;
+        pthread_mutex_lock(&run->shared_mu);
     }
-    pthread_mutex_lock(&run->shared_mu);
-    run->shared.entry_ns += entry_ns;
-    pthread_mutex_unlock(&run->shared_mu);
+    r->entry_ns += entry_ns;
+    r->early_entries += early;
+    if (r == &run->shared)
+        pthread_mutex_unlock(&run->shared_mu);
 }
 
-/* now_ns: the caller's fresh clock reading, or 0 to take one. */
-static void submit_next(point_run *run, int64_t now_ns)
+/* Closed loop with a window keeps each client's send (see point_run). */
+static int tracks_clients(const point_run *run)
+{
+    return run->client_sent_ns != NULL;
+}
+
+/* now_ns: the caller's fresh clock reading, or 0 to take one. id: the
+ * request's id when the run tracks clients (client + k * concurrency). */
+static void submit_next(point_run *run, int64_t now_ns, uint64_t id)
 {
     if (__atomic_load_n(&run->stopping, __ATOMIC_RELAXED))
         return;
-    uint64_t id = __atomic_fetch_add(&run->next_id, 1, __ATOMIC_RELAXED);
+    if (!tracks_clients(run))
+        id = __atomic_fetch_add(&run->next_id, 1, __ATOMIC_RELAXED);
     if (run->pc->requests > 0 && id >= (uint64_t)run->pc->requests)
         return;
     df_request req = { .id = id };
     req.sent_ns = req.intended_ns = now_ns ? now_ns : df_now_ns();
     __atomic_fetch_add(&run->inflight, 1, __ATOMIC_RELAXED);
+    int64_t *slot = NULL;
+    if (tracks_clients(run)) {
+        slot = &run->client_sent_ns[id % (uint64_t)run->pc->concurrency];
+        __atomic_store_n(slot, req.sent_ns, __ATOMIC_RELAXED);
+    }
     df_model *m = __atomic_load_n(&run->model, __ATOMIC_ACQUIRE);
-    if (run->pc->model->submit(m, &req) < 0)
+    if (run->pc->model->submit(m, &req) < 0) {
         __atomic_fetch_sub(&run->inflight, 1, __ATOMIC_RELAXED);
-    else
-        add_entry(run, entry_span_ns(run, req.sent_ns));
+        if (slot)
+            __atomic_store_n(slot, 0, __ATOMIC_RELAXED);
+    } else {
+        add_entry(run, req.sent_ns);
+    }
 }
 
 /* The part of [sent, delivered] inside the window (requests mode: from
@@ -228,35 +274,73 @@ static int64_t overlap_ns(const point_run *run,
     return hi > lo ? hi - lo : 0;
 }
 
+/* Closed loop, before an automatic warm-up fixed the window: what the
+ * warm-up watches (clients heard from, latencies). Atomics, no lock. */
+static void note_warmup(point_run *run, const df_completion *c, int64_t now)
+{
+    size_t client = c->id % (uint64_t)run->pc->concurrency;
+    if (!__atomic_load_n(&run->client_done[client], __ATOMIC_RELAXED)) {
+        __atomic_store_n(&run->client_done[client], 1, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&run->clients_done, 1, __ATOMIC_RELAXED);
+    }
+    __atomic_fetch_add(&run->warm_latency_ns, now - c->sent_ns,
+                       __ATOMIC_RELAXED);
+    __atomic_fetch_add(&run->warm_count, 1, __ATOMIC_RELEASE);
+}
+
+/* Records c into r: a completion in the window, or one in flight when the
+ * window closed (censored: its age at the end enters the latency). */
+static void settle(point_run *run,
+                   recorder *r,
+                   const df_completion *c,
+                   int64_t now,
+                   int early)
+{
+    int in_window = run->pc->requests > 0 ||
+                    (now >= window_start(run) && now < window_end(run));
+    if (in_window) {
+        record(r, c, run->pc->rate_rps <= 0, now);
+        r->delivery_ns += now - c->finished_ns;
+    } else if (!early && run->pc->requests <= 0 && now >= window_end(run) &&
+               c->sent_ns < window_end(run)) {
+        df_hist_record(r->latency, window_end(run) - c->intended_ns);
+        r->censored++;
+    }
+    r->overlap_ns += overlap_ns(run, c, now);
+    if (early)
+        r->early_settled++;
+    else
+        r->settled_ns += entry_span_ns(run, c->sent_ns);
+}
+
 static void sink(void *arg, const df_completion *c)
 {
     point_run *run = arg;
     /* One clock read serves the delivery stamp and, in closed loop, the
      * send of this client's next request. */
     int64_t now = df_now_ns();
-    int in_window = run->pc->requests > 0 ||
-                    (now >= window_start(run) && now < window_end(run));
-    int64_t overlap = overlap_ns(run, c, now);
-    if (in_window || overlap > 0 || c->sent_ns < window_end(run)) {
+    int early = window_unknown(run);
+    if (early && tracks_clients(run))
+        note_warmup(run, c, now);
+    if (early || c->sent_ns < window_end(run) || run->pc->requests > 0) {
         recorder *r = my_recorder(run);
         if (!r) {
             r = &run->shared;
             pthread_mutex_lock(&run->shared_mu);
         }
-        if (in_window) {
-            record(r, c, run->pc->rate_rps <= 0, now);
-            r->delivery_ns += now - c->finished_ns;
-        }
-        r->overlap_ns += overlap;
-        r->settled_ns += entry_span_ns(run, c->sent_ns);
+        settle(run, r, c, now, early);
         if (r == &run->shared)
             pthread_mutex_unlock(&run->shared_mu);
     }
+    if (tracks_clients(run))
+        __atomic_store_n(
+            &run->client_sent_ns[c->id % (uint64_t)run->pc->concurrency], 0,
+            __ATOMIC_RELAXED);
     __atomic_fetch_sub(&run->inflight, 1, __ATOMIC_RELAXED);
     if (run->pc->requests > 0) /* only requests mode waits for it */
         __atomic_fetch_add(&run->finished, 1, __ATOMIC_RELEASE);
     if (run->pc->rate_rps <= 0)
-        submit_next(run, now);
+        submit_next(run, now, c->id + (uint64_t)run->pc->concurrency);
 }
 
 void df__sleep_until(int64_t t_ns)
@@ -328,11 +412,9 @@ static void offer_load(point_run *run, int64_t t0)
     if (pc->requests > 0 && pc->requests < first)
         first = pc->requests;
     for (int64_t i = 0; i < first; i++)
-        submit_next(run, 0);
-    if (pc->requests <= 0) {
-        df__sleep_until(run->window_end_ns);
-        return;
-    }
+        submit_next(run, 0, (uint64_t)i);
+    if (pc->requests <= 0)
+        return; /* drive waits for the window */
     /* Requests mode (the timeline): small runs, polled every POLL_NS. */
     int64_t deadline = t0 + pc->duration_ns + pc->warmup_ns;
     while (__atomic_load_n(&run->finished, __ATOMIC_ACQUIRE) <
@@ -354,6 +436,9 @@ static void recorder_add(recorder *all, const recorder *r)
     all->entry_ns += r->entry_ns;
     all->settled_ns += r->settled_ns;
     all->delivery_ns += r->delivery_ns;
+    all->early_entries += r->early_entries;
+    all->early_settled += r->early_settled;
+    all->censored += r->censored;
 }
 
 /* Every thread's recorder, the shared one and the generator's sums in
@@ -369,7 +454,47 @@ static recorder *merge_recorders(const point_run *run)
             recorder_add(all, run->rec[i]);
     recorder_add(all, &run->shared);
     all->entry_ns += run->entry_ns;
+    /* Never delivered (abandoned by the drain): censored at their age. */
+    int64_t we = run->window_end_ns;
+    for (int i = 0; run->client_sent_ns && i < run->pc->concurrency; i++) {
+        int64_t sent = run->client_sent_ns[i];
+        if (sent && sent < we) {
+            df_hist_record(all->latency, we - sent);
+            all->censored++;
+        }
+    }
+    /* Early sends and settlements span the whole window (see warm_up). */
+    int64_t span = run->window_end_ns - run->window_start_ns;
+    all->entry_ns += all->early_entries * span;
+    all->settled_ns += all->early_settled * span;
     return all;
+}
+
+/* The warm-up as run and, in closed loop, whether the window held
+ * several requests per client. */
+static void add_window_checks(json_t *checks,
+                              const point_run *run,
+                              const recorder *all)
+{
+    const df_point_cfg *pc = run->pc;
+    if (pc->requests > 0)
+        return;
+    json_t *warm = json_pack("{s:b,s:b,s:f}", "ok", !run->warmup_capped, "auto",
+                             pc->warmup_auto, "warmup_s", run->warmup_ns / 1e9);
+    if (pc->warmup_auto) {
+        json_object_set_new(warm, "clients_completed",
+                            json_integer(run->clients_done));
+        json_object_set_new(warm, "error", json_real(run->warmup_error));
+    }
+    json_object_set_new(checks, "warmup", warm);
+    if (pc->rate_rps > 0)
+        return;
+    double per_client = (double)all->completed / pc->concurrency;
+    json_object_set_new(checks, "window",
+                        json_pack("{s:b,s:f,s:i}", "ok",
+                                  per_client >= DF_POINT_MIN_PER_CLIENT,
+                                  "per_client", per_client, "min_per_client",
+                                  DF_POINT_MIN_PER_CLIENT));
 }
 
 /* The self-checks: Little's law, the steady state and, in open loop, the
@@ -422,6 +547,7 @@ static void add_checks(json_t *rec,
                       "error", err, "late_sends",
                       (json_int_t)run->late_sends));
     }
+    add_window_checks(checks, run, all);
     json_object_set_new(rec, "checks", checks);
 }
 
@@ -431,11 +557,20 @@ static int collect(point_run *run, int64_t window_ns, json_t *rec)
     if (!all)
         return -ENOMEM;
     double secs = window_ns / 1e9;
+    int64_t succeeded = all->completed - all->errors;
     json_object_set_new(rec, "status", json_string("ok"));
     json_object_set_new(rec, "completed", json_integer(all->completed));
     json_object_set_new(rec, "errors", json_integer(all->errors));
+    json_object_set_new(rec, "succeeded", json_integer(succeeded));
+    json_object_set_new(
+        rec, "error_rate",
+        json_real(all->completed ? (double)all->errors / all->completed : 0));
     json_object_set_new(rec, "throughput_rps",
-                        json_real(secs > 0 ? all->completed / secs : 0));
+                        json_real(secs > 0 ? succeeded / secs : 0));
+    json_object_set_new(rec, "censored", json_integer(all->censored));
+    json_object_set_new(
+        rec, "latency_lower_bound",
+        json_boolean(all->censored * DF_POINT_MIN_PER_CLIENT > all->completed));
     json_object_set_new(rec, "latency_us", df_point_latency_json(all->latency));
     json_object_set_new(rec, "queue_us", df_point_latency_json(all->queue));
     json_object_set_new(rec, "service_us", df_point_latency_json(all->service));
@@ -454,6 +589,8 @@ static void run_destroy(point_run *run)
     df_hist_destroy(run->shared.service);
     df_hist_destroy(run->shared.naive);
     pthread_mutex_destroy(&run->shared_mu);
+    free(run->client_sent_ns);
+    free(run->client_done);
     tl_rec = NULL;
     tl_run = NULL;
     free(run);
@@ -465,7 +602,17 @@ static int run_create(const df_point_cfg *pc, point_run **out, df_err *err)
     if (!run)
         return df_err_set(err, -ENOMEM, "point: out of memory");
     run->pc = pc;
+    run->window_start_ns = run->window_end_ns = INT64_MAX;
     pthread_mutex_init(&run->shared_mu, NULL);
+    if (pc->rate_rps <= 0 && pc->requests <= 0 && pc->concurrency > 0) {
+        run->client_sent_ns =
+            calloc((size_t)pc->concurrency, sizeof *run->client_sent_ns);
+        run->client_done = calloc((size_t)pc->concurrency, 1);
+        if (!run->client_sent_ns || !run->client_done) {
+            run_destroy(run);
+            return df_err_set(err, -ENOMEM, "point: out of memory");
+        }
+    }
     if (df_hist_create_default(&run->shared.latency) ||
         df_hist_create_default(&run->shared.queue) ||
         df_hist_create_default(&run->shared.service) ||
@@ -522,12 +669,63 @@ static int start_model(point_run *run, void *state, df_err *err)
     return 0;
 }
 
+/* Fixes the window: its end first, then its start with release, so a
+ * model thread that sees the start (window_unknown) sees the end too. */
+static void set_window(point_run *run, int64_t start_ns)
+{
+    __atomic_store_n(&run->window_end_ns, start_ns + run->pc->duration_ns,
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&run->window_start_ns, start_ns, __ATOMIC_RELEASE);
+}
+
+/* The automatic warm-up (closed loop, the load already offered): polls
+ * until every client has completed a request and, over an interval of at
+ * least WARM_INTERVAL_NS and WARM_MIN_COUNT completions, throughput x
+ * mean latency (lambda W) agrees with the requests in flight (Little), or
+ * the cap pc->warmup_ns is reached. Then it fixes the window. Sends and
+ * completions before that are counted, not timed against the window
+ * (early_entries, early_settled): each spans the whole window, so the
+ * Little's law sums stay exact. */
+static void warm_up(point_run *run, int64_t t0)
+{
+    const df_point_cfg *pc = run->pc;
+    int64_t mark_ns = t0, mark_n = 0, mark_lat = 0, now;
+    for (;;) {
+        now = df_now_ns();
+        if (now - t0 >= pc->warmup_ns) {
+            run->warmup_capped = 1;
+            break;
+        }
+        df__sleep_until(now + WARM_POLL_NS);
+        now = df_now_ns();
+        int64_t n = __atomic_load_n(&run->warm_count, __ATOMIC_ACQUIRE);
+        int64_t lat = __atomic_load_n(&run->warm_latency_ns, __ATOMIC_RELAXED);
+        if (now - mark_ns < WARM_INTERVAL_NS || n - mark_n < WARM_MIN_COUNT)
+            continue;
+        double lambda_w = (n - mark_n) / ((now - mark_ns) / 1e9) *
+                          ((lat - mark_lat) / 1e9 / (n - mark_n));
+        double inflight = __atomic_load_n(&run->inflight, __ATOMIC_RELAXED);
+        double big = lambda_w > inflight ? lambda_w : inflight;
+        run->warmup_error = big > 0 ? fabs(lambda_w - inflight) / big : 0;
+        mark_ns = now;
+        mark_n = n;
+        mark_lat = lat;
+        if (__atomic_load_n(&run->clients_done, __ATOMIC_RELAXED) ==
+                pc->concurrency &&
+            run->warmup_error <= DF_POINT_LITTLES_TOLERANCE)
+            break;
+    }
+    run->warmup_ns = now + WARM_MARGIN_NS - t0;
+    set_window(run, now + WARM_MARGIN_NS);
+}
+
 /* Starts the clock, offers the load with the in-flight sampler running,
  * and ends submissions. Sets *t0 and the measured span *window_ns; returns
  * the open-loop generator's result (0 in closed loop). */
 static int drive(point_run *run, int64_t *t0, int64_t *window_ns)
 {
     const df_point_cfg *pc = run->pc;
+    int warm_auto = pc->warmup_auto && tracks_clients(run);
     /* Requests mode draws the timeline: let every worker reach its queue
      * first, or a process still being forked shows up as a lane that
      * starts late and hides the parallelism the picture is meant to show. */
@@ -537,10 +735,13 @@ static int drive(point_run *run, int64_t *t0, int64_t *window_ns)
     }
     /* The clock starts once the workers are up: forking them is not load. */
     *t0 = df_now_ns();
-    __atomic_store_n(&run->window_start_ns, *t0 + pc->warmup_ns,
-                     __ATOMIC_RELAXED);
-    __atomic_store_n(&run->window_end_ns,
-                     *t0 + pc->warmup_ns + pc->duration_ns, __ATOMIC_RELAXED);
+    if (warm_auto) {
+        offer_load(run, *t0);
+        warm_up(run, *t0);
+    } else {
+        run->warmup_ns = pc->warmup_ns;
+        set_window(run, *t0 + pc->warmup_ns);
+    }
     run->sampler = (df__sampler){
         .inflight = &run->inflight,
         .stopping = &run->stopping,
@@ -554,8 +755,10 @@ static int drive(point_run *run, int64_t *t0, int64_t *window_ns)
     int rc = 0;
     if (pc->rate_rps > 0)
         rc = offer_open_load(run, *t0);
-    else
+    else if (!warm_auto)
         offer_load(run, *t0);
+    if (pc->requests <= 0 && pc->rate_rps <= 0)
+        df__sleep_until(run->window_end_ns);
     /* Requests mode: the span ends here, for the sampler too. */
     *window_ns = pc->duration_ns;
     if (pc->requests > 0)
@@ -610,6 +813,8 @@ static int make_record(point_run *run,
         goto nomem;
     if (pc->trace)
         json_object_set_new(rec, "trace", df__point_trace_json(t0));
+    if (df_point_mark(rec) < 0)
+        goto nomem;
     *out = rec;
     return 0;
 nomem:

@@ -20,7 +20,9 @@ typedef struct df_point_cfg {
     int processes;     /* >1 with thread/coroutine: a hybrid of processes */
     int concurrency;   /* closed loop: clients, each one request in flight */
     int64_t duration_ns; /* measured window */
-    int64_t warmup_ns;   /* run before the window, not recorded */
+    int64_t warmup_ns;   /* run before the window, not recorded; with
+                            warmup_auto its cap */
+    int warmup_auto;     /* closed loop: warm up until steady (warm_up) */
     int64_t requests;    /* >0: stop after this many requests (no window) */
     int trace;           /* record per-request states for the timeline */
     /* Open loop (rate_rps > 0): arrivals on a schedule fixed in advance,
@@ -42,6 +44,20 @@ typedef struct df_point_cfg {
 json_t *df_point_littles_check(double inflight_sampled,
                                double inflight_predicted);
 #define DF_POINT_LITTLES_TOLERANCE 0.10
+
+/* Closed loop: a window holding fewer completions per client is "short"
+ * (checks.window), and censored values beyond 1 in this many make the
+ * percentiles lower bounds (latency_lower_bound). */
+#define DF_POINT_MIN_PER_CLIENT 5
+/* --warmup auto: the cap of the automatic warm-up, and the fixed warm-up
+ * it means in open loop. */
+#define DF_POINT_WARMUP_CAP_NS  3000000000LL
+#define DF_POINT_OPEN_WARMUP_NS 200000000LL
+
+/* Sets rec's "steady" and "marks" (docs/RESULTS-SCHEMA.md) from its
+ * checks, counts and loop figures; a point record or a folded one. 0 or
+ * -ENOMEM. */
+int df_point_mark(json_t *rec);
 
 /* Steady-state check: throughput x mean latency (lambda W, from the
  * window's completions) vs the exact mean in flight; they differ when the

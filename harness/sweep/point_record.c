@@ -2,6 +2,8 @@
  * summaries and CDF, trace, and the resources the point used. */
 #include "harness/sweep/point_private.h"
 
+#include <errno.h>
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -68,6 +70,8 @@ json_t *df_point_identity_json(const df_point_cfg *pc)
                           "seed", (json_int_t)pc->seed));
     else
         json_object_set_new(id, "concurrency", json_integer(pc->concurrency));
+    if (pc->warmup_auto)
+        json_object_set_new(id, "warmup_auto", json_true());
     return id;
 }
 
@@ -134,4 +138,46 @@ void df__point_add_rusage(json_t *rec, int64_t rss_before)
                         inflight > 0 ? json_real(growth > 0 ? growth / inflight
                                                             : 0)
                                      : json_null());
+}
+
+static int check_failed(const json_t *rec, const char *name)
+{
+    json_t *c = json_object_get(json_object_get(rec, "checks"), name);
+    return c && json_is_false(json_object_get(c, "ok"));
+}
+
+int df_point_mark(json_t *rec)
+{
+    json_t *loop = json_object_get(rec, "loop");
+    const struct {
+        const char *name;
+        int on, unsteady;
+    } marks[] = {
+        { "not_steady", check_failed(rec, "steady_state"), 1 },
+        { "warmup_capped", check_failed(rec, "warmup"), 1 },
+        { "window_short", check_failed(rec, "window"), 1 },
+        { "no_completions",
+          json_integer_value(json_object_get(rec, "completed")) == 0, 1 },
+        { "censored", json_is_true(json_object_get(rec, "latency_lower_bound")),
+          0 },
+        { "errors", json_integer_value(json_object_get(rec, "errors")) > 0, 0 },
+        { "loop_stalls",
+          json_integer_value(json_object_get(loop, "slow_callbacks")) > 0, 0 },
+    };
+    json_t *list = json_array();
+    int steady = 1;
+    if (!list)
+        return -ENOMEM;
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+        if (!marks[i].on)
+            continue;
+        steady &= !marks[i].unsteady;
+        if (json_array_append_new(list, json_string(marks[i].name)) < 0) {
+            json_decref(list);
+            return -ENOMEM;
+        }
+    }
+    json_object_set_new(rec, "marks", list);
+    json_object_set_new(rec, "steady", json_boolean(steady));
+    return 0;
 }

@@ -62,10 +62,23 @@ static void on_stop_signal(int sig)
 static json_t *repetition_json(const json_t *rec, int index, int order)
 {
     static const char *const keys[] = {
-        "completed", "errors", "timeouts", "dropped", "throughput_rps",
-        "offered_rps", "achieved_rps", "inflight_mean", "latency_us",
-        "cpu_user_s", "cpu_sys_s", "max_rss_bytes",
-        "ctx_switches_voluntary", "ctx_switches_involuntary",
+        "completed",
+        "errors",
+        "timeouts",
+        "dropped",
+        "throughput_rps",
+        "censored",
+        "error_rate",
+        "steady",
+        "offered_rps",
+        "achieved_rps",
+        "inflight_mean",
+        "latency_us",
+        "cpu_user_s",
+        "cpu_sys_s",
+        "max_rss_bytes",
+        "ctx_switches_voluntary",
+        "ctx_switches_involuntary",
     };
     json_t *r = json_pack("{s:i,s:i}", "index", index, "order", order);
     for (size_t i = 0; r && i < sizeof keys / sizeof keys[0]; i++) {
@@ -154,6 +167,17 @@ static json_t *aggregate(const df_point_cfg *pc, const rep_set *rs)
         json_array_append_new(
             list, repetition_json(reps[r], rs->index[r], rs->order[r]));
     json_object_set_new(rec, "repetitions", list);
+    /* A repetition that was not steady leaves the point unsteady. */
+    for (int r = 0; r < n; r++)
+        if (json_is_false(json_object_get(reps[r], "steady")))
+            json_object_set_new(rec, "steady", json_false());
+    int steady = !json_is_false(json_object_get(rec, "steady"));
+    if (df_point_mark(rec) < 0) {
+        json_decref(rec);
+        return NULL;
+    }
+    if (!steady)
+        json_object_set_new(rec, "steady", json_false());
     return rec;
 }
 
