@@ -437,7 +437,7 @@ static void test_thread_start_einval(void **state)
 
     (void)state;
     assert_int_equal(df_model_thread.start(&cfg, &m, &err), 0);
-    cfg.threads = 5000;
+    cfg.threads = DF_MODEL_MAX_THREADS + 1;
     assert_int_equal(df_model_thread.start(&cfg, &m, &err), -EINVAL);
     assert_non_null(strstr(err.msg, "thread model"));
     assert_int_equal(df_model_thread.stop(m, MS, NULL, &err), 0);

@@ -649,6 +649,7 @@ static int start_model(point_run *run, void *state, df_err *err)
     mcfg.workload_state = state;
     mcfg.sink = sink;
     mcfg.sink_arg = run;
+    mcfg.inflight_max = pc->rate_rps > 0 ? pc->max_inflight : pc->concurrency;
     if (pc->processes > 1 && !(ops->traits & DF_MODEL_PREFORK)) {
         extern const df_model_ops df_model_process;
         mcfg.inner = ops;
