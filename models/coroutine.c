@@ -72,11 +72,11 @@ struct df_model {
     int thread_started;
     int loop_rc; /* df_loop_run's result, read after the join */
     /* Producers (any thread). */
-    slot *ring;                        /* RING_SLOTS, constant */
-    _Alignas(64) uint64_t enq_pos;     /* atomic */
-    int drain_pending;                 /* atomic: a drain is posted */
-    uint64_t submitted;                /* atomic */
-    pthread_mutex_t ov_mu;             /* guards ov, ov_len, ov_cap */
+    slot *ring;                    /* RING_SLOTS, constant */
+    _Alignas(64) uint64_t enq_pos; /* atomic */
+    int drain_pending;             /* atomic: a drain is posted */
+    uint64_t submitted;            /* atomic */
+    pthread_mutex_t ov_mu;         /* guards ov, ov_len, ov_cap */
     df_request *ov;
     size_t ov_len, ov_cap;
     int ov_count; /* atomic copy of ov_len, read without the lock */
@@ -255,9 +255,12 @@ static void start_request(df_model *m, const df_request *r)
         if (m->spawn_failures++ == 0)
             m->spawn_err = err;
         int64_t now = df_now_ns();
-        df_completion c = { .id = r->id, .intended_ns = r->intended_ns,
-                            .sent_ns = r->sent_ns, .started_ns = now,
-                            .finished_ns = now, .status = rc };
+        df_completion c = { .id = r->id,
+                            .intended_ns = r->intended_ns,
+                            .sent_ns = r->sent_ns,
+                            .started_ns = now,
+                            .finished_ns = now,
+                            .status = rc };
         finish(m, &c);
     }
 }

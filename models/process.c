@@ -55,7 +55,7 @@
 #include "base/trace.h"
 #include "models/sync_ctx.h"
 
-#define PIPE_BYTES   (1 << 20) /* the largest pipe an unprivileged user gets */
+#define PIPE_BYTES    (1 << 20) /* the largest pipe an unprivileged user gets */
 #define STATS_WAIT_MS 3000
 /* The overflow queue's size when the load gives no bound. */
 #define QUEUE_DEFAULT_RECORDS 65536
@@ -77,12 +77,12 @@ struct df_model {
     int req_w;                 /* parent: request records out, O_NONBLOCK */
     df_request *queue;         /* queue_cap records, a ring; see the top */
     size_t queue_cap, queue_head;
-    size_t queue_len;  /* also read unlocked (atomic) by the collector */
-    int done_r;        /* parent: completion records in */
-    int *stats_r;      /* parent: one per worker, its inner model's stats */
+    size_t queue_len; /* also read unlocked (atomic) by the collector */
+    int done_r;       /* parent: completion records in */
+    int *stats_r;     /* parent: one per worker, its inner model's stats */
     pid_t *pids;
     int nworkers;
-    int *stopping;     /* MAP_SHARED: workers skip what is still queued */
+    int *stopping; /* MAP_SHARED: workers skip what is still queued */
     pthread_t collector;
     int collector_started;
 };
@@ -316,8 +316,11 @@ static int fork_workers(df_model *m, int req_r, int done_w, df_err *err)
              * the forking thread ends: start's caller owns the model.) */
             if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
                 _exit(6);
-            worker w = { .cfg = &m->cfg, .index = i, .req_r = req_r,
-                         .done_w = done_w, .stats_w = st[1],
+            worker w = { .cfg = &m->cfg,
+                         .index = i,
+                         .req_r = req_r,
+                         .done_w = done_w,
+                         .stats_w = st[1],
                          .stopping = m->stopping };
             close(m->req_w);
             close(m->done_r);
@@ -365,13 +368,15 @@ static df_model *model_new(const df_model_cfg *cfg)
 static int process_start(const df_model_cfg *cfg, df_model **out, df_err *err)
 {
     if (cfg->workers < 1)
-        return df_err_set(err, -EINVAL, "process model: --workers must be >= 1");
+        return df_err_set(err, -EINVAL,
+                          "process model: --workers must be >= 1");
     df_model *m = model_new(cfg);
     if (!m)
         return df_err_set(err, -ENOMEM, "process model: out of memory");
     int req[2] = { -1, -1 }, done[2] = { -1, -1 }, rc;
     if (pipe2(req, O_CLOEXEC) < 0 || pipe2(done, O_CLOEXEC) < 0) {
-        rc = df_err_set(err, -errno, "process model: pipe: %s", strerror(errno));
+        rc =
+            df_err_set(err, -errno, "process model: pipe: %s", strerror(errno));
         goto fail;
     }
     /* Big pipes mean fewer trips through the overflow queue; the default
@@ -391,7 +396,8 @@ static int process_start(const df_model_cfg *cfg, df_model **out, df_err *err)
     close_fd(&req[0]);
     close_fd(&done[1]);
     if ((rc = pthread_create(&m->collector, NULL, collect, m)) != 0) {
-        rc = df_err_set(err, -rc, "process model: collector thread: %s", strerror(rc));
+        rc = df_err_set(err, -rc, "process model: collector thread: %s",
+                        strerror(rc));
         goto fail;
     }
     m->collector_started = 1;
@@ -473,8 +479,8 @@ static int read_stats(int fd, df_model_stats *out)
         memset(out, 0, sizeof *out);
         return -ENOMEM;
     }
-    if (read_by(fd, out->gil.threads, n * sizeof *out->gil.threads,
-                deadline) < 0) {
+    if (read_by(fd, out->gil.threads, n * sizeof *out->gil.threads, deadline) <
+        0) {
         df_model_stats_clear(out);
         return 0;
     }
@@ -497,8 +503,7 @@ static int copy_parts(df_model_stats *to, const df_model_stats *from)
             memset(to, 0, sizeof *to);
             return -ENOMEM;
         }
-        memcpy(to->gil.threads, from->gil.threads,
-               n * sizeof *to->gil.threads);
+        memcpy(to->gil.threads, from->gil.threads, n * sizeof *to->gil.threads);
     }
     return 0;
 }
@@ -528,9 +533,10 @@ static int reap(df_model *m, int i, df_err *err)
         ;
     if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL) {
         int sig = WTERMSIG(status);
-        return df_err_set(err, -ECHILD,
-                          "process model: worker %d killed by signal %d (SIG%s)",
-                          i, sig, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+        return df_err_set(
+            err, -ECHILD,
+            "process model: worker %d killed by signal %d (SIG%s)", i, sig,
+            sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
         return df_err_set(err, -ECHILD,

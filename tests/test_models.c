@@ -17,7 +17,7 @@
 #include "base/clock.h"
 #include "models/model.h"
 
-#define REQUESTS 10000
+#define REQUESTS  10000
 #define IN_FLIGHT 64
 
 typedef struct seen {
@@ -163,15 +163,14 @@ static void test_models_hybrid_reports_each_process(void **state)
     /* Registration order is the order the threads got to run. */
     assert_memory_equal(one.gil.threads[3].name, "worker-", 7);
     assert_true(one.gil.threads != one.per_process[0].gil.threads);
-    assert_int_equal(one.per_process[0].gil.acquisitions,
-                     one.gil.acquisitions);
+    assert_int_equal(one.per_process[0].gil.acquisitions, one.gil.acquisitions);
     assert_int_equal(two.nprocesses, 2);
     assert_false(two.has_gil || two.has_pool);
     uint64_t acquisitions = 0;
     for (int i = 0; i < 2; i++) {
         assert_int_equal(two.per_process[i].gil.nthreads, 4);
-        assert_memory_equal(two.per_process[i].gil.threads[0].name,
-                            "worker-", 7);
+        assert_memory_equal(two.per_process[i].gil.threads[0].name, "worker-",
+                            7);
         acquisitions += two.per_process[i].gil.acquisitions;
     }
     assert_true(acquisitions >= REQUESTS);

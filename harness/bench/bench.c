@@ -20,9 +20,12 @@ typedef struct bench_entry {
 } bench_entry;
 
 static const bench_entry benches[] = {
-    { "gil", "simulated GIL: uncontended acquire+release, checkpoint", df_bench_gil },
-    { "coro", "coroutine switches, spawn rate, memory per task, timers", df_bench_coro },
-    { "overhead", "harness cost per request beside the hand-off floors", df_bench_overhead },
+    { "gil", "simulated GIL: uncontended acquire+release, checkpoint",
+      df_bench_gil },
+    { "coro", "coroutine switches, spawn rate, memory per task, timers",
+      df_bench_coro },
+    { "overhead", "harness cost per request beside the hand-off floors",
+      df_bench_overhead },
     { NULL, NULL, NULL },
 };
 
@@ -39,7 +42,8 @@ int df_bench_main(int argc, char **argv)
         while (b->name && strcmp(b->name, argv[i]))
             b++;
         if (!b->name) {
-            fprintf(stderr, "duckfeed bench: unknown benchmark \"%s\" (see --help)\n",
+            fprintf(stderr,
+                    "duckfeed bench: unknown benchmark \"%s\" (see --help)\n",
                     argv[i]);
             return 2;
         }

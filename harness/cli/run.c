@@ -432,7 +432,8 @@ static void print_summary(const json_t *points)
     printf("%-9s %3s %3s %-32s %9s %11s %9s %6s %10s %10s %10s  %s\n", "model",
            "w", "t", "workload (interpreter)", "load", "req/s", "+-ci95", "err",
            "p50 ms", "p99 ms", "stalls", "status");
-    json_array_foreach(points, i, pt) {
+    json_array_foreach(points, i, pt)
+    {
         const char *status = json_string_value(json_object_get(pt, "status"));
         json_t *tp = json_object_get(pt, "throughput");
         char load[32], ci[32] = "-";
@@ -445,25 +446,27 @@ static void print_summary(const json_t *points)
         if (json_is_number(json_object_get(tp, "ci95_high")))
             snprintf(ci, sizeof ci, "%.1f",
                      (json_number_value(json_object_get(tp, "ci95_high")) -
-                      json_number_value(json_object_get(tp, "ci95_low"))) / 2);
+                      json_number_value(json_object_get(tp, "ci95_low"))) /
+                         2);
         /* Rows that differ only by the interpreter (GIL mode, switch
          * interval, hogs) must not look alike: say those after the
          * workload, for the models that share an interpreter. */
         const char *model = json_string_value(json_object_get(pt, "model"));
         char wl[160], err[16], p50[32], p99[32], stalls[32];
-        int n = snprintf(wl, sizeof wl, "%s",
-                         json_string_value(json_object_get(pt,
-                                                           "workload_spec")));
+        int n =
+            snprintf(wl, sizeof wl, "%s",
+                     json_string_value(json_object_get(pt, "workload_spec")));
         const df_model_ops *ops = model ? df_model_find(model) : NULL;
         if (ops && ops->traits & DF_MODEL_GIL) {
             const char *gil = json_string_value(json_object_get(pt, "gil"));
-            long long sw = json_integer_value(
-                json_object_get(pt, "switch_interval_us"));
+            long long sw =
+                json_integer_value(json_object_get(pt, "switch_interval_us"));
             long long hogs = json_integer_value(json_object_get(pt, "hogs"));
             if (gil && strcmp(gil, "new") != 0 && n >= 0 &&
                 (size_t)n < sizeof wl)
                 n += snprintf(wl + n, sizeof wl - n, " gil=%s", gil);
-            if (gil && strcmp(gil, "new") == 0 && sw != DF_GIL_DEFAULT_INTERVAL_US && n >= 0 &&
+            if (gil && strcmp(gil, "new") == 0 &&
+                sw != DF_GIL_DEFAULT_INTERVAL_US && n >= 0 &&
                 (size_t)n < sizeof wl)
                 n += snprintf(wl + n, sizeof wl - n, " sw=%gms",
                               (double)sw / DF_US_PER_MS);

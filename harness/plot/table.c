@@ -2,8 +2,9 @@
  *
  * A series is every ok point that shares model, workers, threads, GIL
  * mode, switch interval, hogs, concurrency and workload parameters - minus
- * whatever the plot puts on x. Labels name only the fields that differ between the series drawn
- * together, so a legend reads "thread t=4 gil=off", not a full config dump.
+ * whatever the plot puts on x. Labels name only the fields that differ between
+ * the series drawn together, so a legend reads "thread t=4 gil=off", not a full
+ * config dump.
  */
 #include "harness/plot/table.h"
 
@@ -315,10 +316,10 @@ int df__plot_series_build(const df__plot_point *pts,
             first = sel[i];
         for (f = 0; f < F_N; f++)
             vary[f] |= field_cmp(p, &pts[first], f) != 0;
-        vary[F_N] |= strcspn(p->workload, ":") !=
-                         strcspn(pts[first].workload, ":") ||
-                     strncmp(p->workload, pts[first].workload,
-                             strcspn(p->workload, ":")) != 0;
+        vary[F_N] |=
+            strcspn(p->workload, ":") != strcspn(pts[first].workload, ":") ||
+            strncmp(p->workload, pts[first].workload,
+                    strcspn(p->workload, ":")) != 0;
         for (k = 0; k < out->n; k++)
             if (same_series(&pts[out->s[k].idx[0]], p, x))
                 break;
@@ -441,8 +442,7 @@ static double column_value(const df__plot_point *pts,
             return v > 0.01 ? v : 0.01; /* a log axis keeps "nothing" */
         }
         if (strcmp(c->name, "kib_per_inflight") == 0)
-            return df_resfile_num(p->j, "mem_per_inflight_bytes", NAN) /
-                   1024.0;
+            return df_resfile_num(p->j, "mem_per_inflight_bytes", NAN) / 1024.0;
         if (strcmp(c->name, "rss_mib") == 0)
             return df_resfile_num(p->j, "max_rss_bytes", NAN) / 1048576.0;
         if (strcmp(c->name, "speedup") == 0) {

@@ -53,8 +53,8 @@ static int parse_result(const char *line, json_t *out)
                &expected, &measured) != 3)
         return 0;
     json_array_append_new(out, json_pack("{s:s, s:f, s:f}", "name", name,
-                                         "expected_s", expected,
-                                         "measured_s", measured));
+                                         "expected_s", expected, "measured_s",
+                                         measured));
     return 1;
 }
 
@@ -164,13 +164,14 @@ fail:
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-int df__suite_run_examples(const df_suite *s, const df_suite_opts *o,
-                        json_t **doc_out)
+int df__suite_run_examples(const df_suite *s,
+                           const df_suite_opts *o,
+                           json_t **doc_out)
 {
-    const json_t *cmd = json_object_get(df_suite_json(s), o->quick && json_object_get(
-                                                  df_suite_json(s), "quick")
-                                                  ? "quick"
-                                                  : "command");
+    const json_t *cmd = json_object_get(
+        df_suite_json(s), o->quick && json_object_get(df_suite_json(s), "quick")
+                              ? "quick"
+                              : "command");
     char dir[PATH_MAX], exe[PATH_MAX * 2], cwd[PATH_MAX], path[PATH_MAX];
     char *argv[16];
     df_err err = { 0 };
@@ -179,8 +180,8 @@ int df__suite_run_examples(const df_suite *s, const df_suite_opts *o,
     int rc;
 
     build_dir(dir, sizeof dir);
-    snprintf(exe, sizeof exe, "%s/%s", dir, json_string_value(
-                                                json_array_get(cmd, 0)));
+    snprintf(exe, sizeof exe, "%s/%s", dir,
+             json_string_value(json_array_get(cmd, 0)));
     argv[0] = exe;
     for (k = 1; k < json_array_size(cmd) && k < 15; k++)
         argv[k] = (char *)json_string_value(json_array_get(cmd, k));
@@ -222,7 +223,7 @@ int df__suite_run_examples(const df_suite *s, const df_suite_opts *o,
                 "killed\n",
                 df_suite_name(s), exe, EXAMPLES_DEADLINE_S);
     else if (rc != 0)
-        fprintf(stderr, "duckfeed suite: %s: %s exited with %d\n", df_suite_name(s),
-                exe, rc);
+        fprintf(stderr, "duckfeed suite: %s: %s exited with %d\n",
+                df_suite_name(s), exe, rc);
     return rc == 0 ? 0 : 1;
 }

@@ -31,7 +31,7 @@
 #include "base/clock.h"
 #include "models/coro/coro.h"
 
-#define FAIL_TAG "FAIL:"
+#define FAIL_TAG          "FAIL:"
 #define ABORT_PREFIX      "duckfeed: " /* abort_point outside a point's child */
 #define ABORT_EXIT_STATUS 3            /* the child's, after abort_point */
 

@@ -155,10 +155,12 @@ static json_t *aggregate(const df_point_cfg *pc, const rep_set *rs)
         json_object_del(rec, "seed");
     const char *name;
     json_t *check;
-    json_object_foreach(json_object_get(rec, "checks"), name, check) {
+    json_object_foreach(json_object_get(rec, "checks"), name, check)
+    {
         int all_ok = 1;
         for (int r = 0; r < n; r++) {
-            json_t *c = json_object_get(json_object_get(reps[r], "checks"), name);
+            json_t *c =
+                json_object_get(json_object_get(reps[r], "checks"), name);
             all_ok &= c && json_is_true(json_object_get(c, "ok"));
         }
         json_object_set_new(check, "ok", json_boolean(all_ok));
@@ -246,12 +248,12 @@ typedef struct sweep {
     const df_run_opts *o;
     const df_plan *p;
     json_t *doc;
-    int nruns;         /* p->n * o->repeat */
+    int nruns;           /* p->n * o->repeat */
     df_sweep_slot *runs; /* [nruns], in run (shuffled) order */
-    json_t **recs;     /* [point * repeat + rep]: a repetition's record */
-    int *order;        /* same index: its place in the run order */
-    int *done;         /* [point]: repetitions that have run */
-    json_t **finished; /* [point]: the record of those that have run */
+    json_t **recs;       /* [point * repeat + rep]: a repetition's record */
+    int *order;          /* same index: its place in the run order */
+    int *done;           /* [point]: repetitions that have run */
+    json_t **finished;   /* [point]: the record of those that have run */
     df_progress *bar;
     df_err err;
 } sweep;

@@ -91,7 +91,7 @@
 #define VALGRIND_MAKE_MEM_UNDEFINED(a, n) ((void)(a), (void)(n))
 #endif
 
-#define DF_CHUNK    256 /* coroutine structs per allocation */
+#define DF_CHUNK 256 /* coroutine structs per allocation */
 
 enum { CO_FREE, CO_NEW, CO_RUNNING, CO_SUSPENDED, CO_DONE };
 
@@ -105,7 +105,7 @@ struct df_coro {
     char *saved;   /* shared: heap copy of [low, hi) */
     uint32_t saved_len, saved_cap;
     int state;
-    ucontext_t *uc;      /* ucontext kind only */
+    ucontext_t *uc; /* ucontext kind only */
     df_coro *next_free;
 #if DF_ASAN
     void *asan_fake;
@@ -261,7 +261,8 @@ static df_coro *coro_alloc(df_coro_pool *p)
         c->next = p->chunks;
         p->chunks = c;
     }
-    df_coro *co = (df_coro *)(p->chunks->mem + p->chunks->used++ * p->rec_bytes);
+    df_coro *co =
+        (df_coro *)(p->chunks->mem + p->chunks->used++ * p->rec_bytes);
     co->pool = p;
     return co;
 }
