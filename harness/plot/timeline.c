@@ -229,6 +229,32 @@ static const char *lane_word(const df__plot_point *p)
     return p->ops && p->ops->lane_name ? p->ops->lane_name : "lane";
 }
 
+/* Panel np of the table: its five index blocks (running, GIL wait, I/O
+ * wait, labels, lanes) for point p's m events laid out in lo. */
+static void write_panel(FILE *f,
+                        int np,
+                        const df__plot_point *p,
+                        const tl_event *ev,
+                        int m,
+                        const tl_layout *lo)
+{
+    fprintf(f, "# panel %d: ", np);
+    df__gnuplot_put_comment(f, p->model);
+    fputc(' ', f);
+    df__gnuplot_put_comment(f, p->workload);
+    fprintf(f, ", concurrency %d\n", p->concurrency);
+    write_state_block(f, ev, m, lo, S_RUN);
+    write_state_block(f, ev, m, lo, S_GIL);
+    write_state_block(f, ev, m, lo, S_IO);
+    write_labels(f, ev, m, lo);
+    for (int w = 0; w < lo->nworkers; w++) {
+        fprintf(f, "%.2f \"", w + 0.5);
+        df__gnuplot_put_field(f, lane_word(p));
+        fprintf(f, " %d\"\n", w);
+    }
+    fprintf(f, "\n\n");
+}
+
 int df__plot_timeline_write(const char *path,
                             const df__plot_point *pts,
                             int n,
@@ -238,7 +264,7 @@ int df__plot_timeline_write(const char *path,
     tl_event *ev = NULL;
     tl_layout lo = { 0 };
     double span_ms = 0;
-    int i, w, m, np = 0, rc = 0;
+    int i, m, np = 0, rc = 0;
 
     memset(out, 0, sizeof *out);
     for (i = 0; i < n && np < DF_PLOT_TIMELINE_MAX_PANELS; i++) {
@@ -264,21 +290,7 @@ int df__plot_timeline_write(const char *path,
             ev = NULL, lo.nsub = lo.sub = NULL;
             continue;
         }
-        fprintf(f, "# panel %d: ", np);
-        df__gnuplot_put_comment(f, pts[i].model);
-        fputc(' ', f);
-        df__gnuplot_put_comment(f, pts[i].workload);
-        fprintf(f, ", concurrency %d\n", pts[i].concurrency);
-        write_state_block(f, ev, m, &lo, S_RUN);
-        write_state_block(f, ev, m, &lo, S_GIL);
-        write_state_block(f, ev, m, &lo, S_IO);
-        write_labels(f, ev, m, &lo);
-        for (w = 0; w < lo.nworkers; w++) {
-            fprintf(f, "%.2f \"", w + 0.5);
-            df__gnuplot_put_field(f, lane_word(&pts[i]));
-            fprintf(f, " %d\"\n", w);
-        }
-        fprintf(f, "\n\n");
+        write_panel(f, np, &pts[i], ev, m, &lo);
         if (lo.span_us / 1000.0 > span_ms)
             span_ms = lo.span_us / 1000.0;
         /* Text of the results file: it goes to gnuplot as an ARG. */
