@@ -7,7 +7,7 @@
  * creates workers when asked. Creating a thread costs 50 us natively and
  * tens of milliseconds under valgrind; asyncio's executor pays it inside
  * the loop's callback, which a testbed that counts loop stalls must not
- * add on its own (docs/FIDELITY.md lists this difference). Each job runs as
+ * add on its own (docs/ASYNCIO-IN-C.md lists this difference). Each job runs as
  * asyncio.to_thread does under a GIL: the thread takes the interpreter lock to
  * run the Python wrapper, drops it while the blocking call runs (as a C call
  * releasing the GIL would), and takes it again briefly to hand the result back.
