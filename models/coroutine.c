@@ -412,6 +412,22 @@ static void free_model(df_model *m)
     free(m);
 }
 
+/* The loop's interpreter lock as cfg asks (none when off). 0 or -errno. */
+static int create_gil(const df_model_cfg *cfg, df_gil **out, df_err *err)
+{
+    *out = NULL;
+    if (cfg->gil == DF_GIL_OFF)
+        return 0;
+    int64_t iv = cfg->switch_interval_us > 0 ? cfg->switch_interval_us
+                                             : DF_GIL_DEFAULT_INTERVAL_US;
+    int ci = cfg->check_interval > 0 ? cfg->check_interval
+                                     : DF_GIL_DEFAULT_CHECK_INTERVAL;
+    int rc = df_gil_create(cfg->gil, iv, ci, out);
+    if (rc < 0)
+        return df_err_set(err, rc, "coroutine model: GIL: %s", strerror(-rc));
+    return 0;
+}
+
 static int start_loop_model(const df_model_cfg *cfg,
                             int plain_blocks,
                             df_model **out,
@@ -433,17 +449,9 @@ static int start_loop_model(const df_model_cfg *cfg,
     }
     for (uint32_t i = 0; i < RING_SLOTS; i++)
         m->ring[i].seq = i;
-    if (cfg->gil != DF_GIL_OFF) {
-        int64_t iv = cfg->switch_interval_us > 0 ? cfg->switch_interval_us
-                                                 : DF_GIL_DEFAULT_INTERVAL_US;
-        int ci = cfg->check_interval > 0 ? cfg->check_interval
-                                         : DF_GIL_DEFAULT_CHECK_INTERVAL;
-        rc = df_gil_create(cfg->gil, iv, ci, &m->gil);
-        if (rc < 0) {
-            df_err_set(err, rc, "coroutine model: GIL: %s", strerror(-rc));
-            goto fail;
-        }
-    }
+    rc = create_gil(cfg, &m->gil, err);
+    if (rc < 0)
+        goto fail;
     df_loop_cfg lc = {
         .switch_kind = cfg->switch_kind,
         .stack_kind = cfg->stack_kind,

@@ -628,6 +628,8 @@ out:
     return rc;
 }
 
+/* Past 60 lines on purpose: one gnuplot call's table and arguments, read
+ * top to bottom; the shared steps are plot.c's helpers already. */
 static int plot_gil(plot_ctx *c,
                     const int *sel,
                     int n,

@@ -164,6 +164,9 @@ fail:
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* Past 60 lines on purpose: one straight sequence (spawn the script,
+ * read its lines, wait with the deadline, report) whose error exits all
+ * share the same cleanup; cut apart, the cleanup would be repeated. */
 int df__suite_run_examples(const df_suite *s,
                            const df_suite_opts *o,
                            json_t **doc_out)

@@ -163,6 +163,8 @@ static int write_interrupted(const df_suite *s,
 /* Runs every run of s, writes results/<name>.json and plots it. Returns 0,
  * 1 (something failed but results were written), 2 (nothing to write) or
  * 128 + a signal (see run.h). */
+/* Past 60 lines on purpose: the runs, the interrupt exit and the plot
+ * step share doc and one cleanup; each step already calls a helper. */
 int df__suite_run_runs(const df_suite *s,
                        const df_suite_opts *o,
                        df_suite_run_fn *run,
