@@ -578,10 +578,9 @@ static df_model *pool_start(const df_workload *w)
 {
     df_model *m = NULL;
     df_err err = { 0 };
-    df_model_cfg cfg = { .threads = POOL_MAX,
-                         .gil = DF_GIL_NEW,
-                         .workload = w,
-                         .sink = pool_sink };
+    df_model_cfg cfg = {
+        .threads = POOL_MAX, .gil = DF_GIL_NEW, .workload = w, .sink = pool_sink
+    };
 
     pool_sh.arrived = 0;
     pool_sh.done = 0;
