@@ -80,9 +80,9 @@ typedef struct lco {
     df_loop *loop;
     df_coro_fn *fn;
     void *arg;
-    intptr_t wake; /* the value df_loop_suspend returns */
-    job *job;      /* the to_thread call it waits for, or NULL */
-    int scheduled; /* step is queued */
+    intptr_t wake;    /* the value df_loop_suspend returns */
+    job *job;         /* the to_thread call it waits for, or NULL */
+    int scheduled;    /* step is queued */
     int64_t ready_ns; /* when it was last queued; stamped only if tracing */
 } lco;
 
