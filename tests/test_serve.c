@@ -2,17 +2,15 @@
  * answers, keep-alive, 400, 431, the idle close, and a slow client that
  * does not hold up the others on the coroutine model. */
 #define _GNU_SOURCE
-#include <cmocka.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <arpa/inet.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +18,9 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
+#include <cmocka.h>
 
 #include "tests/duckfeed_exe.h"
 
