@@ -104,17 +104,17 @@ struct df_model {
     int req_w;                 /* parent: request records out, O_NONBLOCK */
     df_request *queue;         /* queue_cap records, a ring; see the top */
     size_t queue_cap, queue_head;
-    size_t queue_len; /* also read unlocked (atomic) by the collector */
-    int done_r;       /* parent: completion records in */
-    int *stats_r;     /* parent: one per worker, its inner model's stats */
-    int *stopping; /* MAP_SHARED: workers skip what is still queued */
+    size_t queue_len;  /* also read unlocked (atomic) by the collector */
+    int done_r;        /* parent: completion records in */
+    int *stats_r;      /* parent: one per worker, its inner model's stats */
+    int *stopping;     /* MAP_SHARED: workers skip what is still queued */
     int req_r, done_w; /* kept for the workers the arbiter respawns */
     df__boards *boards;
     wstate *ws; /* cfg.workers of them */
     int nworkers;
     struct pollfd *polls; /* cfg.workers + 1, the arbiter's */
     int *poll_worker;
-    int killing; /* stop's deadline passed: deaths are not failures */
+    int killing;     /* stop's deadline passed: deaths are not failures */
     int zero_deaths; /* workers in a row that died completing nothing */
     df_model_arbiter_stats arb;
     char storm_msg[200];
@@ -443,20 +443,20 @@ static void on_death(df_model *m, int i)
     int crashed = count_death(m, i, status);
     uint64_t served = ws->completions; /* before its held ones fail */
     if (!m->killing) {
-        held_ctx h = { m, i, ws->timed_out ? DF_STATUS_TIMED_OUT
-                                           : DF_STATUS_CRASHED,
+        held_ctx h = { m, i,
+                       ws->timed_out ? DF_STATUS_TIMED_OUT : DF_STATUS_CRASHED,
                        df__board_busy_since(bd) };
-        int nrecent = ws->completions < RECENT_IDS ? (int)ws->completions
-                                                    : RECENT_IDS;
-        m->arb.held_errors += df__board_each_held(bd, ws->recent, nrecent,
-                                                  fail_held, &h);
+        int nrecent =
+            ws->completions < RECENT_IDS ? (int)ws->completions : RECENT_IDS;
+        m->arb.held_errors +=
+            df__board_each_held(bd, ws->recent, nrecent, fail_held, &h);
     }
     if (crashed)
         m->zero_deaths = served == 0 ? m->zero_deaths + 1 : 0;
     if (__atomic_load_n(m->stopping, __ATOMIC_RELAXED) || m->arb.storm)
         return; /* its stats pipe stays for stop to read */
-    int storm_at = 4 * m->cfg.workers > STORM_DEATHS ? 4 * m->cfg.workers
-                                                     : STORM_DEATHS;
+    int storm_at =
+        4 * m->cfg.workers > STORM_DEATHS ? 4 * m->cfg.workers : STORM_DEATHS;
     if (!m->cfg.respawn_forever && m->zero_deaths >= storm_at) {
         storm(m, i, status);
         return;
@@ -514,8 +514,7 @@ static void *arbitrate(void *arg)
             }
         if (n == 1 && __atomic_load_n(m->stopping, __ATOMIC_RELAXED))
             break;
-        if (poll(m->polls, (nfds_t)n, arbiter_tick_ms(m)) < 0 &&
-            errno != EINTR)
+        if (poll(m->polls, (nfds_t)n, arbiter_tick_ms(m)) < 0 && errno != EINTR)
             DF_CHECK(!"poll failed");
         if (m->polls[0].revents)
             drain_completions(m);
@@ -645,8 +644,8 @@ static df_model *model_new(const df_model_cfg *cfg)
         held = lanes > 0 ? (uint64_t)lanes
                          : m->queue_cap + PIPE_BYTES / sizeof(df_request);
     }
-    if (!m->ws || !m->polls || !m->poll_worker || !m->stopping ||
-        !m->queue || df__boards_create(cfg->workers, held, &m->boards) < 0) {
+    if (!m->ws || !m->polls || !m->poll_worker || !m->stopping || !m->queue ||
+        df__boards_create(cfg->workers, held, &m->boards) < 0) {
         process_stop(m, 0, NULL, NULL);
         return NULL;
     }

@@ -29,8 +29,7 @@ typedef struct crash_state {
 
 static const df_param_decl crash_params[] = {
     { "after", DF_PARAM_INT, "1", NULL,
-      "crash on this request of each worker process (1 = the first;"
-      " 0: never)" },
+      "crash on this request of each worker process (1 = the first)" },
     { "every", DF_PARAM_INT, "0", NULL,
       "instead: crash once in every K requests of the run, chosen"
       " by a hash of the request id and seed (0: off)" },
@@ -53,8 +52,12 @@ static int crash_setup(const df_params *p, void **state, char *err, size_t n)
 {
     crash_state *s;
 
-    if (p->value[0] < 0 || p->value[1] < 0 || p->value[3] < 0) {
-        snprintf(err, n, "workload crash: after, every and us must be >= 0");
+    if (p->value[1] < 0 || p->value[3] < 0) {
+        snprintf(err, n, "workload crash: every and us must be >= 0");
+        return -EINVAL;
+    }
+    if (p->value[1] == 0 && p->value[0] < 1) {
+        snprintf(err, n, "workload crash: parameter after: must be >= 1");
         return -EINVAL;
     }
     s = calloc(1, sizeof *s);

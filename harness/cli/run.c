@@ -237,14 +237,13 @@ static const df_opt opts[] = {
     { "to-thread-workers", DF_OPT_INT, FIELD(base.to_thread_workers), 1,
       DF_RUN_MAX_TO_THREAD_WORKERS,
       .help = "run_blocking pool (default min(32, cores+4))" },
-    { "worker-timeout", DF_OPT_DURATION, FIELD(base.worker_timeout_ns),
-      DF_NS_PER_MS, DF_RUN_MAX_DURATION_NS, .bare_unit = "s",
+    { "worker-timeout", DF_OPT_DURATION, FIELD(base.worker_timeout_ns), 0,
+      DF_RUN_MAX_DURATION_NS, .bare_unit = "s", .def = "0",
       .section = "Arbiter (process model and hybrids; gunicorn)",
       .help = "gunicorn --timeout: a sync worker busy on one\n"
               "request this long is killed and replaced (a hybrid\n"
-              "heartbeats from its main loop: never); default off" },
-    { "max-requests", DF_OPT_INT, FIELD(base.max_requests), 1,
-      DF_RUN_MAX_COUNT,
+              "heartbeats from its main loop: never); 0: off" },
+    { "max-requests", DF_OPT_INT, FIELD(base.max_requests), 1, DF_RUN_MAX_COUNT,
       .help = "recycle a worker after N requests (graceful)" },
     { "max-requests-jitter", DF_OPT_INT, FIELD(base.max_requests_jitter), 0,
       DF_RUN_MAX_COUNT, .def = "0",

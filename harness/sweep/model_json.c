@@ -107,10 +107,9 @@ static json_t *arbiter_json(const df_model_arbiter_stats *a)
         json_object_set_new(sigs, name, json_integer(a->deaths_by_signal[i]));
     }
     return json_pack("{s:I,s:I,s:I,s:I,s:I,s:b,s:o*}", "respawns",
-                     (json_int_t)a->respawns, "crashes",
-                     (json_int_t)a->crashes, "worker_timeouts",
-                     (json_int_t)a->worker_timeouts, "recycles",
-                     (json_int_t)a->recycles, "held_errors",
+                     (json_int_t)a->respawns, "crashes", (json_int_t)a->crashes,
+                     "worker_timeouts", (json_int_t)a->worker_timeouts,
+                     "recycles", (json_int_t)a->recycles, "held_errors",
                      (json_int_t)a->held_errors, "storm", a->storm,
                      "crash_signals", sigs);
 }
