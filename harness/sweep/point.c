@@ -107,7 +107,7 @@ typedef struct point_run {
     int warmup_capped;   /* it ended on its cap */
     double warmup_error; /* |lambda W - in flight| / max, last interval */
     int64_t abandoned_censored; /* never delivered, in latency (closed) */
-    df_tally *tally; /* #17: pc->tally, or own_tally: mapped here */
+    df_tally *tally;            /* #17: pc->tally, or own_tally: mapped here */
     int own_tally, nbuckets;
 } point_run;
 

@@ -197,8 +197,7 @@ static json_t *failed(const df_point_cfg *pc,
         df_tally_sum(tally, &done, &errors);
         json_object_set_new(rec, "completed_before_failure",
                             json_integer(done));
-        json_object_set_new(rec, "errors_before_failure",
-                            json_integer(errors));
+        json_object_set_new(rec, "errors_before_failure", json_integer(errors));
         json_t *buckets = df_tally_buckets_json(tally);
         if (buckets)
             json_object_set_new(rec, "throughput_buckets", buckets);
