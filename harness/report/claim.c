@@ -405,7 +405,10 @@ static void survival_eval(const json_t *doc,
              bn ? bn : db, fate);
 }
 
-void df_claim_eval(const json_t *doc, const json_t *claim, df_claim_result *out)
+/* A claim comparing one metric of two sides (or a side and a number). */
+static void compare_eval(const json_t *doc,
+                         const json_t *claim,
+                         df_claim_result *out)
 {
     const char *m = df_resfile_str(claim, "metric", "throughput_rps");
     const char *wl = df_resfile_str(claim, "workload", NULL);
@@ -416,11 +419,6 @@ void df_claim_eval(const json_t *doc, const json_t *claim, df_claim_result *out)
     const char *an = df_resfile_str(claim, "a_is", NULL);
     const char *bn = df_resfile_str(claim, "b_is", NULL);
 
-    memset(out, 0, sizeof *out);
-    out->a = out->b = out->ratio = NAN;
-    out->verdict = -1;
-    if (strcmp(df_resfile_str(claim, "kind", ""), "survival") == 0)
-        return survival_eval(doc, claim, out);
     if (!a || isnan(metric(a, m)))
         return missing(out, claim, "a", a, m, wl);
     if (!json_is_number(bsel) && (!b || isnan(metric(b, m))))
@@ -466,4 +464,15 @@ void df_claim_eval(const json_t *doc, const json_t *claim, df_claim_result *out)
         snprintf(out->brief, sizeof out->brief, "%s had %.3gx %s of %s%s%s%s",
                  an ? an : da, out->ratio, metric_words(claim, m), bn ? bn : db,
                  exp[0] ? " (" : "", exp, exp[0] ? ")" : "");
+}
+
+void df_claim_eval(const json_t *doc, const json_t *claim, df_claim_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->a = out->b = out->ratio = NAN;
+    out->verdict = -1;
+    if (strcmp(df_resfile_str(claim, "kind", ""), "survival") == 0)
+        survival_eval(doc, claim, out);
+    else
+        compare_eval(doc, claim, out);
 }
