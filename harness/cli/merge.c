@@ -34,7 +34,7 @@ static const char usage[] =
 typedef struct merge {
     const char *plan_path, *out;
     int force, quiet; /* quiet: no line unless refused */
-    char **paths; /* the parts as named */
+    char **paths;     /* the parts as named */
     int nparts;
     json_t **parts;   /* [nparts] */
     df_planfile *pf;  /* the plan they belong to */
@@ -355,15 +355,15 @@ static int write_out(merge *m)
     } else if (missing) {
         if (!m->quiet)
             fprintf(stderr,
-                WHO ": missing %d of %d items (%s): %s says \"complete\": "
-                    "false\n",
-                missing, m->pf->nitems, miss, m->out);
+                    WHO ": missing %d of %d items (%s): %s says \"complete\": "
+                        "false\n",
+                    missing, m->pf->nitems, miss, m->out);
         rc = 1;
     } else {
         if (!m->quiet)
             printf("merged %d items of plan %s (%zu machine%s) into %s\n",
-               m->pf->nitems, m->pf->id, json_array_size(m->machines),
-               json_array_size(m->machines) == 1 ? "" : "s", m->out);
+                   m->pf->nitems, m->pf->id, json_array_size(m->machines),
+                   json_array_size(m->machines) == 1 ? "" : "s", m->out);
         rc = 0;
     }
     if (rc != 2 && !m->quiet && json_array_size(m->machines) > 1)

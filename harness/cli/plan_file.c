@@ -161,8 +161,7 @@ json_t *df__planfile_line(const df_planfile *pf,
 
     shell_word(path, word, sizeof word);
     snprintf(cmd, sizeof cmd,
-             "duckfeed run --plan-item %s:%d --out part-%d.json", word, at,
-             at);
+             "duckfeed run --plan-item %s:%d --out part-%d.json", word, at, at);
     /* "plan" first, so a reader (or head -c) sees which plan a line is. */
     if (!line || !out ||
         json_object_set_new(out, "plan", json_string(pf->id)) ||
@@ -227,8 +226,8 @@ static int write_lines(const df_planfile *pf, const char *path)
 
     if (!f)
         return 2;
-    return df__planfile_close(f, df__planfile_dump(pf, f, path, 1, NULL),
-                              path, "duckfeed run");
+    return df__planfile_close(f, df__planfile_dump(pf, f, path, 1, NULL), path,
+                              "duckfeed run");
 }
 
 int df__planfile_write_main(df_run_opts *o, json_t *args)

@@ -268,7 +268,8 @@ static int plannable(df_suite **sel, int m, int named)
         fprintf(stderr,
                 "duckfeed suite: %s runs an examples script, on one machine: "
                 "%s (run `duckfeed suite %s` there)\n",
-                df_suite_name(sel[i]), named ? "no plan" : "left out of the plan",
+                df_suite_name(sel[i]),
+                named ? "no plan" : "left out of the plan",
                 df_suite_name(sel[i]));
         if (named)
             return -2;
@@ -312,6 +313,39 @@ static int pick(df_suite **all,
     return o->plan ? plannable(sel, m, nn > 0) : m;
 }
 
+/* Runs (or merges) the m suites in sel, then writes the lessons table
+ * and the report; docs as run_suites. Returns the exit status. */
+static int run_and_report(df_suite **sel,
+                          int m,
+                          const df_suite_opts *o,
+                          df_suite_run_fn *run,
+                          json_t **docs,
+                          int *ndocs)
+{
+    struct sigaction old[2];
+    df_err err = { 0 };
+    int worst;
+
+    if (df_plot_mkdirs(o->results_dir, &err) < 0) {
+        fprintf(stderr, "duckfeed suite: %s\n", err.msg);
+        return 2;
+    }
+    catch_stop_signals(old);
+    worst = run_suites(sel, m, o, run, docs, ndocs);
+    restore_stop_signals(old);
+    if (*ndocs > 0)
+        df_report_lessons(stdout, (const json_t *const *)docs, *ndocs);
+    /* Also when interrupted: the stopped suite's section then says so. */
+    if (df_report_write(o->results_dir, o->plots_dir, &err) < 0) {
+        fprintf(stderr, "duckfeed suite: report: %s\n", err.msg);
+        worst = worst > DF_SUITE_EXIT_SIGNALED ? worst : 1;
+    } else {
+        printf("report: %s/REPORT.md, %s/report.html\n", o->results_dir,
+               o->results_dir);
+    }
+    return worst;
+}
+
 int df_suite_main_with(int argc, char **argv, df_suite_run_fn *run)
 {
     df_suite_opts o = { 0 };
@@ -320,7 +354,6 @@ int df_suite_main_with(int argc, char **argv, df_suite_run_fn *run)
     json_t **docs = NULL; /* each suite's results, for the lessons table */
     int ndocs = 0;
     df_err err = { 0 };
-    struct sigaction old[2];
     int i, n, m, nn = 0, rc, worst = 0;
 
     if (!names || (rc = parse_opts(argc, argv, &o, names, &nn)) >= 0) {
@@ -346,24 +379,7 @@ int df_suite_main_with(int argc, char **argv, df_suite_run_fn *run)
         worst = df__suite_plan_write(sel, m, o.quick, o.plan);
         goto out;
     }
-    if (df_plot_mkdirs(o.results_dir, &err) < 0) {
-        fprintf(stderr, "duckfeed suite: %s\n", err.msg);
-        worst = 2;
-        goto out;
-    }
-    catch_stop_signals(old);
-    worst = run_suites(sel, m, &o, run, docs, &ndocs);
-    restore_stop_signals(old);
-    if (ndocs > 0)
-        df_report_lessons(stdout, (const json_t *const *)docs, ndocs);
-    /* Also when interrupted: the stopped suite's section then says so. */
-    if (df_report_write(o.results_dir, o.plots_dir, &err) < 0) {
-        fprintf(stderr, "duckfeed suite: report: %s\n", err.msg);
-        worst = worst > DF_SUITE_EXIT_SIGNALED ? worst : 1;
-    } else {
-        printf("report: %s/REPORT.md, %s/report.html\n", o.results_dir,
-               o.results_dir);
-    }
+    worst = run_and_report(sel, m, &o, run, docs, &ndocs);
 out:
     for (i = 0; i < ndocs; i++)
         json_decref(docs[i]);

@@ -73,9 +73,9 @@ static void add_machines(json_t *doc, const json_t *part)
         const char *h = json_string_value(json_object_get(mc, "hostname"));
 
         for (k = 0; k < json_array_size(have); k++)
-            if (h && json_equal(json_object_get(json_array_get(have, k),
-                                                "hostname"),
-                                json_object_get(mc, "hostname")))
+            if (h &&
+                json_equal(json_object_get(json_array_get(have, k), "hostname"),
+                           json_object_get(mc, "hostname")))
                 break;
         if (h && have && k == json_array_size(have))
             json_array_append(have, mc);
