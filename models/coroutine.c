@@ -98,6 +98,19 @@ struct df_model {
 
 /* ctx services, on the loop thread inside the request's coroutine. */
 
+/* Back from a wait: the request was ready from when the loop queued it
+ * until now, waiting for the loop to get to it - not waiting on I/O
+ * (#18). Traced as its own state, then running. */
+static void trace_resumed(df_model *m, const df_ctx *ctx)
+{
+    if (!df__trace)
+        return;
+    int64_t ready = df_loop_ready_ns(m->loop);
+    if (ready > 0)
+        df_trace_emit_at(DF_TRACE_READY, ctx->worker, ctx->request_id, ready);
+    df_trace_emit(DF_TRACE_RUN, ctx->worker, ctx->request_id);
+}
+
 static void ctx_checkpoint_slow(df_ctx *ctx)
 {
     df_model *m = ctx->model_data;
@@ -109,7 +122,7 @@ static int ctx_sleep_ns(df_ctx *ctx, int64_t ns)
     df_model *m = ctx->model_data;
     df_trace_emit(DF_TRACE_IO_WAIT, ctx->worker, ctx->request_id);
     int rc = df_loop_sleep_ns(m->loop, ns);
-    df_trace_emit(DF_TRACE_RUN, ctx->worker, ctx->request_id);
+    trace_resumed(m, ctx);
     return rc < 0 ? rc : 0;
 }
 
@@ -118,7 +131,7 @@ static int ctx_wait_fd(df_ctx *ctx, int fd, int events)
     df_model *m = ctx->model_data;
     df_trace_emit(DF_TRACE_IO_WAIT, ctx->worker, ctx->request_id);
     int rc = df_loop_wait_fd(m->loop, fd, events);
-    df_trace_emit(DF_TRACE_RUN, ctx->worker, ctx->request_id);
+    trace_resumed(m, ctx);
     return rc < 0 ? rc : 0;
 }
 
@@ -127,7 +140,7 @@ static int ctx_run_blocking(df_ctx *ctx, df_blocking_fn *fn, void *arg)
     df_model *m = ctx->model_data;
     df_trace_emit(DF_TRACE_IO_WAIT, ctx->worker, ctx->request_id);
     int rc = df_loop_run_blocking(m->loop, fn, arg);
-    df_trace_emit(DF_TRACE_RUN, ctx->worker, ctx->request_id);
+    trace_resumed(m, ctx);
     return rc;
 }
 
@@ -228,7 +241,7 @@ static void request_main(void *arg)
     rq->next_free = m->rfree; /* everything needed is copied out */
     m->rfree = rq;
 
-    df_trace_emit(DF_TRACE_RUN, 0, c.id);
+    trace_resumed(m, &ctx); /* ready since spawned, then running */
     c.status = m->cfg.workload->handle(&ctx);
     c.finished_ns = df_now_ns();
     df_trace_emit(DF_TRACE_DONE, 0, c.id);
