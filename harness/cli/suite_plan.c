@@ -15,6 +15,7 @@
  * of a direct run, so both say the same claims. */
 #include "harness/cli/suite_plan.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,7 +156,7 @@ static int read_plan(int *quick)
     int at = 0, rc = 0;
 
     if (!f) {
-        fprintf(stderr, WHO ": --merge %s: cannot read\n", ctx.plan);
+        fprintf(stderr, WHO ": --merge %s: %s\n", ctx.plan, strerror(errno));
         return -2;
     }
     ctx.lines = json_array();
