@@ -132,6 +132,8 @@ static const field point_fields[] = {
     { "loop", T_OBJ, R_OPTIONAL },
     { "hogs_stats", T_ANY, R_OPTIONAL },
     { "pool", T_OBJ, R_OPTIONAL },
+    { "arbiter", T_OBJ, R_OPTIONAL },        /* #17 */
+    { "errors_by_kind", T_OBJ, R_OPTIONAL }, /* #17 */
     { "per_process", T_ARR, R_OPTIONAL },
     { "trace", T_ARR, R_OPTIONAL },
     { "warning", T_STR, R_OPTIONAL },
