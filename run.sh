@@ -14,6 +14,7 @@ PACKAGES=(cmake gcc make pkg-config libjansson-dev libcmocka-dev gnuplot-nox lib
 # clang, libfuzzer-14-dev: the fuzz targets run at the end of the tests.
 TEST_PACKAGES=(valgrind clang-format parallel jq chromium clang libfuzzer-14-dev wrk)
 SLURM_PACKAGES=(slurm-wlm munge jq)
+SSH_PACKAGES=(openssh-server openssh-client rsync parallel jq)
 FUZZ_PACKAGES=(clang libfuzzer-14-dev)
 FUZZ_TARGETS=(params cli suite resfile validate table)
 
@@ -35,6 +36,10 @@ usage: ./run.sh [--quick] [SUITE...]   run suites (default: the default set),
                                        root) runs a plan as an array job and
                                        merges it (docs/DISTRIBUTED.md); not
                                        part of `test`
+       ./run.sh test-ssh               the GNU parallel --sshlogin recipe
+                                       against an sshd on 127.0.0.1 it
+                                       starts and stops (a sweep's plan and
+                                       a suite's); not part of `test`
        ./run.sh bench [NAME...]        duckfeed's own costs (switches, locks,
                                        harness overhead)
        ./run.sh fuzz [SECONDS]         build the libFuzzer targets (clang) in
@@ -315,6 +320,15 @@ run_soak() { # [MINUTES]
     soak_loop "$minutes"
 }
 
+# #16: docs/DISTRIBUTED.md's --sshlogin recipe for real, on this machine
+# (tests/ssh_local.sh: a throwaway sshd on 127.0.0.1, nothing kept).
+run_test_ssh() {
+    install_missing "${PACKAGES[@]}" "${SSH_PACKAGES[@]}"
+    say "building ($BUILD)"
+    build "$BUILD"
+    exec tests/ssh_local.sh "$BUILD"
+}
+
 main() {
     local cmd=${1:-}
     case "$cmd" in
@@ -333,6 +347,7 @@ main() {
         build "$BUILD"
         exec tests/slurm_local.sh "$BUILD"
         ;;
+    test-ssh) run_test_ssh ;;
     build) install_missing "${PACKAGES[@]}"; build "$BUILD"; say "built $BUILD/duckfeed" ;;
     soak) shift; [ $# -le 1 ] || { say "soak takes at most MINUTES"; exit 2; }; run_soak "$@" ;;
     report) shift; install_missing "${PACKAGES[@]}"; build "$BUILD"; exec "$BUILD/duckfeed" report "$@" ;;
