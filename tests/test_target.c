@@ -367,6 +367,20 @@ static void test_target_bad_url_einval(void **state)
     }
 }
 
+static void test_target_too_many_connections_einval(void **state)
+{
+    fixture *f = *state;
+    char url[128], err[1024];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/", f->srv.port);
+    char *const args[] = { f->exe,  "run",   "--target", url, "--concurrency",
+                           "20000", "--out", f->out,     NULL };
+
+    int rc = run_duckfeed(f->exe, args, err, sizeof err);
+
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(err, "at most"));
+}
+
 static void test_target_url_parse(void **state)
 {
     df_http_url u;
@@ -404,6 +418,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_target_bad_url_einval, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_target_too_many_connections_einval,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests_name("target", tests, NULL, NULL);
 }

@@ -4,7 +4,7 @@
 #
 # usage: examples/http/target-vs-wrk.sh [BUILD_DIR] [ROUNDS] [SECONDS]
 #   BUILD_DIR  where the duckfeed binary is (default build)
-#   ROUNDS     alternations wrk, duckfeed (default 3): a busy machine drifts,
+#   ROUNDS     alternations wrk -t2, wrk -t1, duckfeed (default 3): a busy machine drifts,
 #              alternating spreads the drift over both
 #   SECONDS    per run (default 10, as wrk -d10s)
 #
@@ -12,6 +12,7 @@
 # worker_processes 1 on a free loopback port. Each round runs
 #   wrk -t2 -c64 -d${SECONDS}s URL
 #   duckfeed run --target URL --concurrency 64 --duration ${SECONDS}
+#   wrk -t1 -c64 -d${SECS}s URL  (one client thread, as duckfeed's loop)
 # and takes wrk's CPU from the shell's `times` (its children) and
 # duckfeed's from its point's "http.client_cpu_ns_per_request" (getrusage
 # of the generating process). Prints one line per run, then medians.
@@ -75,16 +76,17 @@ printf '%-9s %5s %12s %14s\n' tool round req/s cpu_ns/req
 
 # wrk's req/s and CPU per request: `times` in a subshell gives the CPU of
 # its children (wrk) as "0m1.234s 0m2.345s" on its second line.
+# run_wrk NAME THREADS ROUND
 run_wrk() {
-    ( wrk -t2 -c64 -d"${SECS}s" "$URL" >"$TMP/wrk.out"; times >"$TMP/wrk.times" )
+    ( wrk -t"$2" -c64 -d"${SECS}s" "$URL" >"$TMP/wrk.out"; times >"$TMP/wrk.times" )
     local rps n cpu
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$TMP/wrk.out")
     n=$(awk '/requests in/ {print $1}' "$TMP/wrk.out")
     cpu=$(sed -n 2p "$TMP/wrk.times" | awk '{
         split($1, u, /[ms]/); split($2, s, /[ms]/);
         print (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1e9 }')
-    awk -v r="$1" -v rps="$rps" -v cpu="$cpu" -v n="$n" \
-        'BEGIN {printf "%-9s %5s %12.0f %14.0f\n", "wrk", r, rps, cpu / n}'
+    awk -v t="$1" -v r="$3" -v rps="$rps" -v cpu="$cpu" -v n="$n" \
+        'BEGIN {printf "%-9s %5s %12.0f %14.0f\n", t, r, rps, cpu / n}'
 }
 
 run_duckfeed() {
@@ -95,15 +97,24 @@ run_duckfeed() {
 }
 
 for r in $(seq "$ROUNDS"); do
-    run_wrk "$r" | tee -a "$TMP/all"
+    run_wrk wrk 2 "$r" | tee -a "$TMP/all"
+    run_wrk wrk-t1 1 "$r" | tee -a "$TMP/all"
     run_duckfeed "$r" | tee -a "$TMP/all"
 done
 
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
 W=$(awk '$1=="wrk" {print $3}' "$TMP/all" | median)
+W1=$(awk '$1=="wrk-t1" {print $3}' "$TMP/all" | median)
 D=$(awk '$1=="duckfeed" {print $3}' "$TMP/all" | median)
 WC=$(awk '$1=="wrk" {print $4}' "$TMP/all" | median)
 DC=$(awk '$1=="duckfeed" {print $4}' "$TMP/all" | median)
+# Each round's duckfeed run against the wrk -t2 run of the same round: a paired
+# ratio, robust to the slow drift of a shared machine's load.
+R=$(awk '$1=="wrk" {w=$3} $1=="duckfeed" {print $3 / w}' "$TMP/all" | median)
+echo "paired duckfeed/wrk per round: $(awk '$1=="wrk" {w=$3} $1=="duckfeed" {printf "%.3f ", $3 / w}' "$TMP/all")(median $R)"
 awk -v w="$W" -v d="$D" 'BEGIN {printf "median req/s: wrk %.0f, duckfeed %.0f (duckfeed/wrk %.3f)\n", w, d, d / w}'
+awk -v w="$W1" -v d="$D" 'BEGIN {printf "median req/s: wrk -t1 %.0f (duckfeed/wrk -t1 %.3f)\n", w, d / w}'
+R1=$(awk '$1=="wrk-t1" {w=$3} $1=="duckfeed" {print $3 / w}' "$TMP/all" | median)
+echo "paired duckfeed/wrk -t1 per round: $(awk '$1=="wrk-t1" {w=$3} $1=="duckfeed" {printf "%.3f ", $3 / w}' "$TMP/all")(median $R1)"
 printf 'median client CPU per request: wrk %.0f ns, duckfeed %.0f ns\n' "$WC" "$DC"

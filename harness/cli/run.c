@@ -362,6 +362,17 @@ static int setup_target(df_run_opts *o, const unsigned char *given)
         fprintf(stderr, "duckfeed run: %s\n", err.msg);
         return 2;
     }
+    /* One connection per request in flight: as many as the client keeps. */
+    int64_t most = o->max_inflight;
+    for (int i = 0; i < o->concurrency.n; i++)
+        most = o->concurrency.v[i] > most ? o->concurrency.v[i] : most;
+    if (most > DF_HTTP_MAX_CONNECTIONS) {
+        fprintf(stderr,
+                "duckfeed run: --target keeps one connection per request "
+                "in flight: at most %d (--concurrency, --max-inflight)\n",
+                DF_HTTP_MAX_CONNECTIONS);
+        return 2;
+    }
     o->models[0] = &df_http_target_model;
     o->nmodels = 1;
     o->wl_spec[0] = "noop";
