@@ -120,6 +120,8 @@ static const field point_fields[] = {
     { "ctx_switches_involuntary", T_INT, R_OK },
     { "max_rss_bytes", T_INT, R_OK },
     { "mem_per_inflight_bytes", T_NUM_NULL, R_OK },
+    { "inflight_peak", T_INT, R_OPTIONAL },          /* #13 */
+    { "rss_at_peak_bytes", T_NUM_NULL, R_OPTIONAL }, /* #13 */
     { "inflight_mean", T_NUM, R_OK },
     { "offered_rps", T_NUM, R_OPEN_OK },
     { "achieved_rps", T_NUM, R_OK },
