@@ -76,8 +76,9 @@ json_t *df_point_identity_json(const df_point_cfg *pc)
 
 static const char *trace_state_name(int s)
 {
-    static const char *const names[] = { "run", "gil_wait", "io_wait", "done" };
-    return s >= 0 && s <= 3 ? names[s] : "unknown";
+    static const char *const names[] = { "run", "gil_wait", "io_wait", "done",
+                                         "ready" };
+    return s >= 0 && s <= 4 ? names[s] : "unknown";
 }
 
 json_t *df__point_trace_json(int64_t t0_ns)
