@@ -135,7 +135,7 @@ static const field point_fields[] = {
     { "pool", T_OBJ, R_OPTIONAL },
     { "arbiter", T_OBJ, R_OPTIONAL },        /* #17 */
     { "errors_by_kind", T_OBJ, R_OPTIONAL }, /* #17 */
-    { "http", T_OBJ, R_OPTIONAL }, /* #14: the target model */
+    { "http", T_OBJ, R_OPTIONAL },           /* #14: the target model */
     { "per_process", T_ARR, R_OPTIONAL },
     { "trace", T_ARR, R_OPTIONAL },
     { "warning", T_STR, R_OPTIONAL },
