@@ -2,11 +2,13 @@
 # examples/http/target-vs-wrk.sh - duckfeed's load generator against wrk on
 # the same nginx (#14): req/s agreement and each client's CPU per request.
 #
-# usage: examples/http/target-vs-wrk.sh [BUILD_DIR] [ROUNDS] [SECONDS]
+# usage: examples/http/target-vs-wrk.sh [BUILD_DIR] [ROUNDS] [SECONDS] [SERVER]
 #   BUILD_DIR  where the duckfeed binary is (default build)
 #   ROUNDS     alternations wrk -t2, wrk -t1, duckfeed (default 3): a busy machine drifts,
 #              alternating spreads the drift over both
 #   SECONDS    per run (default 10, as wrk -d10s)
+#   SERVER     nginx (default) or serve: `duckfeed serve --model coroutine`
+#              (1 worker) answering /noop, instead of nginx
 #
 # nginx-light (Debian) serves `return 200` from a temporary prefix with
 # worker_processes 1 on a free loopback port. Each round runs
@@ -22,6 +24,7 @@ set -euo pipefail
 BUILD=${1:-build}
 ROUNDS=${2:-3}
 SECS=${3:-10}
+SERVER=${4:-nginx}
 DUCKFEED=$BUILD/duckfeed
 for tool in nginx wrk jq; do
     command -v "$tool" >/dev/null || {
@@ -39,11 +42,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A free port: bind 0, read it back, let it go (nginx takes it at once).
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-URL=http://127.0.0.1:$PORT/
-mkdir -p "$TMP/logs"
-cat >"$TMP/nginx.conf" <<EOF
+start_nginx() {
+    # A free port: bind 0, read it back, let it go (nginx takes it at once).
+    PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    URL=http://127.0.0.1:$PORT/
+    mkdir -p "$TMP/logs"
+    cat >"$TMP/nginx.conf" <<EOF
 worker_processes 1;
 daemon off;
 pid $TMP/nginx.pid;
@@ -63,15 +67,35 @@ http {
     }
 }
 EOF
-nginx -p "$TMP" -c "$TMP/nginx.conf" &
-NGINX_PID=$!
+    nginx -p "$TMP" -c "$TMP/nginx.conf" &
+    NGINX_PID=$!
+    DESC="nginx-light worker_processes 1"
+}
+
+start_serve() {
+    "$DUCKFEED" serve --model coroutine --port 0 >"$TMP/serve.out" &
+    NGINX_PID=$!
+    for _ in $(seq 100); do
+        grep -q listening "$TMP/serve.out" && break
+        sleep 0.05
+    done
+    PORT=$(sed -n 's|.*127.0.0.1:\([0-9]*\)/.*|\1|p' "$TMP/serve.out")
+    URL=http://127.0.0.1:$PORT/noop
+    DESC="duckfeed serve --model coroutine"
+}
+
+case $SERVER in
+    nginx) start_nginx ;;
+    serve) start_serve ;;
+    *) echo "target-vs-wrk: SERVER is nginx or serve, not $SERVER" >&2; exit 2 ;;
+esac
 for _ in $(seq 50); do
     wrk -t1 -c1 -d0.1s "$URL" >/dev/null 2>&1 && break
     sleep 0.1
 done
 
 echo "# $(nproc) CPUs; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# nginx-light worker_processes 1 at $URL; $ROUNDS rounds of ${SECS}s"
+echo "# $DESC at $URL; $ROUNDS rounds of ${SECS}s"
 printf '%-9s %5s %12s %14s\n' tool round req/s cpu_ns/req
 
 # wrk's req/s and CPU per request: `times` in a subshell gives the CPU of
