@@ -11,7 +11,10 @@ FUZZ_BUILD=build-fuzz
 PACKAGES=(cmake gcc make pkg-config libjansson-dev libcmocka-dev gnuplot-nox libssl-dev)
 # chromium: the report_html test opens results/report.html in it, headless.
 # clang, libfuzzer-14-dev: the fuzz targets run at the end of the tests.
-TEST_PACKAGES=(valgrind clang-format parallel jq chromium clang libfuzzer-14-dev)
+# wrk, python3: the real suite's pieces are tested against a fake server.
+TEST_PACKAGES=(valgrind clang-format parallel jq chromium clang libfuzzer-14-dev wrk python3)
+# ./run.sh real (#15): the real servers, Debian's python3 and its GIL.
+REAL_PACKAGES=(python3 gunicorn python3-uvicorn python3-uvloop python3-gevent wrk)
 SLURM_PACKAGES=(slurm-wlm munge jq)
 FUZZ_PACKAGES=(clang libfuzzer-14-dev)
 FUZZ_TARGETS=(params cli suite resfile validate table)
@@ -48,6 +51,15 @@ usage: ./run.sh [--quick] [SUITE...]   run suites (default: the default set),
                                        (--quick) in a loop for MINUTES
                                        (default 10), printing duckfeed's
                                        RSS and open descriptors
+       ./run.sh real [--quick]         the real servers (gunicorn sync,
+                                       gthread, gevent; uvicorn) beside the
+                                       models standing for them, and
+                                       CPython's GIL beside the simulated
+                                       one (docs/FIDELITY.md); not in the
+                                       default set, about 15 min (--quick:
+                                       about 3): results/real.json,
+                                       results/gil-real.json,
+                                       results/REAL.md, plots/real-*.png
        ./run.sh report                 rewrite results/REPORT.md and
                                        report.html from results/ (no runs)
        ./run.sh --help                 this text
@@ -334,6 +346,15 @@ main() {
         ;;
     build) install_missing "${PACKAGES[@]}"; build "$BUILD"; say "built $BUILD/duckfeed" ;;
     soak) shift; [ $# -le 1 ] || { say "soak takes at most MINUTES"; exit 2; }; run_soak "$@" ;;
+    real)
+        shift
+        [ $# -eq 0 ] || [ "$*" = --quick ] || { say "real takes only --quick"; exit 2; }
+        install_missing "${PACKAGES[@]}" "${REAL_PACKAGES[@]}"
+        build "$BUILD"
+        mkdir -p results plots
+        /usr/bin/python3 examples/python/real.py "$@"
+        exec /usr/bin/python3 examples/python/gil_real.py "$@"
+        ;;
     report) shift; install_missing "${PACKAGES[@]}"; build "$BUILD"; exec "$BUILD/duckfeed" report "$@" ;;
     tests | check | ctest) say "no such suite or command: $1 (did you mean: ./run.sh test?)"; exit 2 ;;
     fuzz)

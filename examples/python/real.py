@@ -142,16 +142,32 @@ def stop_server(proc, grace_s=5.0):
     except ProcessLookupError:
         pass
     proc.wait()
+    # SIGKILL is delivered before killpg returns, but a process only leaves
+    # the group when it has died: wait for that (at most 5 s).
+    deadline = time.monotonic() + 5
+    while group_members(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
     return how
 
 
-def group_alive(pgid):
-    """Whether any process is left in group pgid."""
-    try:
-        os.killpg(pgid, 0)
-        return True
-    except ProcessLookupError:
-        return False
+def group_members(pgid):
+    """Pids of the live (not zombie) processes in group pgid, from /proc.
+    A killed worker stays a zombie until init reaps it, and killpg(pgid, 0)
+    still finds zombies, so it cannot tell a stopped server from a live
+    one."""
+    pids = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                # The command (field 2) may hold spaces: split after it.
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            pids.append(int(name))
+    return pids
 
 
 def parse_wrk(text):
@@ -166,10 +182,11 @@ def parse_wrk(text):
 
 
 def run_wrk(url, connections, duration_s, wrk="wrk", timeout_s=10):
-    """One wrk run; its summary (parse_wrk) and the load average before."""
+    """One wrk run of duration_s (whole seconds: wrk takes no fraction);
+    its summary (parse_wrk) and the load average before."""
     threads = min(2, connections)
     argv = [wrk, "-t", str(threads), "-c", str(connections), "-d",
-            f"{duration_s:g}s", "--timeout", f"{timeout_s}s", "-s", WRK_LUA,
+            f"{int(duration_s)}s", "--timeout", f"{timeout_s}s", "-s", WRK_LUA,
             url]
     load = os.getloadavg()[0]
     r = subprocess.run(argv, capture_output=True, text=True,
@@ -394,10 +411,12 @@ def parse_args(argv):
     p = argparse.ArgumentParser(
         prog="real.py", description="Real servers (gunicorn, gevent, "
         "uvicorn) against duckfeed's models, cell by cell.")
-    p.add_argument("--duration", type=float, default=3.0,
-                   help="seconds per cell (default 3)")
+    p.add_argument("--duration", type=int, default=3,
+                   help="whole seconds per cell, as wrk takes (default 3)")
     p.add_argument("--concurrency", default="1,8,64,256",
                    help="comma-separated (default 1,8,64,256)")
+    p.add_argument("--quick", action="store_true",
+                   help="concurrency 1,64 and 1 s per cell")
     p.add_argument("--servers", help="comma-separated names (default all)")
     p.add_argument("--paths", help="comma-separated: noop,cpu,io,blocking")
     p.add_argument("--servers-file", help="JSON list of {name, command, "
@@ -428,6 +447,8 @@ def pick(items, names, what):
 
 def main(argv):
     args = parse_args(argv)
+    if args.quick:
+        args.concurrency, args.duration = "1,64", 1
     try:
         if args.render_only:
             with open(args.out) as f:
