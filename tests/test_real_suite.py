@@ -15,6 +15,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "examples", "python"))
+import gil_real  # noqa: E402
 import real  # noqa: E402
 
 FAKE = [sys.executable, os.path.join(HERE, "fake_server.py"), "{port}"]
@@ -200,6 +201,48 @@ class Simulated(unittest.TestCase):
 
         self.assertEqual(r.returncode, 2)
         self.assertEqual(len(r.stderr.strip().splitlines()), 1)
+        self.assertIn("'nope'", r.stderr)
+
+
+class Gil(unittest.TestCase):
+    """gil_real.py's children and table (the CPython side runs with the
+    interpreter running this test: no package is needed)."""
+
+    def test_gil_real_cpu_child(self):
+        d = gil_real.child(sys.executable, "cpu", 2)
+
+        self.assertEqual(d["threads"], 2)
+        self.assertGreater(d["sequential_s"], 0)
+        self.assertGreater(d["threaded_s"], 0)
+
+    def test_gil_real_echo_child(self):
+        d = gil_real.child(sys.executable, "echo", 1, 5, 1)
+
+        self.assertGreater(d["throughput_rps"], 0)
+        self.assertLessEqual(d["latency_us"]["p50"], d["latency_us"]["p99"])
+
+    def test_gil_real_ccbench_child(self):
+        d = gil_real.child(sys.executable, "ccbench", 1, 0.5)
+
+        self.assertGreater(d["pings"], 2)
+        self.assertGreater(d["latency_us"]["p50"], 0)
+
+    def test_gil_real_table(self):
+        rows = [gil_real.figure("echo", "1 hogs", "p50", 150, 100, (0.67, 1.5)),
+                gil_real.figure("echo", "1 hogs", "p99", 200, 100, (0.67, 1.5)),
+                gil_real.figure("cpu", "2", "round trips/s", None, 0, (0.8, 1))]
+
+        text, n_in = gil_real.table_md(rows)
+
+        self.assertEqual(n_in, 1)
+        self.assertIn("**2.00**", text)
+        self.assertIsNone(rows[2]["ratio"])
+
+    def test_gil_real_bad_figure_exit_2(self):
+        r = subprocess.run([sys.executable, gil_real.__file__, "--figures",
+                            "nope"], capture_output=True, text=True)
+
+        self.assertEqual(r.returncode, 2)
         self.assertIn("'nope'", r.stderr)
 
 

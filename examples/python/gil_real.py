@@ -263,6 +263,10 @@ def measure_ccbench(args, rows, raw):
                                real.BOUNDS["p50"]))
 
 
+def num(v):
+    return "-" if v is None else f"{v:.3g}"
+
+
 def table_md(rows):
     out = ["| figure | configuration | metric | real | simulated | sim/real |",
            "|---|---|---|---|---|---|"]
@@ -270,7 +274,7 @@ def table_md(rows):
         unit = "" if r["metric"] in ("threaded/sequential",
                                      "round trips/s") else " us"
         out.append(f"| {r['figure']} | {r['config']} | {r['metric']}{unit} | "
-                   f"{r['real']:.3g} | {r['simulated']:.3g} | "
+                   f"{num(r['real'])} | {num(r['simulated'])} | "
                    f"{real.fmt_ratio(r['ratio'], r['inside'])} |")
     n_in = sum(r["inside"] for r in rows)
     out.append("")
