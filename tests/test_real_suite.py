@@ -108,6 +108,19 @@ class Client(unittest.TestCase):
         self.assertLessEqual(d["latency_us"]["p50"], d["latency_us"]["p99"])
 
 
+def pids_with(token):
+    """Live processes whose command line holds token."""
+    pids = []
+    for name in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                if token.encode() in f.read():
+                    pids.append(int(name))
+        except (OSError, ValueError):
+            pass
+    return [p for p in pids if p != os.getpid()]
+
+
 def cell(server, name, c, real_rps, sim_rps, p50=(1000, 1000)):
     def side(rps, p):
         return {"throughput_rps": rps, "latency_us": {"p50": p, "p99": 2 * p},
@@ -194,6 +207,27 @@ class Simulated(unittest.TestCase):
             self.assertEqual(len(doc["cells"]), 2)
             self.assertEqual(doc["servers"][0]["stopped_by"], "term")
             self.assertTrue(os.path.exists(os.path.join(tmp, "real-noop.png")))
+
+    @unittest.skipIf(shutil.which("wrk") is None, "wrk not installed")
+    def test_real_sigterm_stops_server(self):
+        token = f"df-test-{os.getpid()}-{time.monotonic_ns()}"
+        with tempfile.TemporaryDirectory() as tmp:
+            servers = os.path.join(tmp, "servers.json")
+            with open(servers, "w") as f:
+                json.dump([{"name": "fake", "sim": [], "command":
+                            FAKE + ["--child", token]}], f)
+            proc = subprocess.Popen(
+                [sys.executable, real.__file__, "--servers-file", servers,
+                 "--paths", "noop", "--concurrency", "1,1,1,1,1",
+                 "--duration", "1", "--out", os.path.join(tmp, "r.json")],
+                stderr=subprocess.PIPE, text=True)
+            proc.stderr.readline()  # the first cell is done: it is serving
+
+            proc.terminate()
+            proc.communicate(timeout=60)
+
+            self.assertNotEqual(proc.returncode, 0)
+            self.assertEqual(pids_with(token), [])
 
     def test_real_bad_server_name_exit_2(self):
         r = subprocess.run([sys.executable, real.__file__, "--servers",

@@ -337,6 +337,20 @@ def write_json(path, doc):
     os.replace(tmp, path)
 
 
+def settle(port, deadline_s):
+    """Seconds until a GET /noop is answered again after a cell. A server
+    still owes answers to the connections wrk closed at its end (a sync
+    worker's accept queue holds up to 256 of them, 20 ms each on /io);
+    the next cell must not start behind them. The probe queues behind
+    them too, so its answer says they are done."""
+    t0 = time.monotonic()
+    while probe(port, "/noop", deadline_s) != 200:
+        if time.monotonic() - t0 > deadline_s:
+            raise SuiteError(f"server did not settle in {deadline_s:g} s")
+        time.sleep(0.1)
+    return time.monotonic() - t0
+
+
 def measure_server(server, paths, conc, args, log):
     """Every real cell of one server: {(path name, c): wrk summary}."""
     port = free_port()
@@ -348,6 +362,7 @@ def measure_server(server, paths, conc, args, log):
             for c in conc:
                 real[(name, c)] = run_wrk(f"http://127.0.0.1:{port}{url}", c,
                                           args.duration, args.wrk)
+                real[(name, c)]["settle_s"] = settle(port, 60)
                 print(f"real.py: {server['name']} {url} c={c}: "
                       f"{real[(name, c)]['throughput_rps']:.0f} rps",
                       file=sys.stderr)
@@ -445,8 +460,16 @@ def pick(items, names, what):
     return [by[n] for n in names.split(",")]
 
 
+def on_signal(signo, frame):
+    # SIGTERM or SIGHUP unwinds like ^C, so the finally in measure_server
+    # stops the server it started: no gunicorn outlives the suite.
+    raise KeyboardInterrupt(f"signal {signo}")
+
+
 def main(argv):
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
     if args.quick:
         args.concurrency, args.duration = "1,64", 1
     try:
