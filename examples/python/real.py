@@ -285,6 +285,13 @@ def table_md(cells):
                 f", p50 {count['p50']}, p99 {count['p99']}, all three "
                 f"{count['all']}. Bounds: throughput 0.85-1.15, p50 and p99 "
                 "0.67-1.5; bold is outside.")
+    rows += ["", "| path | cells | throughput inside | p50 inside | "
+             "p99 inside | all three |", "|---|---|---|---|---|---|"]
+    for name in dict.fromkeys(c["path_name"] for c in cells):
+        mine = [c["inside"] for c in cells if c["path_name"] == name]
+        rows.append(f"| {name} | {len(mine)} | "
+                    + " | ".join(str(sum(i[k] for i in mine)) for k in BOUNDS)
+                    + f" | {sum(all(i.values()) for i in mine)} |")
     return "\n".join(rows) + "\n", count
 
 
