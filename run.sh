@@ -56,8 +56,10 @@ usage: ./run.sh [--quick] [SUITE...]   run suites (default: the default set),
                                        models standing for them, and
                                        CPython's GIL beside the simulated
                                        one (docs/FIDELITY.md); not in the
-                                       default set, about 15 min (--quick:
-                                       about 3): results/real.json,
+                                       default set; 16 min on a shared
+                                       2-vCPU machine (--quick: concurrency
+                                       1 and 64, 1 s per cell):
+                                       results/real.json,
                                        results/gil-real.json,
                                        results/REAL.md, plots/real-*.png
        ./run.sh report                 rewrite results/REPORT.md and
