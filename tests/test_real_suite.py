@@ -209,6 +209,28 @@ class Simulated(unittest.TestCase):
             self.assertTrue(os.path.exists(os.path.join(tmp, "real-noop.png")))
 
     @unittest.skipIf(shutil.which("wrk") is None, "wrk not installed")
+    def test_real_failed_server_others_still_run(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            servers = os.path.join(tmp, "servers.json")
+            with open(servers, "w") as f:
+                json.dump([{"name": "dies", "sim": [], "command":
+                            [sys.executable, "-c", "exit(3)"]},
+                           {"name": "fake", "command": FAKE, "sim":
+                            ["--model", "process", "--workers", "1"]}], f)
+            out = os.path.join(tmp, "real.json")
+
+            rc = real.main(["--servers-file", servers, "--paths", "noop",
+                            "--concurrency", "1", "--duration", "1",
+                            "--duckfeed", DUCKFEED, "--out", out, "--report",
+                            os.path.join(tmp, "REAL.md"), "--plots-dir", tmp])
+
+            self.assertEqual(rc, 1)
+            with open(out) as f:
+                doc = json.load(f)
+            self.assertIn("exited (3)", doc["servers"][0]["error"])
+            self.assertEqual([c["server"] for c in doc["cells"]], ["fake"])
+
+    @unittest.skipIf(shutil.which("wrk") is None, "wrk not installed")
     def test_real_sigterm_stops_server(self):
         token = f"df-test-{os.getpid()}-{time.monotonic_ns()}"
         with tempfile.TemporaryDirectory() as tmp:

@@ -378,36 +378,49 @@ def measure_server(server, paths, conc, args, log):
     return real, ready_s, stopped
 
 
+def server_cells(server, paths, conc, args, sim_cache, log):
+    """One server's entry for servers[] and its cells; a SuiteError (it
+    never got ready, wrk or duckfeed failed) escapes to the caller."""
+    real, ready_s, stopped = measure_server(server, paths, conc, args, log)
+    entry = {"name": server["name"], "command": server["command"],
+             "sim": server["sim"], "ready_s": ready_s, "stopped_by": stopped}
+    cells = []
+    for name, url, workload in paths:
+        key = (tuple(server["sim"]), workload)
+        if key not in sim_cache:
+            sim_cache[key] = SIM_DRIVERS[args.sim_driver](
+                args.duckfeed, server["sim"], workload, conc, args.duration)
+        for c in conc:
+            sim = sim_cache[key][c]
+            ra, ins = ratios(sim, real[(name, c)])
+            cells.append({"server": server["name"], "path": url,
+                          "path_name": name, "workload": workload,
+                          "concurrency": c, "real": real[(name, c)],
+                          "simulated": sim, "ratio": ra, "inside": ins})
+    return entry, cells
+
+
 def run_suite(args, servers, paths, conc):
+    """Measures every server; one that fails is recorded with its error
+    (servers[].error) and the others still run."""
     doc = {"schema": SCHEMA, "complete": False,
            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
            "machine": {"nproc": os.cpu_count(), "uname": " ".join(os.uname())},
            "duration_s": args.duration, "sim_driver": args.sim_driver,
            "bounds": BOUNDS, "servers": [], "cells": []}
     sim_cache = {}
-    log_path = args.out + ".log"
-    with open(log_path, "w") as log:
+    with open(args.out + ".log", "w") as log:
         for server in servers:
-            real, ready_s, stopped = measure_server(server, paths, conc, args,
-                                                    log)
-            doc["servers"].append({"name": server["name"],
-                                   "command": server["command"],
-                                   "sim": server["sim"], "ready_s": ready_s,
-                                   "stopped_by": stopped})
-            for name, url, workload in paths:
-                key = (tuple(server["sim"]), workload)
-                if key not in sim_cache:
-                    sim_cache[key] = SIM_DRIVERS[args.sim_driver](
-                        args.duckfeed, server["sim"], workload, conc,
-                        args.duration)
-                for c in conc:
-                    sim = sim_cache[key][c]
-                    ra, ins = ratios(sim, real[(name, c)])
-                    doc["cells"].append({
-                        "server": server["name"], "path": url,
-                        "path_name": name, "workload": workload,
-                        "concurrency": c, "real": real[(name, c)],
-                        "simulated": sim, "ratio": ra, "inside": ins})
+            try:
+                entry, cells = server_cells(server, paths, conc, args,
+                                            sim_cache, log)
+            except (SuiteError, subprocess.TimeoutExpired) as e:
+                entry = {"name": server["name"], "command": server["command"],
+                         "sim": server["sim"], "error": str(e)}
+                cells = []
+                print(f"real.py: {server['name']}: {e}", file=sys.stderr)
+            doc["servers"].append(entry)
+            doc["cells"] += cells
             write_json(args.out, doc)
     doc["complete"] = True
     write_json(args.out, doc)
@@ -502,6 +515,10 @@ def main(argv):
           f"throughput {count['throughput']}, p50 {count['p50']}, "
           f"p99 {count['p99']}, all {count['all']}; {args.report}",
           file=sys.stderr)
+    failed = [s["name"] for s in doc["servers"] if "error" in s]
+    if failed:
+        print(f"real.py: not measured: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 
