@@ -8,7 +8,8 @@ BUILD=build
 ASAN_BUILD=build-asan
 TSAN_BUILD=build-tsan
 FUZZ_BUILD=build-fuzz
-PACKAGES=(cmake gcc make pkg-config libjansson-dev libcmocka-dev gnuplot-nox libssl-dev)
+PACKAGES=(cmake gcc make pkg-config libjansson-dev libcmocka-dev gnuplot-nox libssl-dev
+    libhttp-parser-dev)
 # chromium: the report_html test opens results/report.html in it, headless.
 # clang, libfuzzer-14-dev: the fuzz targets run at the end of the tests.
 # wrk, python3: the real suite's pieces are tested against a fake server.

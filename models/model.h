@@ -10,6 +10,7 @@
 #ifndef DF_MODELS_MODEL_H
 #define DF_MODELS_MODEL_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -141,9 +142,29 @@ typedef struct df_model_pool_stats {
     uint64_t abandoned; /* queued requests dropped by the drain timeout */
 } df_model_pool_stats;
 
+/* Statuses the process model's arbiter (#17) gives the requests a dead
+ * worker held: what the client of a real server sees. */
+#define DF_STATUS_CRASHED   (-ECONNRESET) /* the worker died: EOF or RST */
+#define DF_STATUS_TIMED_OUT (-ETIMEDOUT)  /* killed by --worker-timeout */
+#define DF_STATUS_REFUSED   (-ECONNREFUSED)
+#define DF_MODEL_MAX_SIGNAL 64
+
+/* The process model's arbiter (gunicorn's master, #17). */
+typedef struct df_model_arbiter_stats {
+    uint64_t respawns;        /* workers forked to replace one */
+    uint64_t crashes;         /* workers that died of a signal or exit != 0 */
+    uint64_t worker_timeouts; /* killed for a silent heartbeat */
+    uint64_t recycles;        /* exited after --max-requests */
+    uint64_t held_errors;     /* requests failed with a dying worker */
+    int storm;                /* 1: respawning stopped (a respawn storm) */
+    /* Crashes by signal number (index 0: exited non-zero). */
+    uint32_t deaths_by_signal[DF_MODEL_MAX_SIGNAL + 1];
+} df_model_arbiter_stats;
+
 typedef struct df_model_stats {
     /* Which parts the model filled (0/1); the others stay zero. */
-    int has_gil, has_loop, has_hogs, has_pool;
+    int has_gil, has_loop, has_hogs, has_pool, has_arbiter;
+    df_model_arbiter_stats arbiter;
     df_gil_stats gil;
     df_model_loop_stats loop;
     df_model_hogs_stats hogs;
@@ -153,6 +174,14 @@ typedef struct df_model_stats {
     int nprocesses;
     struct df_model_stats *per_process;
 } df_model_stats;
+
+/* #17: what a model calls when the point cannot go on (a respawn storm):
+ * the hook (the runner's abort, set in a point's child) reports msg and
+ * does not return. Without a hook it returns and the model fails its
+ * stop with the message instead. */
+typedef void df_model_fatal_fn(const char *msg);
+void df_model_fatal_hook_set(df_model_fatal_fn *fn);
+void df__model_fatal(const char *msg);
 
 /* Frees what s owns (not s) and zeroes it. Zeroed or NULL is fine. */
 void df_model_stats_clear(df_model_stats *s);
@@ -197,6 +226,16 @@ typedef struct df_model_cfg {
      * concurrency; open loop: --max-inflight), 0 when unbounded. A model
      * may preallocate by it (the process model's overflow queue). */
     int64_t inflight_max;
+    /* Process model's arbiter (#17), gunicorn's knobs. worker_timeout_ns
+     * (--timeout): 0 off, else a sync worker busy on one request this
+     * long is killed and replaced (a hybrid heartbeats from its main
+     * loop, so never). max_requests: 0 off, else a worker exits
+     * gracefully after max_requests + U[0, max_requests_jitter] requests
+     * and is replaced. respawn_forever: gunicorn's exact behaviour, no
+     * respawn-storm detection. */
+    int64_t worker_timeout_ns;
+    int64_t max_requests, max_requests_jitter;
+    int respawn_forever;
 } df_model_cfg;
 
 /* Starts workers; on success *out is set and requests may be submitted. */

@@ -237,6 +237,20 @@ static const df_opt opts[] = {
     { "to-thread-workers", DF_OPT_INT, FIELD(base.to_thread_workers), 1,
       DF_RUN_MAX_TO_THREAD_WORKERS,
       .help = "run_blocking pool (default min(32, cores+4))" },
+    { "worker-timeout", DF_OPT_DURATION, FIELD(base.worker_timeout_ns), 0,
+      DF_RUN_MAX_DURATION_NS, .bare_unit = "s", .def = "0",
+      .section = "Arbiter (process model and hybrids; gunicorn)",
+      .help = "gunicorn --timeout: a sync worker busy on one\n"
+              "request this long is killed and replaced (a hybrid\n"
+              "heartbeats from its main loop: never); 0: off" },
+    { "max-requests", DF_OPT_INT, FIELD(base.max_requests), 1, DF_RUN_MAX_COUNT,
+      .help = "recycle a worker after N requests (graceful)" },
+    { "max-requests-jitter", DF_OPT_INT, FIELD(base.max_requests_jitter), 0,
+      DF_RUN_MAX_COUNT, .def = "0",
+      .help = "... plus U[0, J] requests, per worker" },
+    { "respawn-forever", DF_OPT_FLAG, FIELD(base.respawn_forever),
+      .help = "as gunicorn: no respawn-storm detection (a worker\n"
+              "dying at once is forked again, forever)" },
     { "concurrency", DF_OPT_INT_LIST, FIELD(concurrency), 1,
       DF_MODEL_MAX_CONCURRENCY, .def = "1", .section = "Load",
       .help = "closed-loop clients" },

@@ -24,10 +24,12 @@
 #include "harness/sweep/point.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -56,6 +58,9 @@ typedef struct recorder {
     df_hist *service; /* started -> finished */
     df_hist *naive;   /* sent -> finished (what closed-loop tools see) */
     int64_t completed, errors;
+    /* #17: errors by kind (models/model.h's DF_STATUS_*); the rest are
+     * the workload's own. */
+    int64_t errors_crash, errors_timeout, errors_refused;
     int64_t overlap_ns;  /* sum of [sent, finished] n window, every request */
     int64_t entry_ns;    /* sum of [sent, window end] n window, every send */
     int64_t settled_ns;  /* the same, of every finished request */
@@ -153,6 +158,9 @@ static void record(recorder *r,
     r->completed++;
     if (c->status < 0)
         r->errors++;
+    r->errors_crash += c->status == DF_STATUS_CRASHED;
+    r->errors_timeout += c->status == DF_STATUS_TIMED_OUT;
+    r->errors_refused += c->status == DF_STATUS_REFUSED;
 }
 
 /* The recorder of the calling thread; NULL only when memory ran out. */
@@ -433,6 +441,9 @@ static void recorder_add(recorder *all, const recorder *r)
     df_hist_merge(all->naive, r->naive);
     all->completed += r->completed;
     all->errors += r->errors;
+    all->errors_crash += r->errors_crash;
+    all->errors_timeout += r->errors_timeout;
+    all->errors_refused += r->errors_refused;
     all->overlap_ns += r->overlap_ns;
     all->entry_ns += r->entry_ns;
     all->settled_ns += r->settled_ns;
@@ -561,6 +572,13 @@ static int collect(point_run *run, int64_t window_ns, json_t *rec)
     json_object_set_new(rec, "completed", json_integer(all->completed));
     json_object_set_new(rec, "errors", json_integer(all->errors));
     json_object_set_new(rec, "succeeded", json_integer(succeeded));
+    json_object_set_new(
+        rec, "errors_by_kind",
+        json_pack("{s:I,s:I,s:I,s:I}", "crash", (json_int_t)all->errors_crash,
+                  "timeout", (json_int_t)all->errors_timeout, "refused",
+                  (json_int_t)all->errors_refused, "other",
+                  (json_int_t)(all->errors - all->errors_crash -
+                               all->errors_timeout - all->errors_refused)));
     json_object_set_new(
         rec, "error_rate",
         json_real(all->completed ? (double)all->errors / all->completed : 0));
@@ -747,6 +765,7 @@ static int drive(point_run *run, int64_t *t0, int64_t *window_ns)
         .start_ns = run->window_start_ns,
         .end_ns = run->window_end_ns,
         .seed = pc->seed,
+        .rss_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC),
     };
     pthread_t sampler;
     int sampling =
@@ -765,6 +784,9 @@ static int drive(point_run *run, int64_t *t0, int64_t *window_ns)
     __atomic_store_n(&run->stopping, 1, __ATOMIC_SEQ_CST);
     if (sampling)
         DF_CHECK(pthread_join(sampler, NULL) == 0);
+    if (run->sampler.rss_fd >= 0)
+        close(run->sampler.rss_fd);
+    run->sampler.rss_fd = -1;
     return rc;
 }
 
@@ -808,7 +830,8 @@ static int make_record(point_run *run,
     json_object_set_new(
         rec, "timeouts",
         json_integer(__atomic_load_n(&run->inflight, __ATOMIC_ACQUIRE)));
-    df__point_add_rusage(rec, run->rss_before);
+    df__point_add_rusage(rec, run->rss_before, &run->sampler,
+                         !(pc->model->traits & DF_MODEL_PREFORK));
     if (add_model_stats(rec, stats) < 0)
         goto nomem;
     if (pc->trace)
