@@ -251,6 +251,27 @@ class Simulated(unittest.TestCase):
             self.assertNotEqual(proc.returncode, 0)
             self.assertEqual(pids_with(token), [])
 
+    def test_real_serve_url_and_argv(self):
+        self.assertEqual(real.serve_url("sleep:ms=20"), "/sleep?ms=20")
+        self.assertEqual(real.serve_url("noop"), "/noop")
+        self.assertEqual(real.serve_url("hash:bytes=64,release_gil=true"),
+                         "/hash?bytes=64&release_gil=true")
+        self.assertEqual(real.serve_argv(["--model", "thread", "--processes",
+                                          "2", "--threads", "4"]),
+                         ["--model", "thread", "--workers", "2", "--threads",
+                          "4"])
+
+    @unittest.skipIf(shutil.which("wrk") is None, "wrk not installed")
+    def test_real_sim_via_serve(self):
+        cells = real.sim_via_serve(DUCKFEED, ["--model", "asyncio",
+                                              "--processes", "1"],
+                                   "sleep:ms=5", [1], 1)
+
+        self.assertEqual(cells[1]["driver"], "serve")
+        self.assertEqual(cells[1]["errors_total"], 0)
+        self.assertGreater(cells[1]["requests"], 0)
+        self.assertGreaterEqual(cells[1]["latency_us"]["p50"], 5000)
+
     def test_real_bad_server_name_exit_2(self):
         r = subprocess.run([sys.executable, real.__file__, "--servers",
                             "nope"], capture_output=True, text=True)

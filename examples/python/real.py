@@ -228,11 +228,46 @@ def sim_via_run(duckfeed, sim_argv, workload, concurrencies, duration_s):
     return cells
 
 
-# How the simulated side is measured. TODO(#14): add "serve" - start
-# `duckfeed serve` with the server's sim argv through start_server /
-# wait_ready / stop_server and drive it with run_wrk, the same client as
-# the real server; SIM_DRIVERS picks it by --sim-driver.
-SIM_DRIVERS = {"run": sim_via_run}
+def serve_url(workload):
+    """The URL path `duckfeed serve` answers for a workload spec:
+    sleep:ms=20 -> /sleep?ms=20."""
+    name, _, params = workload.partition(":")
+    return f"/{name}" + (f"?{params.replace(',', '&')}" if params else "")
+
+
+def serve_argv(sim_argv):
+    """`duckfeed run` arguments as `duckfeed serve` takes them: serve's
+    --workers counts the processes of every model."""
+    return ["--workers" if a == "--processes" else a for a in sim_argv]
+
+
+def sim_via_serve(duckfeed, sim_argv, workload, concurrencies, duration_s):
+    """The simulated cells through `duckfeed serve` (#14), started, awaited
+    and stopped like a real server and driven by the same wrk, so both
+    sides pay for HTTP and loopback TCP."""
+    port = free_port()
+    argv = [duckfeed, "serve", *serve_argv(sim_argv), "--port", "{port}"]
+    with open(os.devnull, "w") as log:
+        proc = start_server(argv, port, log)
+        cells = {}
+        try:
+            wait_ready(proc, port, 30)
+            for c in concurrencies:
+                d = run_wrk(f"http://127.0.0.1:{port}{serve_url(workload)}",
+                            c, duration_s)
+                d["settle_s"] = settle(port, 60)
+                d.update(driver="serve", status="ok", argv=[
+                    a.replace("{port}", str(port)) for a in argv[1:]])
+                cells[c] = d
+        finally:
+            stop_server(proc)
+    return cells
+
+
+# How the simulated side is measured (--sim-driver): "run", duckfeed's
+# own in-process clients, or "serve", duckfeed serve behind the same wrk
+# as the real servers.
+SIM_DRIVERS = {"run": sim_via_run, "serve": sim_via_serve}
 
 
 def ratios(sim, real):
