@@ -164,17 +164,6 @@ static int add_workload(const df_opt *opt,
     return 0;
 }
 
-static int load_plugin(const df_opt *opt, const char *s, void *dst, df_err *err)
-{
-    (void)opt;
-    (void)dst;
-    return df_registry_load_plugin(s, err);
-}
-
-static const df_opt_choice gil_words[] = { { "new", DF_GIL_NEW },
-                                           { "old", DF_GIL_OLD },
-                                           { "off", DF_GIL_OFF },
-                                           { 0 } };
 static const df_opt_choice switch_words[] = { { "asm", DF_SWITCH_ASM },
                                               { "ucontext",
                                                 DF_SWITCH_UCONTEXT },
@@ -202,7 +191,7 @@ static const df_opt opts[] = {
       .help = "measure the HTTP server at URL instead (http://\n"
               "127.0.0.1:PORT/path; loopback only): GET on\n"
               "keep-alive connections, one per request in flight" },
-    { "plugin", DF_OPT_CALL, .call = load_plugin, .arg = "PATH.so",
+    { "plugin", DF_OPT_CALL, .call = df__opt_load_plugin, .arg = "PATH.so",
       .help = "load a workload plugin first (repeatable)" },
     { "workers", DF_OPT_INT_LIST, FIELD(workers), 1, DF_RUN_MAX_PROCESSES,
       .def = "2",
@@ -216,7 +205,7 @@ static const df_opt opts[] = {
       .def = "1",
       .help = "hybrids: processes each running the thread or\n"
               "coroutine model" },
-    { "gil", DF_OPT_CALL, .call = parse_gils, .choices = gil_words,
+    { "gil", DF_OPT_CALL, .call = parse_gils, .choices = df__opt_gil_words,
       .arg = "LIST", .def = "new",
       .section = "Interpreter lock (thread and coroutine models)",
       .help = "new (CPython 3.2 on), old (Python 2),\n"

@@ -13,17 +13,6 @@
 #define XSTR(x)  STR(x)
 #define STR(x)   #x
 
-static int load_plugin(const df_opt *opt, const char *s, void *dst, df_err *err)
-{
-    (void)opt;
-    (void)dst;
-    return df_registry_load_plugin(s, err);
-}
-
-static const df_opt_choice gil_words[] = { { "new", DF_GIL_NEW },
-                                           { "old", DF_GIL_OLD },
-                                           { "off", DF_GIL_OFF },
-                                           { 0 } };
 
 static const df_opt opts[] = {
     { "model", DF_OPT_STRING, FIELD(model), .arg = "M", .def = "coroutine",
@@ -33,14 +22,14 @@ static const df_opt opts[] = {
       .help = "worker processes sharing the listening socket" },
     { "threads", DF_OPT_INT, FIELD(threads), 1, 1024, .def = "4",
       .help = "thread model: worker threads per process" },
-    { "gil", DF_OPT_CHOICE, FIELD(gil), .choices = gil_words, .def = "new",
+    { "gil", DF_OPT_CHOICE, FIELD(gil), .choices = df__opt_gil_words, .def = "new",
       .help = "the simulated interpreter lock of thread and loop\n"
               "workers: new, old or off" },
     { "switch-interval", DF_OPT_DURATION, FIELD(switch_interval_ns), 1000,
       1000000000, .bare_unit = "us",
       .def = XSTR(DF_GIL_DEFAULT_INTERVAL_US) "us",
       .help = "new GIL switch interval" },
-    { "plugin", DF_OPT_CALL, .call = load_plugin, .arg = "PATH.so",
+    { "plugin", DF_OPT_CALL, .call = df__opt_load_plugin, .arg = "PATH.so",
       .help = "load a workload plugin (repeatable); served at\n/NAME" },
     { "port", DF_OPT_INT, FIELD(port), 0, 65535, .def = "8000",
       .section = "Connections",
