@@ -10,6 +10,11 @@
  * FIFO and only start their delay when a slot frees, as queries do behind a
  * database connection pool.
  *
+ * Connections are kept alive: after a response the connection reads its
+ * next request (one at a time; bytes sent during a delay are dropped).
+ * A response written more than DF_LATENCY_LATE_NS after it was due counts
+ * as late: the server itself, not its configured delay, held it back.
+ *
  * A client that hangs up during its delay keeps its slot until the delay
  * ends (the query still runs); its entry is freed when it comes due.
  *
@@ -74,7 +79,7 @@ struct df_latency_server {
     int serving;
     uint64_t rng;
     /* Atomic, written by the server thread, read by anyone. */
-    int64_t connections, requests, responses, max_serving, rejected;
+    int64_t connections, requests, responses, max_serving, rejected, late;
 };
 
 static void count(int64_t *c, int64_t d)
@@ -211,8 +216,10 @@ static void request_complete(df_latency_server *s, conn *c)
     serve(s, c, df_now_ns());
 }
 
-static void respond(df_latency_server *s, conn *c)
+static void respond(df_latency_server *s, conn *c, int64_t now)
 {
+    if (now - c->due_ns > DF_LATENCY_LATE_NS)
+        count(&s->late, 1);
     if (c->fd >= 0) {
         /* 8 bytes into an empty socket buffer: never EAGAIN in practice,
          * and a client that cannot take them gets a reset. */
@@ -220,8 +227,13 @@ static void respond(df_latency_server *s, conn *c)
         do {
             w = write(c->fd, c->req, DF_LATENCY_RESPONSE_BYTES);
         } while (w < 0 && errno == EINTR);
-        if (w == DF_LATENCY_RESPONSE_BYTES)
+        if (w == DF_LATENCY_RESPONSE_BYTES) {
             count(&s->responses, 1);
+            /* Keep-alive: the connection waits for its next request. */
+            c->state = READING;
+            c->got = 0;
+            return;
+        }
     }
     conn_free(s, c);
 }
@@ -249,7 +261,7 @@ static void fire_due(df_latency_server *s)
     if (read(s->timer_fd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
         DF_CHECK(errno == EINTR);
     while (s->heap_len > 0 && s->heap[0]->due_ns <= now) {
-        respond(s, heap_pop(s));
+        respond(s, heap_pop(s), now);
         s->serving--;
         while (s->queue_head &&
                (s->cfg.pool <= 0 || s->serving < s->cfg.pool)) {
@@ -543,4 +555,5 @@ void df_latency_server_counts_get(const df_latency_server *s,
     out->responses = __atomic_load_n(&s->responses, __ATOMIC_RELAXED);
     out->max_serving = __atomic_load_n(&s->max_serving, __ATOMIC_RELAXED);
     out->rejected = __atomic_load_n(&s->rejected, __ATOMIC_RELAXED);
+    out->late = __atomic_load_n(&s->late, __ATOMIC_RELAXED);
 }

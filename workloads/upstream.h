@@ -4,15 +4,54 @@
 #define DF_WORKLOADS_UPSTREAM_H
 
 #include <netinet/in.h>
+#include <pthread.h>
 
 #include "workloads/latency_server.h"
 #include "workloads/workload.h"
 
-/* One request to a latency server, only through ctx services: a
- * non-blocking connect (EINPROGRESS: wait_fd for writing), df_ctx_write of
- * the request, df_ctx_read of the response and of the server's EOF. One
- * connection per call, as a client without a pool would; ~1 syscall round
- * more than a keep-alive client, and no state shared between requests.
+/* Connections a pool keeps open when the workload does not say (web):
+ * enough not to cap the default sweeps; a driver's own default is nearer
+ * 10 (asyncpg max_size, SQLAlchemy 5 + 10 overflow). */
+#define DF_UPSTREAM_CONNS_DEFAULT 100
+#define DF_UPSTREAM_CONNS_MAX     4096
+
+/* Keep-alive connections to a latency server, as a database driver's pool
+ * holds them: one pool per process (each forked worker opens its own on
+ * first use; the threads or coroutines of a process share it). A request
+ * takes a connection, makes its round trip and gives it back; with every
+ * connection taken it waits through the ctx (a coroutine yields, a thread
+ * releases the GIL). Each free connection is a permit in a pipe, so the
+ * wait is an ordinary ctx read of a descriptor, safe from threads and
+ * coroutines alike; which connection a permit takes is the top of a stack
+ * (LIFO, as SQLAlchemy's pool_use_lifo), so a pool only opens as many
+ * connections as requests ever overlapped. A broken connection is closed
+ * and its slot reconnects on its next use. */
+typedef struct df_upstream_pool {
+    struct sockaddr_in addr;
+    int size;        /* connections at most */
+    int *fds;        /* per slot: a connection, or -1 (connect on use) */
+    int *free_slots; /* stack of free slots, under mu */
+    int nfree;
+    pthread_mutex_t mu; /* the stack, and the first use */
+    int ready;          /* the permit pipe is open (atomic) */
+    int tok_r, tok_w;   /* one byte per free connection */
+    int64_t connects;   /* connections opened, for tests (atomic) */
+} df_upstream_pool;
+
+/* 0, or -ENOMEM. Opens nothing yet: the pipe and the connections are made
+ * by the process that uses them (after a fork, not before). */
+int df_upstream_pool_init(df_upstream_pool *p,
+                          struct sockaddr_in addr,
+                          int size);
+/* One request through a pooled connection; 0 or a negative errno (-EPROTO
+ * for a short or wrong response). A reused connection found broken before
+ * any response byte is replaced and the request tried once more. */
+int df_upstream_pool_call(df_ctx *ctx, df_upstream_pool *p);
+/* Closes this process's connections and pipe; no call may be in flight. */
+void df_upstream_pool_close(df_upstream_pool *p);
+
+/* One request on a connection of its own, closed after (no pool): a
+ * non-blocking connect, the request, the response, all through the ctx.
  * Returns 0, or a negative errno (-EPROTO for a short response). */
 int df_upstream_call(df_ctx *ctx, const struct sockaddr_in *addr);
 
@@ -20,6 +59,7 @@ int df_upstream_call(df_ctx *ctx, const struct sockaddr_in *addr);
 typedef struct df_upstream_state {
     df_latency_server *server;
     struct sockaddr_in addr;
+    df_upstream_pool pool;
 } df_upstream_state;
 
 #endif /* DF_WORKLOADS_UPSTREAM_H */
