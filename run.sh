@@ -6,10 +6,14 @@ cd "$(dirname "$0")"
 
 BUILD=build
 ASAN_BUILD=build-asan
+FUZZ_BUILD=build-fuzz
 PACKAGES=(cmake gcc make pkg-config libjansson-dev libcmocka-dev gnuplot-nox libssl-dev)
 # chromium: the report_html test opens results/report.html in it, headless.
-TEST_PACKAGES=(valgrind clang-format parallel jq chromium)
+# clang, libfuzzer-14-dev: the fuzz targets run at the end of the tests.
+TEST_PACKAGES=(valgrind clang-format parallel jq chromium clang libfuzzer-14-dev)
 SLURM_PACKAGES=(slurm-wlm munge jq)
+FUZZ_PACKAGES=(clang libfuzzer-14-dev)
+FUZZ_TARGETS=(params cli suite resfile validate table)
 
 usage() {
     cat <<'TXT'
@@ -22,13 +26,17 @@ usage: ./run.sh [--quick] [SUITE...]   run suites (default: the default set),
                                        under AddressSanitizer+UBSan, and
                                        those labelled valgrind under
                                        valgrind, both without timing
-                                       assertions
+                                       assertions; each fuzz target for 10 s
        ./run.sh test-slurm             a one-node Slurm on this machine (as
                                        root) runs a plan as an array job and
                                        merges it (docs/DISTRIBUTED.md); not
                                        part of `test`
        ./run.sh bench [NAME...]        duckfeed's own costs (switches, locks,
                                        harness overhead)
+       ./run.sh fuzz [SECONDS]         build the libFuzzer targets (clang) in
+                                       build-fuzz/ and run each for SECONDS
+                                       (default 60); per target: execs/s,
+                                       corpus size, crashes
        ./run.sh build                  install what is missing and build only
        ./run.sh report                 rewrite results/REPORT.md and
                                        report.html from results/ (no runs)
@@ -125,7 +133,60 @@ run_tests() {
             || { say "valgrind: $t failed (see $BUILD/valgrind-$t.log)"; exit 1; }
         say "valgrind: $t clean"
     done
+    say "fuzz targets (10 s each)"
+    run_fuzz 10
     say "all tests passed"
+}
+
+# The dictionary of a target's input language (tests/fuzz/*.dict).
+fuzz_dict() {
+    case $1 in
+    resfile | validate | table) echo tests/fuzz/results.dict ;;
+    *) echo "tests/fuzz/$1.dict" ;;
+    esac
+}
+
+# run_fuzz SECONDS: builds the libFuzzer targets in $FUZZ_BUILD, replays
+# the committed inputs, then fuzzes each target for SECONDS, growing a
+# corpus in $FUZZ_BUILD/corpus/<target> from tests/fuzz/corpus/<target>.
+# Crash inputs land in $FUZZ_BUILD/crashes/<target>/; any crash fails.
+run_fuzz() {
+    local secs=$1 t out log dict n rate corpus failed=0
+    local dict_arg=()
+    install_missing "${PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"
+    say "building ($FUZZ_BUILD: clang, libFuzzer, address,undefined)"
+    cmake -S . -B "$FUZZ_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDF_FUZZ=ON \
+        -DCMAKE_C_COMPILER=clang -DCMAKE_ASM_COMPILER=clang >/dev/null
+    cmake --build "$FUZZ_BUILD" -j "$(jobs)" --target df_fuzz_all >/dev/null
+    (cd "$FUZZ_BUILD" && ctest --output-on-failure -L fuzz >"fuzz-replay.log" 2>&1) \
+        || { say "fuzz: a committed input fails (see $FUZZ_BUILD/fuzz-replay.log)"; exit 1; }
+    printf '%-9s %9s %15s %8s\n' target execs/s "corpus (size)" crashes
+    for t in "${FUZZ_TARGETS[@]}"; do
+        out=$FUZZ_BUILD/crashes/$t
+        log=$FUZZ_BUILD/fuzz-$t.log
+        dict=$(fuzz_dict "$t")
+        dict_arg=()
+        [ -f "$dict" ] && dict_arg=(-dict="$dict")
+        mkdir -p "$FUZZ_BUILD/corpus/$t" "$out"
+        n=$(find "$out" -type f | wc -l)
+        # New inputs go to the first folder; the committed seeds stay as
+        # they are. A crash, leak or timeout stops the target.
+        "$FUZZ_BUILD/tests/fuzz/fuzz_$t" -max_total_time="$secs" -print_final_stats=1 \
+            -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$out/" "${dict_arg[@]}" \
+            "$FUZZ_BUILD/corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1 || true
+        n=$(($(find "$out" -type f | wc -l) - n))
+        rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+        corpus=$(grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' "$log" | tail -1 | cut -d' ' -f2)
+        printf '%-9s %9s %15s %8s\n' "$t" "${rate:-?}" "${corpus%/*} (${corpus#*/})" "$n"
+        if [ "$n" != 0 ]; then
+            say "fuzz: $t: $n crash input(s) in $out/ (log: $log)"
+            failed=1
+        elif [ -z "$rate" ]; then
+            say "fuzz: $t did not run (log: $log)"
+            failed=1
+        fi
+    done
+    [ "$failed" = 0 ] || exit 1
 }
 
 main() {
@@ -149,6 +210,12 @@ main() {
     build) install_missing "${PACKAGES[@]}"; build "$BUILD"; say "built $BUILD/duckfeed" ;;
     report) shift; install_missing "${PACKAGES[@]}"; build "$BUILD"; exec "$BUILD/duckfeed" report "$@" ;;
     tests | check | ctest) say "no such suite or command: $1 (did you mean: ./run.sh test?)"; exit 2 ;;
+    fuzz)
+        shift
+        [ $# -le 1 ] && [[ ${1:-60} =~ ^[1-9][0-9]*$ ]] \
+            || { say "fuzz takes one argument, seconds per target (default 60)"; exit 2; }
+        run_fuzz "${1:-60}"
+        ;;
     bench) shift; install_missing "${PACKAGES[@]}"; build "$BUILD"; exec "$BUILD/duckfeed" bench "$@" ;;
     --list) install_missing "${PACKAGES[@]}"; build "$BUILD"; exec "$BUILD/duckfeed" suite --list ;;
     *)

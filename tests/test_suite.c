@@ -228,6 +228,10 @@ static void test_suite_malformed_einval(void **state)
                                "\"process\"], \"quick\": [3]}]}",
                      "quick");
     expect_bad_suite(GOOD_HEAD "\"kind\": \"examples\"}", "command");
+    /* #12, found by tests/fuzz/fuzz_suite: cast to int, it overflowed. */
+    expect_bad_suite(GOOD_HEAD "\"order\": 1e300, \"runs\": [{\"argv\": "
+                               "[\"--trace\"]}]}",
+                     "order");
 }
 
 /* Runs df_suite_main_with with run and stderr captured; returns its exit

@@ -389,7 +389,11 @@ int df__opt_read(const df_opt_cmd *cmd,
 
     long_options(cmd, lo);
     memset(given, 0, (size_t)cmd->nopts);
-    optind = 1;
+    /* #12, found by tests/fuzz/fuzz_cli: optind = 1 leaves glibc's
+     * position inside a bundle of short options ("-xh" stopped at x), and
+     * the next read (a suite runs many) went on from it, in an argv
+     * perhaps freed. 0 makes getopt start afresh (glibc and musl). */
+    optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         const df_opt *opt =

@@ -297,6 +297,11 @@ static const df_opt_cmd run_cmd = {
                   "(bare: seconds\nunless said).\n",
 };
 
+const df_opt_cmd *df__run_cmd(void)
+{
+    return &run_cmd;
+}
+
 /* #16: an item's sweep is the plan's; options that would change it are
  * refused rather than ignored. 0, or 2 after one line on stderr. */
 static int check_plan_item(const df_run_opts *o, const unsigned char *given)

@@ -16,4 +16,10 @@ typedef struct df_run_opts df_run_opts;
  * argv, which must outlive o. */
 int df__run_parse(int argc, char **argv, df_run_opts *o);
 
+/* (harness/ private) The option table df__run_parse reads argv with
+ * (harness/cli/opt.h): tests/fuzz/fuzz_cli.c reads argv through it less
+ * --plugin, which df__run_parse would load. */
+typedef struct df_opt_cmd df_opt_cmd;
+const df_opt_cmd *df__run_cmd(void);
+
 #endif /* DF_HARNESS_CLI_RUN_H */

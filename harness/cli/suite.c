@@ -91,7 +91,7 @@ static void list_suites(df_suite **v, int n)
         const json_t *j = df_suite_json(v[i]);
 
         printf("%-9s v%-2d %s %5.0fs (quick %3.0fs)  %s\n", df_suite_name(v[i]),
-               (int)df_resfile_num(j, "version", 0),
+               df_resfile_int(j, "version", 0),
                json_is_true(json_object_get(j, "default")) ? "default" : "       ",
                df_suite_estimate_s(v[i], 0), df_suite_estimate_s(v[i], 1),
                df_resfile_str(j, "title", ""));

@@ -818,7 +818,7 @@ int df_plot_doc(const json_t *doc, const df_plot_opts *opts, df_err *err)
     c.name = opts->name ? opts->name : "results";
     c.timeout_ms = opts->gnuplot_timeout_ms > 0 ? opts->gnuplot_timeout_ms
                                                 : DF_PLOT_GNUPLOT_TIMEOUT_MS;
-    c.cores = (int)df_resfile_num(doc, "machine.cores", 0);
+    c.cores = df_resfile_int(doc, "machine.cores", 0);
     df_resfile_footer(doc, footer, sizeof footer);
     df__gnuplot_text(c.footer, sizeof c.footer, footer);
     if ((rc = find_gp_dir(&c, err)) < 0 ||

@@ -32,11 +32,11 @@ int df__plot_points_load(const json_t *doc, df__plot_point **out)
         p->model = df_resfile_str(j, "model", "?");
         p->ops = df_model_find(p->model);
         p->gil = df_resfile_str(j, "gil", "new");
-        p->workers = (int)df_resfile_num(j, "workers", 1);
-        p->threads = (int)df_resfile_num(j, "threads", 1);
-        p->hogs = (int)df_resfile_num(j, "hogs", 0);
-        p->concurrency = (int)df_resfile_num(j, "concurrency", 1);
-        p->switch_us = (long long)df_resfile_num(j, "switch_interval_us", 0);
+        p->workers = df_resfile_int(j, "workers", 1);
+        p->threads = df_resfile_int(j, "threads", 1);
+        p->hogs = df_resfile_int(j, "hogs", 0);
+        p->concurrency = df_resfile_int(j, "concurrency", 1);
+        p->switch_us = df_resfile_int(j, "switch_interval_us", 0);
         p->ok = df_resfile_point_ok(j);
         p->partial = df_resfile_num(j, "repetitions_done", 0) > 0 &&
                      df_resfile_num(j, "repetitions_done", 0) <

@@ -75,8 +75,7 @@ static int load_events(const json_t *trace, tl_event **out)
         if (st < 0 || t < 0 || w < 0 || w > 4096)
             continue;
         ev[m] = (tl_event){ .t_us = t, .worker = (int)w, .state = st,
-                            .request = (long long)df_resfile_num(e, "request",
-                                                                 -1),
+                            .request = df_resfile_int(e, "request", -1),
                             .order = m };
         m++;
     }

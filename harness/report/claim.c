@@ -105,16 +105,16 @@ void df_claim_describe(const json_t *pt, char *buf, size_t len)
     const df_model_ops *ops = df_model_find(model);
     unsigned traits = ops ? ops->traits : 0;
     const char *gil = df_resfile_str(pt, "gil", "new");
-    int hogs = (int)df_resfile_num(pt, "hogs", 0);
+    int hogs = df_resfile_int(pt, "hogs", 0);
     double sw = df_resfile_num(pt, "switch_interval_us", 5000);
     size_t n;
 
     snprintf(buf, len, "%s -w %d", model,
-             (int)df_resfile_num(pt, "workers", 1));
+             df_resfile_int(pt, "workers", 1));
     n = strlen(buf);
     if (traits & DF_MODEL_THREADS && n < len)
         n += snprintf(buf + n, len - n, " --threads %d",
-                      (int)df_resfile_num(pt, "threads", 1));
+                      df_resfile_int(pt, "threads", 1));
     /* A model without a shared interpreter has no GIL to name; one not
      * known here may have one (its record names it). */
     if (!ops || traits & DF_MODEL_GIL) {
@@ -130,7 +130,7 @@ void df_claim_describe(const json_t *pt, char *buf, size_t len)
                  df_resfile_num(pt, "rate_rps", 0));
     else if (n < len)
         snprintf(buf + n, len - n, ", c=%d",
-                 (int)df_resfile_num(pt, "concurrency", 1));
+                 df_resfile_int(pt, "concurrency", 1));
 }
 
 static void format_value(const char *m, double v, char *buf, size_t len)

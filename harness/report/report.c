@@ -316,8 +316,8 @@ static void shape(const df_model_ops *ops,
                   char *buf,
                   size_t len)
 {
-    df_model_cfg c = { .workers = (int)df_resfile_num(pt, "workers", 1),
-                       .threads = (int)df_resfile_num(pt, "threads", 1) };
+    df_model_cfg c = { .workers = df_resfile_int(pt, "workers", 1),
+                       .threads = df_resfile_int(pt, "threads", 1) };
     int n;
 
     if (ops->command) {
@@ -478,7 +478,7 @@ static void examples_section(FILE *f, const json_t *doc)
             "give (within 20%%; expected times are computed from the "
             "waits, not measured in Python); exit status %d.\n\n",
             ok, json_array_size(ex),
-            (int)df_resfile_num(doc, "exit_status", -1));
+            df_resfile_int(doc, "exit_status", -1));
 }
 
 static void section(FILE *f, const json_t *doc, const char *results_dir,
@@ -490,7 +490,7 @@ static void section(FILE *f, const json_t *doc, const char *results_dir,
 
     fprintf(f, "## %s\n\n`duckfeed suite %s` (version %d%s)\n\n> %s\n\n",
             df_resfile_str(s, "title", name), name,
-            (int)df_resfile_num(s, "version", 0),
+            df_resfile_int(s, "version", 0),
             json_is_true(json_object_get(s, "quick")) ? ", --quick" : "",
             df_resfile_str(s, "sentence", ""));
     if (interrupted_by(doc))

@@ -2,6 +2,8 @@
 #include "harness/store/resfile.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +30,14 @@ double df_resfile_num(const json_t *obj, const char *path, double dflt)
     const json_t *v = lookup(obj, path);
 
     return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+int df_resfile_int(const json_t *obj, const char *path, int dflt)
+{
+    double v = df_resfile_num(obj, path, NAN);
+
+    /* NaN (missing) fails both comparisons. */
+    return v > (double)INT_MIN - 1 && v < (double)INT_MAX + 1 ? (int)v : dflt;
 }
 
 const char *df_resfile_str(const json_t *obj, const char *path,
@@ -75,7 +85,7 @@ void df_resfile_workload_spec(const json_t *point, char *buf, size_t len)
 void df_resfile_footer(const json_t *doc, char *buf, size_t len)
 {
     const char *started = df_resfile_str(doc, "started", "date unknown");
-    int cores = (int)df_resfile_num(doc, "machine.cores", 0);
+    int cores = df_resfile_int(doc, "machine.cores", 0);
 
     snprintf(buf, len, "%.10s, %d cores %s, %s, %s", started, cores,
              df_resfile_str(doc, "machine.cpu_model", "unknown CPU"),

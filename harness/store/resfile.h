@@ -26,6 +26,11 @@ int df_resfile_load(const char *path, json_t **out, df_err *err);
  * step is missing or not a number. */
 double df_resfile_num(const json_t *obj, const char *path, double dflt);
 
+/* The number at a dotted path as an int (a fraction dropped), or dflt when
+ * any step is missing, it is not a number, or it is outside int's range.
+ * #12: casting df_resfile_num's double is undefined past that range. */
+int df_resfile_int(const json_t *obj, const char *path, int dflt);
+
 /* The string at a dotted path, or dflt. Never NULL unless dflt is. */
 const char *df_resfile_str(const json_t *obj, const char *path,
                            const char *dflt);

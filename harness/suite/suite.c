@@ -18,6 +18,7 @@
 #include "harness/store/resfile.h"
 #include "harness/suite/run.h"
 #include "models/model.h"
+#include "workloads/params.h"
 
 struct df_suite {
     json_t *j;        /* the file */
@@ -140,6 +141,12 @@ static int check_suite(const json_t *j, df_err *err)
         return df_err_set(err, -EINVAL, "\"name\": only [a-z0-9_-] allowed");
     if (!json_is_integer(json_object_get(j, "version")))
         return df_err_set(err, -EINVAL, "no integer \"version\"");
+    /* #12: a double cast to int (and x - y in by_order) overflowed. */
+    if ((v = json_object_get(j, "order")) &&
+        (!json_is_integer(v) || json_integer_value(v) < -1000000 ||
+         json_integer_value(v) > 1000000))
+        return df_err_set(err, -EINVAL,
+                          "\"order\": not an integer in -1000000..1000000");
     if ((v = json_object_get(j, "default")) && !json_is_boolean(v))
         return df_err_set(err, -EINVAL, "\"default\": not true/false");
     if (strcmp(kind, "examples") == 0) {
@@ -193,7 +200,9 @@ int df_suite_load(const char *path, df_suite **out, df_err *err)
     }
     s->j = j;
     s->name = json_string_value(json_object_get(j, "name"));
-    s->order = (int)df_resfile_num(j, "order", 1000);
+    s->order = (int)json_integer_value(json_object_get(j, "order"));
+    if (!json_object_get(j, "order"))
+        s->order = 1000;
     *out = s;
     return 0;
 }
@@ -273,19 +282,19 @@ char **df_suite_run_argv(const df_suite *s, int i, int quick, int *argc)
     return out;
 }
 
-/* "0.5s", "200ms", "300us", "2" (seconds) -> seconds; dflt if unparsable. */
+/* "0.5s", "200ms", "300us", "2" (seconds) -> seconds, read by the parser
+ * `duckfeed run` uses; dflt if it would refuse the text. #12: strtod took
+ * "-.6s" and "1e999", and the estimate went negative or infinite. */
 static double seconds(const char *s, double dflt)
 {
-    char *end;
-    double v = s ? strtod(s, &end) : NAN;
+    const df_param_decl decl = { .name = "duration",
+                                 .type = DF_PARAM_DURATION,
+                                 .unit = "s" };
+    int64_t ns;
 
-    if (!s || end == s || isnan(v))
+    if (!s || df_param_parse_value("suite", &decl, s, &ns, NULL) < 0)
         return dflt;
-    if (strcmp(end, "ms") == 0)
-        return v / 1e3;
-    if (strcmp(end, "us") == 0)
-        return v / 1e6;
-    return *end == '\0' || strcmp(end, "s") == 0 ? v : dflt;
+    return (double)ns / 1e9;
 }
 
 /* Items in a comma list, and whether item "word" is in it. */
@@ -315,7 +324,7 @@ static const char *flag_value(char **argv, int argc, const char *flag)
  * run); --threads and --hogs the models they size; the GIL lists the
  * models with an interpreter lock, the switch intervals a new GIL. A
  * model not known here counts as none (the run will reject it). */
-static int run_points(char **argv, int argc)
+static double run_points(char **argv, int argc)
 {
     const char *models = flag_value(argv, argc, "--model");
     const char *gils = flag_value(argv, argc, "--gil");
@@ -327,13 +336,14 @@ static int run_points(char **argv, int argc)
     const char *load = flag_value(argv, argc, "--rate")
                            ? flag_value(argv, argc, "--rate")
                            : flag_value(argv, argc, "--concurrency");
-    int nw = workers ? list_len(workers) : 1;
-    int np = procs ? list_len(procs) : 1;
+    double nw = workers ? list_len(workers) : 1;
+    double np = procs ? list_len(procs) : 1;
     int gil_new = !gils || strstr(gils, "new") != NULL;
     int ngil = gil_new * (sw ? list_len(sw) : 1) +
                (gils ? list_len(gils) - gil_new : 0);
     const df_model_ops *ops[16];
-    int nops = 0, nwl = 0, has_proc = 0, i, total = 0;
+    int nops = 0, nwl = 0, has_proc = 0, i;
+    double total = 0; /* #12: lists of 100 values overflowed an int */
     char buf[256], *save = NULL, *tok;
 
     snprintf(buf, sizeof buf, "%s",
