@@ -1,4 +1,4 @@
-#define _GNU_SOURCE /* SOCK_NONBLOCK, SOCK_CLOEXEC, pipe2 */
+#define _GNU_SOURCE /* SOCK_NONBLOCK, SOCK_CLOEXEC */
 /* workloads/upstream.c - one round trip to a latency server per request,
  * on a keep-alive connection from a per-process pool. */
 #include "workloads/upstream.h"
@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -122,9 +123,7 @@ int df_upstream_pool_init(df_upstream_pool *p,
                           int size)
 {
     DF_CHECK(size >= 1 && size <= DF_UPSTREAM_CONNS_MAX);
-    *p = (df_upstream_pool){
-        .addr = addr, .size = size, .tok_r = -1, .tok_w = -1
-    };
+    *p = (df_upstream_pool){ .addr = addr, .size = size };
     p->fds = malloc((size_t)size * sizeof *p->fds);
     p->free_slots = malloc((size_t)size * sizeof *p->free_slots);
     if (!p->fds || !p->free_slots) {
@@ -141,28 +140,6 @@ int df_upstream_pool_init(df_upstream_pool *p,
     p->nfree = size;
     DF_CHECK(pthread_mutex_init(&p->mu, NULL) == 0);
     return 0;
-}
-
-/* The first use in a process: a pipe holding a permit per connection. */
-static int pool_open(df_upstream_pool *p)
-{
-    int rc = 0, fds[2];
-
-    DF_CHECK(pthread_mutex_lock(&p->mu) == 0);
-    if (!__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE)) {
-        if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0) {
-            rc = -errno;
-        } else {
-            /* 4096 bytes fit the default 64 KiB pipe buffer. */
-            char permits[DF_UPSTREAM_CONNS_MAX] = { 0 };
-            DF_CHECK(write(fds[1], permits, (size_t)p->size) == p->size);
-            p->tok_r = fds[0];
-            p->tok_w = fds[1];
-            __atomic_store_n(&p->ready, 1, __ATOMIC_RELEASE);
-        }
-    }
-    DF_CHECK(pthread_mutex_unlock(&p->mu) == 0);
-    return rc;
 }
 
 static void slot_drop(df_upstream_pool *p, int slot)
@@ -198,32 +175,113 @@ static int pool_slot_call(df_ctx *ctx, df_upstream_pool *p, int slot)
     }
 }
 
+/* A request waiting for a connection. On the heap, not the stack: on
+ * shared coroutine stacks a suspended request's frame is not where it was
+ * when the returner writes slot. */
+struct df_upstream_waiter {
+    int efd;
+    int slot; /* -1 until handed one, under mu */
+    struct df_upstream_waiter *next;
+};
+
+/* Waits through the ctx for a returned connection's slot; a negative
+ * errno if the wait failed (then nothing is held). */
+static int pool_wait(df_ctx *ctx, df_upstream_pool *p, df_upstream_waiter *w)
+{
+    uint64_t one;
+    ssize_t r = df_ctx_read(ctx, w->efd, &one, sizeof one);
+    int slot = -1;
+
+    DF_CHECK(pthread_mutex_lock(&p->mu) == 0);
+    if (w->slot >= 0) {
+        slot = w->slot;
+    } else { /* the wait failed before a hand-off: leave the queue */
+        df_upstream_waiter **pp = &p->q_head;
+        while (*pp != w)
+            pp = &(*pp)->next;
+        *pp = w->next;
+        if (p->q_tail == w) {
+            p->q_tail = NULL;
+            for (df_upstream_waiter *x = p->q_head; x; x = x->next)
+                p->q_tail = x;
+        }
+    }
+    DF_CHECK(pthread_mutex_unlock(&p->mu) == 0);
+    close(w->efd);
+    free(w);
+    return slot >= 0 ? slot : (r < 0 ? (int)r : -EIO);
+}
+
+/* A free slot, at once or after a wait; or a negative errno. The mutex is
+ * held for a pop or a push only, never across a ctx call. */
+static int pool_take(df_ctx *ctx, df_upstream_pool *p)
+{
+    df_upstream_waiter *w;
+
+    DF_CHECK(pthread_mutex_lock(&p->mu) == 0);
+    if (p->nfree > 0) {
+        int slot = p->free_slots[--p->nfree];
+        DF_CHECK(pthread_mutex_unlock(&p->mu) == 0);
+        return slot;
+    }
+    DF_CHECK(pthread_mutex_unlock(&p->mu) == 0);
+    /* Every connection busy: the slow path may allocate. */
+    w = malloc(sizeof *w);
+    if (!w)
+        return -ENOMEM;
+    *w = (df_upstream_waiter){ .slot = -1 };
+    w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (w->efd < 0) {
+        int e = -errno;
+        free(w);
+        return e;
+    }
+    DF_CHECK(pthread_mutex_lock(&p->mu) == 0);
+    if (p->nfree > 0) { /* one came back meanwhile */
+        int slot = p->free_slots[--p->nfree];
+        DF_CHECK(pthread_mutex_unlock(&p->mu) == 0);
+        close(w->efd);
+        free(w);
+        return slot;
+    }
+    if (p->q_tail)
+        p->q_tail->next = w;
+    else
+        p->q_head = w;
+    p->q_tail = w;
+    DF_CHECK(pthread_mutex_unlock(&p->mu) == 0);
+    return pool_wait(ctx, p, w);
+}
+
+static void pool_give(df_upstream_pool *p, int slot)
+{
+    uint64_t one = 1;
+    df_upstream_waiter *w;
+
+    DF_CHECK(pthread_mutex_lock(&p->mu) == 0);
+    w = p->q_head;
+    if (w) {
+        p->q_head = w->next;
+        if (!p->q_head)
+            p->q_tail = NULL;
+        w->slot = slot;
+    } else {
+        p->free_slots[p->nfree++] = slot;
+    }
+    DF_CHECK(pthread_mutex_unlock(&p->mu) == 0);
+    /* w lives until its owner has read this. */
+    if (w)
+        DF_CHECK(write(w->efd, &one, sizeof one) == sizeof one);
+}
+
 int df_upstream_pool_call(df_ctx *ctx, df_upstream_pool *p)
 {
-    char permit;
-    int slot, rc;
-    ssize_t r;
+    int slot = pool_take(ctx, p);
 
-    if (!__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE)) {
-        rc = pool_open(p);
-        if (rc < 0)
-            return rc;
-    }
-    r = df_ctx_read(ctx, p->tok_r, &permit, 1);
-    if (r < 0)
-        return (int)r;
-    DF_CHECK(r == 1);
-    /* Held for a pop and a push only, never across a ctx call. */
-    DF_CHECK(pthread_mutex_lock(&p->mu) == 0);
-    DF_CHECK(p->nfree > 0);
-    slot = p->free_slots[--p->nfree];
-    DF_CHECK(pthread_mutex_unlock(&p->mu) == 0);
-    rc = pool_slot_call(ctx, p, slot);
-    DF_CHECK(pthread_mutex_lock(&p->mu) == 0);
-    p->free_slots[p->nfree++] = slot;
-    DF_CHECK(pthread_mutex_unlock(&p->mu) == 0);
-    /* Never blocks: the pipe has room for every permit. */
-    DF_CHECK(write(p->tok_w, &permit, 1) == 1);
+    if (slot < 0)
+        return slot;
+    int rc = pool_slot_call(ctx, p, slot);
+    pool_give(p, slot);
     return rc;
 }
 
@@ -234,10 +292,6 @@ void df_upstream_pool_close(df_upstream_pool *p)
     for (int i = 0; i < p->size; i++)
         if (p->fds[i] >= 0)
             slot_drop(p, i);
-    if (p->tok_r >= 0) {
-        close(p->tok_r);
-        close(p->tok_w);
-    }
     pthread_mutex_destroy(&p->mu);
     free(p->fds);
     free(p->free_slots);

@@ -20,26 +20,28 @@
  * first use; the threads or coroutines of a process share it). A request
  * takes a connection, makes its round trip and gives it back; with every
  * connection taken it waits through the ctx (a coroutine yields, a thread
- * releases the GIL). Each free connection is a permit in a pipe, so the
- * wait is an ordinary ctx read of a descriptor, safe from threads and
- * coroutines alike; which connection a permit takes is the top of a stack
- * (LIFO, as SQLAlchemy's pool_use_lifo), so a pool only opens as many
- * connections as requests ever overlapped. A broken connection is closed
- * and its slot reconnects on its next use. */
+ * releases the GIL). Free connections are a stack under a mutex (LIFO,
+ * as SQLAlchemy's pool_use_lifo: a pool only opens as many connections as
+ * requests ever overlapped); a request finding none queues with an
+ * eventfd of its own and waits on it with a ctx read, and a returned
+ * connection is handed to the oldest waiter - one waiter per descriptor,
+ * as an event loop requires. A broken connection is closed and its slot
+ * reconnects on its next use. */
+typedef struct df_upstream_waiter df_upstream_waiter; /* upstream.c */
+
 typedef struct df_upstream_pool {
     struct sockaddr_in addr;
     int size;        /* connections at most */
     int *fds;        /* per slot: a connection, or -1 (connect on use) */
     int *free_slots; /* stack of free slots, under mu */
     int nfree;
-    pthread_mutex_t mu; /* the stack, and the first use */
-    int ready;          /* the permit pipe is open (atomic) */
-    int tok_r, tok_w;   /* one byte per free connection */
-    int64_t connects;   /* connections opened, for tests (atomic) */
+    pthread_mutex_t mu;                  /* the stack and the queue */
+    df_upstream_waiter *q_head, *q_tail; /* FIFO, under mu */
+    int64_t connects; /* connections opened, for tests (atomic) */
 } df_upstream_pool;
 
-/* 0, or -ENOMEM. Opens nothing yet: the pipe and the connections are made
- * by the process that uses them (after a fork, not before). */
+/* 0, or -ENOMEM. Opens nothing: connections are made on first use by the
+ * process that uses them, so init before the workers fork, use after. */
 int df_upstream_pool_init(df_upstream_pool *p,
                           struct sockaddr_in addr,
                           int size);
