@@ -9,5 +9,9 @@ set logscale x
 set yrange [0:100]
 set ytics 10
 set key outside right top
+# A series that is not steady is overdrawn with white gaps: dotted.
 plot for [i=0:ns-1] datafile index i using ($2/1000):1 with lines \
-     ls word(styles, i+1)+0 title columnheader(1)
+     ls word(styles, i+1)+0 title columnheader(1), \
+     for [i=0:ns-1] datafile index i \
+        using ($2/1000):(unsteady_i(i) ? $1 : NaN) with lines \
+        lc rgb 'white' lw 2.5 dt (3,5) notitle

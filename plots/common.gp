@@ -65,3 +65,22 @@ set label 902 ptitle at screen 0.5, screen 1 - 28.0/height center font ',15'
 set label 901 subtitle at screen 0.5, screen 1 - 54.0/height center \
     font ',11' textcolor rgb '#303030'
 set tmargin 6
+
+# #18: a point whose figures are not steady-state ones is drawn hollow.
+# Line tables carry a `steady` column (1 or 0) at column sc (-e; 0: none);
+# one-point-per-series plots get `unsteady`, a 0/1 word per series; anyu
+# is 1 when any point drawn is not steady, and then label 903 says what
+# hollow means, once, above the footer.
+if (!exists("sc")) sc = 0
+if (!exists("anyu")) anyu = 0
+if (!exists("unsteady")) unsteady = ''
+# hollow(y): y on the rows to draw hollow, else NaN (not drawn); call it
+# inside `using` only (it reads the current row's steady column).
+hollow(y) = (sc > 0 && column(sc) == 0) ? y : NaN
+unsteady_i(i) = (word(unsteady, i + 1) eq '1')
+unsteady_note = 'hollow marker, dotted line or empty bar: not steady - the window held a transient, not steady-state figures; no claim uses it'
+if (anyu > 0) set label 903 unsteady_note at screen 0.01, \
+    screen 0.02 + 18.0/height left font ',10' textcolor rgb '#A00000'
+# Numbers on bars: 1160, not 1.16e+03.
+num(v) = v >= 100 ? sprintf('%.0f', v) : v >= 1 ? sprintf('%.3g', v) \
+    : sprintf('%.3f', v)

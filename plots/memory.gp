@@ -16,4 +16,8 @@ set key outside right top
 set label 910 'on the floor (0.01): memory did not grow with the clients' \
     at graph 0.02, graph 0.04 left font ',10' textcolor rgb '#505050'
 plot for [i=0:ns-1] datafile index i using 1:3 with linespoints \
-     ls word(styles, i+1)+0 title columnheader(1)
+     ls word(styles, i+1)+0 title columnheader(1), \
+     for [i=0:ns-1] datafile index i using 1:(hollow($3)) with points \
+        pt 7 ps 2.1 lc rgb 'white' notitle, \
+     for [i=0:ns-1] datafile index i using 1:(hollow($3)) with points \
+        ls word(styles, i+1)+0 pt 6 ps 2.1 lw 2 notitle

@@ -17,12 +17,21 @@ set key at screen 0.5, screen 0.155 center top horizontal maxcols 3 \
     width 2
 set title 'waiting in line for a worker (queue)' font ',13'
 plot for [i=0:ns-1] datafile index i using 1:($2/1000) with linespoints \
-     ls word(styles, i+1)+0 title columnheader(1)
+     ls word(styles, i+1)+0 title columnheader(1), \
+     for [i=0:ns-1] datafile index i using 1:(hollow($2/1000)) with points \
+        pt 7 ps 2.1 lc rgb 'white' notitle, \
+     for [i=0:ns-1] datafile index i using 1:(hollow($2/1000)) with points \
+        ls word(styles, i+1)+0 pt 6 ps 2.1 lw 2 notitle
 set title 'being served (service)' font ',13'
 unset key
 unset label 901
 unset label 902
 unset label 900
+unset label 903
 plot for [i=0:ns-1] datafile index i using 1:($3/1000) with linespoints \
-     ls word(styles, i+1)+0 notitle
+     ls word(styles, i+1)+0 notitle, \
+     for [i=0:ns-1] datafile index i using 1:(hollow($3/1000)) with points \
+        pt 7 ps 2.1 lc rgb 'white' notitle, \
+     for [i=0:ns-1] datafile index i using 1:(hollow($3/1000)) with points \
+        ls word(styles, i+1)+0 pt 6 ps 2.1 lw 2 notitle
 unset multiplot

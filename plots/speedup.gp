@@ -14,6 +14,10 @@ ideal(x) = (cores > 0 && x > cores) ? cores : x
 # as the measured lines are (a function would curve on the log x axis).
 plot for [i=0:ns-1] datafile index i using 1:3 with linespoints \
      ls word(styles, i+1)+0 title columnheader(1), \
+     for [i=0:ns-1] datafile index i using 1:(hollow($3)) with points \
+        pt 7 ps 2.1 lc rgb 'white' notitle, \
+     for [i=0:ns-1] datafile index i using 1:(hollow($3)) with points \
+        ls word(styles, i+1)+0 pt 6 ps 2.1 lw 2 notitle, \
      for [i=0:ns-1] datafile index i using 1:(ideal($1)) with lines ls 20 \
      title (i > 0 ? '' : cores > 0 \
             ? sprintf('ideal (capped at %d cores)', cores) : 'ideal')

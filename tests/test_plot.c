@@ -153,14 +153,18 @@ static void test_plot_throughput_table_columns(void **state)
     plot_small();
 
     t = slurp("small-throughput-cpu.dat");
-    assert_non_null(strstr(t, "# columns: concurrency throughput_rps\n"));
-    assert_non_null(strstr(t, "\"process w=2\" concurrency throughput_rps\n"
-                              "1 490\n2 980\n4 980\n"));
+    /* #18: the 95 % interval (none with one repetition) and steady. */
+    assert_non_null(strstr(t, "# columns: concurrency throughput_rps "
+                              "ci95_low_rps ci95_high_rps steady\n"));
+    assert_non_null(strstr(t, "\"process w=2\" concurrency throughput_rps "
+                              "ci95_low_rps ci95_high_rps steady\n"
+                              "1 490 nan nan 1\n2 980 nan nan 1\n"
+                              "4 980 nan nan 1\n"));
     /* The failed coroutine point at c=4 is listed nowhere in the rows. */
-    assert_non_null(strstr(t, "\"coroutine\" concurrency throughput_rps\n"
-                              "1 485\n2 486\n"));
-    assert_null(strstr(t, "\"coroutine\" concurrency throughput_rps\n"
-                          "1 485\n2 486\n4"));
+    assert_non_null(strstr(t, "\"coroutine\" concurrency throughput_rps "
+                              "ci95_low_rps ci95_high_rps steady\n"
+                              "1 485 nan nan 1\n2 486 nan nan 1\n"));
+    assert_null(strstr(t, "1 485 nan nan 1\n2 486 nan nan 1\n4"));
     free(t);
 }
 
@@ -197,6 +201,69 @@ static void test_plot_partial_point_labelled(void **state)
     free(t);
 }
 
+/* #18: a point that is not steady (`steady` false, or nothing completed)
+ * gets 0 in the steady column the scripts draw hollow, and "(not steady)"
+ * in a one-point legend; an I/O workload gets no speedup plot (its
+ * keepers wait, no core count caps them). */
+static void test_plot_unsteady_hollow_and_io_no_speedup(void **state)
+{
+    char path[128], err[512];
+    char *argv[] = { "plot",   path,    "--out-dir", out_dir,
+                     "--name", "truth", "--quiet",   NULL };
+    json_t *doc = json_load_file(SMALL, 0, NULL), *pt;
+    size_t i;
+    char *t;
+
+    (void)state;
+    assert_non_null(doc);
+    json_array_foreach(json_object_get(doc, "points"), i, pt)
+    {
+        const char *m = json_string_value(json_object_get(pt, "model"));
+        const char *w = json_string_value(json_object_get(pt, "workload"));
+
+        if (strcmp(m, "process") == 0 && strcmp(w, "cpu") == 0 &&
+            json_integer_value(json_object_get(pt, "concurrency")) == 2 &&
+            json_integer_value(json_object_get(pt, "workers")) == 2)
+            json_object_set_new(pt, "steady", json_false());
+        if (strcmp(m, "coroutine") == 0 && strcmp(w, "cpu") == 0 &&
+            json_integer_value(json_object_get(pt, "concurrency")) == 1)
+            json_object_set_new(pt, "completed", json_integer(0));
+    }
+    snprintf(path, sizeof path, "%s/truth.json", out_dir);
+    assert_int_equal(json_dump_file(doc, path, 0), 0);
+    assert_int_equal(plot_capture(err, sizeof err, 7, argv), 0);
+    t = slurp("truth-throughput-cpu.dat");
+    assert_non_null(strstr(t, "\"process w=2\" concurrency throughput_rps "
+                              "ci95_low_rps ci95_high_rps steady\n"
+                              "1 490 nan nan 1\n2 980 nan nan 0\n"
+                              "4 980 nan nan 1\n"));
+    assert_non_null(strstr(t, "1 485 nan nan 0\n2 486 nan nan 1\n"));
+    free(t);
+    t = slurp("truth-latency-cpu.dat");
+    assert_non_null(strstr(t, "\n2 "));
+    free(t);
+    assert_png("truth-throughput-cpu.png");
+    assert_png("truth-speedup-cpu.png");
+
+    /* The same points as an I/O workload (sleep): no speedup plot. */
+    json_array_foreach(json_object_get(doc, "points"), i, pt)
+    {
+        if (strcmp(json_string_value(json_object_get(pt, "workload")), "cpu") ==
+            0)
+            json_object_set_new(pt, "workload", json_string("sleep"));
+    }
+    argv[5] = "io";
+    snprintf(path, sizeof path, "%s/io.json", out_dir);
+    assert_int_equal(json_dump_file(doc, path, 0), 0);
+    json_decref(doc);
+    assert_int_equal(plot_capture(err, sizeof err, 7, argv), 0);
+    assert_png("io-throughput-sleep.png");
+    snprintf(path, sizeof path, "%s/io-speedup-sleep.png", out_dir);
+    assert_int_equal(access(path, F_OK), -1);
+    snprintf(path, sizeof path, "%s/io-speedup-sleep.dat", out_dir);
+    assert_int_equal(access(path, F_OK), -1);
+}
+
 static void test_plot_latency_and_speedup_tables(void **state)
 {
     char *lat, *sp;
@@ -207,11 +274,12 @@ static void test_plot_latency_and_speedup_tables(void **state)
     lat = slurp("small-latency-sleep.dat");
     sp = slurp("small-speedup-cpu.dat");
     assert_non_null(strstr(lat, "# columns: concurrency p50_us p90_us p99_us "
-                                "p999_us max_us mean_us\n"));
-    assert_non_null(strstr(sp, "# columns: keepers throughput_rps speedup\n"));
+                                "p999_us max_us mean_us steady\n"));
+    assert_non_null(
+        strstr(sp, "# columns: keepers throughput_rps speedup steady\n"));
     /* process -w 1 vs -w 2 at concurrency 4: 980 / 495 req/s. */
-    assert_non_null(strstr(sp, "\"process\" keepers throughput_rps speedup\n"
-                               "1 495 1\n2 980 1.9798"));
+    assert_non_null(strstr(sp, "\"process\" keepers throughput_rps speedup "
+                               "steady\n1 495 1 1\n2 980 1.9798"));
     free(lat);
     free(sp);
 }
@@ -227,10 +295,11 @@ static void test_plot_memory_per_added_request(void **state)
 
     t = slurp("small-memory-sleep.dat");
     assert_non_null(strstr(t, "# columns: concurrency rss_mib "
-                              "kib_per_added_request kib_per_inflight\n"));
+                              "kib_per_added_request kib_per_inflight "
+                              "steady\n"));
     /* coroutine: RSS 2 MiB + 4 KiB x c, so 4 KiB per added request. */
     assert_non_null(strstr(t, "\"coroutine\" concurrency"));
-    assert_non_null(strstr(t, "\n100 2.4 4.096 48\n"));
+    assert_non_null(strstr(t, "\n100 2.4 4.096 48 1\n"));
     assert_null(strstr(t, "process w=2 gil="));
     free(t);
 }
@@ -524,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_plot_throughput_table_columns),
         cmocka_unit_test(test_plot_partial_point_labelled),
         cmocka_unit_test(test_plot_latency_and_speedup_tables),
+        cmocka_unit_test(test_plot_unsteady_hollow_and_io_no_speedup),
         cmocka_unit_test(test_plot_memory_per_added_request),
         cmocka_unit_test(test_plot_timeline_has_a_panel_per_model),
         cmocka_unit_test(test_plot_only_and_svg),

@@ -473,6 +473,9 @@ static void print_summary(const json_t *points)
         int ok = status && strcmp(status, "ok") == 0;
         if (ok && json_is_false(json_object_get(pt, "steady")))
             status = "unsteady";
+        /* #18: a point that completed nothing measured no service. */
+        if (ok && json_integer_value(json_object_get(pt, "completed")) == 0)
+            status = "NOTHING-DONE";
         /* "≥" is 3 bytes, 1 column: widen its field by 2. */
         printf(
             "%-9s %3lld %3lld %-32s %9s %11.1f %9s %6s %*s %*s %10s  "
@@ -525,6 +528,17 @@ static void print_legend(const json_t *points)
     for (k = 0; k < 3; k++)
         if (shown[k])
             printf("  %s\n", means[k][1]);
+    json_array_foreach(points, i, pt)
+    {
+        const json_t *done = json_object_get(pt, "completed");
+
+        if (json_is_integer(done) && json_integer_value(done) == 0) {
+            printf("  NOTHING-DONE  no request completed in the window "
+                   "(a request longer than --duration?): no figure here "
+                   "is a measurement\n");
+            break;
+        }
+    }
     if (noci)
         printf("  - (+-ci95)    fewer than 3 repetitions: no 95 %% interval "
                "(--repeat 3 or more)\n");

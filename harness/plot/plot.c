@@ -30,6 +30,7 @@
 #include "harness/plot/stage.h"
 #include "harness/plot/table.h"
 #include "harness/store/resfile.h"
+#include "workloads/registry.h"
 
 /* gnuplot 5.4 keeps ARG1..ARG9 of `-c` and drops the rest silently: five
  * common ones, then a title per timeline panel. */
@@ -327,6 +328,19 @@ static void subtitle(const plot_ctx *c, const int *sel, int n, char *buf,
                 failed > 1 ? "s" : "");
 }
 
+/* #18: for plots of one point per series (CDF, bars): which series are
+ * not steady ("unsteady='0 1'") and whether any is (anyu). */
+static void unsteady_vars(const plot_ctx *c,
+                          const df__plot_set *set,
+                          char *vars,
+                          size_t len)
+{
+    char words[128];
+    int any = df__plot_set_unsteady(c->pts, set, words, sizeof words);
+
+    df__appendf(vars, len, "unsteady='%s'; anyu=%d; ", words, any > 0);
+}
+
 static int any_num(const plot_ctx *c, const int *sel, int n,
                    const char *path)
 {
@@ -350,7 +364,7 @@ static int table_and_draw(plot_ctx *c,
                           const plot_text *tx,
                           df_err *err)
 {
-    char stem[256], path[PATH_MAX], what[128];
+    char stem[256], path[PATH_MAX], what[128], all[VARS_MAX];
     int rc;
 
     snprintf(stem, sizeof stem, "%s-%s-%s", c->name, kind, slug);
@@ -361,11 +375,18 @@ static int table_and_draw(plot_ctx *c,
                               ncols);
     if (rc < 0)
         return df_err_set(err, rc, "%s: %s", path, strerror(-rc));
-    return draw(c, kind, stem, vars, tx, err);
+    /* #18: the steady column follows x and cols (plots/common.gp). */
+    snprintf(all, sizeof all, "%ssc=%d; anyu=%d; ", vars, ncols + 2,
+             df__plot_set_any_unsteady(c->pts, set));
+    return draw(c, kind, stem, all, tx, err);
 }
 
-static const df__plot_column cols_throughput[] = { { "throughput_rps",
-                                                     "throughput_rps" } };
+/* #18: the repetitions' 95 % interval as error bars (NaN when n < 3). */
+static const df__plot_column cols_throughput[] = {
+    { "throughput_rps", "throughput_rps" },
+    { "ci95_low_rps", "throughput.ci95_low" },
+    { "ci95_high_rps", "throughput.ci95_high" }
+};
 static const df__plot_column cols_latency[] = {
     { "p50_us", "latency_us.p50" }, { "p90_us", "latency_us.p90" },
     { "p99_us", "latency_us.p99" }, { "p999_us", "latency_us.p999" },
@@ -443,6 +464,17 @@ static int plot_load(plot_ctx *c, const int *sel, int n, const char *slug,
     return rc;
 }
 
+/* #18: an I/O workload waits, it does not compute: more keepers let more
+ * requests wait at once, which no core count caps, so a speedup against
+ * "ideal (capped at N cores)" would compare it with the wrong ceiling.
+ * A workload not registered here (a plugin) is drawn as before. */
+static int io_workload(const df__plot_point *p)
+{
+    const df_workload *w = df_registry_find(wl_name(p));
+
+    return w && w->kind == DF_KIND_IO;
+}
+
 static int plot_speedup(plot_ctx *c, const int *sel, int n, const char *slug,
                         df_err *err)
 {
@@ -450,7 +482,7 @@ static int plot_speedup(plot_ctx *c, const int *sel, int n, const char *slug,
     df__plot_set set = { 0 };
     int rc;
 
-    if (!wanted(c, "speedup"))
+    if (!wanted(c, "speedup") || io_workload(&c->pts[sel[0]]))
         return 0;
     if ((rc = df__plot_series_build(c->pts, sel, n, DF_PLOT_X_KEEPERS, &set)) <
         0)
@@ -515,6 +547,8 @@ static int write_cdf(const char *path,
 
         fprintf(f, "%s\"", k ? "\n\n" : "");
         df__gnuplot_put_field(f, set->s[k].label);
+        if (!c->pts[set->s[k].idx[0]].steady)
+            fputs(" (not steady)", f);
         fputs("\" percentile latency_us\n", f);
         for (i = 0; i < json_array_size(cdf); i++) {
             const json_t *row = json_array_get(cdf, i);
@@ -573,6 +607,7 @@ static int plot_cdf(plot_ctx *c, const int *sel, int n, const char *slug,
              level);
     subtitle(c, sel, n, sub, sizeof sub);
     common_vars(&set, vars, sizeof vars);
+    unsteady_vars(c, &set, vars, sizeof vars);
     rc = draw(c, "cdf", stem, vars, &tx, err);
 out:
     df__plot_set_free(&set);
@@ -623,6 +658,8 @@ static int plot_gil(plot_ctx *c, const int *sel, int n, const char *slug,
 
         fputc('"', f);
         df__gnuplot_put_field(f, set.s[i].label);
+        if (!c->pts[set.s[i].idx[0]].steady)
+            fputs("\\n(not steady)", f);
         fprintf(f, "\" %.4f %.4f\n", df_resfile_num(j, "gil_stats.held", NAN),
                 df_resfile_num(j, "gil_stats.wait", 0));
     }
@@ -703,6 +740,7 @@ static int plot_bars(plot_ctx *c, df_err *err)
     }
     bars_subtitle(c, sel, n, sub, sizeof sub);
     common_vars(&set, vars, sizeof vars);
+    unsteady_vars(c, &set, vars, sizeof vars);
     rc = draw(c, "bars", stem, vars, &tx, err);
 out:
     df__plot_set_free(&set);

@@ -15,6 +15,21 @@
 #include "harness/plot/gnuplot.h"
 #include "harness/store/resfile.h"
 
+/* `steady`; absent (older files): checks.steady_state.ok; neither: steady.
+ * A point that completed nothing describes no service at all. */
+static int point_steady(const json_t *j)
+{
+    const json_t *v = json_object_get(j, "steady");
+
+    if (df_resfile_num(j, "completed", 1) <= 0)
+        return 0;
+    if (!json_is_boolean(v))
+        v = json_object_get(
+            json_object_get(json_object_get(j, "checks"), "steady_state"),
+            "ok");
+    return !json_is_false(v);
+}
+
 int df__plot_points_load(const json_t *doc, df__plot_point **out)
 {
     const json_t *points = json_object_get(doc, "points");
@@ -38,6 +53,7 @@ int df__plot_points_load(const json_t *doc, df__plot_point **out)
         p->concurrency = df_resfile_int(j, "concurrency", 1);
         p->switch_us = df_resfile_int(j, "switch_interval_us", 0);
         p->ok = df_resfile_point_ok(j);
+        p->steady = point_steady(j);
         p->partial = df_resfile_num(j, "repetitions_done", 0) > 0 &&
                      df_resfile_num(j, "repetitions_done", 0) <
                          df_resfile_num(j, "repeat", 1);
@@ -370,6 +386,35 @@ void df__plot_set_styles(const df__plot_set *set, char *buf, size_t len)
         append(buf, len, k ? " %lld" : "%lld", set->s[k].style);
 }
 
+int df__plot_set_unsteady(const df__plot_point *pts,
+                          const df__plot_set *set,
+                          char *buf,
+                          size_t len)
+{
+    int k, n = 0;
+
+    buf[0] = '\0';
+    for (k = 0; k < set->n; k++) {
+        int u = !pts[set->s[k].idx[0]].steady;
+
+        append(buf, len, k ? " %lld" : "%lld", u);
+        n += u;
+    }
+    return n;
+}
+
+int df__plot_set_any_unsteady(const df__plot_point *pts,
+                              const df__plot_set *set)
+{
+    int k, i;
+
+    for (k = 0; k < set->n; k++)
+        for (i = 0; i < set->s[k].n; i++)
+            if (!pts[set->s[k].idx[i]].steady)
+                return 1;
+    return 0;
+}
+
 /* A computed column, or the field at path; NaN when missing. Times in µs
  * are clamped to 1 µs (the histogram's resolution) so log axes keep them. */
 static double column_value(const df__plot_point *pts,
@@ -443,7 +488,7 @@ int df__plot_table_write(const char *path,
             set->n - 1, df__plot_xvar_name(x));
     for (c = 0; c < ncols; c++)
         fprintf(f, " %s", cols[c].name);
-    fputc('\n', f);
+    fputs(" steady\n", f);
     for (k = 0; k < set->n; k++) {
         const df__plot_series *s = &set->s[k];
 
@@ -452,12 +497,12 @@ int df__plot_table_write(const char *path,
         fprintf(f, "\" %s", df__plot_xvar_name(x));
         for (c = 0; c < ncols; c++)
             fprintf(f, " %s", cols[c].name);
-        fputc('\n', f);
+        fputs(" steady\n", f);
         for (i = 0; i < s->n; i++) {
             fprintf(f, "%g", df__plot_x(&pts[s->idx[i]], x));
             for (c = 0; c < ncols; c++)
                 fprintf(f, " %.6g", column_value(pts, s, i, &cols[c]));
-            fputc('\n', f);
+            fprintf(f, " %d\n", pts[s->idx[i]].steady);
         }
     }
     if (fclose(f) != 0)
@@ -481,9 +526,10 @@ int df__plot_bars_write(const char *path,
                                    "loop.slow_callbacks", 0) > 0;
     fputs("# duckfeed plot table: one load level, one row per setup\n# ", f);
     df__gnuplot_put_comment(f, footer);
-    fputs("\n# columns: label throughput_rps p50_us p99_us\n", f);
+    fputs("\n# columns: label throughput_rps p50_us p99_us steady\n", f);
     for (k = 0; k < set->n; k++) {
-        const json_t *j = pts[set->s[k].idx[0]].j;
+        const df__plot_point *p = &pts[set->s[k].idx[0]];
+        const json_t *j = p->j;
         double slow = df_resfile_num(j, "loop.slow_callbacks", NAN);
 
         fputc('"', f);
@@ -491,10 +537,12 @@ int df__plot_bars_write(const char *path,
         /* A deliberate line break: gnuplot reads "\n" in a field as one. */
         if (any_slow && !isnan(slow))
             fprintf(f, "\\n%.0f slow callback%s", slow, slow == 1 ? "" : "s");
-        fprintf(f, "\" %.6g %.6g %.6g\n",
+        if (!p->steady)
+            fputs("\\n(not steady)", f);
+        fprintf(f, "\" %.6g %.6g %.6g %d\n",
                 df_resfile_num(j, "throughput_rps", NAN),
                 df_resfile_num(j, "latency_us.p50", NAN),
-                df_resfile_num(j, "latency_us.p99", NAN));
+                df_resfile_num(j, "latency_us.p99", NAN), p->steady);
     }
     return fclose(f) == 0 ? 0 : -errno;
 }

@@ -23,6 +23,9 @@ typedef struct df__plot_point {
     long long switch_us;
     int ok;             /* status ok: has latency and throughput */
     int partial;        /* ran fewer repetitions than asked (#12) */
+    /* #18: 0 when its figures are not steady-state ones (docs/
+     * RESULTS-SCHEMA.md `steady`, or nothing completed): drawn hollow. */
+    int steady;
     char workload[128]; /* "cpu:us=2000" */
 } df__plot_point;
 
@@ -82,8 +85,21 @@ void df__plot_set_free(df__plot_set *set);
 /* "1 2 3 4": the series' line styles, for the scripts' `styles` word list. */
 void df__plot_set_styles(const df__plot_set *set, char *buf, size_t len);
 
-/* Writes one block per series: a header line '"label" x col...' then one
- * row per point (x, then each column; NaN where the field is missing).
+/* "0 1 0": 1 for each series whose first point is not steady (one-point
+ * series: bars, CDF), for the scripts' `unsteady` word list. Returns how
+ * many series are not steady. */
+int df__plot_set_unsteady(const df__plot_point *pts,
+                          const df__plot_set *set,
+                          char *buf,
+                          size_t len);
+
+/* 1 when any point of the set is not steady. */
+int df__plot_set_any_unsteady(const df__plot_point *pts,
+                              const df__plot_set *set);
+
+/* Writes one block per series: a header line '"label" x col... steady' then
+ * one row per point (x, then each column; NaN where the field is missing;
+ * last the point's steady flag, 1 or 0, for the scripts' hollow markers).
  * Header comment lines carry what and comment. 0 or -errno. */
 int df__plot_table_write(const char *path,
                          const char *what,
@@ -95,8 +111,8 @@ int df__plot_table_write(const char *path,
                          int ncols);
 
 /* One row per series (its first point): "label" throughput_rps p50_us
- * p99_us, the label saying how often a blocked loop was caught. 0 or
- * -errno. */
+ * p99_us steady, the label saying how often a blocked loop was caught and
+ * whether the point was not steady. 0 or -errno. */
 int df__plot_bars_write(const char *path,
                         const char *footer,
                         const df__plot_point *pts,
