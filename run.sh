@@ -6,6 +6,7 @@ cd "$(dirname "$0")"
 
 BUILD=build
 ASAN_BUILD=build-asan
+TSAN_BUILD=build-tsan
 FUZZ_BUILD=build-fuzz
 PACKAGES=(cmake gcc make pkg-config libjansson-dev libcmocka-dev gnuplot-nox libssl-dev)
 # chromium: the report_html test opens results/report.html in it, headless.
@@ -23,10 +24,12 @@ usage: ./run.sh [--quick] [SUITE...]   run suites (default: the default set),
        ./run.sh --list                 list the suites and what each shows
        ./run.sh test                   build and run every test and check
                                        (layers, format); the tests again
-                                       under AddressSanitizer+UBSan, and
-                                       those labelled valgrind under
-                                       valgrind, both without timing
-                                       assertions; each fuzz target for 10 s
+                                       under AddressSanitizer+UBSan, those
+                                       labelled tsan under
+                                       ThreadSanitizer, and those labelled
+                                       valgrind under valgrind, all without
+                                       timing assertions; each fuzz target
+                                       for 10 s
        ./run.sh test-slurm             a one-node Slurm on this machine (as
                                        root) runs a plan as an array job and
                                        merges it (docs/DISTRIBUTED.md); not
@@ -38,6 +41,13 @@ usage: ./run.sh [--quick] [SUITE...]   run suites (default: the default set),
                                        (default 60); per target: execs/s,
                                        corpus size, crashes
        ./run.sh build                  install what is missing and build only
+       ./run.sh soak [MINUTES]         load and soak, a benchmark (not in
+                                       test): 1 M sleeping requests on
+                                       coroutines with shared stacks, 10 k
+                                       threads, then the default suites
+                                       (--quick) in a loop for MINUTES
+                                       (default 10), printing duckfeed's
+                                       RSS and open descriptors
        ./run.sh report                 rewrite results/REPORT.md and
                                        report.html from results/ (no runs)
        ./run.sh --help                 this text
@@ -124,6 +134,7 @@ run_tests() {
     (cd "$ASAN_BUILD" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
         UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ctest --output-on-failure -j 2 -LE check --timeout 600)
+    run_tsan_tests
     say "valgrind (the tests labelled valgrind)"
     local t names
     names=$(cd "$BUILD" && ctest -N -L valgrind | sed -n 's/^ *Test *#[0-9]*: //p')
@@ -189,6 +200,120 @@ run_fuzz() {
     [ "$failed" = 0 ] || exit 1
 }
 
+# The tests of threads sharing memory (label tsan) under ThreadSanitizer:
+# any data race is an error (exit status 66 from the test).
+run_tsan_tests() {
+    say "thread sanitizer build ($TSAN_BUILD: the tests labelled tsan)"
+    build "$TSAN_BUILD" -DDF_WERROR=ON -DDF_SANITIZE=thread
+    (cd "$TSAN_BUILD" && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+        ctest --output-on-failure -j 2 -L tsan --timeout 600)
+}
+
+# soak: build/soak/ holds the runs' files; LOAD_TIMEOUT bounds each load
+# point past its window, SAMPLE_S is the sampling period of the loop.
+SOAK_DIR=$BUILD/soak
+SOAK_LOAD_TIMEOUT=300s
+SOAK_SAMPLE_S=1
+
+# Each point of FILE (a results file) on one line: its figures, or why it
+# failed.
+soak_point_summary() { # FILE WHAT SECONDS
+    jq -r --arg what "$2" --arg secs "$3" '.points[] |
+        "\($what) \(.model) gil=\(.gil // "-"): \(.status), " +
+        "\(.completed // 0) completed, \(.errors // 0) errors, " +
+        "\(.throughput_rps // 0) req/s, p99 \((.latency_us.p99 // 0) / 1000) ms, " +
+        "in flight \(.inflight_mean // 0), point RSS " +
+        "\(((.max_rss_bytes // 0) / 1048576) | floor) MiB (\($secs) s for the run)" +
+        (if .failure then " - " + .failure else "" end)' "$1"
+}
+
+# Fails (exit 1) unless every point of FILE is ok with no errors.
+soak_check() { # FILE
+    jq -e '[.points[] | select(.status != "ok" or (.errors // 0) != 0)]
+        | length == 0' "$1" >/dev/null || { say "soak: $1 has failed points"; exit 1; }
+}
+
+# The two loads, each one point in a results file.
+soak_loads() {
+    local t0 secs out
+    out=$SOAK_DIR/load-coroutine-1m.json
+    say "load: 1,000,000 clients sleeping 1 s, one coroutine loop, shared stacks"
+    t0=$(date +%s)
+    "$BUILD/duckfeed" run --model coroutine --stack shared \
+        --workload sleep:ms=1000 --concurrency 1000000 --duration 5s \
+        --repeat 1 --timeout "$SOAK_LOAD_TIMEOUT" --quiet --force --out "$out"
+    secs=$(($(date +%s) - t0))
+    soak_point_summary "$out" "load 1M:" "$secs"
+    soak_check "$out"
+    # 10 k threads start on demand, slowly under the GIL (each waiter
+    # wakes every switch interval): the warm-up lets them all start.
+    out=$SOAK_DIR/load-thread-10k.json
+    say "load: 10,000 threads, 10,000 clients sleeping 100 ms, GIL new and off"
+    t0=$(date +%s)
+    "$BUILD/duckfeed" run --model thread --threads 10000 --gil new,off \
+        --workload sleep:ms=100 --concurrency 10000 --warmup 20s \
+        --duration 5s --repeat 1 --timeout "$SOAK_LOAD_TIMEOUT" --quiet \
+        --force --out "$out"
+    secs=$(($(date +%s) - t0))
+    soak_point_summary "$out" "load 10k:" "$secs"
+    soak_check "$out"
+}
+
+# VmRSS (KiB) and open descriptors of PID, or nothing once it is gone.
+soak_sample() { # PID
+    local rss fds
+    rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 0
+    fds=$(find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+    [ -n "$rss" ] && printf '%s %s\n' "$rss" "$fds"
+}
+
+# The default suites (--quick) again and again for MINUTES; each run's
+# duckfeed is sampled every SOAK_SAMPLE_S and its peak RSS and descriptors
+# printed, then the first and last runs' figures side by side.
+soak_loop() { # MINUTES
+    local end pid rc n=0 failed=0 peak_rss peak_fds s first="" last=""
+    end=$(($(date +%s) + $1 * 60))
+    say "soak: duckfeed suite --quick in a loop for $1 min"
+    while [ "$(date +%s)" -lt "$end" ]; do
+        n=$((n + 1))
+        "$BUILD/duckfeed" suite --quick --results-dir "$SOAK_DIR/results" \
+            --plots-dir "$SOAK_DIR/plots" >"$SOAK_DIR/suite-$n.log" 2>&1 &
+        pid=$!
+        peak_rss=0
+        peak_fds=0
+        while kill -0 "$pid" 2>/dev/null; do
+            s=$(soak_sample "$pid")
+            if [ -n "$s" ]; then
+                set -- $s
+                [ "$1" -gt "$peak_rss" ] && peak_rss=$1
+                [ "$2" -gt "$peak_fds" ] && peak_fds=$2
+            fi
+            sleep "$SOAK_SAMPLE_S"
+        done
+        rc=0
+        wait "$pid" || rc=$?
+        [ "$rc" -eq 0 ] || failed=$((failed + 1))
+        last="RSS $((peak_rss / 1024)) MiB, $peak_fds descriptors"
+        [ -n "$first" ] || first=$last
+        say "soak: run $n: exit $rc, peak $last"
+    done
+    say "soak: $n runs, $failed failed; first run: $first; last run: $last"
+    [ "$failed" -eq 0 ] || { say "soak: see $SOAK_DIR/suite-*.log"; exit 1; }
+}
+
+run_soak() { # [MINUTES]
+    local minutes=${1:-10}
+    case "$minutes" in
+    '' | *[!0-9]* | 0) say "soak: MINUTES must be a whole number >= 1, not '$minutes'"; exit 2 ;;
+    esac
+    install_missing "${PACKAGES[@]}" jq
+    say "building ($BUILD)"
+    build "$BUILD"
+    mkdir -p "$SOAK_DIR"
+    soak_loads
+    soak_loop "$minutes"
+}
+
 main() {
     local cmd=${1:-}
     case "$cmd" in
@@ -208,6 +333,7 @@ main() {
         exec tests/slurm_local.sh "$BUILD"
         ;;
     build) install_missing "${PACKAGES[@]}"; build "$BUILD"; say "built $BUILD/duckfeed" ;;
+    soak) shift; [ $# -le 1 ] || { say "soak takes at most MINUTES"; exit 2; }; run_soak "$@" ;;
     report) shift; install_missing "${PACKAGES[@]}"; build "$BUILD"; exec "$BUILD/duckfeed" report "$@" ;;
     tests | check | ctest) say "no such suite or command: $1 (did you mean: ./run.sh test?)"; exit 2 ;;
     fuzz)

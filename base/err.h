@@ -14,10 +14,10 @@ int df_err_set(df_err *err, int code, const char *fmt, ...)
 
 /* A broken invariant or a failed pthread call is a bug, not an error:
  * print where and abort. */
-#define DF_CHECK(expr)                                                         \
-    do {                                                                       \
-        if (!(expr))                                                           \
-            df__check_failed(__FILE__, __LINE__, #expr);                       \
+#define DF_CHECK(expr)                                   \
+    do {                                                 \
+        if (!(expr))                                     \
+            df__check_failed(__FILE__, __LINE__, #expr); \
     } while (0)
 _Noreturn void df__check_failed(const char *file, int line, const char *expr);
 

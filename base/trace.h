@@ -26,8 +26,8 @@ typedef struct df_trace_event {
 } df_trace_event;
 
 typedef struct df_trace {
-    uint64_t capacity;       /* events that fit */
-    uint64_t next;           /* atomic: index of the next free slot */
+    uint64_t capacity;      /* events that fit */
+    uint64_t next;          /* atomic: index of the next free slot */
     df_trace_event event[]; /* events beyond capacity are counted, dropped */
 } df_trace;
 

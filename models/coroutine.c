@@ -72,11 +72,11 @@ struct df_model {
     int thread_started;
     int loop_rc; /* df_loop_run's result, read after the join */
     /* Producers (any thread). */
-    slot *ring;                        /* RING_SLOTS, constant */
-    _Alignas(64) uint64_t enq_pos;     /* atomic */
-    int drain_pending;                 /* atomic: a drain is posted */
-    uint64_t submitted;                /* atomic */
-    pthread_mutex_t ov_mu;             /* guards ov, ov_len, ov_cap */
+    slot *ring;                    /* RING_SLOTS, constant */
+    _Alignas(64) uint64_t enq_pos; /* atomic */
+    int drain_pending;             /* atomic: a drain is posted */
+    uint64_t submitted;            /* atomic */
+    pthread_mutex_t ov_mu;         /* guards ov, ov_len, ov_cap */
     df_request *ov;
     size_t ov_len, ov_cap;
     int ov_count; /* atomic copy of ov_len, read without the lock */
@@ -255,9 +255,12 @@ static void start_request(df_model *m, const df_request *r)
         if (m->spawn_failures++ == 0)
             m->spawn_err = err;
         int64_t now = df_now_ns();
-        df_completion c = { .id = r->id, .intended_ns = r->intended_ns,
-                            .sent_ns = r->sent_ns, .started_ns = now,
-                            .finished_ns = now, .status = rc };
+        df_completion c = { .id = r->id,
+                            .intended_ns = r->intended_ns,
+                            .sent_ns = r->sent_ns,
+                            .started_ns = now,
+                            .finished_ns = now,
+                            .status = rc };
         finish(m, &c);
     }
 }
@@ -409,6 +412,22 @@ static void free_model(df_model *m)
     free(m);
 }
 
+/* The loop's interpreter lock as cfg asks (none when off). 0 or -errno. */
+static int create_gil(const df_model_cfg *cfg, df_gil **out, df_err *err)
+{
+    *out = NULL;
+    if (cfg->gil == DF_GIL_OFF)
+        return 0;
+    int64_t iv = cfg->switch_interval_us > 0 ? cfg->switch_interval_us
+                                             : DF_GIL_DEFAULT_INTERVAL_US;
+    int ci = cfg->check_interval > 0 ? cfg->check_interval
+                                     : DF_GIL_DEFAULT_CHECK_INTERVAL;
+    int rc = df_gil_create(cfg->gil, iv, ci, out);
+    if (rc < 0)
+        return df_err_set(err, rc, "coroutine model: GIL: %s", strerror(-rc));
+    return 0;
+}
+
 static int start_loop_model(const df_model_cfg *cfg,
                             int plain_blocks,
                             df_model **out,
@@ -430,17 +449,9 @@ static int start_loop_model(const df_model_cfg *cfg,
     }
     for (uint32_t i = 0; i < RING_SLOTS; i++)
         m->ring[i].seq = i;
-    if (cfg->gil != DF_GIL_OFF) {
-        int64_t iv = cfg->switch_interval_us > 0 ? cfg->switch_interval_us
-                                                 : DF_GIL_DEFAULT_INTERVAL_US;
-        int ci = cfg->check_interval > 0 ? cfg->check_interval
-                                         : DF_GIL_DEFAULT_CHECK_INTERVAL;
-        rc = df_gil_create(cfg->gil, iv, ci, &m->gil);
-        if (rc < 0) {
-            df_err_set(err, rc, "coroutine model: GIL: %s", strerror(-rc));
-            goto fail;
-        }
-    }
+    rc = create_gil(cfg, &m->gil, err);
+    if (rc < 0)
+        goto fail;
     df_loop_cfg lc = {
         .switch_kind = cfg->switch_kind,
         .stack_kind = cfg->stack_kind,

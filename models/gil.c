@@ -304,8 +304,7 @@ static void set_drop_request(df_gil *g, df_gil_thread *t)
 static void reset_drop_request(df_gil *g)
 {
     __atomic_store_n(&g->drop_request, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&g->eval_breaker, g->mode == DF_GIL_OLD,
-                     __ATOMIC_RELAXED);
+    __atomic_store_n(&g->eval_breaker, g->mode == DF_GIL_OLD, __ATOMIC_RELAXED);
 }
 
 /* Under mu, with the one timestamp of this state change. */
@@ -541,9 +540,8 @@ static void thread_stats(const df_gil_thread *t,
     out->slices = t->slices.count;
     out->slice_median_us = hist_quantile_us(&t->slices, 0.5);
     out->slice_p99_us = hist_quantile_us(&t->slices, 0.99);
-    out->wait_mean_us = t->acquisitions ? df_ns_to_us(t->wait_ns) /
-                                              (double)t->acquisitions
-                                        : 0;
+    out->wait_mean_us =
+        t->acquisitions ? df_ns_to_us(t->wait_ns) / (double)t->acquisitions : 0;
     out->wait_p99_us = hist_quantile_us(&t->waits, 0.99);
     out->wait_max_us = df_ns_to_us(t->wait_max_ns);
 }
@@ -596,9 +594,8 @@ int df_gil_stats_get(df_gil *g, df_gil_stats *out)
     if (out->threads) {
         out->nthreads = g->nthreads;
         int64_t wait_sum = gil_stats_locked(g, out, waits, slices);
-        out->wait_mean_us = waits->count ? df_ns_to_us(wait_sum) /
-                                               (double)waits->count
-                                         : 0;
+        out->wait_mean_us =
+            waits->count ? df_ns_to_us(wait_sum) / (double)waits->count : 0;
         rc = 0;
     }
     MU_UNLOCK(&g->mu);

@@ -160,12 +160,12 @@ void df_model_stats_clear(df_model_stats *s);
 /* #12: limits a model must support, which `duckfeed run` also accepts
  * (harness/cli/run.c), so a value the parser takes is never quietly cut.
  * A model with threads per process accepts cfg.threads up to this: */
-#define DF_MODEL_MAX_THREADS 4096
+#define DF_MODEL_MAX_THREADS 16384
 /* and cfg.hogs up to this: */
 #define DF_MODEL_MAX_HOGS 64
 /* Closed-loop clients (--concurrency): every model holds this many
  * requests in flight at once without refusing a submit. */
-#define DF_MODEL_MAX_CONCURRENCY 100000
+#define DF_MODEL_MAX_CONCURRENCY 1000000
 
 typedef struct df_model_cfg {
     int workers; /* processes (process model; hybrids for the others) */
@@ -193,6 +193,10 @@ typedef struct df_model_cfg {
     /* Where completions go. */
     df_sink_fn *sink;
     void *sink_arg;
+    /* Requests the load keeps in flight at most (closed loop: the
+     * concurrency; open loop: --max-inflight), 0 when unbounded. A model
+     * may preallocate by it (the process model's overflow queue). */
+    int64_t inflight_max;
 } df_model_cfg;
 
 /* Starts workers; on success *out is set and requests may be submitted. */

@@ -13,6 +13,23 @@
  * the pipe, taking a request only when it has a free lane (threads), or
  * greedily (coroutine, as an event loop accepts whatever arrives).
  *
+ * #12: the collector must never block on the request pipe. It submits
+ * (closed loop: the sink sends the client's next request) while workers
+ * may be blocked writing completions it has not read yet: with more in
+ * flight than the two pipes hold, each side would wait for the other
+ * forever. So the request pipe is non-blocking, and a record that does
+ * not fit goes to an overflow queue in the parent, preallocated to the
+ * most the load keeps in flight (cfg->inflight_max), never grown. The
+ * collector moves queued records into the pipe after each completion it
+ * reads: while the queue is not empty the pipe holds requests, whose
+ * completions are sure to come, so the queue drains as the pipe frees.
+ * Any other submitter finding the queue full waits for room (the open
+ * loop's generator falls behind, as with a full pipe before); the
+ * collector never waits, and fails such a submit with -ENOBUFS.
+ *
+ * Workers, and the process that forked them, must not outlive their
+ * parent (#12): each worker asks for SIGKILL when its parent dies.
+ *
  * Timestamps come from CLOCK_MONOTONIC, which is system-wide, so the
  * parent compares them across processes directly.
  */
@@ -38,8 +55,13 @@
 #include "base/trace.h"
 #include "models/sync_ctx.h"
 
-#define PIPE_BYTES   (1 << 20) /* the largest pipe an unprivileged user gets */
+#define PIPE_BYTES    (1 << 20) /* the largest pipe an unprivileged user gets */
 #define STATS_WAIT_MS 3000
+/* The overflow queue's size when the load gives no bound. */
+#define QUEUE_DEFAULT_RECORDS 65536
+/* Records moved into the pipe with one write: at most PIPE_BUF bytes, so
+ * the write is atomic and workers only ever read whole records. */
+#define QUEUE_BATCH_RECORDS (PIPE_BUF / sizeof(df_request))
 
 _Static_assert(sizeof(df_request) <= PIPE_BUF, "request must be atomic");
 _Static_assert(sizeof(df_completion) <= PIPE_BUF, "completion must be atomic");
@@ -50,13 +72,17 @@ struct df_model {
      * closing the queue: a write must never meet a closed (or reused) fd.
      * One uncontended mutex per submit costs ~20 ns beside a ~2 us pipe
      * write, so it is the simple answer. */
-    pthread_mutex_t submit_mu;
-    int req_w;         /* parent: request records out; guarded by submit_mu */
-    int done_r;        /* parent: completion records in */
-    int *stats_r;      /* parent: one per worker, its inner model's stats */
+    pthread_mutex_t submit_mu; /* guards req_w and the queue below */
+    pthread_cond_t room;       /* the queue drained, or req_w closed */
+    int req_w;                 /* parent: request records out, O_NONBLOCK */
+    df_request *queue;         /* queue_cap records, a ring; see the top */
+    size_t queue_cap, queue_head;
+    size_t queue_len; /* also read unlocked (atomic) by the collector */
+    int done_r;       /* parent: completion records in */
+    int *stats_r;     /* parent: one per worker, its inner model's stats */
     pid_t *pids;
     int nworkers;
-    int *stopping;     /* MAP_SHARED: workers skip what is still queued */
+    int *stopping; /* MAP_SHARED: workers skip what is still queued */
     pthread_t collector;
     int collector_started;
 };
@@ -70,6 +96,8 @@ typedef struct worker {
     sem_t lanes; /* hybrid: free lanes of the inner model */
 } worker;
 
+/* Writes one record (atomic: n <= PIPE_BUF). 0, or -errno (-EAGAIN when
+ * fd is non-blocking and full). */
 static int write_record(int fd, const void *rec, size_t n)
 {
     for (;;) {
@@ -195,7 +223,6 @@ static _Noreturn void run_inner(worker *w)
 
 static _Noreturn void worker_main(worker *w)
 {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (w->cfg->inner)
         run_inner(w);
     df_request req;
@@ -208,12 +235,46 @@ static _Noreturn void worker_main(worker *w)
     _exit(0);
 }
 
+/* 1 on the collector thread, which must never wait in submit. */
+static _Thread_local int on_collector;
+
+/* Moves queued records into the request pipe until it is full or the
+ * queue is empty; wakes submitters waiting for room. Called with
+ * submit_mu held. */
+static void queue_flush(df_model *m)
+{
+    size_t moved = 0;
+    while (m->queue_len > 0 && m->req_w >= 0) {
+        size_t n = m->queue_cap - m->queue_head; /* contiguous part */
+        if (n > m->queue_len)
+            n = m->queue_len;
+        if (n > QUEUE_BATCH_RECORDS)
+            n = QUEUE_BATCH_RECORDS;
+        if (write_record(m->req_w, &m->queue[m->queue_head],
+                         n * sizeof *m->queue) < 0)
+            break; /* full (EAGAIN), or no worker left (EPIPE): stop sees */
+        m->queue_head = (m->queue_head + n) % m->queue_cap;
+        __atomic_store_n(&m->queue_len, m->queue_len - n, __ATOMIC_RELAXED);
+        moved += n;
+    }
+    if (moved > 0)
+        DF_CHECK(pthread_cond_broadcast(&m->room) == 0);
+}
+
 static void *collect(void *arg)
 {
     df_model *m = arg;
     df_completion c;
-    while (read_record(m->done_r, &c, sizeof c) == 1)
+    on_collector = 1;
+    while (read_record(m->done_r, &c, sizeof c) == 1) {
         m->cfg.sink(m->cfg.sink_arg, &c);
+        /* A worker took a request to make c: the pipe may have room. */
+        if (__atomic_load_n(&m->queue_len, __ATOMIC_RELAXED) > 0) {
+            DF_CHECK(pthread_mutex_lock(&m->submit_mu) == 0);
+            queue_flush(m);
+            DF_CHECK(pthread_mutex_unlock(&m->submit_mu) == 0);
+        }
+    }
     return NULL;
 }
 
@@ -234,6 +295,7 @@ static int process_stop(df_model *m,
  * or -errno with err set. */
 static int fork_workers(df_model *m, int req_r, int done_w, df_err *err)
 {
+    pid_t parent = getpid();
     fflush(NULL);
     for (int i = 0; i < m->cfg.workers; i++) {
         int st[2];
@@ -249,8 +311,16 @@ static int fork_workers(df_model *m, int req_r, int done_w, df_err *err)
             return rc;
         }
         if (pid == 0) {
-            worker w = { .cfg = &m->cfg, .index = i, .req_r = req_r,
-                         .done_w = done_w, .stats_w = st[1],
+            /* #12: die with the parent; it may have died before the
+             * prctl, which getppid then shows. (The signal comes when
+             * the forking thread ends: start's caller owns the model.) */
+            if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                _exit(6);
+            worker w = { .cfg = &m->cfg,
+                         .index = i,
+                         .req_r = req_r,
+                         .done_w = done_w,
+                         .stats_w = st[1],
                          .stopping = m->stopping };
             close(m->req_w);
             close(m->done_r);
@@ -275,13 +345,20 @@ static df_model *model_new(const df_model_cfg *cfg)
     m->cfg = *cfg;
     m->req_w = m->done_r = -1;
     DF_CHECK(pthread_mutex_init(&m->submit_mu, NULL) == 0);
+    DF_CHECK(pthread_cond_init(&m->room, NULL) == 0);
+    m->queue_cap = cfg->inflight_max > 0 ? (size_t)cfg->inflight_max
+                                         : QUEUE_DEFAULT_RECORDS;
+    /* Large, so mmap'd by malloc: only the pages the queue reaches are
+     * ever touched. */
+    if (m->queue_cap <= SIZE_MAX / sizeof *m->queue)
+        m->queue = malloc(m->queue_cap * sizeof *m->queue);
     m->pids = calloc((size_t)cfg->workers, sizeof *m->pids);
     m->stats_r = calloc((size_t)cfg->workers, sizeof *m->stats_r);
     m->stopping = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE,
                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (m->stopping == MAP_FAILED)
         m->stopping = NULL;
-    if (!m->pids || !m->stats_r || !m->stopping) {
+    if (!m->pids || !m->stats_r || !m->stopping || !m->queue) {
         process_stop(m, 0, NULL, NULL);
         return NULL;
     }
@@ -291,19 +368,27 @@ static df_model *model_new(const df_model_cfg *cfg)
 static int process_start(const df_model_cfg *cfg, df_model **out, df_err *err)
 {
     if (cfg->workers < 1)
-        return df_err_set(err, -EINVAL, "process model: --workers must be >= 1");
+        return df_err_set(err, -EINVAL,
+                          "process model: --workers must be >= 1");
     df_model *m = model_new(cfg);
     if (!m)
         return df_err_set(err, -ENOMEM, "process model: out of memory");
     int req[2] = { -1, -1 }, done[2] = { -1, -1 }, rc;
     if (pipe2(req, O_CLOEXEC) < 0 || pipe2(done, O_CLOEXEC) < 0) {
-        rc = df_err_set(err, -errno, "process model: pipe: %s", strerror(errno));
+        rc =
+            df_err_set(err, -errno, "process model: pipe: %s", strerror(errno));
         goto fail;
     }
-    /* Big pipes: every request in flight fits in one of the two, so the
-     * collector (which submits) and the workers never wait on each other. */
-    fcntl(req[1], F_SETPIPE_SZ, PIPE_BYTES);
-    fcntl(done[1], F_SETPIPE_SZ, PIPE_BYTES);
+    /* Big pipes mean fewer trips through the overflow queue; the default
+     * size is merely slower, so a refusal (the user's pipe quota) is no
+     * error. The request pipe must not block its writer (see the top). */
+    (void)fcntl(req[1], F_SETPIPE_SZ, PIPE_BYTES);
+    (void)fcntl(done[1], F_SETPIPE_SZ, PIPE_BYTES);
+    if (fcntl(req[1], F_SETFL, O_NONBLOCK) < 0) {
+        rc = df_err_set(err, -errno, "process model: fcntl: %s",
+                        strerror(errno));
+        goto fail;
+    }
     m->req_w = req[1];
     m->done_r = done[0];
     if ((rc = fork_workers(m, req[0], done[1], err)) < 0)
@@ -311,7 +396,8 @@ static int process_start(const df_model_cfg *cfg, df_model **out, df_err *err)
     close_fd(&req[0]);
     close_fd(&done[1]);
     if ((rc = pthread_create(&m->collector, NULL, collect, m)) != 0) {
-        rc = df_err_set(err, -rc, "process model: collector thread: %s", strerror(rc));
+        rc = df_err_set(err, -rc, "process model: collector thread: %s",
+                        strerror(rc));
         goto fail;
     }
     m->collector_started = 1;
@@ -324,10 +410,31 @@ fail:
     return rc;
 }
 
+/* Straight into the pipe when nothing is queued before it (the hot
+ * path: one write); else to the back of the queue, waiting for room
+ * unless on the collector. 0, -ECANCELED after stop began, -ENOBUFS (the
+ * collector, queue full), or -EPIPE when no worker is left. */
 static int process_submit(df_model *m, const df_request *req)
 {
+    int rc = 0;
     DF_CHECK(pthread_mutex_lock(&m->submit_mu) == 0);
-    int rc = m->req_w < 0 ? -ECANCELED : write_record(m->req_w, req, sizeof *req);
+    if (m->queue_len == 0 && m->req_w >= 0) {
+        rc = write_record(m->req_w, req, sizeof *req);
+        if (rc != -EAGAIN)
+            goto out;
+        rc = 0;
+    }
+    while (m->queue_len == m->queue_cap && m->req_w >= 0 && !on_collector)
+        DF_CHECK(pthread_cond_wait(&m->room, &m->submit_mu) == 0);
+    if (m->req_w < 0)
+        rc = -ECANCELED;
+    else if (m->queue_len == m->queue_cap)
+        rc = -ENOBUFS;
+    else {
+        m->queue[(m->queue_head + m->queue_len) % m->queue_cap] = *req;
+        __atomic_store_n(&m->queue_len, m->queue_len + 1, __ATOMIC_RELAXED);
+    }
+out:
     DF_CHECK(pthread_mutex_unlock(&m->submit_mu) == 0);
     return rc;
 }
@@ -372,8 +479,8 @@ static int read_stats(int fd, df_model_stats *out)
         memset(out, 0, sizeof *out);
         return -ENOMEM;
     }
-    if (read_by(fd, out->gil.threads, n * sizeof *out->gil.threads,
-                deadline) < 0) {
+    if (read_by(fd, out->gil.threads, n * sizeof *out->gil.threads, deadline) <
+        0) {
         df_model_stats_clear(out);
         return 0;
     }
@@ -396,8 +503,7 @@ static int copy_parts(df_model_stats *to, const df_model_stats *from)
             memset(to, 0, sizeof *to);
             return -ENOMEM;
         }
-        memcpy(to->gil.threads, from->gil.threads,
-               n * sizeof *to->gil.threads);
+        memcpy(to->gil.threads, from->gil.threads, n * sizeof *to->gil.threads);
     }
     return 0;
 }
@@ -427,9 +533,10 @@ static int reap(df_model *m, int i, df_err *err)
         ;
     if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL) {
         int sig = WTERMSIG(status);
-        return df_err_set(err, -ECHILD,
-                          "process model: worker %d killed by signal %d (SIG%s)",
-                          i, sig, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+        return df_err_set(
+            err, -ECHILD,
+            "process model: worker %d killed by signal %d (SIG%s)", i, sig,
+            sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
         return df_err_set(err, -ECHILD,
@@ -473,6 +580,7 @@ static int process_stop(df_model *m,
         __atomic_store_n(m->stopping, 1, __ATOMIC_RELAXED);
     DF_CHECK(pthread_mutex_lock(&m->submit_mu) == 0);
     close_fd(&m->req_w); /* workers see EOF once the queue is skipped */
+    DF_CHECK(pthread_cond_broadcast(&m->room) == 0);
     DF_CHECK(pthread_mutex_unlock(&m->submit_mu) == 0);
     if (m->collector_started)
         join_collector(m, drain_ns);
@@ -496,6 +604,8 @@ static int process_stop(df_model *m,
         munmap(m->stopping, sizeof(int));
     free(m->pids);
     free(m->stats_r);
+    free(m->queue);
+    pthread_cond_destroy(&m->room);
     pthread_mutex_destroy(&m->submit_mu);
     free(m);
     return rc;

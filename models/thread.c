@@ -37,7 +37,7 @@
 /* Requests; a power of two that holds every closed-loop client's request
  * at once (#12: 1 << 16 quietly ran fewer clients than --concurrency).
  * Pages of the ring are touched only as deep as the queue gets. */
-#define QUEUE_CAPACITY (1u << 17)
+#define QUEUE_CAPACITY (1u << 20)
 _Static_assert(QUEUE_CAPACITY >= DF_MODEL_MAX_CONCURRENCY,
                "the ring holds every client's request");
 

@@ -1,9 +1,10 @@
 /* tests/test_arrivals.c - open-loop schedules: constant is exact, Poisson
  * has the right mean and a coefficient of variation of 1. */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+/* after the four it needs, not sorted among them */
 #include <cmocka.h>
 
 #include <errno.h>

@@ -1,10 +1,11 @@
 /* tests/test_bench_overhead.c - the overhead bench runs and reports sane
  * figures (one loose timing limit, under 1 ms a noop request where time
  * means something; real limits belong in the bench itself). */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+/* after the four it needs, not sorted among them */
 #include <cmocka.h>
 
 #include <stdio.h>

@@ -2,9 +2,9 @@
  * point isolated by the runner as in a real sweep: the well-behaved ones
  * complete every request without error; the fault ones fail the point by
  * name (signal, timeout, stack overflow) without taking the sweep down. */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -128,7 +128,9 @@ static void test_builtins_run_blocking_on_shared_stacks(void **state)
     }
 }
 
-static void assert_failed_with(json_t *rec, const char *needle, const char *what)
+static void assert_failed_with(json_t *rec,
+                               const char *needle,
+                               const char *what)
 {
     const char *st = json_string_value(json_object_get(rec, "status"));
     const char *why = json_string_value(json_object_get(rec, "failure"));

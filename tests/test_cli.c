@@ -29,8 +29,8 @@ static char exe[4096];
 static char tmpdir[] = "/tmp/duckfeed-cli-XXXXXX";
 
 typedef struct outcome {
-    int status;      /* exit code, or 128 + signal */
-    char err[4096];  /* stderr */
+    int status;     /* exit code, or 128 + signal */
+    char err[4096]; /* stderr */
     int err_lines;
 } outcome;
 
@@ -76,8 +76,8 @@ static outcome run(const char *first, ...)
 static void assert_bad_input(outcome o, const char *needle)
 {
     if (o.status != 2 || o.err_lines != 1 || !strstr(o.err, needle))
-        fail_msg("want exit 2 and one line containing \"%s\"; got %d: %s", needle,
-                 o.status, o.err);
+        fail_msg("want exit 2 and one line containing \"%s\"; got %d: %s",
+                 needle, o.status, o.err);
 }
 
 static const char *out_path(const char *name)
@@ -90,45 +90,52 @@ static const char *out_path(const char *name)
 static void test_cli_unknown_model_exits_2(void **state)
 {
     (void)state;
-    assert_bad_input(run("run", "--model", "greenlet", "--out", out_path("a.json"), NULL),
-                     "unknown model \"greenlet\"");
+    assert_bad_input(
+        run("run", "--model", "greenlet", "--out", out_path("a.json"), NULL),
+        "unknown model \"greenlet\"");
 }
 
 static void test_cli_unknown_workload_exits_2(void **state)
 {
     (void)state;
-    assert_bad_input(run("run", "--workload", "fib", "--out", out_path("a.json"), NULL),
-                     "unknown workload \"fib\"");
+    assert_bad_input(
+        run("run", "--workload", "fib", "--out", out_path("a.json"), NULL),
+        "unknown workload \"fib\"");
 }
 
 static void test_cli_unknown_parameter_exits_2(void **state)
 {
     (void)state;
-    assert_bad_input(run("run", "--workload", "cpu:ms=3", "--out", out_path("a.json"), NULL),
-                     "unknown parameter \"ms\"");
+    assert_bad_input(
+        run("run", "--workload", "cpu:ms=3", "--out", out_path("a.json"), NULL),
+        "unknown parameter \"ms\"");
 }
 
 static void test_cli_non_numeric_value_exits_2(void **state)
 {
     (void)state;
-    assert_bad_input(run("run", "--workload", "cpu:us=abc", "--out", out_path("a.json"), NULL),
+    assert_bad_input(run("run", "--workload", "cpu:us=abc", "--out",
+                         out_path("a.json"), NULL),
                      "\"abc\"");
-    assert_bad_input(run("run", "--threads", "two", "--out", out_path("a.json"), NULL),
-                     "--threads: \"two\"");
+    assert_bad_input(
+        run("run", "--threads", "two", "--out", out_path("a.json"), NULL),
+        "--threads: \"two\"");
 }
 
 static void test_cli_concurrency_zero_exits_2(void **state)
 {
     (void)state;
-    assert_bad_input(run("run", "--concurrency", "0", "--out", out_path("a.json"), NULL),
-                     "--concurrency: \"0\"");
+    assert_bad_input(
+        run("run", "--concurrency", "0", "--out", out_path("a.json"), NULL),
+        "--concurrency: \"0\"");
 }
 
 static void test_cli_duration_zero_exits_2(void **state)
 {
     (void)state;
-    assert_bad_input(run("run", "--duration", "0", "--out", out_path("a.json"), NULL),
-                     "--duration");
+    assert_bad_input(
+        run("run", "--duration", "0", "--out", out_path("a.json"), NULL),
+        "--duration");
 }
 
 static void test_cli_unwritable_out_exits_2(void **state)
@@ -179,13 +186,14 @@ static void test_cli_crashing_point_is_recorded_and_sweep_goes_on(void **state)
     int failed = 0, ok = 0;
     size_t i;
     json_t *pt;
-    json_array_foreach(pts, i, pt) {
+    json_array_foreach(pts, i, pt)
+    {
         const char *st = json_string_value(json_object_get(pt, "status"));
         const char *wl = json_string_value(json_object_get(pt, "workload"));
         if (!strcmp(wl, "crash")) {
             assert_string_equal(st, "failed");
-            assert_non_null(strstr(json_string_value(json_object_get(pt, "failure")),
-                                   "SIGSEGV"));
+            assert_non_null(strstr(
+                json_string_value(json_object_get(pt, "failure")), "SIGSEGV"));
             failed++;
         } else {
             assert_string_equal(st, "ok");
@@ -222,13 +230,17 @@ static void test_cli_results_parse_back_typed(void **state)
     assert_int_equal(json_array_size(pts), 2);
     size_t i;
     json_t *pt;
-    json_array_foreach(pts, i, pt) {
-        assert_string_equal(json_string_value(json_object_get(pt, "model")), "process");
+    json_array_foreach(pts, i, pt)
+    {
+        assert_string_equal(json_string_value(json_object_get(pt, "model")),
+                            "process");
         assert_true(json_is_integer(json_object_get(pt, "workers")));
         assert_true(json_is_integer(json_object_get(pt, "threads")));
-        assert_string_equal(json_string_value(json_object_get(pt, "workload")), "sleep");
+        assert_string_equal(json_string_value(json_object_get(pt, "workload")),
+                            "sleep");
         assert_true(json_is_object(json_object_get(pt, "params")));
-        assert_true(json_is_number(json_object_get(json_object_get(pt, "params"), "ms")));
+        assert_true(json_is_number(
+            json_object_get(json_object_get(pt, "params"), "ms")));
         assert_true(json_is_integer(json_object_get(pt, "concurrency")));
         assert_true(json_is_number(json_object_get(pt, "duration_s")));
         assert_true(json_is_integer(json_object_get(pt, "completed")));
@@ -252,10 +264,9 @@ static void test_cli_model_stats_keep_identity(void **state)
     (void)state;
     const char *out = out_path("hogs.json");
 
-    outcome o = run("run", "--model", "thread", "--threads", "1", "--hogs",
-                    "1", "--workload", "noop", "--duration", "0.1s",
-                    "--warmup", "0", "--repeat", "1", "--quiet", "--out", out,
-                    NULL);
+    outcome o = run("run", "--model", "thread", "--threads", "1", "--hogs", "1",
+                    "--workload", "noop", "--duration", "0.1s", "--warmup", "0",
+                    "--repeat", "1", "--quiet", "--out", out, NULL);
 
     assert_int_equal(o.status, 0);
     json_t *doc = load(out);

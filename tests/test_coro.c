@@ -1,10 +1,11 @@
 /* tests/test_coro.c - coroutines: switch kinds, stack kinds, guard pages. */
 #define _GNU_SOURCE
 /* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+/* after the four it needs, not sorted among them */
 #include <cmocka.h>
 
 #include <errno.h>
@@ -68,9 +69,8 @@ static void test_coro_interleave_keeps_frames(void **state)
         assert_int_equal(df_coro_pool_create(&kinds[k], &pool, NULL), 0);
         for (int i = 0; i < 8; i++) {
             pp[i] = (pingpong){ pool, i + 1, 5, log, &nlog };
-            assert_int_equal(df_coro_create(pool, pingpong_fn, &pp[i],
-                                            &co[i], NULL),
-                             0);
+            assert_int_equal(
+                df_coro_create(pool, pingpong_fn, &pp[i], &co[i], NULL), 0);
         }
 
         int alive = 8, rounds = 0;

@@ -25,10 +25,11 @@
 #include "workloads/spin.h"
 
 /* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+/* after the four it needs, not sorted among them */
 #include <cmocka.h>
 
 #include "tests/timing.h"
@@ -85,8 +86,7 @@ static void *cpu_main(void *arg)
             s->owner = c->index;
             s->runs[c->index]++;
         }
-        if (s->run_ns > 0 ? df_now_ns() - s->t0_ns >= s->run_ns
-                          : i >= s->ticks)
+        if (s->run_ns > 0 ? df_now_ns() - s->t0_ns >= s->run_ns : i >= s->ticks)
             break;
         x = burn(x, s->tick_iters);
         df_gil_checkpoint(s->g, c->t);
@@ -99,12 +99,15 @@ static void *cpu_main(void *arg)
 
 /* Runs n CPU-bound threads sharing one GIL; returns the wall ns from the
  * start barrier to the last thread's end and leaves stats in *stats. */
-static int64_t run_scenario(scenario *s, df_gil_mode mode, int64_t interval_us,
-                            int n, df_gil_stats *stats)
+static int64_t run_scenario(scenario *s,
+                            df_gil_mode mode,
+                            int64_t interval_us,
+                            int n,
+                            df_gil_stats *stats)
 {
-    assert_int_equal(df_gil_create(mode, interval_us,
-                                   DF_GIL_DEFAULT_CHECK_INTERVAL, &s->g),
-                     0);
+    assert_int_equal(
+        df_gil_create(mode, interval_us, DF_GIL_DEFAULT_CHECK_INTERVAL, &s->g),
+        0);
     s->nthreads = n;
     s->owner = -1;
     if (s->tick_iters == 0)
@@ -112,9 +115,8 @@ static int64_t run_scenario(scenario *s, df_gil_mode mode, int64_t interval_us,
     pthread_barrier_init(&s->start, NULL, (unsigned)n + 1);
     for (int i = 0; i < n; i++) {
         s->th[i] = (cpu_thread){ .s = s, .index = i };
-        assert_int_equal(pthread_create(&s->th[i].th, NULL, cpu_main,
-                                        &s->th[i]),
-                         0);
+        assert_int_equal(
+            pthread_create(&s->th[i].th, NULL, cpu_main, &s->th[i]), 0);
     }
     s->t0_ns = df_now_ns(); /* written before the barrier releases them */
     load_probe lp;
@@ -133,8 +135,7 @@ static int64_t run_scenario(scenario *s, df_gil_mode mode, int64_t interval_us,
     return end - s->t0_ns;
 }
 
-static const df_gil_thread_stats *thread_stats(const df_gil_stats *stats,
-                                               int i)
+static const df_gil_thread_stats *thread_stats(const df_gil_stats *stats, int i)
 {
     assert_true(i < stats->nthreads);
     return &stats->threads[i];
@@ -210,8 +211,9 @@ static void two_threads_alternate(int64_t interval_us, int64_t run_ms)
         double med[2] = { thread_stats(&st, 0)->slice_median_us,
                           thread_stats(&st, 1)->slice_median_us };
         df_gil_stats_clear(&st);
-        fprintf(stderr, "interval %lld us: %.0f switches, slice median %.0f "
-                        "/ %.0f us\n",
+        fprintf(stderr,
+                "interval %lld us: %.0f switches, slice median %.0f "
+                "/ %.0f us\n",
                 (long long)interval_us, sw, med[0], med[1]);
         /* Every acquisition went to the other thread (FORCE_SWITCHING). */
         assert_true(acq - sw <= 0);
@@ -269,8 +271,9 @@ static void test_gil_stats_two_cpu_threads(void **state)
             assert_true(sum > 0.999 && sum < 1.001);
         }
         df_gil_stats_clear(&st);
-        fprintf(stderr, "2 cpu threads: held %.3f wait %.3f (%.3f/%.3f "
-                        "each)\n",
+        fprintf(stderr,
+                "2 cpu threads: held %.3f wait %.3f (%.3f/%.3f "
+                "each)\n",
                 held, wait, th_held[0], th_held[1]);
         assert_true(held <= 1.0001 && wait <= 1.0001);
         if (!timing_trusted())
@@ -387,8 +390,9 @@ static void test_gil_old_two_threads_slower(void **state)
         int64_t t1 = run_scenario(&one, DF_GIL_OLD, 5000, 1, &s1);
         int64_t t2 = run_scenario(&two, DF_GIL_OLD, 5000, 2, &s2);
 
-        fprintf(stderr, "old GIL: 1 thread %.3f s, 2 threads %.3f s "
-                        "(%.2fx), %.0f switches in %.0f checks\n",
+        fprintf(stderr,
+                "old GIL: 1 thread %.3f s, 2 threads %.3f s "
+                "(%.2fx), %.0f switches in %.0f checks\n",
                 (double)t1 / 1e9, (double)t2 / 1e9, (double)t2 / (double)t1,
                 (double)s2.switches, (double)s2.checks);
         assert_true((double)s1.checks >= (double)total / 100 - 1);
@@ -397,8 +401,8 @@ static void test_gil_old_two_threads_slower(void **state)
         df_gil_stats_clear(&s2);
         if (!timing_trusted())
             return;
-        double free_cores = one.free_cores < two.free_cores ? one.free_cores
-                                                            : two.free_cores;
+        double free_cores =
+            one.free_cores < two.free_cores ? one.free_cores : two.free_cores;
         /* Thrashing is a two-core effect: both threads must be running. */
         if (decide(t2 > t1, attempt, free_cores, 2.0)) {
             assert_true(t2 > t1);

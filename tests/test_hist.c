@@ -1,9 +1,10 @@
 /* tests/test_hist.c - the histogram against a sorted array, merging,
  * bounds and saturation. */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+/* after the four it needs, not sorted among them */
 #include <cmocka.h>
 
 #include <errno.h>
@@ -11,8 +12,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "harness/measure/hist.h"
 #include "base/rng.h"
+#include "harness/measure/hist.h"
 
 #define N       100000
 #define US      1000LL
@@ -94,8 +95,7 @@ static void check_distribution(draw_fn *draw, uint64_t seed)
         /* Highest equivalent value: never below, at most 0.1 % above. */
         if (got < want || (double)(got - want) > 0.001 * (double)want)
             fail_msg("p%g: histogram %lld, sorted %lld",
-                     (double)ppm[i] / 10000.0, (long long)got,
-                     (long long)want);
+                     (double)ppm[i] / 10000.0, (long long)got, (long long)want);
     }
     df_hist_destroy(h);
     free(v);
@@ -287,7 +287,7 @@ static void test_hist_saturation(void **state)
     assert_int_equal(df_hist_count(h), 5);
     assert_int_equal(df_hist_saturated(h), 3);
     assert_int_equal(df_hist_max(h), 1000000); /* clamped to highest */
-    assert_int_equal(df_hist_min(h), 0);        /* negative counts as 0 */
+    assert_int_equal(df_hist_min(h), 0);       /* negative counts as 0 */
     assert_int_equal(df_hist_percentile(h, 99), 1000000);
     df_hist_reset(h);
     assert_int_equal(df_hist_count(h), 0);

@@ -318,6 +318,8 @@ static char *earlier_results(const char *results, const char *plots)
 /* #12 item 4: Ctrl-C during suite a of `duckfeed suite a b` stops the
  * command: b's earlier results and plots stay as they were, and the
  * report says a was interrupted and computes no claim from it. */
+/* Long on purpose: arrange (suite b's earlier files), act (Ctrl-C during
+ * a), assert (b untouched, a marked) read best as one story. */
 static void test_interrupt_suite_keeps_other_suites(void **state)
 {
     char suites[4200], results[4200], plots[4200], path[4300], log[4200];

@@ -1,10 +1,11 @@
 /* tests/test_loop.c - the event loop: ordering, timers, fds, to_thread. */
 #define _GNU_SOURCE
 /* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+/* after the four it needs, not sorted among them */
 #include <cmocka.h>
 
 #include <errno.h>
@@ -198,15 +199,13 @@ static void test_loop_sleep_orders_by_deadline(void **state)
     (void)state;
     for (int k = 0; k < 4; k++) {
         df_loop *loop = make_loop(k & 1 ? DF_SWITCH_UCONTEXT : DF_SWITCH_ASM,
-                                  k & 2 ? DF_STACK_SHARED
-                                        : DF_STACK_DEDICATED);
+                                  k & 2 ? DF_STACK_SHARED : DF_STACK_DEDICATED);
         rec r = { .loop = loop };
         sleeper s[3] = { { loop, &r, 1, 30 * MS },
                          { loop, &r, 2, 10 * MS },
                          { loop, &r, 3, 20 * MS } };
         for (int i = 0; i < 3; i++)
-            assert_int_equal(df_loop_spawn(loop, sleeper_fn, &s[i], NULL,
-                                           NULL),
+            assert_int_equal(df_loop_spawn(loop, sleeper_fn, &s[i], NULL, NULL),
                              0);
         while (r.n < 6)
             assert_int_equal(df_loop_run_once(loop, 1), 0);

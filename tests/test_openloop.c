@@ -5,10 +5,11 @@
  * generator's own thread - the worst case: a stall blocks the sender
  * itself; the delay model finishes each request a fixed time after its
  * send, on a thread of its own. */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+/* after the four it needs, not sorted among them */
 #include <cmocka.h>
 
 #include <errno.h>
@@ -18,15 +19,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "harness/measure/arrivals.h"
 #include "base/clock.h"
+#include "harness/measure/arrivals.h"
 #include "harness/sweep/point.h"
-#include "workloads/registry.h"
 #include "tests/timing.h"
+#include "workloads/registry.h"
 
 struct df_model {
     df_model_cfg cfg;
-    int64_t stall_ns;  /* once, at request stall_at */
+    int64_t stall_ns; /* once, at request stall_at */
     uint64_t stall_at;
     int64_t hidden_ns; /* every request: its send reported this much early */
 };
@@ -265,8 +266,8 @@ static void test_openloop_littles_law_flags_inconsistency(void **state)
      * compares the counter with the harness's own spans: both near 0 here,
      * so its verdict is noise and is not asserted - it failed 1 run in 10
      * under ASan when it was.) */
-    json_t *st = json_object_get(json_object_get(rec, "checks"),
-                                 "steady_state");
+    json_t *st =
+        json_object_get(json_object_get(rec, "checks"), "steady_state");
     assert_non_null(st);
     assert_false(json_is_true(json_object_get(st, "ok")));
     assert_true(json_number_value(json_object_get(st, "inflight_lambda_w")) >
@@ -293,8 +294,8 @@ static void test_openloop_littles_law_passes_across_edges(void **state)
      * and the sampler's own timing: asserted where time means something. */
     if (timing_trusted()) {
         assert_true(json_is_true(json_object_get(ll, "ok")));
-        assert_true(
-            json_number_value(json_object_get(ll, "inflight_sampled")) > 24);
+        assert_true(json_number_value(json_object_get(ll, "inflight_sampled")) >
+                    24);
     }
     /* The window held the start-up: flagged, but as not steady. */
     assert_false(json_is_true(json_object_get(steady, "ok")));

@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* after the four it needs, not sorted among them */
 #include <cmocka.h>
 
 #include "harness/store/resfile.h"
@@ -78,8 +79,8 @@ static int count_lines(const char *s)
 
 static void assert_png(const char *name)
 {
-    static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n',
-                                          0x1a, '\n' };
+    static const unsigned char sig[8] = { 0x89, 'P',  'N',  'G',
+                                          '\r', '\n', 0x1a, '\n' };
     unsigned char head[8] = { 0 };
     char path[256];
     struct stat st;
@@ -120,8 +121,8 @@ static char *slurp(const char *name)
 static void plot_small(void)
 {
     char err[1024];
-    char *argv[] = { "plot", SMALL, "--out-dir", out_dir, "--name", "small",
-                     "--quiet", NULL };
+    char *argv[] = { "plot",   SMALL,   "--out-dir", out_dir,
+                     "--name", "small", "--quiet",   NULL };
 
     assert_int_equal(plot_capture(err, sizeof err, 7, argv), 0);
 }
@@ -129,12 +130,18 @@ static void plot_small(void)
 static void test_plot_small_makes_every_png(void **state)
 {
     static const char *const expected[] = {
-        "small-throughput-cpu.png", "small-latency-cpu.png",
-        "small-queue-cpu.png",      "small-cdf-cpu.png",
-        "small-speedup-cpu.png",    "small-gil-cpu.png",
-        "small-throughput-sleep.png", "small-latency-sleep.png",
-        "small-memory-sleep.png",   "small-cdf-sleep.png",
-        "small-bars.png",           "small-timeline.png",
+        "small-throughput-cpu.png",
+        "small-latency-cpu.png",
+        "small-queue-cpu.png",
+        "small-cdf-cpu.png",
+        "small-speedup-cpu.png",
+        "small-gil-cpu.png",
+        "small-throughput-sleep.png",
+        "small-latency-sleep.png",
+        "small-memory-sleep.png",
+        "small-cdf-sleep.png",
+        "small-bars.png",
+        "small-timeline.png",
     };
     size_t i;
 
@@ -322,8 +329,8 @@ static void test_plot_timeline_has_a_panel_per_model(void **state)
 static void test_plot_only_and_svg(void **state)
 {
     char err[1024], path[256];
-    char *argv[] = { "plot", SMALL, "--out-dir", out_dir, "--svg", "--only",
-                     "gil",  "--quiet", NULL };
+    char *argv[] = { "plot",   SMALL, "--out-dir", out_dir, "--svg",
+                     "--only", "gil", "--quiet",   NULL };
 
     /* Without --name the prefix is the file's base name. */
     char *svg;
@@ -335,8 +342,7 @@ static void test_plot_only_and_svg(void **state)
     svg = slurp("small-results-gil-cpu.svg");
     assert_non_null(strstr(svg, "<svg"));
     free(svg);
-    snprintf(path, sizeof path, "%s/small-results-throughput-cpu.svg",
-             out_dir);
+    snprintf(path, sizeof path, "%s/small-results-throughput-cpu.svg", out_dir);
     assert_int_equal(access(path, F_OK), -1);
 }
 

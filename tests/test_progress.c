@@ -1,8 +1,9 @@
 /* tests/test_progress.c - the bar draws only when asked, and clears. */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+/* after the four it needs, not sorted among them */
 #include <cmocka.h>
 
 #include <errno.h>

@@ -1,8 +1,9 @@
 /* tests/test_stats.c - summaries of repetitions and the t interval. */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+/* after the four it needs, not sorted among them */
 #include <cmocka.h>
 
 #include <errno.h>

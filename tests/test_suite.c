@@ -21,6 +21,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* after the four it needs, not sorted among them */
 #include <cmocka.h>
 
 #define SUITES DF_SOURCE_DIR "/harness/suite/suites"
@@ -129,9 +130,8 @@ static void test_suite_every_file_loads(void **state)
             fail_msg("%s", err.msg);
 
         /* The file name is the suite's name: `duckfeed suite NAME`. */
-        assert_int_equal(strncmp(e->d_name, df_suite_name(s),
-                                 strlen(df_suite_name(s))),
-                         0);
+        assert_int_equal(
+            strncmp(e->d_name, df_suite_name(s), strlen(df_suite_name(s))), 0);
         df_suite_destroy(s);
         n++;
     }
@@ -142,8 +142,8 @@ static void test_suite_every_file_loads(void **state)
 /* DESIGN §8: the default set in about 5 minutes, 1 with --quick. */
 static void test_suite_default_set_fits_budget(void **state)
 {
-    static const char *const names[] = { "default", "cpu",      "io",
-                                         "mixed",   "convoy",   "blocking",
+    static const char *const names[] = { "default",  "cpu",    "io",
+                                         "mixed",    "convoy", "blocking",
                                          "timeline", "asyncio" };
     double full = 0, quick = 0;
     char path[512];
@@ -207,8 +207,9 @@ static void expect_bad_suite(const char *content, const char *why)
         fail_msg("\"%s\" does not say \"%s\"", err.msg, why);
 }
 
-#define GOOD_HEAD                                                              \
-    "{\"name\": \"x\", \"version\": 1, \"title\": \"t\", \"sentence\": \"s\", "
+#define GOOD_HEAD                                                        \
+    "{\"name\": \"x\", \"version\": 1, \"title\": \"t\", \"sentence\": " \
+    "\"s\", "
 
 static void test_suite_malformed_einval(void **state)
 {
@@ -300,9 +301,9 @@ static void test_suite_unknown_name_exits_2(void **state)
 static void test_suite_runs_merge_plot_report(void **state)
 {
     char dir[128], path[256], results[128], plots[128], err[1024];
-    char *argv[] = { "suite",         "demo",  "--suites-dir", dir,
-                     "--results-dir", results, "--plots-dir",  plots,
-                     NULL };
+    char *argv[] = { "suite",       "demo",          "--suites-dir",
+                     dir,           "--results-dir", results,
+                     "--plots-dir", plots,           NULL };
     df_err e = { 0 };
     json_t *doc = NULL, *small = NULL;
     FILE *f;
@@ -462,8 +463,10 @@ static void test_suite_leaves_other_runs_temp_files(void **state)
 static void test_suite_examples_collects_results(void **state)
 {
     char dir[128], build[128], path[256], results[128], err[1024];
-    char *argv[] = { "suite", "ex", "--suites-dir", dir, "--results-dir",
-                     results, "--plots-dir", results, NULL };
+    char *argv[] = {
+        "suite", "ex",          "--suites-dir", dir, "--results-dir",
+        results, "--plots-dir", results,        NULL
+    };
     json_t *doc;
 
     (void)state;
@@ -496,10 +499,11 @@ static void test_suite_examples_collects_results(void **state)
 static int selector_key_known(const char *key)
 {
     static const char *const keys[] = {
-        "model",    "workers",     "threads",  "processes",
-        "gil",      "switch_interval_us", "hogs", "workload",
-        "workload_spec", "spec",   "concurrency", "rate_rps",
-        "load",     "arrivals",
+        "model",     "workers",     "threads",
+        "processes", "gil",         "switch_interval_us",
+        "hogs",      "workload",    "workload_spec",
+        "spec",      "concurrency", "rate_rps",
+        "load",      "arrivals",
     };
     size_t i;
 
@@ -518,7 +522,8 @@ static void check_selector(const char *file, const json_t *sel, int number_ok)
         return;
     if (!json_is_object(sel) || json_object_size(sel) == 0)
         fail_msg("%s: a claim side is not a non-empty selector", file);
-    json_object_foreach((json_t *)sel, key, v) {
+    json_object_foreach((json_t *)sel, key, v)
+    {
         if (!selector_key_known(key))
             fail_msg("%s: selector key \"%s\" is no point field", file, key);
     }
@@ -563,10 +568,10 @@ static void test_suite_claim_resolves_against_data(void **state)
     df_err e = { 0 };
     json_t *doc = NULL;
     json_t *claim = json_pack(
-        "{s:s, s:s, s:{s:s, s:i, s:i}, s:{s:s, s:i, s:f}, s:{s:f}}",
-        "metric", "throughput_rps", "workload", "cpu", "a", "model",
-        "process", "workers", 2, "concurrency", 2, "b", "model", "thread",
-        "threads", 2, "concurrency", 2.0, "expect", "min", 1.6);
+        "{s:s, s:s, s:{s:s, s:i, s:i}, s:{s:s, s:i, s:f}, s:{s:f}}", "metric",
+        "throughput_rps", "workload", "cpu", "a", "model", "process", "workers",
+        2, "concurrency", 2, "b", "model", "thread", "threads", 2,
+        "concurrency", 2.0, "expect", "min", 1.6);
     df_claim_result r;
 
     (void)state;
@@ -591,8 +596,8 @@ static void test_suite_claim_number_side(void **state)
     json_t *doc = NULL;
     json_t *claim = json_pack("{s:s, s:{s:s, s:s, s:i}, s:i, s:s}", "metric",
                               "throughput_rps", "a", "model", "coroutine",
-                              "spec", "sleep:ms=10", "concurrency", 100,
-                              "b", 10000, "b_is", "the ideal");
+                              "spec", "sleep:ms=10", "concurrency", 100, "b",
+                              10000, "b_is", "the ideal");
     df_claim_result r;
 
     (void)state;
@@ -613,9 +618,9 @@ static void test_suite_claim_missing_names_selector(void **state)
 {
     df_err e = { 0 };
     json_t *doc = NULL;
-    json_t *claim = json_pack("{s:s, s:{s:s}, s:{s:i}}", "metric",
-                              "throughput_rps", "a", "model", "thread",
-                              "b", "hogs", 7);
+    json_t *claim =
+        json_pack("{s:s, s:{s:s}, s:{s:i}}", "metric", "throughput_rps", "a",
+                  "model", "thread", "b", "hogs", 7);
     df_claim_result r;
 
     (void)state;

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+/* after the four it needs, not sorted among them */
 #include <cmocka.h>
 /* clang-format on */
 

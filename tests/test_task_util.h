@@ -69,7 +69,6 @@ static inline void tl_add(const char *ev)
     snprintf(tl_buf + n, sizeof(tl_buf) - n, "%s%s", n ? " " : "", ev);
 }
 
-
 /* 1 when a late result may be blamed on the machine: other processes left
  * this one less than all but a quarter of a core over the span checked
  * (a late timer is then a late wake-up, not a wrong schedule). */
@@ -84,19 +83,21 @@ static inline int tl_machine_was_busy(void)
  * by more than the tolerance fails too, unless the probe shows the machine
  * was busy with other work over the span: that is said, not asserted
  * (seen: 2.43U for 2.00U while 5 compilers ran on 2 vCPUs). */
-#define assert_near_u(got_u, want_u)                                       \
-    do {                                                                   \
-        double g_ = (got_u), w_ = (want_u);                                \
-        if (!timing_trusted())                                             \
-            break;                                                         \
-        if (g_ - w_ < -tl_tol_u())                                         \
-            fail_msg("time %.2fU, expected %.2fU (early)", g_, w_);        \
-        if (g_ - w_ > tl_tol_u()) {                                        \
-            if (!tl_machine_was_busy())                                    \
-                fail_msg("time %.2fU, expected %.2fU", g_, w_);            \
-            fprintf(stderr, "late: %.2fU for %.2fU on a busy machine, not " \
-                            "asserted\n", g_, w_);                         \
-        }                                                                  \
+#define assert_near_u(got_u, want_u)                                \
+    do {                                                            \
+        double g_ = (got_u), w_ = (want_u);                         \
+        if (!timing_trusted())                                      \
+            break;                                                  \
+        if (g_ - w_ < -tl_tol_u())                                  \
+            fail_msg("time %.2fU, expected %.2fU (early)", g_, w_); \
+        if (g_ - w_ > tl_tol_u()) {                                 \
+            if (!tl_machine_was_busy())                             \
+                fail_msg("time %.2fU, expected %.2fU", g_, w_);     \
+            fprintf(stderr,                                         \
+                    "late: %.2fU for %.2fU on a busy machine, not " \
+                    "asserted\n",                                   \
+                    g_, w_);                                        \
+        }                                                           \
     } while (0)
 
 /* A child: sleeps delay_u, then returns fail or value. When cancelled it

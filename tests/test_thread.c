@@ -25,10 +25,11 @@
 #include "workloads/spin.h"
 
 /* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+/* after the four it needs, not sorted among them */
 #include <cmocka.h>
 
 #include "tests/timing.h"
@@ -200,7 +201,6 @@ static void free_run(run *r)
     free(r);
 }
 
-
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -218,8 +218,11 @@ static double quantile_ms(run *r, double q)
 
 static double cpu_rps(df_gil_mode gil, int threads)
 {
-    scenario sc = { .w = &cpu_workload, .gil = gil, .threads = threads,
-                    .clients = threads, .run_ns = 400 * MS };
+    scenario sc = { .w = &cpu_workload,
+                    .gil = gil,
+                    .threads = threads,
+                    .clients = threads,
+                    .run_ns = 400 * MS };
     run *r = run_scenario(&sc);
     double rps = r->rps;
     fprintf(stderr, "cpu, gil %s, %d threads: %.0f req/s (%.2f cores)\n",
@@ -259,8 +262,11 @@ static void test_thread_gil_off_scales(void **state)
         load_probe lp;
         probe_start(&lp);
         double one = cpu_rps(DF_GIL_OFF, 1);
-        scenario sc = { .w = &cpu_workload, .gil = DF_GIL_OFF, .threads = 2,
-                        .clients = 2, .run_ns = 400 * MS };
+        scenario sc = { .w = &cpu_workload,
+                        .gil = DF_GIL_OFF,
+                        .threads = 2,
+                        .clients = 2,
+                        .run_ns = 400 * MS };
         run *r = run_scenario(&sc);
         double ratio = r->rps / one, two_cores = r->cpu_cores;
         fprintf(stderr, "gil off: 2 threads %.2fx on %.2f cores\n", ratio,
@@ -301,19 +307,23 @@ static double echo_rps(echo_total *t)
 
 static void echo_run(int hogs, int64_t interval_us, echo_total *t)
 {
-    scenario sc = { .w = &df_workload_echo, .gil = DF_GIL_NEW,
-                    .interval_us = interval_us, .threads = 1, .hogs = hogs,
-                    .clients = 1, .run_ns = 200 * MS };
+    scenario sc = { .w = &df_workload_echo,
+                    .gil = DF_GIL_NEW,
+                    .interval_us = interval_us,
+                    .threads = 1,
+                    .hogs = hogs,
+                    .clients = 1,
+                    .run_ns = 200 * MS };
     df_params p = { .count = 1, .value = { 1 } };
     sc.params = &p;
     run *r = run_scenario(&sc);
     const df_model_hogs_stats *h = &r->stats.hogs;
     assert_int_equal(h->count, hogs);
-    fprintf(stderr, "echo, %d hog(s), %lld us: %.0f round trips/s, p10 %.3f "
-                    "p50 %.3f p90 %.3f ms, hog %.0f units/s\n",
+    fprintf(stderr,
+            "echo, %d hog(s), %lld us: %.0f round trips/s, p10 %.3f "
+            "p50 %.3f p90 %.3f ms, hog %.0f units/s\n",
             hogs, (long long)interval_us, r->rps, quantile_ms(r, 0.1),
-            quantile_ms(r, 0.5), quantile_ms(r, 0.9),
-            h->work_units_per_s);
+            quantile_ms(r, 0.5), quantile_ms(r, 0.9), h->work_units_per_s);
     t->rps[t->runs++] = r->rps;
     t->lat = realloc(t->lat, (t->nlat + r->nlat) * sizeof *t->lat + 1);
     assert_non_null(t->lat);
@@ -348,11 +358,12 @@ static void test_thread_convoy(void **state)
         double p90 = 0;
         if (hog5.nlat > 0) {
             qsort(hog5.lat, hog5.nlat, sizeof *hog5.lat, cmp_i64);
-            p90 = (double)hog5.lat[(size_t)(0.9 * (double)(hog5.nlat - 1))] /
-                  5e6;
+            p90 =
+                (double)hog5.lat[(size_t)(0.9 * (double)(hog5.nlat - 1))] / 5e6;
         }
-        fprintf(stderr, "convoy: fall %.0fx, p90 %.2f intervals, 1 ms "
-                        "rise %.1fx\n",
+        fprintf(stderr,
+                "convoy: fall %.0fx, p90 %.2f intervals, 1 ms "
+                "rise %.1fx\n",
                 fall, p90, rise);
         size_t done = hog5.nlat;
         free(alone.lat);
@@ -378,8 +389,11 @@ static void test_thread_convoy(void **state)
 /* Spec 13 item 15: a thread that only waits through ctx holds nothing. */
 static void test_thread_sleeper_holds_nothing(void **state)
 {
-    scenario sc = { .w = &sleep_workload, .gil = DF_GIL_NEW, .threads = 1,
-                    .clients = 1, .run_ns = 300 * MS };
+    scenario sc = { .w = &sleep_workload,
+                    .gil = DF_GIL_NEW,
+                    .threads = 1,
+                    .clients = 1,
+                    .run_ns = 300 * MS };
 
     (void)state;
     run *r = run_scenario(&sc);
@@ -404,8 +418,10 @@ static void test_thread_each_request_once(void **state)
     (void)state;
     pthread_mutex_init(&r->mu, NULL);
     r->stopping = 1; /* the sink does not resubmit */
-    df_model_cfg cfg = { .threads = 4, .gil = DF_GIL_NEW,
-                         .workload = &noop_workload, .sink = sink,
+    df_model_cfg cfg = { .threads = 4,
+                         .gil = DF_GIL_NEW,
+                         .workload = &noop_workload,
+                         .sink = sink,
                          .sink_arg = r };
     assert_int_equal(df_model_thread.start(&cfg, &r->m, &err), 0);
     for (uint64_t id = 0; id < N; id++) {
@@ -433,11 +449,12 @@ static void test_thread_start_einval(void **state)
     df_err err = { 0 };
     /* Nothing is submitted, so the sink is never called with its NULL. */
     df_model_cfg cfg = { .threads = 0, /* means 1 */
-                         .workload = &noop_workload, .sink = sink };
+                         .workload = &noop_workload,
+                         .sink = sink };
 
     (void)state;
     assert_int_equal(df_model_thread.start(&cfg, &m, &err), 0);
-    cfg.threads = 5000;
+    cfg.threads = DF_MODEL_MAX_THREADS + 1;
     assert_int_equal(df_model_thread.start(&cfg, &m, &err), -EINVAL);
     assert_non_null(strstr(err.msg, "thread model"));
     assert_int_equal(df_model_thread.stop(m, MS, NULL, &err), 0);
@@ -446,8 +463,12 @@ static void test_thread_start_einval(void **state)
 /* The convoy's CPU side is counted, and shows in the GIL stats. */
 static void test_thread_hogs_reported(void **state)
 {
-    scenario sc = { .w = &noop_workload, .gil = DF_GIL_NEW, .threads = 1,
-                    .hogs = 2, .clients = 0, .run_ns = 200 * MS };
+    scenario sc = { .w = &noop_workload,
+                    .gil = DF_GIL_NEW,
+                    .threads = 1,
+                    .hogs = 2,
+                    .clients = 0,
+                    .run_ns = 200 * MS };
 
     (void)state;
     run *r = run_scenario(&sc);
@@ -463,9 +484,13 @@ static void test_thread_hogs_reported(void **state)
 /* The timeline sees a request run, wait on I/O, wait for the GIL, finish. */
 static void test_thread_traces_states(void **state)
 {
-    scenario sc = { .w = &df_workload_echo, .gil = DF_GIL_NEW,
-                    .interval_us = 1000, .threads = 1, .hogs = 1,
-                    .clients = 1, .run_ns = 50 * MS };
+    scenario sc = { .w = &df_workload_echo,
+                    .gil = DF_GIL_NEW,
+                    .interval_us = 1000,
+                    .threads = 1,
+                    .hogs = 1,
+                    .clients = 1,
+                    .run_ns = 50 * MS };
     df_params p = { .count = 1, .value = { 1 } };
     int seen[4] = { 0 };
 

@@ -1,9 +1,10 @@
 /* tests/test_validate.c - the results schema: what passes, and the path
  * named when something does not. */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+/* after the four it needs, not sorted among them */
 #include <cmocka.h>
 
 #include <errno.h>
@@ -23,18 +24,18 @@ static json_t *latency(void)
 
 static json_t *identity(const char *load, const char *status)
 {
-    json_t *p = json_pack(
-        "{s:s,s:i,s:i,s:s,s:i,s:i,s:s,s:{s:i},s:s,s:f,s:f,s:i,s:s}", "model",
-        "thread", "workers", 1, "threads", 8, "gil", "new",
-        "switch_interval_us", 5000, "hogs", 0, "workload", "cpu", "params",
-        "us", 500, "load", load, "duration_s", 2.0, "warmup_s", 0.5, "repeat",
-        3, "status", status);
+    json_t *p =
+        json_pack("{s:s,s:i,s:i,s:s,s:i,s:i,s:s,s:{s:i},s:s,s:f,s:f,s:i,s:s}",
+                  "model", "thread", "workers", 1, "threads", 8, "gil", "new",
+                  "switch_interval_us", 5000, "hogs", 0, "workload", "cpu",
+                  "params", "us", 500, "load", load, "duration_s", 2.0,
+                  "warmup_s", 0.5, "repeat", 3, "status", status);
     if (load[0] == 'c')
         json_object_set_new(p, "concurrency", json_integer(16));
     else
-        json_object_update_new(
-            p, json_pack("{s:f,s:s,s:i,s:i}", "rate_rps", 800.0, "arrivals",
-                         "poisson", "max_inflight", 0, "seed", 1));
+        json_object_update_new(p, json_pack("{s:f,s:s,s:i,s:i}", "rate_rps",
+                                            800.0, "arrivals", "poisson",
+                                            "max_inflight", 0, "seed", 1));
     return p;
 }
 
@@ -46,21 +47,21 @@ static json_t *ok_point(const char *load)
         json_array_append_new(reps, json_pack("{s:i,s:f}", "index", i,
                                               "throughput_rps", 790.0 + i));
     json_object_update_new(
-        p,
-        json_pack(
-            "{s:i,s:i,s:i,s:f,s:{s:f,s:f,s:f,s:f,s:f,s:i},s:o,s:o,s:o,"
-            "s:[[f,f],[f,f]],s:f,s:f,s:i,s:i,s:i,s:n,s:f,s:f,"
-            "s:{s:{s:b,s:f,s:f,s:f}},s:o}",
-            "completed", 4740, "errors", 0, "timeouts", 0, "throughput_rps",
-            790.0, "throughput", "median", 791.0, "min", 790.0, "max", 792.0,
-            "ci95_low", 788.5, "ci95_high", 793.5, "n", 3, "latency_us",
-            latency(), "queue_us", latency(), "service_us", latency(),
-            "latency_cdf", 50.0, 100.0, 99.0, 300.0, "cpu_user_s", 1.2,
-            "cpu_sys_s", 0.1, "ctx_switches_voluntary", 100,
-            "ctx_switches_involuntary", 5, "max_rss_bytes", 4000000,
-            "mem_per_inflight_bytes", "inflight_mean", 0.95, "achieved_rps",
-            790.0, "checks", "littles_law", "ok", 1, "inflight_sampled", 0.95,
-            "inflight_predicted", 0.952, "error", 0.002, "repetitions", reps));
+        p, json_pack("{s:i,s:i,s:i,s:f,s:{s:f,s:f,s:f,s:f,s:f,s:i},s:o,s:o,s:o,"
+                     "s:[[f,f],[f,f]],s:f,s:f,s:i,s:i,s:i,s:n,s:f,s:f,"
+                     "s:{s:{s:b,s:f,s:f,s:f}},s:o}",
+                     "completed", 4740, "errors", 0, "timeouts", 0,
+                     "throughput_rps", 790.0, "throughput", "median", 791.0,
+                     "min", 790.0, "max", 792.0, "ci95_low", 788.5, "ci95_high",
+                     793.5, "n", 3, "latency_us", latency(), "queue_us",
+                     latency(), "service_us", latency(), "latency_cdf", 50.0,
+                     100.0, 99.0, 300.0, "cpu_user_s", 1.2, "cpu_sys_s", 0.1,
+                     "ctx_switches_voluntary", 100, "ctx_switches_involuntary",
+                     5, "max_rss_bytes", 4000000, "mem_per_inflight_bytes",
+                     "inflight_mean", 0.95, "achieved_rps", 790.0, "checks",
+                     "littles_law", "ok", 1, "inflight_sampled", 0.95,
+                     "inflight_predicted", 0.952, "error", 0.002, "repetitions",
+                     reps));
     if (load[0] == 'o') {
         json_object_set_new(p, "latency_naive_us", latency());
         json_object_set_new(p, "offered_rps", json_real(800));
@@ -82,10 +83,10 @@ static json_t *valid_doc(void)
         "schema", DF_RESULTS_SCHEMA_ID, "complete", 1, "started",
         "2026-11-24T19:00:00Z", "duckfeed", "version", "0.1.0", "git_commit",
         "abc1234", "machine", "cpu_model", "Test CPU", "cores", 2, "affinity",
-        2, "load_avg", 0.5, 0.4, 0.3, "kernel", "Linux 6.1 x86_64",
-        "compiler", "gcc 12", "build_type", "Release", "build_flags", "-O2",
-        "hostname", "box", "command", "duckfeed run --model thread",
-        "points", ok_point("closed"), ok_point("open"), failed);
+        2, "load_avg", 0.5, 0.4, 0.3, "kernel", "Linux 6.1 x86_64", "compiler",
+        "gcc 12", "build_type", "Release", "build_flags", "-O2", "hostname",
+        "box", "command", "duckfeed run --model thread", "points",
+        ok_point("closed"), ok_point("open"), failed);
 }
 
 static void expect_invalid(json_t *doc, const char *why_expected)
@@ -178,9 +179,8 @@ static void test_validate_littles_law_fields(void **state)
     json_t *p = json_array_get(json_object_get(doc, "points"), 0);
     (void)state;
 
-    json_object_del(json_object_get(json_object_get(p, "checks"),
-                                    "littles_law"),
-                    "error");
+    json_object_del(
+        json_object_get(json_object_get(p, "checks"), "littles_law"), "error");
 
     expect_invalid(doc, "points[0].checks.littles_law.error: missing");
 }

@@ -96,8 +96,9 @@ static inline int decide(int ok, int attempt, double free_cores, double need)
         return 0;
     }
     if (free_cores < 0.9 * need) {
-        fprintf(stderr, "SKIP: only %.2f of the %.0f cores this scenario "
-                        "needs were free; the machine is too busy to time it\n",
+        fprintf(stderr,
+                "SKIP: only %.2f of the %.0f cores this scenario "
+                "needs were free; the machine is too busy to time it\n",
                 free_cores, need);
         skip();
     }

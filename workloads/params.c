@@ -25,11 +25,8 @@ typedef struct unit {
 
 /* The first entry of a scale is the one df_params_format writes. */
 static const unit duration_units[] = {
-    { "s", 1000000000 },
-    { "ms", 1000000 },
-    { "us", 1000 },
-    { "ns", 1 },
-    { NULL, 0 },
+    { "s", 1000000000 }, { "ms", 1000000 }, { "us", 1000 },
+    { "ns", 1 },         { NULL, 0 },
 };
 static const unit size_units[] = {
     { "GB", INT64_C(1) << 30 },

@@ -158,7 +158,8 @@ typedef struct df_workload {
     const char *name;     /* [a-z0-9_-]+, unique among loaded workloads */
     const char *summary;  /* one line */
     df_workload_kind kind;
-    const df_param_decl *params; /* array ending with a NULL name; may be NULL */
+    const df_param_decl
+        *params; /* array ending with a NULL name; may be NULL */
     df_workload_setup_fn *setup; /* may be NULL */
     df_workload_handle_fn *handle;
     df_workload_teardown_fn *teardown; /* may be NULL */

@@ -1,7 +1,8 @@
 /* examples/asyncio/common.h - what the tutorial's examples share: the
  * greetings coroutine, the --scale option, and the async_timed report.
  *
- * Every example is one tutorial snippet on the C task API (models/asyncio/task.h).
+ * Every example is one tutorial snippet on the C task API
+ * (models/asyncio/task.h).
  * `--scale F` multiplies every sleep; the last line of output is
  *     DF-RESULT <name> expected_s=<tutorial time x F> measured_s=<elapsed>
  * which examples/asyncio/run_all.sh collects. Header-only on purpose:

@@ -21,10 +21,14 @@ typedef struct bench_entry {
 } bench_entry;
 
 static const bench_entry benches[] = {
-    { "gil", "simulated GIL: uncontended acquire+release, checkpoint", df_bench_gil },
-    { "coro", "coroutine switches, spawn rate, memory per task, timers", df_bench_coro },
-    { "overhead", "harness cost per request beside the hand-off floors", df_bench_overhead },
-    { "peer", "requests/s the upstream latency server answers at delay 0", df_bench_peer },
+    { "gil", "simulated GIL: uncontended acquire+release, checkpoint",
+      df_bench_gil },
+    { "coro", "coroutine switches, spawn rate, memory per task, timers",
+      df_bench_coro },
+    { "overhead", "harness cost per request beside the hand-off floors",
+      df_bench_overhead },
+    { "peer", "requests/s the upstream latency server answers at delay 0",
+      df_bench_peer },
     { NULL, NULL, NULL },
 };
 
@@ -41,7 +45,8 @@ int df_bench_main(int argc, char **argv)
         while (b->name && strcmp(b->name, argv[i]))
             b++;
         if (!b->name) {
-            fprintf(stderr, "duckfeed bench: unknown benchmark \"%s\" (see --help)\n",
+            fprintf(stderr,
+                    "duckfeed bench: unknown benchmark \"%s\" (see --help)\n",
                     argv[i]);
             return 2;
         }

@@ -119,7 +119,10 @@ static int api_round_trip_ns(df_switch_kind sw,
     return 0;
 }
 
-static void print_spread(FILE *out, const char *what, spread s, const char *unit)
+static void print_spread(FILE *out,
+                         const char *what,
+                         spread s,
+                         const char *unit)
 {
     fprintf(out, "  %-34s %9.1f %s  [%.1f .. %.1f]\n", what, s.med, unit, s.lo,
             s.hi);
@@ -131,8 +134,10 @@ static int bench_switch(FILE *out)
     double v[RUNS];
     spread bare = { 0, 0, 0 };
 
-    fprintf(out, "switch round trip (host -> coroutine -> host), median of "
-                 "%d x %ld:\n", RUNS, iters);
+    fprintf(out,
+            "switch round trip (host -> coroutine -> host), median of "
+            "%d x %ld:\n",
+            RUNS, iters);
 #if DF_CORO_HAVE_ASM
     for (int r = 0; r < RUNS; r++)
         v[r] = bare_round_trip_ns(iters);
@@ -146,26 +151,24 @@ static int bench_switch(FILE *out)
         int n;
     } kinds[] = {
         { "asm, dedicated stack", DF_SWITCH_ASM, DF_STACK_DEDICATED, 1 },
-        { "ucontext, dedicated stack", DF_SWITCH_UCONTEXT,
-          DF_STACK_DEDICATED, 1 },
-        { "asm, shared stack, 2 alternating", DF_SWITCH_ASM,
-          DF_STACK_SHARED, 2 },
+        { "ucontext, dedicated stack", DF_SWITCH_UCONTEXT, DF_STACK_DEDICATED,
+          1 },
+        { "asm, shared stack, 2 alternating", DF_SWITCH_ASM, DF_STACK_SHARED,
+          2 },
     };
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         for (int r = 0; r < RUNS; r++) {
-            int rc = api_round_trip_ns(kinds[k].sw, kinds[k].st, kinds[k].n,
-                                       kinds[k].sw == DF_SWITCH_UCONTEXT
-                                           ? iters / 10
-                                           : iters,
-                                       &v[r]);
+            int rc = api_round_trip_ns(
+                kinds[k].sw, kinds[k].st, kinds[k].n,
+                kinds[k].sw == DF_SWITCH_UCONTEXT ? iters / 10 : iters, &v[r]);
             if (rc < 0)
                 return rc;
         }
         spread s = summarize(v, RUNS);
         print_spread(out, kinds[k].name, s, "ns");
         if (k == 0 && bare.med > 0)
-            fprintf(out, "  %-34s %9.2f x (target <= 2)\n",
-                    "asm / bare", s.med / bare.med);
+            fprintf(out, "  %-34s %9.2f x (target <= 2)\n", "asm / bare",
+                    s.med / bare.med);
     }
     return 0;
 }
@@ -181,8 +184,8 @@ static int bench_spawn(FILE *out)
     const int batch = 1000, batches = 1000;
 
     for (int k = 0; k < 2; k++) {
-        df_loop_cfg cfg = { .stack_kind = k ? DF_STACK_SHARED
-                                            : DF_STACK_DEDICATED,
+        df_loop_cfg cfg = { .stack_kind =
+                                k ? DF_STACK_SHARED : DF_STACK_DEDICATED,
                             .slow_callback_ns = -1 };
         df_loop *loop = NULL;
         df_err err = { 0 };
@@ -195,8 +198,8 @@ static int bench_spawn(FILE *out)
             int64_t t0 = df_now_ns();
             for (int b = 0; b < batches; b++) {
                 for (int i = 0; i < batch; i++)
-                    DF_CHECK(df_loop_spawn(loop, nothing, NULL, NULL,
-                                           NULL) == 0);
+                    DF_CHECK(df_loop_spawn(loop, nothing, NULL, NULL, NULL) ==
+                             0);
                 DF_CHECK(df_loop_run_once(loop, 0) == 0);
             }
             double s = df_ns_to_s(df_now_ns() - t0);
@@ -266,8 +269,7 @@ static int bench_memory(FILE *out)
     const long ns[] = { 100000, 1000000 };
     for (int i = 0; i < 2; i++)
         for (int k = 0; k < 2; k++) {
-            int rc = sleeping_rss(out, k ? DF_STACK_SHARED
-                                         : DF_STACK_DEDICATED,
+            int rc = sleeping_rss(out, k ? DF_STACK_SHARED : DF_STACK_DEDICATED,
                                   ns[i]);
             if (rc < 0)
                 return rc;
@@ -315,8 +317,8 @@ static int bench_timers(FILE *out)
     }
     fprintf(out, "timers with %ld pending (random deadlines):\n", pending);
     print_spread(out, "call_at", summarize(add, RUNS), "ns");
-    print_spread(out, "cancel (removed from the heap)",
-                 summarize(cancel, RUNS), "ns");
+    print_spread(out, "cancel (removed from the heap)", summarize(cancel, RUNS),
+                 "ns");
     df_loop_destroy(loop);
     free(h);
     return 0;

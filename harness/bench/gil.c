@@ -35,8 +35,8 @@ static figure summarise(double *v, int n)
 
 static void print_figure(FILE *out, const char *what, figure f, const char *u)
 {
-    fprintf(out, "  %-44s %9.1f %-3s (%.1f..%.1f)\n", what, f.median, u,
-             f.min, f.max);
+    fprintf(out, "  %-44s %9.1f %-3s (%.1f..%.1f)\n", what, f.median, u, f.min,
+            f.max);
 }
 
 /* ns per acquire+release pair, one thread, nobody else registered. */

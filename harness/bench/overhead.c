@@ -43,12 +43,12 @@
 #include "models/model.h"
 #include "workloads/registry.h"
 
-#define HARNESS_RUNS 9
-#define HARNESS_OPS  200000
-#define RTT_RUNS     7
-#define RTT_OPS      20000
-#define CORO_OPS     1000000
-#define MODEL_RUNS   3
+#define HARNESS_RUNS      9
+#define HARNESS_OPS       200000
+#define RTT_RUNS          7
+#define RTT_OPS           20000
+#define CORO_OPS          1000000
+#define MODEL_RUNS        3
 #define MODEL_WARMUP_NS   (100 * DF_NS_PER_MS)
 #define MODEL_DURATION_NS (400 * DF_NS_PER_MS)
 /* bench_harness: a Poisson schedule this fast, and a measuring window
@@ -204,8 +204,8 @@ static int bench_pipe(df_bench_figure *f)
 typedef struct pingpong {
     pthread_mutex_t mu; /* guards turn */
     pthread_cond_t cv;
-    int turn;           /* 0: the main thread's, 1: the echo thread's, 2: stop */
-    df_request msg;     /* the hand-off's payload, copied each way */
+    int turn;       /* 0: the main thread's, 1: the echo thread's, 2: stop */
+    df_request msg; /* the hand-off's payload, copied each way */
 } pingpong;
 
 static void *echo_thread(void *arg)
@@ -433,8 +433,8 @@ int df_bench_overhead_models(df_bench_floors *out)
 {
     for (int m = 0; m < DF_BENCH_MODELS; m++)
         for (int c = 0; c < DF_BENCH_CLIENTS; c++) {
-            int rc = bench_model(model_names[m], model_clients[c],
-                                 &out->noop[m][c]);
+            int rc =
+                bench_model(model_names[m], model_clients[c], &out->noop[m][c]);
             if (rc < 0)
                 return rc;
         }

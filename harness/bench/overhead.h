@@ -25,11 +25,11 @@ typedef struct df_bench_figure {
 #define DF_BENCH_CLIENTS 2 /* closed loop with 1 and 16 clients */
 
 typedef struct df_bench_floors {
-    df_bench_figure harness;      /* per request recorded */
-    df_bench_figure pipe_rtt;     /* process -> process -> back */
-    df_bench_figure condvar_rtt;  /* thread -> thread -> back */
-    df_bench_figure eventfd_rtt;  /* thread -> thread -> back, eventfds */
-    df_bench_figure coro_rtt;     /* coroutine resume + yield */
+    df_bench_figure harness;     /* per request recorded */
+    df_bench_figure pipe_rtt;    /* process -> process -> back */
+    df_bench_figure condvar_rtt; /* thread -> thread -> back */
+    df_bench_figure eventfd_rtt; /* thread -> thread -> back, eventfds */
+    df_bench_figure coro_rtt;    /* coroutine resume + yield */
     /* ns per noop request (1 / throughput) of process -w 1, thread
      * --threads 1, coroutine; [model][0]: 1 client, [1]: 16 clients.
      * Filled by df_bench_overhead_models only. */

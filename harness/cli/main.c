@@ -7,8 +7,8 @@
 #include "harness/cli/run.h"
 #include "harness/plot/plot.h"
 #include "harness/report/report.h"
-#include "harness/suite/suite.h"
 #include "harness/store/validate.h"
+#include "harness/suite/suite.h"
 #include "models/model.h"
 #include "workloads/registry.h"
 
@@ -44,8 +44,7 @@ static const command commands[] = {
     { "report", df_report_main,
       "rewrite results/REPORT.md from the results already there" },
     { "list", list_main, "models and workloads, with their parameters" },
-    { "validate", df_validate_main,
-      "check a results file against the schema" },
+    { "validate", df_validate_main, "check a results file against the schema" },
     { "bench", df_bench_main,
       "measure duckfeed's own costs (switches, locks, harness)" },
 };

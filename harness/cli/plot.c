@@ -1,12 +1,13 @@
 /* harness/cli/plot.c - `duckfeed plot`: the command around df_plot_doc. */
 #include "harness/plot/plot.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "harness/store/resfile.h"
 
-#define PLOT_MAX_ONLY 15 /* kinds after --only; more are ignored */
+#define PLOT_MAX_ONLY 15 /* kinds after --only; more are refused */
 
 static void usage(FILE *f)
 {
@@ -79,16 +80,81 @@ static void print_error(const char *what, const char *msg)
     fputc('\n', stderr);
 }
 
-/* Splits a comma list in place into a NULL-terminated array. */
-static void split_list(char *s, const char **out, int max)
+/* Splits the --only list arg into only[] (NULL-terminated, at most
+ * PLOT_MAX_ONLY kinds; buf holds the text). 0, or -E2BIG after a line on
+ * stderr: a list past the limit is refused, never cut. */
+static int parse_only(const char *arg, char *buf, size_t len, const char **only)
 {
     int n = 0;
     char *save = NULL, *tok;
 
-    for (tok = strtok_r(s, ",", &save); tok && n < max - 1;
-         tok = strtok_r(NULL, ",", &save))
-        out[n++] = tok;
-    out[n] = NULL;
+    if (strlen(arg) >= len) {
+        fprintf(stderr, "duckfeed plot: --only: longer than %zu characters\n",
+                len - 1);
+        return -E2BIG;
+    }
+    snprintf(buf, len, "%s", arg);
+    for (tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        if (n == PLOT_MAX_ONLY) {
+            fprintf(stderr, "duckfeed plot: --only: more than %d kinds\n",
+                    PLOT_MAX_ONLY);
+            return -E2BIG;
+        }
+        only[n++] = tok;
+    }
+    only[n] = NULL;
+    return 0;
+}
+
+/* Reads argv into o and *results. 0, 1 for --help (printed), or 2 after a
+ * one-line error. */
+static int parse_args(int argc,
+                      char **argv,
+                      df_plot_opts *o,
+                      const char **results,
+                      const char **only,
+                      char *only_buf,
+                      size_t only_len)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has_value = i + 1 < argc;
+
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 1;
+        } else if (strcmp(a, "--svg") == 0) {
+            o->svg = 1;
+        } else if (strcmp(a, "--quiet") == 0) {
+            o->quiet = 1;
+        } else if (strcmp(a, "--out-dir") == 0 && has_value) {
+            o->out_dir = argv[++i];
+        } else if (strcmp(a, "--name") == 0 && has_value) {
+            o->name = argv[++i];
+        } else if (strcmp(a, "--only") == 0 && has_value) {
+            if (parse_only(argv[++i], only_buf, only_len, only) < 0)
+                return 2;
+            o->only = only;
+        } else if (a[0] == '-' || *results) {
+            print_error(a, a[0] == '-'
+                               ? "unknown option or missing value (see --help)"
+                               : "only one results file (see --help)");
+            return 2;
+        } else {
+            *results = a;
+        }
+    }
+    if (!*results) {
+        fprintf(stderr, "duckfeed plot: no results file given (see --help)\n");
+        return 2;
+    }
+    if (o->name && !name_ok(o->name)) {
+        fprintf(stderr, "duckfeed plot: --name: must be a file name part "
+                        "(not empty, no '/' or control characters)\n");
+        return 2;
+    }
+    return 0;
 }
 
 int df_plot_main(int argc, char **argv)
@@ -98,45 +164,11 @@ int df_plot_main(int argc, char **argv)
     char name[256], only_buf[256];
     df_err err = { 0 };
     json_t *doc = NULL;
-    int i, rc;
+    int rc =
+        parse_args(argc, argv, &o, &results, only, only_buf, sizeof only_buf);
 
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has_value = i + 1 < argc;
-
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--svg") == 0) {
-            o.svg = 1;
-        } else if (strcmp(a, "--quiet") == 0) {
-            o.quiet = 1;
-        } else if (strcmp(a, "--out-dir") == 0 && has_value) {
-            o.out_dir = argv[++i];
-        } else if (strcmp(a, "--name") == 0 && has_value) {
-            o.name = argv[++i];
-        } else if (strcmp(a, "--only") == 0 && has_value) {
-            snprintf(only_buf, sizeof only_buf, "%s", argv[++i]);
-            split_list(only_buf, only, PLOT_MAX_ONLY + 1);
-            o.only = only;
-        } else if (a[0] == '-' || results) {
-            print_error(a, a[0] == '-'
-                               ? "unknown option or missing value (see --help)"
-                               : "only one results file (see --help)");
-            return 2;
-        } else {
-            results = a;
-        }
-    }
-    if (!results) {
-        fprintf(stderr, "duckfeed plot: no results file given (see --help)\n");
-        return 2;
-    }
-    if (o.name && !name_ok(o.name)) {
-        fprintf(stderr, "duckfeed plot: --name: must be a file name part "
-                        "(not empty, no '/' or control characters)\n");
-        return 2;
-    }
+    if (rc != 0)
+        return rc == 1 ? 0 : 2;
     if (df_resfile_load(results, &doc, &err) < 0) {
         print_error(results, err.msg);
         return 2;

@@ -425,6 +425,73 @@ static const char *stall_cell(const json_t *pt, char *buf, size_t len)
     return buf;
 }
 
+/* "c=8" in closed loop, "r=500" in open loop. */
+static const char *load_cell(const json_t *pt, char *buf, size_t len)
+{
+    if (json_object_get(pt, "rate_rps"))
+        snprintf(buf, len, "r=%g",
+                 json_number_value(json_object_get(pt, "rate_rps")));
+    else
+        snprintf(buf, len, "c=%lld",
+                 json_integer_value(json_object_get(pt, "concurrency")));
+    return buf;
+}
+
+/* Half the 95 % interval of the repetitions' throughput, or "-". */
+static const char *ci_cell(const json_t *pt, char *buf, size_t len)
+{
+    json_t *tp = json_object_get(pt, "throughput");
+
+    snprintf(buf, len, "-");
+    if (json_is_number(json_object_get(tp, "ci95_high")))
+        snprintf(buf, len, "%.1f",
+                 (json_number_value(json_object_get(tp, "ci95_high")) -
+                  json_number_value(json_object_get(tp, "ci95_low"))) /
+                     2);
+    return buf;
+}
+
+/* The workload spec, then what of the interpreter differs from the
+ * default (GIL mode, switch interval, hogs) for the models that share
+ * one: rows that differ only there must not look alike. */
+static const char *workload_cell(const json_t *pt, char *wl, size_t len)
+{
+    const char *model = json_string_value(json_object_get(pt, "model"));
+    const df_model_ops *ops = model ? df_model_find(model) : NULL;
+    int n = snprintf(wl, len, "%s",
+                     json_string_value(json_object_get(pt, "workload_spec")));
+
+    if (!ops || !(ops->traits & DF_MODEL_GIL))
+        return wl;
+    const char *gil = json_string_value(json_object_get(pt, "gil"));
+    long long sw =
+        json_integer_value(json_object_get(pt, "switch_interval_us"));
+    long long hogs = json_integer_value(json_object_get(pt, "hogs"));
+    if (gil && strcmp(gil, "new") != 0 && n >= 0 && (size_t)n < len)
+        n += snprintf(wl + n, len - n, " gil=%s", gil);
+    if (gil && strcmp(gil, "new") == 0 && sw != DF_GIL_DEFAULT_INTERVAL_US &&
+        n >= 0 && (size_t)n < len)
+        n += snprintf(wl + n, len - n, " sw=%gms", (double)sw / DF_US_PER_MS);
+    if (hogs > 0 && n >= 0 && (size_t)n < len)
+        snprintf(wl + n, len - n, " hogs=%lld", hogs);
+    return wl;
+}
+
+/* The status word: the point's own, or what its marks make of "ok". */
+static const char *status_word(const json_t *pt)
+{
+    const char *status = json_string_value(json_object_get(pt, "status"));
+
+    if (!status || strcmp(status, "ok") != 0)
+        return status ? status : "?";
+    /* #18: a point that completed nothing measured no service. */
+    if (json_integer_value(json_object_get(pt, "completed")) == 0)
+        return "NOTHING-DONE";
+    if (json_is_false(json_object_get(pt, "steady")))
+        return "unsteady";
+    return status;
+}
+
 static void print_summary(const json_t *points)
 {
     size_t i;
@@ -432,68 +499,30 @@ static void print_summary(const json_t *points)
     printf("%-9s %3s %3s %-32s %9s %11s %9s %6s %10s %10s %10s  %s\n", "model",
            "w", "t", "workload (interpreter)", "load", "req/s", "+-ci95", "err",
            "p50 ms", "p99 ms", "stalls", "status");
-    json_array_foreach(points, i, pt) {
+    json_array_foreach(points, i, pt)
+    {
         const char *status = json_string_value(json_object_get(pt, "status"));
-        json_t *tp = json_object_get(pt, "throughput");
-        char load[32], ci[32] = "-";
-        if (json_object_get(pt, "rate_rps"))
-            snprintf(load, sizeof load, "r=%g",
-                     json_number_value(json_object_get(pt, "rate_rps")));
-        else
-            snprintf(load, sizeof load, "c=%lld",
-                     json_integer_value(json_object_get(pt, "concurrency")));
-        if (json_is_number(json_object_get(tp, "ci95_high")))
-            snprintf(ci, sizeof ci, "%.1f",
-                     (json_number_value(json_object_get(tp, "ci95_high")) -
-                      json_number_value(json_object_get(tp, "ci95_low"))) / 2);
-        /* Rows that differ only by the interpreter (GIL mode, switch
-         * interval, hogs) must not look alike: say those after the
-         * workload, for the models that share an interpreter. */
-        const char *model = json_string_value(json_object_get(pt, "model"));
-        char wl[160], err[16], p50[32], p99[32], stalls[32];
-        int n = snprintf(wl, sizeof wl, "%s",
-                         json_string_value(json_object_get(pt,
-                                                           "workload_spec")));
-        const df_model_ops *ops = model ? df_model_find(model) : NULL;
-        if (ops && ops->traits & DF_MODEL_GIL) {
-            const char *gil = json_string_value(json_object_get(pt, "gil"));
-            long long sw = json_integer_value(
-                json_object_get(pt, "switch_interval_us"));
-            long long hogs = json_integer_value(json_object_get(pt, "hogs"));
-            if (gil && strcmp(gil, "new") != 0 && n >= 0 &&
-                (size_t)n < sizeof wl)
-                n += snprintf(wl + n, sizeof wl - n, " gil=%s", gil);
-            if (gil && strcmp(gil, "new") == 0 && sw != DF_GIL_DEFAULT_INTERVAL_US && n >= 0 &&
-                (size_t)n < sizeof wl)
-                n += snprintf(wl + n, sizeof wl - n, " sw=%gms",
-                              (double)sw / DF_US_PER_MS);
-            if (hogs > 0 && n >= 0 && (size_t)n < sizeof wl)
-                snprintf(wl + n, sizeof wl - n, " hogs=%lld", hogs);
-        }
         int ok = status && strcmp(status, "ok") == 0;
-        if (ok && json_is_false(json_object_get(pt, "steady")))
-            status = "unsteady";
-        /* #18: a point that completed nothing measured no service. */
-        if (ok && json_integer_value(json_object_get(pt, "completed")) == 0)
-            status = "NOTHING-DONE";
+        int lower = json_is_true(json_object_get(pt, "latency_lower_bound"));
+        char load[32], ci[32], wl[160], err[16], p50[32], p99[32], stalls[32];
+        const char *failure = json_string_value(json_object_get(pt, "failure"));
+
         /* "≥" is 3 bytes, 1 column: widen its field by 2. */
         printf(
             "%-9s %3lld %3lld %-32s %9s %11.1f %9s %6s %*s %*s %10s  "
             "%s%s%s%s\n",
-            model, json_integer_value(json_object_get(pt, "workers")),
-            json_integer_value(json_object_get(pt, "threads")), wl, load,
-            json_number_value(json_object_get(pt, "throughput_rps")), ci,
-            ok ? error_cell(pt, err, sizeof err) : "-",
-            json_is_true(json_object_get(pt, "latency_lower_bound")) ? 12 : 10,
+            json_string_value(json_object_get(pt, "model")),
+            json_integer_value(json_object_get(pt, "workers")),
+            json_integer_value(json_object_get(pt, "threads")),
+            workload_cell(pt, wl, sizeof wl), load_cell(pt, load, sizeof load),
+            json_number_value(json_object_get(pt, "throughput_rps")),
+            ci_cell(pt, ci, sizeof ci),
+            ok ? error_cell(pt, err, sizeof err) : "-", lower ? 12 : 10,
             ok ? latency_cell(pt, "p50", p50, sizeof p50) : "-",
-            json_is_true(json_object_get(pt, "latency_lower_bound")) ? 12 : 10,
+            lower ? 12 : 10,
             ok ? latency_cell(pt, "p99", p99, sizeof p99) : "-",
-            ok ? stall_cell(pt, stalls, sizeof stalls) : "-",
-            status ? status : "?", check_flags(pt),
-            json_object_get(pt, "failure") ? ": " : "",
-            json_object_get(pt, "failure")
-                ? json_string_value(json_object_get(pt, "failure"))
-                : "");
+            ok ? stall_cell(pt, stalls, sizeof stalls) : "-", status_word(pt),
+            check_flags(pt), failure ? ": " : "", failure ? failure : "");
     }
 }
 

@@ -92,13 +92,17 @@ static void list_suites(df_suite **v, int n)
 
         printf("%-9s v%-2d %s %5.0fs (quick %3.0fs)  %s\n", df_suite_name(v[i]),
                df_resfile_int(j, "version", 0),
-               json_is_true(json_object_get(j, "default")) ? "default" : "       ",
+               json_is_true(json_object_get(j, "default")) ? "default"
+                                                           : "       ",
                df_suite_estimate_s(v[i], 0), df_suite_estimate_s(v[i], 1),
                df_resfile_str(j, "title", ""));
     }
 }
 
-static int parse_opts(int argc, char **argv, df_suite_opts *o, const char **names,
+static int parse_opts(int argc,
+                      char **argv,
+                      df_suite_opts *o,
+                      const char **names,
                       int *nnames)
 {
     int i;
@@ -128,8 +132,10 @@ static int parse_opts(int argc, char **argv, df_suite_opts *o, const char **name
         } else if (!strcmp(a, "--suites-dir") && v) {
             o->suites_dir = argv[++i];
         } else if (a[0] == '-') {
-            fprintf(stderr, "duckfeed suite: %s: unknown option or missing "
-                            "value (see --help)\n", a);
+            fprintf(stderr,
+                    "duckfeed suite: %s: unknown option or missing "
+                    "value (see --help)\n",
+                    a);
             return 2;
         } else if (*nnames < SUITE_MAX_NAMES) {
             names[(*nnames)++] = a;
@@ -139,7 +145,10 @@ static int parse_opts(int argc, char **argv, df_suite_opts *o, const char **name
 }
 
 /* Which suites to run: the named ones (each must exist), else defaults. */
-static int select_suites(df_suite **v, int n, const char **names, int nn,
+static int select_suites(df_suite **v,
+                         int n,
+                         const char **names,
+                         int nn,
                          df_suite **sel)
 {
     int i, k, m = 0;
@@ -148,8 +157,10 @@ static int select_suites(df_suite **v, int n, const char **names, int nn,
         for (i = 0; i < n && strcmp(df_suite_name(v[i]), names[k]) != 0; i++)
             ;
         if (i == n) {
-            fprintf(stderr, "duckfeed suite: %s: no such suite (see "
-                            "--list)\n", names[k]);
+            fprintf(stderr,
+                    "duckfeed suite: %s: no such suite (see "
+                    "--list)\n",
+                    names[k]);
             return -1;
         }
         sel[m++] = v[i];

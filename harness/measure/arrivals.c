@@ -18,10 +18,10 @@
 
 struct df_arrivals {
     df_arrivals_kind kind;
-    double gap_ns;  /* mean inter-arrival time, 1e9 / rate */
-    uint64_t k;     /* constant: index of the next arrival */
-    double t_ns;    /* poisson: offset of the last arrival */
-    df_rng rng;     /* poisson: the draws */
+    double gap_ns; /* mean inter-arrival time, 1e9 / rate */
+    uint64_t k;    /* constant: index of the next arrival */
+    double t_ns;   /* poisson: offset of the last arrival */
+    df_rng rng;    /* poisson: the draws */
 };
 
 int df_arrivals_create(df_arrivals_kind kind,

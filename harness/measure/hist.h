@@ -1,4 +1,5 @@
-/* harness/measure/hist.h - log-linear latency histogram (HdrHistogram's layout).
+/* harness/measure/hist.h - log-linear latency histogram (HdrHistogram's
+ * layout).
  *
  * Values are int64 (duckfeed records nanoseconds). With `digits` significant
  * decimal digits every recorded value is kept to within 10^-digits of

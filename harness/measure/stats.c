@@ -1,4 +1,5 @@
-/* harness/measure/stats.c - median, spread and a t interval over repetitions. */
+/* harness/measure/stats.c - median, spread and a t interval over repetitions.
+ */
 #include "harness/measure/stats.h"
 
 #include <errno.h>
@@ -72,12 +73,10 @@ int df_stats_summarize(const double *v, int n, df_stats *out)
 
 json_t *df_stats_json(const df_stats *s)
 {
-    json_t *o = json_pack("{s:f,s:f,s:f,s:f,s:f,s:o,s:o,s:i}", "median",
-                          s->median, "min", s->min, "max", s->max, "mean",
-                          s->mean, "stdev", s->stdev, "ci95_low",
-                          s->has_ci ? json_real(s->ci95_low) : json_null(),
-                          "ci95_high",
-                          s->has_ci ? json_real(s->ci95_high) : json_null(),
-                          "n", s->n);
+    json_t *o = json_pack(
+        "{s:f,s:f,s:f,s:f,s:f,s:o,s:o,s:i}", "median", s->median, "min", s->min,
+        "max", s->max, "mean", s->mean, "stdev", s->stdev, "ci95_low",
+        s->has_ci ? json_real(s->ci95_low) : json_null(), "ci95_high",
+        s->has_ci ? json_real(s->ci95_high) : json_null(), "n", s->n);
     return o;
 }

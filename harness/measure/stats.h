@@ -1,4 +1,5 @@
-/* harness/measure/stats.h - summary of repeated measurements (one figure per run).
+/* harness/measure/stats.h - summary of repeated measurements (one figure per
+ * run).
  *
  * Median and extremes are what a reader should look at first (they resist
  * one disturbed repetition); mean, standard deviation and a 95 %

@@ -239,14 +239,16 @@ static const char *load_title(const char *kind, df__plot_xvar x)
         static const char *const t[] = {
             "Does serving more clients at once raise throughput?",
             "Do CPU-bound threads beside the requests cut throughput?",
-            "Does the GIL switch interval change throughput?" };
+            "Does the GIL switch interval change throughput?"
+        };
         return t[k];
     }
     if (strcmp(kind, "latency") == 0) {
         static const char *const t[] = {
             "How long does a request take as clients pile up?",
             "Do CPU-bound threads delay the requests beside them?",
-            "Does a shorter GIL switch interval help latency?" };
+            "Does a shorter GIL switch interval help latency?"
+        };
         return t[k];
     }
     if (strcmp(kind, "queue") == 0)
@@ -311,7 +313,10 @@ static void common_vars(const df__plot_set *set, char *vars, size_t len)
 }
 
 /* "workload sleep:ms=10; 1 point failed (not shown)" */
-static void subtitle(const plot_ctx *c, const int *sel, int n, char *buf,
+static void subtitle(const plot_ctx *c,
+                     const int *sel,
+                     int n,
+                     char *buf,
                      size_t len)
 {
     const char *spec = c->pts[sel[0]].workload;
@@ -325,7 +330,7 @@ static void subtitle(const plot_ctx *c, const int *sel, int n, char *buf,
     snprintf(buf, len, "workload %s", spec);
     if (failed)
         df__appendf(buf, len, " - %d point%s failed, not shown", failed,
-                failed > 1 ? "s" : "");
+                    failed > 1 ? "s" : "");
 }
 
 /* #18: for plots of one point per series (CDF, bars): which series are
@@ -341,8 +346,7 @@ static void unsteady_vars(const plot_ctx *c,
     df__appendf(vars, len, "unsteady='%s'; anyu=%d; ", words, any > 0);
 }
 
-static int any_num(const plot_ctx *c, const int *sel, int n,
-                   const char *path)
+static int any_num(const plot_ctx *c, const int *sel, int n, const char *path)
 {
     int i;
 
@@ -409,7 +413,10 @@ static const df__plot_column cols_speedup[] = { { "throughput_rps",
 #define NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* Throughput, latency, queue and memory against the workload's load axis. */
-static int plot_load(plot_ctx *c, const int *sel, int n, const char *slug,
+static int plot_load(plot_ctx *c,
+                     const int *sel,
+                     int n,
+                     const char *slug,
                      df_err *err)
 {
     static const char *const kinds[] = { "throughput", "latency", "queue",
@@ -451,7 +458,7 @@ static int plot_load(plot_ctx *c, const int *sel, int n, const char *slug,
 
         common_vars(&set, vars, sizeof vars);
         df__appendf(vars, sizeof vars, "xlabel='%s'; logx=%d; ", x_label(x),
-                log_base(c->pts, &set, x));
+                    log_base(c->pts, &set, x));
         /* Hogs and clients come whole: a short linear axis gets whole
          * ticks, not 1.5 clients. */
         if ((x == DF_PLOT_X_HOGS || x == DF_PLOT_X_CONCURRENCY) &&
@@ -475,7 +482,10 @@ static int io_workload(const df__plot_point *p)
     return w && w->kind == DF_KIND_IO;
 }
 
-static int plot_speedup(plot_ctx *c, const int *sel, int n, const char *slug,
+static int plot_speedup(plot_ctx *c,
+                        const int *sel,
+                        int n,
+                        const char *slug,
                         df_err *err)
 {
     char vars[VARS_MAX], sub[256];
@@ -562,7 +572,10 @@ static int write_cdf(const char *path,
     return fclose(f) == 0 ? 0 : -errno;
 }
 
-static int plot_cdf(plot_ctx *c, const int *sel, int n, const char *slug,
+static int plot_cdf(plot_ctx *c,
+                    const int *sel,
+                    int n,
+                    const char *slug,
                     df_err *err)
 {
     char vars[VARS_MAX], sub[256], title[160], stem[256], path[PATH_MAX];
@@ -615,7 +628,12 @@ out:
     return rc;
 }
 
-static int plot_gil(plot_ctx *c, const int *sel, int n, const char *slug,
+/* Past 60 lines on purpose: one gnuplot call's table and arguments, read
+ * top to bottom; the shared steps are plot.c's helpers already. */
+static int plot_gil(plot_ctx *c,
+                    const int *sel,
+                    int n,
+                    const char *slug,
                     df_err *err)
 {
     char vars[VARS_MAX], sub[256], stem[256], path[PATH_MAX];
@@ -649,9 +667,10 @@ static int plot_gil(plot_ctx *c, const int *sel, int n, const char *slug,
         rc = df_err_set(err, -errno, "%s: %s", path, strerror(errno));
         goto out;
     }
-    fprintf(f, "# duckfeed plot table: GIL held and wait shares (0..1 of "
-               "the run; wait sums over threads, so it can pass 1)\n# %s\n"
-               "# columns: label held_share wait_share\n",
+    fprintf(f,
+            "# duckfeed plot table: GIL held and wait shares (0..1 of "
+            "the run; wait sums over threads, so it can pass 1)\n# %s\n"
+            "# columns: label held_share wait_share\n",
             c->footer);
     for (i = 0; i < set.n; i++) {
         const json_t *j = c->pts[set.s[i].idx[0]].j;
@@ -678,8 +697,11 @@ out:
 
 /* "workloads cpu:us=2000, sleep:ms=50 - concurrency 64": what the bars
  * share (the concurrency only when all share it). */
-static void bars_subtitle(const plot_ctx *c, const int *sel, int n,
-                          char *buf, size_t len)
+static void bars_subtitle(const plot_ctx *c,
+                          const int *sel,
+                          int n,
+                          char *buf,
+                          size_t len)
 {
     int i, j, same_c = 1;
 
@@ -689,7 +711,8 @@ static void bars_subtitle(const plot_ctx *c, const int *sel, int n,
             if (strcmp(c->pts[sel[j]].workload, c->pts[sel[i]].workload) == 0)
                 break;
         if (j == i)
-            df__appendf(buf, len, "%s%s", i ? ", " : "", c->pts[sel[i]].workload);
+            df__appendf(buf, len, "%s%s", i ? ", " : "",
+                        c->pts[sel[i]].workload);
         same_c &= c->pts[sel[i]].concurrency == c->pts[sel[0]].concurrency;
     }
     if (same_c)

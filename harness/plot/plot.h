@@ -1,4 +1,5 @@
-/* harness/plot/plot.h - the plot step: results JSON -> .dat tables -> gnuplot. */
+/* harness/plot/plot.h - the plot step: results JSON -> .dat tables -> gnuplot.
+ */
 #ifndef DF_HARNESS_PLOT_PLOT_H
 #define DF_HARNESS_PLOT_PLOT_H
 

@@ -2,8 +2,9 @@
  *
  * A series is every ok point that shares model, workers, threads, GIL
  * mode, switch interval, hogs, concurrency and workload parameters - minus
- * whatever the plot puts on x. Labels name only the fields that differ between the series drawn
- * together, so a legend reads "thread t=4 gil=off", not a full config dump.
+ * whatever the plot puts on x. Labels name only the fields that differ between
+ * the series drawn together, so a legend reads "thread t=4 gil=off", not a full
+ * config dump.
  */
 #include "harness/plot/table.h"
 
@@ -292,6 +293,33 @@ static void keep_best_per_x(const df__plot_point *pts, df__plot_series *s)
     s->n = out;
 }
 
+/* Sorts s by x, keeps the best point per x where x counts keepers, and
+ * gives it its label and line style. sort_pts and sort_x are set. */
+static void finish_series(const df__plot_point *pts,
+                          df__plot_series *s,
+                          const int *vary,
+                          df__plot_xvar x,
+                          int *per_model)
+{
+    int base = model_colour(pts[s->idx[0]].ops);
+
+    qsort(s->idx, s->n, sizeof(int), by_x);
+    if (x == DF_PLOT_X_KEEPERS)
+        keep_best_per_x(pts, s);
+    make_label(&pts[s->idx[0]], vary, x, s->label, sizeof s->label);
+    /* #12: a line with a point of an interrupted sweep says so. */
+    for (int i = 0; i < s->n; i++)
+        if (pts[s->idx[i]].partial) {
+            size_t used = strlen(s->label);
+
+            snprintf(s->label + used, sizeof s->label - used, " (partial)");
+            break;
+        }
+    /* Colour follows the model (styles 1-3), dash and point type the
+     * series within it (+3 per further series), 12 styles in all. */
+    s->style = base + 3 * (per_model[base]++ % 4);
+}
+
 int df__plot_series_build(const df__plot_point *pts,
                           const int *sel,
                           int n,
@@ -315,10 +343,10 @@ int df__plot_series_build(const df__plot_point *pts,
             first = sel[i];
         for (f = 0; f < F_N; f++)
             vary[f] |= field_cmp(p, &pts[first], f) != 0;
-        vary[F_N] |= strcspn(p->workload, ":") !=
-                         strcspn(pts[first].workload, ":") ||
-                     strncmp(p->workload, pts[first].workload,
-                             strcspn(p->workload, ":")) != 0;
+        vary[F_N] |=
+            strcspn(p->workload, ":") != strcspn(pts[first].workload, ":") ||
+            strncmp(p->workload, pts[first].workload,
+                    strcspn(p->workload, ":")) != 0;
         for (k = 0; k < out->n; k++)
             if (same_series(&pts[out->s[k].idx[0]], p, x))
                 break;
@@ -334,26 +362,8 @@ int df__plot_series_build(const df__plot_point *pts,
     }
     sort_pts = pts;
     sort_x = x;
-    for (k = 0; k < out->n; k++) {
-        df__plot_series *s = &out->s[k];
-        int base = model_colour(pts[s->idx[0]].ops);
-
-        qsort(s->idx, s->n, sizeof(int), by_x);
-        if (x == DF_PLOT_X_KEEPERS)
-            keep_best_per_x(pts, s);
-        make_label(&pts[s->idx[0]], vary, x, s->label, sizeof s->label);
-        /* #12: a line with a point of an interrupted sweep says so. */
-        for (i = 0; i < s->n; i++)
-            if (pts[s->idx[i]].partial) {
-                size_t used = strlen(s->label);
-
-                snprintf(s->label + used, sizeof s->label - used, " (partial)");
-                break;
-            }
-        /* Colour follows the model (styles 1-3), dash and point type the
-         * series within it (+3 per further series), 12 styles in all. */
-        s->style = base + 3 * (per_model[base]++ % 4);
-    }
+    for (k = 0; k < out->n; k++)
+        finish_series(pts, &out->s[k], vary, x, per_model);
     if (x == DF_PLOT_X_KEEPERS) {
         for (i = k = 0; k < out->n; k++) {
             if (out->s[k].n >= 2)
@@ -441,8 +451,7 @@ static double column_value(const df__plot_point *pts,
             return v > 0.01 ? v : 0.01; /* a log axis keeps "nothing" */
         }
         if (strcmp(c->name, "kib_per_inflight") == 0)
-            return df_resfile_num(p->j, "mem_per_inflight_bytes", NAN) /
-                   1024.0;
+            return df_resfile_num(p->j, "mem_per_inflight_bytes", NAN) / 1024.0;
         if (strcmp(c->name, "rss_mib") == 0)
             return df_resfile_num(p->j, "max_rss_bytes", NAN) / 1048576.0;
         if (strcmp(c->name, "speedup") == 0) {

@@ -21,8 +21,8 @@ typedef struct df__plot_point {
     const df_model_ops *ops;
     int workers, threads, hogs, concurrency;
     long long switch_us;
-    int ok;             /* status ok: has latency and throughput */
-    int partial;        /* ran fewer repetitions than asked (#12) */
+    int ok;      /* status ok: has latency and throughput */
+    int partial; /* ran fewer repetitions than asked (#12) */
     /* #18: 0 when its figures are not steady-state ones (docs/
      * RESULTS-SCHEMA.md `steady`, or nothing completed): drawn hollow. */
     int steady;
@@ -41,9 +41,9 @@ typedef enum df__plot_xvar {
 /* One line on a plot: the points that share everything but x. */
 typedef struct df__plot_series {
     char label[96];
-    int style;  /* line style in plots/common.gp (colour = model) */
-    int n;      /* points in idx, sorted by x */
-    int *idx;   /* indexes into the point array */
+    int style; /* line style in plots/common.gp (colour = model) */
+    int n;     /* points in idx, sorted by x */
+    int *idx;  /* indexes into the point array */
 } df__plot_series;
 
 typedef struct df__plot_set {

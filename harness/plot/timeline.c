@@ -74,7 +74,9 @@ static int load_events(const json_t *trace, tl_event **out)
 
         if (st < 0 || t < 0 || w < 0 || w > 4096)
             continue;
-        ev[m] = (tl_event){ .t_us = t, .worker = (int)w, .state = st,
+        ev[m] = (tl_event){ .t_us = t,
+                            .worker = (int)w,
+                            .state = st,
                             .request = df_resfile_int(e, "request", -1),
                             .order = m };
         m++;
@@ -85,11 +87,11 @@ static int load_events(const json_t *trace, tl_event **out)
 
 /* Per-panel layout: lane of each worker, sub-row of each request. */
 typedef struct tl_layout {
-    int nworkers;     /* lanes: worker ids 0..nworkers-1 */
-    int *nsub;        /* sub-rows per lane */
-    int *sub;         /* per event: sub-row of its request */
-    double t0_us;     /* first event */
-    double span_us;   /* last - first */
+    int nworkers;   /* lanes: worker ids 0..nworkers-1 */
+    int *nsub;      /* sub-rows per lane */
+    int *sub;       /* per event: sub-row of its request */
+    double t0_us;   /* first event */
+    double span_us; /* last - first */
 } tl_layout;
 
 static int layout(const tl_event *ev, int n, tl_layout *lo)
@@ -153,7 +155,10 @@ static int layout(const tl_event *ev, int n, tl_layout *lo)
     return 0;
 }
 
-static void row_box(const tl_layout *lo, int lane, int sub, double *y0,
+static void row_box(const tl_layout *lo,
+                    int lane,
+                    int sub,
+                    double *y0,
                     double *y1)
 {
     int nsub = lo->nsub[lane] ? lo->nsub[lane] : 1;
@@ -163,8 +168,11 @@ static void row_box(const tl_layout *lo, int lane, int sub, double *y0,
     *y1 = *y0 + h * 0.88;
 }
 
-static void write_state_block(FILE *f, const tl_event *ev, int n,
-                              const tl_layout *lo, int state)
+static void write_state_block(FILE *f,
+                              const tl_event *ev,
+                              int n,
+                              const tl_layout *lo,
+                              int state)
 {
     int i, rows = 0;
     double y0, y1;
@@ -175,8 +183,7 @@ static void write_state_block(FILE *f, const tl_event *ev, int n,
         row_box(lo, ev[i].worker, lo->sub[i], &y0, &y1);
         fprintf(f, "%.4f %.4f %.4f %.4f %lld\n",
                 (ev[i].t_us - lo->t0_us) / 1000.0,
-                (ev[i + 1].t_us - lo->t0_us) / 1000.0, y0, y1,
-                ev[i].request);
+                (ev[i + 1].t_us - lo->t0_us) / 1000.0, y0, y1, ev[i].request);
         rows++;
     }
     if (!rows)
@@ -185,7 +192,9 @@ static void write_state_block(FILE *f, const tl_event *ev, int n,
 }
 
 /* One label per request, on its longest segment. */
-static void write_labels(FILE *f, const tl_event *ev, int n,
+static void write_labels(FILE *f,
+                         const tl_event *ev,
+                         int n,
                          const tl_layout *lo)
 {
     int i, j, k, rows = 0;
@@ -220,6 +229,32 @@ static const char *lane_word(const df__plot_point *p)
     return p->ops && p->ops->lane_name ? p->ops->lane_name : "lane";
 }
 
+/* Panel np of the table: its five index blocks (running, GIL wait, I/O
+ * wait, labels, lanes) for point p's m events laid out in lo. */
+static void write_panel(FILE *f,
+                        int np,
+                        const df__plot_point *p,
+                        const tl_event *ev,
+                        int m,
+                        const tl_layout *lo)
+{
+    fprintf(f, "# panel %d: ", np);
+    df__gnuplot_put_comment(f, p->model);
+    fputc(' ', f);
+    df__gnuplot_put_comment(f, p->workload);
+    fprintf(f, ", concurrency %d\n", p->concurrency);
+    write_state_block(f, ev, m, lo, S_RUN);
+    write_state_block(f, ev, m, lo, S_GIL);
+    write_state_block(f, ev, m, lo, S_IO);
+    write_labels(f, ev, m, lo);
+    for (int w = 0; w < lo->nworkers; w++) {
+        fprintf(f, "%.2f \"", w + 0.5);
+        df__gnuplot_put_field(f, lane_word(p));
+        fprintf(f, " %d\"\n", w);
+    }
+    fprintf(f, "\n\n");
+}
+
 int df__plot_timeline_write(const char *path,
                             const df__plot_point *pts,
                             int n,
@@ -229,7 +264,7 @@ int df__plot_timeline_write(const char *path,
     tl_event *ev = NULL;
     tl_layout lo = { 0 };
     double span_ms = 0;
-    int i, w, m, np = 0, rc = 0;
+    int i, m, np = 0, rc = 0;
 
     memset(out, 0, sizeof *out);
     for (i = 0; i < n && np < DF_PLOT_TIMELINE_MAX_PANELS; i++) {
@@ -255,21 +290,7 @@ int df__plot_timeline_write(const char *path,
             ev = NULL, lo.nsub = lo.sub = NULL;
             continue;
         }
-        fprintf(f, "# panel %d: ", np);
-        df__gnuplot_put_comment(f, pts[i].model);
-        fputc(' ', f);
-        df__gnuplot_put_comment(f, pts[i].workload);
-        fprintf(f, ", concurrency %d\n", pts[i].concurrency);
-        write_state_block(f, ev, m, &lo, S_RUN);
-        write_state_block(f, ev, m, &lo, S_GIL);
-        write_state_block(f, ev, m, &lo, S_IO);
-        write_labels(f, ev, m, &lo);
-        for (w = 0; w < lo.nworkers; w++) {
-            fprintf(f, "%.2f \"", w + 0.5);
-            df__gnuplot_put_field(f, lane_word(&pts[i]));
-            fprintf(f, " %d\"\n", w);
-        }
-        fprintf(f, "\n\n");
+        write_panel(f, np, &pts[i], ev, m, &lo);
         if (lo.span_us / 1000.0 > span_ms)
             span_ms = lo.span_us / 1000.0;
         /* Text of the results file: it goes to gnuplot as an ARG. */

@@ -51,7 +51,8 @@ static int value_is(const json_t *have, const json_t *want)
     return have && json_equal((json_t *)have, (json_t *)want);
 }
 
-int df_claim_match(const json_t *pt, const json_t *selector,
+int df_claim_match(const json_t *pt,
+                   const json_t *selector,
                    const char *workload)
 {
     const char *key;
@@ -60,7 +61,8 @@ int df_claim_match(const json_t *pt, const json_t *selector,
     if (workload && strcmp(df_resfile_str(pt, "workload", ""), workload) &&
         !spec_is(pt, workload))
         return 0;
-    json_object_foreach((json_t *)selector, key, want) {
+    json_object_foreach((json_t *)selector, key, want)
+    {
         if (strcmp(key, "spec") == 0 || strcmp(key, "workload_spec") == 0 ||
             strcmp(key, "workload") == 0) {
             const char *w = json_string_value(want);
@@ -78,7 +80,8 @@ int df_claim_match(const json_t *pt, const json_t *selector,
 
 /* The ok point a selector names; with several, the one under the most
  * load (highest concurrency), so a claim speaks of the pool at work. */
-static const json_t *pick(const json_t *doc, const json_t *selector,
+static const json_t *pick(const json_t *doc,
+                          const json_t *selector,
                           const char *workload)
 {
     const json_t *points = json_object_get(doc, "points"), *best = NULL;
@@ -109,8 +112,7 @@ void df_claim_describe(const json_t *pt, char *buf, size_t len)
     double sw = df_resfile_num(pt, "switch_interval_us", 5000);
     size_t n;
 
-    snprintf(buf, len, "%s -w %d", model,
-             df_resfile_int(pt, "workers", 1));
+    snprintf(buf, len, "%s -w %d", model, df_resfile_int(pt, "workers", 1));
     n = strlen(buf);
     if (traits & DF_MODEL_THREADS && n < len)
         n += snprintf(buf + n, len - n, " --threads %d",
@@ -172,8 +174,7 @@ static const char *metric_words(const json_t *claim, const char *m)
 }
 
 /* "expected >= 10x: holds" into buf; the verdict, or -1 without bounds. */
-static int expectation(const json_t *claim, double ratio, char *buf,
-                       size_t len)
+static int expectation(const json_t *claim, double ratio, char *buf, size_t len)
 {
     const json_t *e = json_object_get(claim, "expect");
     double lo = df_resfile_num(e, "min", NAN);
@@ -211,12 +212,15 @@ static void side_spec(const json_t *pt, char *d, size_t len)
 }
 
 /* Fills out for a side that cannot be computed. */
-static void missing(df_claim_result *out, const json_t *claim,
-                    const char *side, const json_t *pt, const char *m,
+static void missing(df_claim_result *out,
+                    const json_t *claim,
+                    const char *side,
+                    const json_t *pt,
+                    const char *m,
                     const char *wl)
 {
-    char *sel = json_dumps(json_object_get(claim, side), JSON_COMPACT |
-                                                             JSON_SORT_KEYS);
+    char *sel =
+        json_dumps(json_object_get(claim, side), JSON_COMPACT | JSON_SORT_KEYS);
     char d[128];
 
     if (pt) {
@@ -233,8 +237,7 @@ static void missing(df_claim_result *out, const json_t *claim,
     free(sel);
 }
 
-void df_claim_eval(const json_t *doc, const json_t *claim,
-                   df_claim_result *out)
+void df_claim_eval(const json_t *doc, const json_t *claim, df_claim_result *out)
 {
     const char *m = df_resfile_str(claim, "metric", "throughput_rps");
     const char *wl = df_resfile_str(claim, "workload", NULL);
@@ -277,9 +280,8 @@ void df_claim_eval(const json_t *doc, const json_t *claim,
         }
     }
     if (isnan(out->ratio))
-        snprintf(out->text, sizeof out->text,
-                 "`%s` had %s of %s, `%s` %s (%s)", da, metric_words(claim, m),
-                 va, db, vb, spec);
+        snprintf(out->text, sizeof out->text, "`%s` had %s of %s, `%s` %s (%s)",
+                 da, metric_words(claim, m), va, db, vb, spec);
     else
         snprintf(out->text, sizeof out->text,
                  "`%s` had %.2fx %s of %s%s%s (%s vs %s, %s)%s%s", da,
@@ -290,6 +292,6 @@ void df_claim_eval(const json_t *doc, const json_t *claim,
                  an ? an : da, metric_words(claim, m), va, bn ? bn : db, vb);
     else
         snprintf(out->brief, sizeof out->brief, "%s had %.3gx %s of %s%s%s%s",
-                 an ? an : da, out->ratio, metric_words(claim, m),
-                 bn ? bn : db, exp[0] ? " (" : "", exp, exp[0] ? ")" : "");
+                 an ? an : da, out->ratio, metric_words(claim, m), bn ? bn : db,
+                 exp[0] ? " (" : "", exp, exp[0] ? ")" : "");
 }

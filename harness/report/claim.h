@@ -24,17 +24,18 @@
 #include <jansson.h>
 
 typedef struct df_claim_result {
-    int measured;      /* 1: both sides found, with the metric */
-    int verdict;       /* -1 no "expect", 0 does not hold, 1 holds */
-    double a, b;       /* the two values (NAN when missing) */
-    double ratio;      /* a / b (NAN when b is 0 or missing) */
-    char text[640];    /* the report's sentence, with setups and values */
-    char brief[640];   /* the terminal's sentence, with the a_is/b_is names */
+    int measured;    /* 1: both sides found, with the metric */
+    int verdict;     /* -1 no "expect", 0 does not hold, 1 holds */
+    double a, b;     /* the two values (NAN when missing) */
+    double ratio;    /* a / b (NAN when b is 0 or missing) */
+    char text[640];  /* the report's sentence, with setups and values */
+    char brief[640]; /* the terminal's sentence, with the a_is/b_is names */
 } df_claim_result;
 
 /* Computes claim against doc's points into out. Never fails: a side that
  * matched nothing says which selector, in out->text and out->brief. */
-void df_claim_eval(const json_t *doc, const json_t *claim,
+void df_claim_eval(const json_t *doc,
+                   const json_t *claim,
                    df_claim_result *out);
 
 /* "thread -w 1 --threads 2 gil=off hogs=1 switch=1ms, c=8": a point as
@@ -42,7 +43,8 @@ void df_claim_eval(const json_t *doc, const json_t *claim,
 void df_claim_describe(const json_t *pt, char *buf, size_t len);
 
 /* 1 when pt matches selector (see above) and, if non-NULL, workload. */
-int df_claim_match(const json_t *pt, const json_t *selector,
+int df_claim_match(const json_t *pt,
+                   const json_t *selector,
                    const char *workload);
 
 #endif /* DF_HARNESS_REPORT_CLAIM_H */

@@ -56,12 +56,10 @@ static void trace_overlap(const json_t *trace, int *running, int *inflight)
         int is_first = 1;
 
         for (k = 0; k < i; k++)
-            if (df_resfile_num(json_array_get(trace, k), "request", -2) ==
-                req)
+            if (df_resfile_num(json_array_get(trace, k), "request", -2) == req)
                 is_first = 0;
         for (k = i + 1; k < n && isnan(next); k++)
-            if (df_resfile_num(json_array_get(trace, k), "request", -2) ==
-                req)
+            if (df_resfile_num(json_array_get(trace, k), "request", -2) == req)
                 next = df_resfile_num(json_array_get(trace, k), "t_us", NAN);
         if (!strcmp(df_resfile_str(e, "state", ""), "run") && !isnan(next))
             run[nr++] = (seg){ t, next };
@@ -71,8 +69,8 @@ static void trace_overlap(const json_t *trace, int *running, int *inflight)
             for (k = i; k < n; k++)
                 if (df_resfile_num(json_array_get(trace, k), "request", -2) ==
                     req)
-                    last = df_resfile_num(json_array_get(trace, k), "t_us",
-                                          last);
+                    last =
+                        df_resfile_num(json_array_get(trace, k), "t_us", last);
             life[nl++] = (seg){ first, last };
         }
     }
@@ -89,8 +87,8 @@ static int has_trace(const json_t *doc)
     size_t i;
 
     for (i = 0; i < json_array_size(points); i++)
-        if (json_array_size(json_object_get(json_array_get(points, i),
-                                            "trace")) > 0)
+        if (json_array_size(
+                json_object_get(json_array_get(points, i), "trace")) > 0)
             return 1;
     return 0;
 }
@@ -122,10 +120,10 @@ static void interrupted_section(FILE *f, const json_t *doc, const char *sig)
 /* The computed claims of one suite, one per line, each after prefix. */
 static void claims(FILE *f, const json_t *doc, const char *prefix)
 {
-    const json_t *list = df_resfile_str(doc, "schema", NULL)
-                             ? json_object_get(json_object_get(doc, "suite"),
-                                               "claims")
-                             : NULL;
+    const json_t *list =
+        df_resfile_str(doc, "schema", NULL)
+            ? json_object_get(json_object_get(doc, "suite"), "claims")
+            : NULL;
     const json_t *points = json_object_get(doc, "points");
     char d[128];
     size_t i;
@@ -144,9 +142,10 @@ static void claims(FILE *f, const json_t *doc, const char *prefix)
         if (running < 0)
             continue;
         df_claim_describe(pt, d, sizeof d);
-        fprintf(f, "%s`%s` ran at most %d request%s at the same instant "
-                   "(parallelism) and had up to %d in progress at once "
-                   "(concurrency)\n",
+        fprintf(f,
+                "%s`%s` ran at most %d request%s at the same instant "
+                "(parallelism) and had up to %d in progress at once "
+                "(concurrency)\n",
                 prefix, d, running, running == 1 ? "" : "s", inflight);
     }
 }
@@ -416,8 +415,10 @@ static int by_name(const void *a, const void *b)
 }
 
 /* Links to plots_dir/<suite>-*.png (or .svg), sorted by name. */
-static void plot_links(FILE *f, const char *results_dir,
-                       const char *plots_dir, const char *suite)
+static void plot_links(FILE *f,
+                       const char *results_dir,
+                       const char *plots_dir,
+                       const char *suite)
 {
     char rel[PATH_MAX], *names[128];
     size_t plen = strlen(suite), n = 0, i;
@@ -477,11 +478,12 @@ static void examples_section(FILE *f, const json_t *doc)
             "\n%zu of %zu examples took the time asyncio's semantics "
             "give (within 20%%; expected times are computed from the "
             "waits, not measured in Python); exit status %d.\n\n",
-            ok, json_array_size(ex),
-            df_resfile_int(doc, "exit_status", -1));
+            ok, json_array_size(ex), df_resfile_int(doc, "exit_status", -1));
 }
 
-static void section(FILE *f, const json_t *doc, const char *results_dir,
+static void section(FILE *f,
+                    const json_t *doc,
+                    const char *results_dir,
                     const char *plots_dir)
 {
     const json_t *s = json_object_get(doc, "suite");
@@ -586,8 +588,7 @@ static FILE *open_tmp_report(const char *results_dir, char *tmp, size_t len)
     return NULL;
 }
 
-int df_report_write(const char *results_dir, const char *plots_dir,
-                    df_err *err)
+int df_report_write(const char *results_dir, const char *plots_dir, df_err *err)
 {
     char path[PATH_MAX], tmp[PATH_MAX + 32];
     json_t **docs;
@@ -661,7 +662,8 @@ void df_report_summary(FILE *f, const json_t *doc, const char *plots_dir)
         return;
     }
     claims(f, doc, "   ");
-    fprintf(f, "   plots: %s/%s-*\n", plots_dir, df_resfile_str(s, "name", "?"));
+    fprintf(f, "   plots: %s/%s-*\n", plots_dir,
+            df_resfile_str(s, "name", "?"));
 }
 
 /* The timeline's lesson in one line: at once vs in progress, per model. */
@@ -678,18 +680,19 @@ static void timeline_headline(const json_t *doc, char *buf, size_t len)
         trace_overlap(json_object_get(pt, "trace"), &running, &inflight);
         if (running < 0)
             continue;
-        n += snprintf(buf + n, len - n, "%s%s ran %d at once with %d in "
-                                        "progress",
-                      n ? "; " : "", df_resfile_str(pt, "model", "?"),
-                      running, inflight);
+        n += snprintf(buf + n, len - n,
+                      "%s%s ran %d at once with %d in "
+                      "progress",
+                      n ? "; " : "", df_resfile_str(pt, "model", "?"), running,
+                      inflight);
     }
 }
 
 void df_report_headline(const json_t *doc, char *buf, size_t len)
 {
     const json_t *ex = json_object_get(doc, "examples");
-    const json_t *list = json_object_get(json_object_get(doc, "suite"),
-                                         "claims");
+    const json_t *list =
+        json_object_get(json_object_get(doc, "suite"), "claims");
     df_claim_result r;
     size_t i, ok = 0;
 
@@ -700,8 +703,9 @@ void df_report_headline(const json_t *doc, char *buf, size_t len)
     if (json_is_array(ex)) {
         for (i = 0; i < json_array_size(ex); i++)
             ok += example_ok(json_array_get(ex, i));
-        snprintf(buf, len, "%zu of %zu asyncio snippets took the time "
-                           "asyncio takes",
+        snprintf(buf, len,
+                 "%zu of %zu asyncio snippets took the time "
+                 "asyncio takes",
                  ok, json_array_size(ex));
         return;
     }
@@ -729,8 +733,8 @@ void df_report_lessons(FILE *f, const json_t *const *docs, int n)
         size_t k;
 
         df_report_headline(docs[i], line, sizeof line);
-        fprintf(f, "%-8s  %s\n",
-                df_resfile_str(docs[i], "suite.name", "?"), line);
+        fprintf(f, "%-8s  %s\n", df_resfile_str(docs[i], "suite.name", "?"),
+                line);
         /* #18: every claim's verdict, not only the first: a row once
          * said "holds" below a claim that did not. */
         for (k = 1; !interrupted_by(docs[i]) && k < json_array_size(list);
@@ -758,8 +762,10 @@ int df_report_main(int argc, char **argv)
         } else if (!strcmp(argv[i], "--plots-dir") && i + 1 < argc) {
             plots_dir = argv[++i];
         } else {
-            fprintf(stderr, "duckfeed report: %s: unknown argument (see "
-                            "--help)\n", argv[i]);
+            fprintf(stderr,
+                    "duckfeed report: %s: unknown argument (see "
+                    "--help)\n",
+                    argv[i]);
             return 2;
         }
     }

@@ -23,7 +23,8 @@
  * results_dir that carries a "suite" object (written by `duckfeed suite`), in
  * suite order, linking the images found in plots_dir. 0 or -errno with err set.
  */
-int df_report_write(const char *results_dir, const char *plots_dir,
+int df_report_write(const char *results_dir,
+                    const char *plots_dir,
                     df_err *err);
 
 /* Writes results_dir/report.html: the same content as REPORT.md in one

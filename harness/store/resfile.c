@@ -1,4 +1,5 @@
-/* harness/store/resfile.c - loading and checking a results file, typed accessors. */
+/* harness/store/resfile.c - loading and checking a results file, typed
+ * accessors. */
 #include "harness/store/resfile.h"
 
 #include <errno.h>
@@ -40,7 +41,8 @@ int df_resfile_int(const json_t *obj, const char *path, int dflt)
     return v > (double)INT_MIN - 1 && v < (double)INT_MAX + 1 ? (int)v : dflt;
 }
 
-const char *df_resfile_str(const json_t *obj, const char *path,
+const char *df_resfile_str(const json_t *obj,
+                           const char *path,
                            const char *dflt)
 {
     const json_t *v = lookup(obj, path);
@@ -64,7 +66,8 @@ void df_resfile_workload_spec(const json_t *point, char *buf, size_t len)
     snprintf(buf, len, "%s", df_resfile_str(point, "workload", "?"));
     if (!json_is_object(params))
         return;
-    json_object_foreach((json_t *)params, key, v) {
+    json_object_foreach((json_t *)params, key, v)
+    {
         used = strlen(buf);
         if (json_is_integer(v))
             snprintf(buf + used, len - used, "%c%s=%lld", sep, key,

@@ -1,4 +1,5 @@
-/* harness/store/resfile.h - reads a results file (duckfeed.results/1) defensively.
+/* harness/store/resfile.h - reads a results file (duckfeed.results/1)
+ * defensively.
  *
  * The plot step, the report and the suite runner all consume what
  * `duckfeed run` wrote. Anything may be missing or odd in such a file (a run
@@ -32,7 +33,8 @@ double df_resfile_num(const json_t *obj, const char *path, double dflt);
 int df_resfile_int(const json_t *obj, const char *path, int dflt);
 
 /* The string at a dotted path, or dflt. Never NULL unless dflt is. */
-const char *df_resfile_str(const json_t *obj, const char *path,
+const char *df_resfile_str(const json_t *obj,
+                           const char *path,
                            const char *dflt);
 
 /* 1 when the point ran to the end ("status" absent or "ok"). */

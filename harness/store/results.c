@@ -58,13 +58,12 @@ json_t *df_results_machine(void)
         affinity = CPU_COUNT(&set);
     double load[3] = { 0, 0, 0 };
     getloadavg(load, 3);
-    return json_pack("{s:s,s:i,s:i,s:[f,f,f],s:s,s:s,s:s,s:s,s:s,s:s}",
-                     "cpu_model", model, "cores",
-                     (int)sysconf(_SC_NPROCESSORS_ONLN), "affinity", affinity,
-                     "load_avg", load[0], load[1], load[2], "kernel", kernel,
-                     "compiler", "gcc " __VERSION__, "build_type",
-                     DF_BUILD_TYPE, "build_flags", DF_C_FLAGS, "sanitize",
-                     DF_SANITIZE_FLAGS, "hostname", host);
+    return json_pack(
+        "{s:s,s:i,s:i,s:[f,f,f],s:s,s:s,s:s,s:s,s:s,s:s}", "cpu_model", model,
+        "cores", (int)sysconf(_SC_NPROCESSORS_ONLN), "affinity", affinity,
+        "load_avg", load[0], load[1], load[2], "kernel", kernel, "compiler",
+        "gcc " __VERSION__, "build_type", DF_BUILD_TYPE, "build_flags",
+        DF_C_FLAGS, "sanitize", DF_SANITIZE_FLAGS, "hostname", host);
 }
 
 static json_t *command_json(int argc, char **argv)

@@ -20,13 +20,13 @@ enum ftype { T_STR, T_INT, T_NUM, T_BOOL, T_OBJ, T_ARR, T_NUM_NULL, T_ANY };
 
 /* When a field must be present. */
 enum freq {
-    R_ALWAYS,    /* in every record, failed or not */
-    R_OK,        /* when status is "ok" */
-    R_CLOSED,    /* closed loop, any status */
-    R_OPEN,      /* open loop, any status */
-    R_OPEN_OK,   /* open loop and "ok" */
-    R_FAILED,    /* status "failed" */
-    R_OPTIONAL,  /* checked for type when present */
+    R_ALWAYS,   /* in every record, failed or not */
+    R_OK,       /* when status is "ok" */
+    R_CLOSED,   /* closed loop, any status */
+    R_OPEN,     /* open loop, any status */
+    R_OPEN_OK,  /* open loop and "ok" */
+    R_FAILED,   /* status "failed" */
+    R_OPTIONAL, /* checked for type when present */
 };
 
 typedef struct field {
@@ -51,11 +51,16 @@ static const field duckfeed_fields[] = {
 };
 
 static const field machine_fields[] = {
-    { "cpu_model", T_STR, R_ALWAYS },  { "cores", T_INT, R_ALWAYS },
-    { "affinity", T_INT, R_ALWAYS },   { "load_avg", T_ARR, R_ALWAYS },
-    { "kernel", T_STR, R_ALWAYS },     { "compiler", T_STR, R_ALWAYS },
-    { "build_type", T_STR, R_ALWAYS }, { "build_flags", T_STR, R_ALWAYS },
-    { "hostname", T_STR, R_ALWAYS },   { "sanitize", T_STR, R_OPTIONAL },
+    { "cpu_model", T_STR, R_ALWAYS },
+    { "cores", T_INT, R_ALWAYS },
+    { "affinity", T_INT, R_ALWAYS },
+    { "load_avg", T_ARR, R_ALWAYS },
+    { "kernel", T_STR, R_ALWAYS },
+    { "compiler", T_STR, R_ALWAYS },
+    { "build_type", T_STR, R_ALWAYS },
+    { "build_flags", T_STR, R_ALWAYS },
+    { "hostname", T_STR, R_ALWAYS },
+    { "sanitize", T_STR, R_OPTIONAL },
     { NULL, 0, 0 },
 };
 
@@ -133,17 +138,24 @@ static const field point_fields[] = {
 };
 
 static const field latency_fields[] = {
-    { "mean", T_NUM, R_ALWAYS }, { "p50", T_NUM, R_ALWAYS },
-    { "p90", T_NUM, R_ALWAYS },  { "p99", T_NUM, R_ALWAYS },
-    { "p999", T_NUM, R_ALWAYS }, { "max", T_NUM, R_ALWAYS },
+    { "mean", T_NUM, R_ALWAYS },
+    { "p50", T_NUM, R_ALWAYS },
+    { "p90", T_NUM, R_ALWAYS },
+    { "p99", T_NUM, R_ALWAYS },
+    { "p999", T_NUM, R_ALWAYS },
+    { "max", T_NUM, R_ALWAYS },
     { NULL, 0, 0 },
 };
 
 static const field throughput_fields[] = {
-    { "median", T_NUM, R_ALWAYS },        { "min", T_NUM, R_ALWAYS },
-    { "max", T_NUM, R_ALWAYS },           { "ci95_low", T_NUM_NULL, R_ALWAYS },
-    { "ci95_high", T_NUM_NULL, R_ALWAYS }, { "n", T_INT, R_ALWAYS },
-    { "mean", T_NUM, R_OPTIONAL },        { "stdev", T_NUM, R_OPTIONAL },
+    { "median", T_NUM, R_ALWAYS },
+    { "min", T_NUM, R_ALWAYS },
+    { "max", T_NUM, R_ALWAYS },
+    { "ci95_low", T_NUM_NULL, R_ALWAYS },
+    { "ci95_high", T_NUM_NULL, R_ALWAYS },
+    { "n", T_INT, R_ALWAYS },
+    { "mean", T_NUM, R_OPTIONAL },
+    { "stdev", T_NUM, R_OPTIONAL },
     { NULL, 0, 0 },
 };
 
@@ -172,8 +184,10 @@ typedef struct vctx {
     char path[256]; /* "points[3].latency_us" */
 } vctx;
 
-__attribute__((format(printf, 3, 4))) static int
-problem(vctx *v, const char *key, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int problem(vctx *v,
+                                                         const char *key,
+                                                         const char *fmt,
+                                                         ...)
 {
     char msg[200];
     va_list ap;
@@ -230,8 +244,8 @@ static int type_ok(const json_t *j, enum ftype t)
 }
 
 static const char *const type_words[] = {
-    "a string", "an integer", "a number",          "a boolean",
-    "an object", "an array",  "a number or null", "anything",
+    "a string",  "an integer", "a number",         "a boolean",
+    "an object", "an array",   "a number or null", "anything",
 };
 
 static int required(enum freq r, int ok, int open, int failed)
@@ -270,8 +284,8 @@ static int check_fields_of(vctx *v,
             continue;
         }
         if (!type_ok(j, f->type))
-            return problem(v, f->key, "expected %s, got %s", type_words[f->type],
-                           type_name(j));
+            return problem(v, f->key, "expected %s, got %s",
+                           type_words[f->type], type_name(j));
         if (json_is_real(j) && !isfinite(json_real_value(j)))
             return problem(v, f->key, "not a finite number");
     }
@@ -343,8 +357,7 @@ static int check_repetitions(vctx *v, const json_t *p)
     size_t i;
     json_t *r;
     if ((json_int_t)json_array_size(reps) != n)
-        return problem(v, "repetitions",
-                       "%zu entries but throughput.n is %lld",
+        return problem(v, "repetitions", "%zu entries but throughput.n is %lld",
                        json_array_size(reps), (long long)n);
     json_array_foreach(reps, i, r)
     {

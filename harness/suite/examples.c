@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -12,7 +13,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "harness/store/results.h"
+
+/* #12: the script's deadline. The asyncio suite takes about 10 s at
+ * scale 0.1; a script still running after this is hung. */
+#define EXAMPLES_DEADLINE_S 300
+#define LINE_BYTES          512 /* longer lines are passed on in pieces */
+
+extern char **environ;
 
 /* The build dir: $DF_BUILD_DIR, else where this executable lives. */
 static void build_dir(char *buf, size_t len)
@@ -44,42 +53,78 @@ static int parse_result(const char *line, json_t *out)
                &expected, &measured) != 3)
         return 0;
     json_array_append_new(out, json_pack("{s:s, s:f, s:f}", "name", name,
-                                         "expected_s", expected,
-                                         "measured_s", measured));
+                                         "expected_s", expected, "measured_s",
+                                         measured));
     return 1;
 }
 
-/* Reads the script's lines until it closes its stdout or a stop signal
- * comes (#12: the read then fails with EINTR, and the script is told to
- * stop too, in case the signal was not sent to its process group). */
-static void read_results(FILE *f, pid_t pid, json_t *results)
+/* One line of the script's output: a DF-RESULT line into results, any
+ * other to stdout. */
+static void take_line(const char *line, json_t *results)
 {
-    char line[512];
-
-    for (;;) {
-        if (fgets(line, sizeof line, f)) {
-            if (!parse_result(line, results))
-                fputs(line, stdout);
-            continue;
-        }
-        if (ferror(f) && errno == EINTR && !df__suite_stop_signal()) {
-            clearerr(f);
-            continue;
-        }
-        break;
-    }
-    if (df__suite_stop_signal())
-        kill(pid, SIGTERM);
+    if (!parse_result(line, results))
+        fputs(line, stdout);
 }
 
-/* Runs the examples script with stdout on a pipe (stderr passes through),
- * collecting DF-RESULT lines; returns its exit status (128 + n when killed
- * by signal n) or a negative errno. */
+/* Reads fd to EOF, line by line, unless deadline_ns (df_now_ns) passes or
+ * a stop signal comes first (#12: poll then fails with EINTR). 0 at EOF,
+ * -ETIMEDOUT, -EINTR (stopped), or -errno. */
+static int read_lines(int fd, int64_t deadline_ns, json_t *results)
+{
+    char line[LINE_BYTES];
+    size_t len = 0;
+
+    for (;;) {
+        int64_t left_ms = (deadline_ns - df_now_ns()) / DF_NS_PER_MS;
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (left_ms <= 0)
+            return -ETIMEDOUT;
+        int r = poll(&p, 1, left_ms > INT_MAX ? INT_MAX : (int)left_ms);
+        if (r < 0 && errno != EINTR)
+            return -errno;
+        if (df__suite_stop_signal())
+            return -EINTR;
+        if (r <= 0)
+            continue;
+        ssize_t n = read(fd, line + len, sizeof line - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        line[len] = '\0';
+        char *start = line, *nl;
+        while ((nl = strchr(start, '\n'))) {
+            char keep = nl[1];
+            nl[1] = '\0';
+            take_line(start, results);
+            nl[1] = keep;
+            start = nl + 1;
+        }
+        len -= (size_t)(start - line);
+        memmove(line, start, len);
+        if (len == sizeof line - 1) { /* a line longer than the buffer */
+            line[len] = '\0';
+            take_line(line, results);
+            len = 0;
+        }
+    }
+    line[len] = '\0';
+    if (len > 0)
+        take_line(line, results);
+    return 0;
+}
+
+/* Runs the examples script, with duckfeed's environment, stdout on a pipe
+ * (stderr passes through), collecting DF-RESULT lines; returns its exit
+ * status (128 + n when killed by signal n), -ETIMEDOUT when it was still
+ * running EXAMPLES_DEADLINE_S later (it is killed), or a negative errno. */
 static int spawn_examples(char **argv, const char *cwd, json_t *results)
 {
     posix_spawn_file_actions_t fa;
     int fds[2], status, rc;
-    FILE *f;
     pid_t pid;
 
     if (pipe(fds) != 0)
@@ -92,7 +137,7 @@ static int spawn_examples(char **argv, const char *cwd, json_t *results)
         rc = -errno;
         goto fail;
     }
-    rc = -posix_spawn(&pid, argv[0], &fa, NULL, argv, NULL);
+    rc = -posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
 fail:
     posix_spawn_file_actions_destroy(&fa);
     close(fds[1]);
@@ -100,26 +145,36 @@ fail:
         close(fds[0]);
         return rc;
     }
-    f = fdopen(fds[0], "r");
-    if (f)
-        read_results(f, pid, results);
-    if (f)
-        fclose(f);
-    else
-        close(fds[0]);
+    int64_t deadline_ns = df_now_ns() + EXAMPLES_DEADLINE_S * DF_NS_PER_S;
+    int rr = read_lines(fds[0], deadline_ns, results);
+    close(fds[0]);
+    /* The script shares our process group, so Ctrl-C reaches it and its
+     * example; a stop signal is passed on in case it was not sent to the
+     * group. Past the deadline the script is killed, and an example it
+     * left running ends on its own (seconds) or at its next write. */
+    if (rr == -EINTR)
+        kill(pid, SIGTERM);
+    else if (rr < 0)
+        kill(pid, SIGKILL);
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             return -errno;
+    if (rr < 0 && rr != -EINTR)
+        return rr;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-int df__suite_run_examples(const df_suite *s, const df_suite_opts *o,
-                        json_t **doc_out)
+/* Past 60 lines on purpose: one straight sequence (spawn the script,
+ * read its lines, wait with the deadline, report) whose error exits all
+ * share the same cleanup; cut apart, the cleanup would be repeated. */
+int df__suite_run_examples(const df_suite *s,
+                           const df_suite_opts *o,
+                           json_t **doc_out)
 {
-    const json_t *cmd = json_object_get(df_suite_json(s), o->quick && json_object_get(
-                                                  df_suite_json(s), "quick")
-                                                  ? "quick"
-                                                  : "command");
+    const json_t *cmd = json_object_get(
+        df_suite_json(s), o->quick && json_object_get(df_suite_json(s), "quick")
+                              ? "quick"
+                              : "command");
     char dir[PATH_MAX], exe[PATH_MAX * 2], cwd[PATH_MAX], path[PATH_MAX];
     char *argv[16];
     df_err err = { 0 };
@@ -128,8 +183,8 @@ int df__suite_run_examples(const df_suite *s, const df_suite_opts *o,
     int rc;
 
     build_dir(dir, sizeof dir);
-    snprintf(exe, sizeof exe, "%s/%s", dir, json_string_value(
-                                                json_array_get(cmd, 0)));
+    snprintf(exe, sizeof exe, "%s/%s", dir,
+             json_string_value(json_array_get(cmd, 0)));
     argv[0] = exe;
     for (k = 1; k < json_array_size(cmd) && k < 15; k++)
         argv[k] = (char *)json_string_value(json_array_get(cmd, k));
@@ -165,8 +220,13 @@ int df__suite_run_examples(const df_suite *s, const df_suite_opts *o,
     *doc_out = doc;
     if (sig)
         return DF_SUITE_EXIT_SIGNALED + sig;
-    if (rc != 0)
-        fprintf(stderr, "duckfeed suite: %s: %s exited with %d\n", df_suite_name(s),
-                exe, rc);
+    if (rc == -ETIMEDOUT)
+        fprintf(stderr,
+                "duckfeed suite: %s: %s still running after %d s: "
+                "killed\n",
+                df_suite_name(s), exe, EXAMPLES_DEADLINE_S);
+    else if (rc != 0)
+        fprintf(stderr, "duckfeed suite: %s: %s exited with %d\n",
+                df_suite_name(s), exe, rc);
     return rc == 0 ? 0 : 1;
 }

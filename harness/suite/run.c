@@ -163,15 +163,21 @@ static int write_interrupted(const df_suite *s,
 /* Runs every run of s, writes results/<name>.json and plots it. Returns 0,
  * 1 (something failed but results were written), 2 (nothing to write) or
  * 128 + a signal (see run.h). */
-int df__suite_run_runs(const df_suite *s, const df_suite_opts *o,
-                    df_suite_run_fn *run, json_t **doc_out)
+/* Past 60 lines on purpose: the runs, the interrupt exit and the plot
+ * step share doc and one cleanup; each step already calls a helper. */
+int df__suite_run_runs(const df_suite *s,
+                       const df_suite_opts *o,
+                       df_suite_run_fn *run,
+                       json_t **doc_out)
 {
     const json_t *plots = json_object_get(df_suite_json(s), "plots");
     const char *only[16];
     char path[PATH_MAX];
     /* replace: the suite's old plots go once the new ones are in (#12). */
-    df_plot_opts po = { .out_dir = o->plots_dir, .name = df_suite_name(s),
-                        .quiet = 1, .replace = 1 };
+    df_plot_opts po = { .out_dir = o->plots_dir,
+                        .name = df_suite_name(s),
+                        .quiet = 1,
+                        .replace = 1 };
     df_err err = { 0 };
     json_t *doc = NULL;
     int i, rc, sig = 0, worst = 0, n = df_suite_nruns(s);
@@ -179,16 +185,17 @@ int df__suite_run_runs(const df_suite *s, const df_suite_opts *o,
 
     for (i = 0; i < n; i++) {
         printf("[%s] run %d/%d: %s\n", df_suite_name(s), i + 1, n,
-               df_resfile_str(json_array_get(json_object_get(df_suite_json(s), "runs"),
-                                             i),
-                              "label", ""));
+               df_resfile_str(
+                   json_array_get(json_object_get(df_suite_json(s), "runs"), i),
+                   "label", ""));
         fflush(stdout);
         rc = one_run(s, i, o, run, &doc);
         if ((sig = stopped_by(rc)) != 0)
             break;
         if (rc != 0)
-            fprintf(stderr, "duckfeed suite: %s: run %d/%d %s\n", df_suite_name(s),
-                    i + 1, n, rc == 1 ? "had failed points" : "failed");
+            fprintf(stderr, "duckfeed suite: %s: run %d/%d %s\n",
+                    df_suite_name(s), i + 1, n,
+                    rc == 1 ? "had failed points" : "failed");
         worst = rc > worst ? rc : worst;
     }
     /* The command that reproduces this file alone, not the whole set. */
@@ -214,7 +221,8 @@ int df__suite_run_runs(const df_suite *s, const df_suite_opts *o,
     only[k] = NULL;
     po.only = plots ? only : NULL;
     if ((rc = df_plot_doc(doc, &po, &err)) < 0) {
-        fprintf(stderr, "duckfeed suite: %s: plot: %s\n", df_suite_name(s), err.msg);
+        fprintf(stderr, "duckfeed suite: %s: plot: %s\n", df_suite_name(s),
+                err.msg);
         worst = worst > 1 ? worst : 1;
     }
     *doc_out = doc;

@@ -33,19 +33,32 @@ static const struct run_flag {
     int has_value;
     int is_list; /* comma list crossed into points */
 } run_flags[] = {
-    { "--model", 1, 1 },           { "--workload", 1, 0 },
-    { "--plugin", 1, 0 },          { "--workers", 1, 1 },
-    { "--threads", 1, 1 },         { "--processes", 1, 1 },
-    { "--gil", 1, 1 },             { "--switch-interval", 1, 1 },
-    { "--check-interval", 1, 0 },  { "--hogs", 1, 1 },
-    { "--switch", 1, 0 },          { "--stack", 1, 0 },
-    { "--stack-size", 1, 0 },      { "--slow-callback-ms", 1, 0 },
-    { "--to-thread-workers", 1, 0 }, { "--concurrency", 1, 1 },
-    { "--duration", 1, 0 },        { "--warmup", 1, 0 },
-    { "--requests", 1, 0 },        { "--timeout", 1, 0 },
-    { "--repeat", 1, 0 },          { "--seed", 1, 0 },
-    { "--rate", 1, 1 },            { "--arrivals", 1, 0 },
-    { "--max-inflight", 1, 0 },    { "--trace", 0, 0 },
+    { "--model", 1, 1 },
+    { "--workload", 1, 0 },
+    { "--plugin", 1, 0 },
+    { "--workers", 1, 1 },
+    { "--threads", 1, 1 },
+    { "--processes", 1, 1 },
+    { "--gil", 1, 1 },
+    { "--switch-interval", 1, 1 },
+    { "--check-interval", 1, 0 },
+    { "--hogs", 1, 1 },
+    { "--switch", 1, 0 },
+    { "--stack", 1, 0 },
+    { "--stack-size", 1, 0 },
+    { "--slow-callback-ms", 1, 0 },
+    { "--to-thread-workers", 1, 0 },
+    { "--concurrency", 1, 1 },
+    { "--duration", 1, 0 },
+    { "--warmup", 1, 0 },
+    { "--requests", 1, 0 },
+    { "--timeout", 1, 0 },
+    { "--repeat", 1, 0 },
+    { "--seed", 1, 0 },
+    { "--rate", 1, 1 },
+    { "--arrivals", 1, 0 },
+    { "--max-inflight", 1, 0 },
+    { "--trace", 0, 0 },
     { "--quiet", 0, 0 },
 };
 
@@ -73,8 +86,10 @@ static int check_argv(const json_t *argv, const char *what, df_err *err)
         if (!a)
             return df_err_set(err, -EINVAL, "%s[%zu]: not a string", what, i);
         if (!f)
-            return df_err_set(err, -EINVAL, "%s: \"%.40s\" is not a flag of "
-                                            "duckfeed run", what, a);
+            return df_err_set(err, -EINVAL,
+                              "%s: \"%.40s\" is not a flag of "
+                              "duckfeed run",
+                              what, a);
         if (f->has_value) {
             const char *v = json_string_value(json_array_get(argv, i + 1));
 
@@ -161,8 +176,10 @@ static int check_suite(const json_t *j, df_err *err)
         return 0;
     }
     if (strcmp(kind, "runs") != 0)
-        return df_err_set(err, -EINVAL, "\"kind\": \"%.20s\", expected runs "
-                                        "or examples", kind);
+        return df_err_set(err, -EINVAL,
+                          "\"kind\": \"%.20s\", expected runs "
+                          "or examples",
+                          kind);
     if ((rc = check_runs(json_object_get(j, "runs"), err)) < 0)
         return rc;
     if ((v = json_object_get(j, "plots")) &&
@@ -459,8 +476,8 @@ int df__suite_load_all(const char *dir, df_suite ***out, df_err *err)
 json_t *df__suite_meta(const df_suite *s, int quick)
 {
     json_t *m = json_object();
-    static const char *const copy[] = { "name", "version", "order", "title",
-                                        "sentence", "plots", "claims" };
+    static const char *const copy[] = { "name",     "version", "order", "title",
+                                        "sentence", "plots",   "claims" };
     size_t i;
 
     if (!m)

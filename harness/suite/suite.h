@@ -1,6 +1,7 @@
 /* harness/suite/suite.h - named comparisons: run them, merge, plot, report.
  *
- * A suite file (harness/suite/suites/NAME.json, read with jansson) is one lesson:
+ * A suite file (harness/suite/suites/NAME.json, read with jansson) is one
+ * lesson:
  *   {"name", "version", "order", "default": bool, "title", "sentence",
  *    "kind": "runs" (default) | "examples",
  *    "runs": [{"label", "argv": [flags of `duckfeed run`],

@@ -37,8 +37,8 @@
 #include <math.h>
 
 #include "base/clock.h"
-#include "harness/sweep/point.h"
 #include "base/rng.h"
+#include "harness/sweep/point.h"
 
 #define SAMPLE_MEAN_NS 1000000 /* mean gap of the in-flight sampler */
 #define SAMPLE_MIN_NS  20000   /* ... over its first 5 ms */
@@ -54,7 +54,7 @@ void *df__sampler_main(void *arg)
     int64_t start = s->start_ns, t = start;
     for (;;) {
         double gap = (double)(t - start) / SAMPLE_GROWTH;
-        gap = gap < SAMPLE_MIN_NS ? SAMPLE_MIN_NS
+        gap = gap < SAMPLE_MIN_NS    ? SAMPLE_MIN_NS
               : gap > SAMPLE_MEAN_NS ? SAMPLE_MEAN_NS
                                      : gap;
         t += (int64_t)(-log1p(-df_rng_uniform(&rng)) * gap);

@@ -11,13 +11,15 @@
 
 /* Capacities of the option lists, checked (with a one-line error) where
  * the flags are parsed. */
-#define DF_PLAN_MAX_LIST      64     /* values of one list flag */
-#define DF_PLAN_MAX_WORKLOADS 16     /* --workload given */
-#define DF_PLAN_MAX_MODELS    8      /* --model values */
-#define DF_PLAN_MAX_GILS      3      /* --gil values: new, old, off */
-#define DF_PLAN_MAX_REPEAT    1000   /* --repeat; sweep.c sizes arrays by it */
-#define DF_PLAN_MAX_POINTS    100000 /* points of one sweep, all lists expanded */
-#define DF_PLAN_LABEL_BYTES   256    /* a workload's spec as shown */
+#define DF_PLAN_MAX_LIST      64   /* values of one list flag */
+#define DF_PLAN_MAX_WORKLOADS 16   /* --workload given */
+#define DF_PLAN_MAX_MODELS    8    /* --model values */
+#define DF_PLAN_MAX_GILS      3    /* --gil values: new, old, off */
+#define DF_PLAN_MAX_REPEAT    1000 /* --repeat; sweep.c sizes arrays by it */
+#define DF_PLAN_MAX_POINTS                                                 \
+    100000                      /* points of one sweep, all lists expanded \
+                                 */
+#define DF_PLAN_LABEL_BYTES 256 /* a workload's spec as shown */
 
 typedef struct df_int_list {
     int n;
@@ -49,7 +51,7 @@ typedef struct df_run_opts {
     uint64_t seed;
     df_model_cfg base; /* loop and GIL knobs shared by every point */
     const char *out;
-    int force; /* replace out even if it is not a results file */
+    int force;             /* replace out even if it is not a results file */
     const char *plan;      /* #16: write the plan here instead of running */
     const char *plan_item; /* #16: "FILE:N", run that one item alone */
 } df_run_opts;

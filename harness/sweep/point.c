@@ -33,18 +33,18 @@
 #include <stdio.h>
 #include <sys/prctl.h>
 
-#include "harness/measure/arrivals.h"
 #include "base/clock.h"
-#include "harness/measure/hist.h"
-#include "harness/sweep/point_private.h"
 #include "base/trace.h"
+#include "harness/measure/arrivals.h"
+#include "harness/measure/hist.h"
 #include "harness/sweep/model_json.h"
+#include "harness/sweep/point_private.h"
 
-#define MAX_RECORDERS 1024
-#define TRACE_CAPACITY 65536
-#define SPIN_NS        50000   /* spin the last 50 us before a send */
-#define LATE_NS        1000000 /* a send this late is counted as late */
-#define POLL_NS        100000  /* requests mode: wait for the last one */
+#define MAX_RECORDERS    1024
+#define TRACE_CAPACITY   65536
+#define SPIN_NS          50000     /* spin the last 50 us before a send */
+#define LATE_NS          1000000   /* a send this late is counted as late */
+#define POLL_NS          100000    /* requests mode: wait for the last one */
 #define WARM_POLL_NS     20000000  /* automatic warm-up: look every 20 ms */
 #define WARM_INTERVAL_NS 100000000 /* ... at intervals of 100 ms or more */
 #define WARM_MIN_COUNT   20        /* ... holding 20 completions or more */
@@ -56,9 +56,9 @@ typedef struct recorder {
     df_hist *service; /* started -> finished */
     df_hist *naive;   /* sent -> finished (what closed-loop tools see) */
     int64_t completed, errors;
-    int64_t overlap_ns; /* sum of [sent, finished] n window, every request */
-    int64_t entry_ns;   /* sum of [sent, window end] n window, every send */
-    int64_t settled_ns; /* the same, of every finished request */
+    int64_t overlap_ns;  /* sum of [sent, finished] n window, every request */
+    int64_t entry_ns;    /* sum of [sent, window end] n window, every send */
+    int64_t settled_ns;  /* the same, of every finished request */
     int64_t delivery_ns; /* sum of finished -> the sink saw it, in window */
     /* Sends and settlements seen before an automatic warm-up fixed the
      * window: each spans the whole window (see warm_up). */
@@ -70,18 +70,18 @@ typedef struct point_run {
     const df_point_cfg *pc;
     df_model *model; /* atomic: read by model threads in submit_next */
     int64_t window_start_ns, window_end_ns; /* atomic: what is recorded */
-    int stopping;         /* atomic: no more submissions */
-    uint64_t next_id;     /* atomic */
-    uint64_t finished;    /* atomic: every completion (requests mode) */
+    int stopping;                           /* atomic: no more submissions */
+    uint64_t next_id;                       /* atomic */
+    uint64_t finished; /* atomic: every completion (requests mode) */
     recorder *rec[MAX_RECORDERS];
-    int nrec;             /* atomic: slots handed out */
-    recorder shared;      /* when slots run out; guarded by shared_mu */
+    int nrec;        /* atomic: slots handed out */
+    recorder shared; /* when slots run out; guarded by shared_mu */
     pthread_mutex_t shared_mu;
-    int alloc_failed;     /* atomic */
-    int64_t inflight;     /* atomic: submitted and not finished */
+    int alloc_failed; /* atomic */
+    int64_t inflight; /* atomic: submitted and not finished */
     /* Open-loop generator's counts, written by the generator thread only. */
     int64_t offered, dropped, late_sends, submitted;
-    int64_t entry_ns; /* as recorder.entry_ns, of the generator's sends */
+    int64_t entry_ns;    /* as recorder.entry_ns, of the generator's sends */
     df__sampler sampler; /* results read after its thread is joined */
     /* The point as started: pc with the model whose submit and stop to
      * call (a hybrid's is the process model). pc points here meanwhile. */
@@ -109,7 +109,8 @@ static recorder *recorder_new(void)
     recorder *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
-    if (df_hist_create_default(&r->latency) || df_hist_create_default(&r->queue) ||
+    if (df_hist_create_default(&r->latency) ||
+        df_hist_create_default(&r->queue) ||
         df_hist_create_default(&r->service) ||
         df_hist_create_default(&r->naive)) {
         df_hist_destroy(r->latency);
@@ -266,8 +267,8 @@ static int64_t overlap_ns(const point_run *run,
                           const df_completion *c,
                           int64_t delivered_ns)
 {
-    int64_t lo = c->sent_ns > window_start(run) ? c->sent_ns
-                                                   : window_start(run);
+    int64_t lo =
+        c->sent_ns > window_start(run) ? c->sent_ns : window_start(run);
     int64_t hi = delivered_ns;
     if (run->pc->requests <= 0 && hi > window_end(run))
         hi = window_end(run);
@@ -508,19 +509,18 @@ static void add_checks(json_t *rec,
     const df_point_cfg *pc = run->pc;
     double secs = window_ns / 1e9;
     double achieved = secs > 0 ? all->completed / secs : 0;
-    double sampled = run->sampler.weight > 0
-                         ? run->sampler.sum / run->sampler.weight
-                         : 0;
+    double sampled =
+        run->sampler.weight > 0 ? run->sampler.sum / run->sampler.weight : 0;
     /* Time in the system as the in-flight counter sees it: from the send;
      * exact over the window, edges included (see the notes atop littles.c). */
     double predicted =
-        window_ns > 0 ? (double)(all->overlap_ns + all->entry_ns -
-                                 all->settled_ns) / window_ns
-                      : 0;
+        window_ns > 0
+            ? (double)(all->overlap_ns + all->entry_ns - all->settled_ns) /
+                  window_ns
+            : 0;
     const df_hist *from_send = pc->rate_rps > 0 ? all->naive : all->latency;
-    double delivery_ns = all->completed
-                             ? (double)all->delivery_ns / all->completed
-                             : 0;
+    double delivery_ns =
+        all->completed ? (double)all->delivery_ns / all->completed : 0;
     double lambda_w = achieved * df_hist_mean(from_send) / 1e9;
     json_object_set_new(rec, "delivery_us_mean", json_real(delivery_ns / 1e3));
     json_t *checks = json_object();
@@ -542,10 +542,9 @@ static void add_checks(json_t *rec,
         json_object_set_new(rec, "dropped", json_integer(run->dropped));
         json_object_set_new(
             checks, "rate",
-            json_pack("{s:b,s:f,s:f,s:f,s:I}", "ok", err <= 0.10,
-                      "offered_rps", offered, "achieved_rps", achieved,
-                      "error", err, "late_sends",
-                      (json_int_t)run->late_sends));
+            json_pack("{s:b,s:f,s:f,s:f,s:I}", "ok", err <= 0.10, "offered_rps",
+                      offered, "achieved_rps", achieved, "error", err,
+                      "late_sends", (json_int_t)run->late_sends));
     }
     add_window_checks(checks, run, all);
     json_object_set_new(rec, "checks", checks);
@@ -649,6 +648,7 @@ static int start_model(point_run *run, void *state, df_err *err)
     mcfg.workload_state = state;
     mcfg.sink = sink;
     mcfg.sink_arg = run;
+    mcfg.inflight_max = pc->rate_rps > 0 ? pc->max_inflight : pc->concurrency;
     if (pc->processes > 1 && !(ops->traits & DF_MODEL_PREFORK)) {
         extern const df_model_ops df_model_process;
         mcfg.inner = ops;
@@ -779,7 +779,8 @@ static int add_model_stats(json_t *rec, const df_model_stats *stats)
         return -ENOMEM;
     const char *key;
     json_t *v;
-    json_object_foreach(model, key, v) {
+    json_object_foreach(model, key, v)
+    {
         char renamed[128];
         snprintf(renamed, sizeof renamed, "%s_stats", key);
         json_object_set(rec, json_object_get(rec, key) ? renamed : key, v);
@@ -804,9 +805,9 @@ static int make_record(point_run *run,
         json_object_set_new(rec, "warning",
                             json_string("recorder allocation failed"));
     /* Requests the drain abandoned: submitted, never finished. */
-    json_object_set_new(rec, "timeouts",
-                        json_integer(__atomic_load_n(&run->inflight,
-                                                     __ATOMIC_ACQUIRE)));
+    json_object_set_new(
+        rec, "timeouts",
+        json_integer(__atomic_load_n(&run->inflight, __ATOMIC_ACQUIRE)));
     df__point_add_rusage(rec, run->rss_before);
     if (add_model_stats(rec, stats) < 0)
         goto nomem;

@@ -1,4 +1,5 @@
-/* harness/sweep/point.h - one point of a sweep: a model, a workload, a load level.
+/* harness/sweep/point.h - one point of a sweep: a model, a workload, a load
+ * level.
  *
  * df_point_run drives a point inside the current process (the runner calls
  * it in a forked child): it sets the workload up, starts the model, offers
@@ -17,8 +18,8 @@ typedef struct df_point_cfg {
     const df_model_ops *model; /* as named by --model */
     df_model_cfg mcfg;         /* workers, threads, GIL, loop, workload */
     const char *workload_spec; /* canonical "cpu:us=2000", for labels */
-    int processes;     /* >1 with thread/coroutine: a hybrid of processes */
-    int concurrency;   /* closed loop: clients, each one request in flight */
+    int processes;       /* >1 with thread/coroutine: a hybrid of processes */
+    int concurrency;     /* closed loop: clients, each one request in flight */
     int64_t duration_ns; /* measured window */
     int64_t warmup_ns;   /* run before the window, not recorded; with
                             warmup_auto its cap */

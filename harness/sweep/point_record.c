@@ -9,27 +9,25 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "harness/measure/arrivals.h"
-#include "harness/sweep/point.h"
 #include "base/trace.h"
+#include "harness/measure/arrivals.h"
 #include "harness/sweep/params_json.h"
+#include "harness/sweep/point.h"
 
 json_t *df_point_latency_json(const df_hist *h)
 {
-    return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f}", "mean", df_hist_mean(h) / 1e3,
-                     "p50", df_hist_percentile(h, 50) / 1e3, "p90",
-                     df_hist_percentile(h, 90) / 1e3, "p99",
-                     df_hist_percentile(h, 99) / 1e3, "p999",
-                     df_hist_percentile(h, 99.9) / 1e3, "max",
-                     df_hist_max(h) / 1e3);
+    return json_pack(
+        "{s:f,s:f,s:f,s:f,s:f,s:f}", "mean", df_hist_mean(h) / 1e3, "p50",
+        df_hist_percentile(h, 50) / 1e3, "p90", df_hist_percentile(h, 90) / 1e3,
+        "p99", df_hist_percentile(h, 99) / 1e3, "p999",
+        df_hist_percentile(h, 99.9) / 1e3, "max", df_hist_max(h) / 1e3);
 }
 
 json_t *df__point_cdf_json(const df_hist *h)
 {
-    static const double pct[] = { 0,    1,    5,    10,   20,    30,    40,
-                                  50,   60,   70,   75,   80,    85,    90,
-                                  92.5, 95,   96,   97,   98,    99,    99.5,
-                                  99.9, 99.95, 99.99, 100 };
+    static const double pct[] = { 0,  1,  5,    10,   20,    30,    40, 50, 60,
+                                  70, 75, 80,   85,   90,    92.5,  95, 96, 97,
+                                  98, 99, 99.5, 99.9, 99.95, 99.99, 100 };
     json_t *a = json_array();
     for (size_t i = 0; a && i < sizeof pct / sizeof pct[0]; i++)
         json_array_append_new(
@@ -51,10 +49,9 @@ json_t *df_point_identity_json(const df_point_cfg *pc)
         "{s:s,s:i,s:i,s:s,s:I,s:i,s:s,s:s,s:o,s:s,s:f,s:f,s:I,s:i}", "model",
         pc->model->name, "workers",
         traits & DF_MODEL_PREFORK ? m->workers : pc->processes, "threads",
-        traits & DF_MODEL_THREADS ? m->threads : 1,
-        "gil", gil_name(m->gil), "switch_interval_us",
-        (json_int_t)m->switch_interval_us, "hogs", m->hogs, "workload",
-        m->workload->name, "workload_spec",
+        traits & DF_MODEL_THREADS ? m->threads : 1, "gil", gil_name(m->gil),
+        "switch_interval_us", (json_int_t)m->switch_interval_us, "hogs",
+        m->hogs, "workload", m->workload->name, "workload_spec",
         pc->workload_spec ? pc->workload_spec : m->workload->name, "params",
         params ? params : json_object(), "load",
         pc->rate_rps > 0 ? "open" : "closed", "duration_s",
@@ -66,8 +63,8 @@ json_t *df_point_identity_json(const df_point_cfg *pc)
         json_object_update_new(
             id, json_pack("{s:f,s:s,s:I,s:I}", "rate_rps", pc->rate_rps,
                           "arrivals", df_arrivals_name(pc->arrivals),
-                          "max_inflight", (json_int_t)pc->max_inflight,
-                          "seed", (json_int_t)pc->seed));
+                          "max_inflight", (json_int_t)pc->max_inflight, "seed",
+                          (json_int_t)pc->seed));
     else
         json_object_set_new(id, "concurrency", json_integer(pc->concurrency));
     if (pc->warmup_auto)
@@ -89,11 +86,11 @@ json_t *df__point_trace_json(int64_t t0_ns)
         n = df__trace->capacity;
     for (uint64_t i = 0; a && i < n; i++) {
         const df_trace_event *e = &df__trace->event[i];
-        json_array_append_new(
-            a, json_pack("{s:i,s:I,s:s,s:f}", "worker", e->worker, "request",
-                         (json_int_t)e->request_id, "state",
-                         trace_state_name(e->state), "t_us",
-                         (e->t_ns - t0_ns) / 1e3));
+        json_array_append_new(a, json_pack("{s:i,s:I,s:s,s:f}", "worker",
+                                           e->worker, "request",
+                                           (json_int_t)e->request_id, "state",
+                                           trace_state_name(e->state), "t_us",
+                                           (e->t_ns - t0_ns) / 1e3));
     }
     return a;
 }
@@ -122,10 +119,12 @@ void df__point_add_rusage(json_t *rec, int64_t rss_before)
                   kids.ru_utime.tv_sec + kids.ru_utime.tv_usec / 1e6;
     double sys = self.ru_stime.tv_sec + self.ru_stime.tv_usec / 1e6 +
                  kids.ru_stime.tv_sec + kids.ru_stime.tv_usec / 1e6;
-    long rss = self.ru_maxrss > kids.ru_maxrss ? self.ru_maxrss : kids.ru_maxrss;
+    long rss =
+        self.ru_maxrss > kids.ru_maxrss ? self.ru_maxrss : kids.ru_maxrss;
     json_object_set_new(rec, "cpu_user_s", json_real(user));
     json_object_set_new(rec, "cpu_sys_s", json_real(sys));
-    json_object_set_new(rec, "max_rss_bytes", json_integer((json_int_t)rss * 1024));
+    json_object_set_new(rec, "max_rss_bytes",
+                        json_integer((json_int_t)rss * 1024));
     json_object_set_new(rec, "ctx_switches_voluntary",
                         json_integer(self.ru_nvcsw + kids.ru_nvcsw));
     json_object_set_new(rec, "ctx_switches_involuntary",
@@ -135,9 +134,9 @@ void df__point_add_rusage(json_t *rec, int64_t rss_before)
     double inflight = json_number_value(json_object_get(rec, "inflight_mean"));
     double growth = (double)rss * 1024 - (double)rss_before;
     json_object_set_new(rec, "mem_per_inflight_bytes",
-                        inflight > 0 ? json_real(growth > 0 ? growth / inflight
-                                                            : 0)
-                                     : json_null());
+                        inflight > 0
+                            ? json_real(growth > 0 ? growth / inflight : 0)
+                            : json_null());
 }
 
 static int check_failed(const json_t *rec, const char *name)

@@ -72,8 +72,7 @@ static void draw(df_progress *p, int64_t now)
         /* Mean time per finished point times the points still to run. */
         char t[16];
         fmt_duration(t, sizeof t,
-                     (now - p->t0_ns) / p->finished *
-                         (p->total - p->finished));
+                     (now - p->t0_ns) / p->finished * (p->total - p->finished));
         snprintf(left, sizeof left, "  left ~%s", t);
     }
     int len = snprintf(line, sizeof line, "[%s] %d/%d  elapsed %s%s  %s", bar,

@@ -1,4 +1,5 @@
-/* harness/sweep/progress.h - a one-line progress bar for a sweep, on a terminal.
+/* harness/sweep/progress.h - a one-line progress bar for a sweep, on a
+ * terminal.
  *
  *   [#########.........]  9/20  elapsed 0:42  left ~0:51  thread cpu:us=500
  *

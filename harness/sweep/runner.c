@@ -6,6 +6,11 @@
  * name (signal, timeout, or a reason the child wrote with
  * df_runner_abort_point). The child leads its own process group so that a
  * model's worker processes die with it.
+ *
+ * Nothing outlives duckfeed (#12): the child asks for SIGKILL when
+ * duckfeed dies, even by kill -9, as the process model's workers do when
+ * the child dies; and what the child forks closes the record's pipe, so
+ * that the parent sees EOF when the child is gone, whatever it left.
  */
 #define _GNU_SOURCE
 #include "harness/sweep/runner.h"
@@ -13,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +31,7 @@
 #include "base/clock.h"
 #include "models/coro/coro.h"
 
-#define FAIL_TAG "FAIL:"
+#define FAIL_TAG          "FAIL:"
 #define ABORT_PREFIX      "duckfeed: " /* abort_point outside a point's child */
 #define ABORT_EXIT_STATUS 3            /* the child's, after abort_point */
 
@@ -81,15 +87,32 @@ void df_runner_abort_point(const char *reason)
     _exit(ABORT_EXIT_STATUS);
 }
 
-static _Noreturn void child_main(const df_point_cfg *pc, int fd)
+/* pthread_atfork's child handler in a point's child: a process it forks
+ * (a worker) must not hold the record's pipe open. Its aborts then go to
+ * stderr and its exit status, which the process model names. */
+static void forget_result_fd(void)
+{
+    if (result_fd >= 0)
+        close(result_fd);
+    result_fd = -1;
+}
+
+static _Noreturn void child_main(const df_point_cfg *pc, int fd, pid_t parent)
 {
     json_t *rec = NULL;
     df_err err = { 0 };
+    /* #12: die with duckfeed; it may have died before the prctl, which
+     * getppid then shows. (duckfeed forks points on its main thread, which
+     * lives as long as it does.) */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+        _exit(ABORT_EXIT_STATUS);
     setpgid(0, 0);
     /* The sweep's SIGINT/SIGTERM handlers are the parent's business. */
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     result_fd = fd;
+    if (pthread_atfork(NULL, NULL, forget_result_fd) != 0)
+        df_runner_abort_point("runner: pthread_atfork failed");
     df_coro_overflow_hook_set(df_runner_abort_point);
     /* A dead worker must show up as EPIPE on a write, not kill the point
      * with SIGPIPE and hide the real cause; and a crash is expected here
@@ -162,6 +185,7 @@ static json_t *failed(const df_point_cfg *pc, const char *why)
 static int spawn(const df_point_cfg *pc, pid_t *pid, int *fd, df_err *err)
 {
     int fds[2];
+    pid_t parent = getpid();
 
     if (pipe2(fds, O_CLOEXEC) < 0)
         return df_err_set(err, -errno, "runner: pipe: %s", strerror(errno));
@@ -175,7 +199,7 @@ static int spawn(const df_point_cfg *pc, pid_t *pid, int *fd, df_err *err)
     }
     if (*pid == 0) {
         close(fds[0]);
-        child_main(pc, fds[1]);
+        child_main(pc, fds[1], parent);
     }
     setpgid(*pid, *pid); /* also here: no race with the child's own call */
     close(fds[1]);

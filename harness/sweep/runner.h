@@ -1,4 +1,5 @@
-/* harness/sweep/runner.h - runs each point of a plan in its own forked child. */
+/* harness/sweep/runner.h - runs each point of a plan in its own forked child.
+ */
 #ifndef DF_HARNESS_SWEEP_RUNNER_H
 #define DF_HARNESS_SWEEP_RUNNER_H
 

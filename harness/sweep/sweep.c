@@ -101,6 +101,44 @@ typedef struct rep_set {
     int n;
 } rep_set;
 
+/* The index of the repetition at the lower median of throughput tp[]. */
+static int median_repetition(const double *tp, int n)
+{
+    int idx[DF_PLAN_MAX_REPEAT];
+
+    for (int r = 0; r < n; r++)
+        idx[r] = r;
+    for (int a = 1; a < n; a++)
+        for (int b = a; b > 0 && tp[idx[b]] < tp[idx[b - 1]]; b--) {
+            int t = idx[b];
+            idx[b] = idx[b - 1];
+            idx[b - 1] = t;
+        }
+    return idx[(n - 1) / 2];
+}
+
+/* Every check of rec holds only if it held in every repetition; a
+ * repetition that was not steady leaves the point unsteady. */
+static void fold_checks(json_t *rec, json_t *const *reps, int n)
+{
+    const char *name;
+    json_t *check;
+
+    json_object_foreach(json_object_get(rec, "checks"), name, check)
+    {
+        int all_ok = 1;
+        for (int r = 0; r < n; r++) {
+            json_t *c =
+                json_object_get(json_object_get(reps[r], "checks"), name);
+            all_ok &= c && json_is_true(json_object_get(c, "ok"));
+        }
+        json_object_set_new(check, "ok", json_boolean(all_ok));
+    }
+    for (int r = 0; r < n; r++)
+        if (json_is_false(json_object_get(reps[r], "steady")))
+            json_object_set_new(rec, "steady", json_false());
+}
+
 /* Folds the repetitions of one point that have run into its record: the
  * headline figures are those of the median repetition by throughput (a
  * real run, not an average of runs), throughput gets its summary across
@@ -124,22 +162,12 @@ static json_t *aggregate(const df_point_cfg *pc, const rep_set *rs)
     /* Zeroed only for GCC, which once this is inlined into the sweep
      * cannot see that n >= 1 and warns (maybe-uninitialized). */
     double tp[DF_PLAN_MAX_REPEAT] = { 0 };
-    int idx[DF_PLAN_MAX_REPEAT];
-    for (int r = 0; r < n; r++) {
+    for (int r = 0; r < n; r++)
         tp[r] = json_number_value(json_object_get(reps[r], "throughput_rps"));
-        idx[r] = r;
-    }
     df_stats st;
     if (df_stats_summarize(tp, n, &st) < 0)
         return NULL;
-    /* The repetition at the lower median of throughput. */
-    for (int a = 1; a < n; a++)
-        for (int b = a; b > 0 && tp[idx[b]] < tp[idx[b - 1]]; b--) {
-            int t = idx[b];
-            idx[b] = idx[b - 1];
-            idx[b - 1] = t;
-        }
-    json_t *rec = json_deep_copy(reps[idx[(n - 1) / 2]]);
+    json_t *rec = json_deep_copy(reps[median_repetition(tp, n)]);
     json_t *list = json_array();
     if (!rec || !list) {
         json_decref(rec);
@@ -153,24 +181,11 @@ static json_t *aggregate(const df_point_cfg *pc, const rep_set *rs)
     json_object_set_new(rec, "seed", json_integer((json_int_t)pc->seed));
     if (pc->rate_rps <= 0)
         json_object_del(rec, "seed");
-    const char *name;
-    json_t *check;
-    json_object_foreach(json_object_get(rec, "checks"), name, check) {
-        int all_ok = 1;
-        for (int r = 0; r < n; r++) {
-            json_t *c = json_object_get(json_object_get(reps[r], "checks"), name);
-            all_ok &= c && json_is_true(json_object_get(c, "ok"));
-        }
-        json_object_set_new(check, "ok", json_boolean(all_ok));
-    }
+    fold_checks(rec, reps, n);
     for (int r = 0; r < n; r++)
         json_array_append_new(
             list, repetition_json(reps[r], rs->index[r], rs->order[r]));
     json_object_set_new(rec, "repetitions", list);
-    /* A repetition that was not steady leaves the point unsteady. */
-    for (int r = 0; r < n; r++)
-        if (json_is_false(json_object_get(reps[r], "steady")))
-            json_object_set_new(rec, "steady", json_false());
     int steady = !json_is_false(json_object_get(rec, "steady"));
     if (df_point_mark(rec) < 0) {
         json_decref(rec);
@@ -246,12 +261,12 @@ typedef struct sweep {
     const df_run_opts *o;
     const df_plan *p;
     json_t *doc;
-    int nruns;         /* p->n * o->repeat */
+    int nruns;           /* p->n * o->repeat */
     df_sweep_slot *runs; /* [nruns], in run (shuffled) order */
-    json_t **recs;     /* [point * repeat + rep]: a repetition's record */
-    int *order;        /* same index: its place in the run order */
-    int *done;         /* [point]: repetitions that have run */
-    json_t **finished; /* [point]: the record of those that have run */
+    json_t **recs;       /* [point * repeat + rep]: a repetition's record */
+    int *order;          /* same index: its place in the run order */
+    int *done;           /* [point]: repetitions that have run */
+    json_t **finished;   /* [point]: the record of those that have run */
     df_progress *bar;
     df_err err;
 } sweep;

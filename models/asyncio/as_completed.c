@@ -1,4 +1,5 @@
-/* models/asyncio/as_completed.c - asyncio.as_completed as an iterator (AC1-AC2).
+/* models/asyncio/as_completed.c - asyncio.as_completed as an iterator
+ * (AC1-AC2).
  *
  * CPython's: a done callback per distinct task pushes it onto a queue; a
  * timer for the whole operation, when it fires, removes the remaining

@@ -1,4 +1,5 @@
-/* models/asyncio/future.c - asyncio.Future: state, outcome, done callbacks (F1-F6).
+/* models/asyncio/future.c - asyncio.Future: state, outcome, done callbacks
+ * (F1-F6).
  *
  * A df_task is a future first; tasks (task.c) add a body. Completion never
  * runs a callback inline: each registration becomes one call_soon, in

@@ -1,4 +1,5 @@
-/* models/asyncio/shield.c - asyncio.shield: an outer future cancellable apart (SH1).
+/* models/asyncio/shield.c - asyncio.shield: an outer future cancellable apart
+ * (SH1).
  *
  * Two done callbacks tie the futures, as in CPython: inner's copies its
  * outcome to outer unless outer was cancelled; outer's removes inner's

@@ -1,4 +1,5 @@
-/* models/asyncio/task.c - asyncio.Task on stackful coroutines: step, await, cancel.
+/* models/asyncio/task.c - asyncio.Task on stackful coroutines: step, await,
+ * cancel.
  *
  * Implementation notes.
  *

@@ -1,4 +1,5 @@
-/* models/asyncio/task_wait.c - asyncio.wait and asyncio.wait_for (W1-W4, WF1-WF6).
+/* models/asyncio/task_wait.c - asyncio.wait and asyncio.wait_for (W1-W4,
+ * WF1-WF6).
  *
  * wait: CPython's _wait - one waiter future, a done callback on every task
  * and an optional timer, all of which only release the waiter; nothing is

@@ -1,4 +1,5 @@
-/* models/asyncio/taskgroup.c - asyncio.TaskGroup (G1-G8), after taskgroups.py 3.12.
+/* models/asyncio/taskgroup.c - asyncio.TaskGroup (G1-G8), after
+ * taskgroups.py 3.12.
  *
  * The group tracks its unfinished children. The first child failing with
  * something other than a cancellation aborts the group: every unfinished

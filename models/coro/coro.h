@@ -60,18 +60,20 @@ typedef struct df_coro_cfg {
 } df_coro_cfg;
 
 typedef struct df_coro_pool_stats {
-    uint64_t live;           /* created and not finished */
-    uint64_t peak_live;      /* highest live */
-    uint64_t stacks_mapped;  /* dedicated stacks carved so far (pooled) */
-    uint64_t vmas;           /* kernel mappings this pool holds */
-    uint64_t saved_bytes;    /* shared mode: bytes held in heap buffers */
-    uint64_t copied_bytes;   /* shared mode: total bytes copied out + in */
+    uint64_t live;          /* created and not finished */
+    uint64_t peak_live;     /* highest live */
+    uint64_t stacks_mapped; /* dedicated stacks carved so far (pooled) */
+    uint64_t vmas;          /* kernel mappings this pool holds */
+    uint64_t saved_bytes;   /* shared mode: bytes held in heap buffers */
+    uint64_t copied_bytes;  /* shared mode: total bytes copied out + in */
 } df_coro_pool_stats;
 
 /* Makes a pool. Installs the process-wide SIGSEGV guard handler on first
  * use. 0, or -EINVAL (unknown kind, stack too small, asm switch on an
  * unsupported arch) / -ENOMEM, with a reason in err. */
-int df_coro_pool_create(const df_coro_cfg *cfg, df_coro_pool **out, df_err *err);
+int df_coro_pool_create(const df_coro_cfg *cfg,
+                        df_coro_pool **out,
+                        df_err *err);
 
 /* Frees every coroutine (suspended ones are dropped without unwinding) and
  * unmaps every stack. NULL is fine. Not from inside a coroutine. */

@@ -47,7 +47,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
@@ -63,10 +62,10 @@
 /* Slab registry read by the signal handler: entries are published with a
  * release store of lo after the other fields, cleared before munmap. */
 typedef struct guard_slab {
-    char *lo;        /* atomic; NULL = free slot */
-    char *hi;        /* end of the reservation */
-    size_t stride;   /* guard + stack */
-    size_t guard;    /* bytes of guard at the start of each stride */
+    char *lo;      /* atomic; NULL = free slot */
+    char *hi;      /* end of the reservation */
+    size_t stride; /* guard + stack */
+    size_t guard;  /* bytes of guard at the start of each stride */
 } guard_slab;
 
 static guard_slab reg[DF_REG_SLOTS];
@@ -135,8 +134,8 @@ static void vma_init(void)
         return;
     long lim = read_long("/proc/sys/vm/max_map_count", 65530);
     long all = count_lines("/proc/self/maps");
-    long others = all < 0 ? 512 : all - __atomic_load_n(&vmas_ours,
-                                                       __ATOMIC_RELAXED);
+    long others =
+        all < 0 ? 512 : all - __atomic_load_n(&vmas_ours, __ATOMIC_RELAXED);
     vma_limit = lim;
     __atomic_store_n(&vmas_others, others < 0 ? 0 : others, __ATOMIC_RELEASE);
 }
@@ -179,8 +178,7 @@ static int reg_add(char *lo, char *hi, size_t stride, size_t guard)
         int used = __atomic_load_n(&reg_used, __ATOMIC_RELAXED);
         while (used < i + 1 &&
                !__atomic_compare_exchange_n(&reg_used, &used, i + 1, 1,
-                                            __ATOMIC_RELEASE,
-                                            __ATOMIC_RELAXED))
+                                            __ATOMIC_RELEASE, __ATOMIC_RELAXED))
             ;
         return i;
     }
@@ -308,16 +306,14 @@ static int slab_new(df__stacks *s, df_err *err)
         free(sl);
         if (e == ENOMEM)
             return vma_fail(err, "mmap of a slab");
-        return df_err_set(err, -e, "coroutine stacks: mmap: %s",
-                          strerror(e));
+        return df_err_set(err, -e, "coroutine stacks: mmap: %s", strerror(e));
     }
     sl->base = p;
     sl->reg_slot = reg_add(sl->base, sl->base + sl->bytes, stride, s->page);
     if (sl->reg_slot < 0) {
         munmap(p, sl->bytes);
         free(sl);
-        return df_err_set(err, -ENOMEM,
-                          "coroutine stacks: more than %d slabs",
+        return df_err_set(err, -ENOMEM, "coroutine stacks: more than %d slabs",
                           DF_REG_SLOTS);
     }
     __atomic_add_fetch(&vmas_ours, 1, __ATOMIC_RELAXED);

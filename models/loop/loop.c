@@ -413,7 +413,7 @@ int df_loop_spawn_eager(df_loop *loop,
     if (rc < 0)
         return rc;
     if (out)
-        *out = co; /* before fn runs: it may end and recycle co */
+        *out = co;  /* before fn runs: it may end and recycle co */
     if (!creator) { /* a plain callback: run the first step right here */
         run_step(loop, df_coro_user(co));
         return 0;
@@ -874,9 +874,8 @@ int df_loop_create(const df_loop_cfg *cfg, df_loop **out, df_err *err)
     df_coro_cfg cc = {
         .switch_kind = cfg->switch_kind,
         .stack_kind = cfg->stack_kind,
-        .stack_size_bytes = (size_t)(cfg->stack_size_bytes > 0
-                                         ? cfg->stack_size_bytes
-                                         : 0),
+        .stack_size_bytes =
+            (size_t)(cfg->stack_size_bytes > 0 ? cfg->stack_size_bytes : 0),
         .user_bytes = sizeof(lco),
     };
     rc = df_coro_pool_create(&cc, &loop->pool, err);
@@ -884,8 +883,8 @@ int df_loop_create(const df_loop_cfg *cfg, df_loop **out, df_err *err)
         goto fail;
     loop->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (loop->epfd < 0) {
-        rc = df_err_set(err, -errno, "loop: epoll_create1: %s",
-                        strerror(errno));
+        rc =
+            df_err_set(err, -errno, "loop: epoll_create1: %s", strerror(errno));
         goto fail;
     }
     loop->inbox.evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -899,9 +898,9 @@ int df_loop_create(const df_loop_cfg *cfg, df_loop **out, df_err *err)
         rc = df_err_set(err, -errno, "loop: epoll_ctl: %s", strerror(errno));
         goto fail;
     }
-    rc = df_topool_create(cfg->to_thread_workers, cfg->gil,
-                          cfg->name ? cfg->name : "asyncio", &loop->topool,
-                          err);
+    rc =
+        df_topool_create(cfg->to_thread_workers, cfg->gil,
+                         cfg->name ? cfg->name : "asyncio", &loop->topool, err);
     if (rc < 0)
         goto fail;
     *out = loop;

@@ -34,8 +34,8 @@
 #include "base/err.h"
 #include "models/coro/coro.h"
 #include "models/gil.h"
-#include "models/model.h"
 #include "models/loop/topool.h"
+#include "models/model.h"
 
 typedef struct df_loop df_loop;               /* opaque */
 typedef struct df_loop_handle df_loop_handle; /* opaque, reference counted */

@@ -7,13 +7,13 @@
  * creates workers when asked. Creating a thread costs 50 us natively and
  * tens of milliseconds under valgrind; asyncio's executor pays it inside
  * the loop's callback, which a testbed that counts loop stalls must not
- * add on its own (docs/FIDELITY.md lists this difference). Each job runs as asyncio.to_thread does under
- * a GIL: the thread takes the interpreter lock to run the Python wrapper,
- * drops it while the blocking call runs (as a C call releasing the GIL
- * would), and takes it again briefly to hand the result back. A Python job
- * (fn_py: a CPU-bound Python function given to to_thread, TH4) holds the
- * lock from start to end instead and lets go only at its checkpoints, so
- * two of them never run in parallel and the loop thread waits for the lock
+ * add on its own (docs/ASYNCIO-IN-C.md lists this difference). Each job runs as
+ * asyncio.to_thread does under a GIL: the thread takes the interpreter lock to
+ * run the Python wrapper, drops it while the blocking call runs (as a C call
+ * releasing the GIL would), and takes it again briefly to hand the result back.
+ * A Python job (fn_py: a CPU-bound Python function given to to_thread, TH4)
+ * holds the lock from start to end instead and lets go only at its checkpoints,
+ * so two of them never run in parallel and the loop thread waits for the lock
  * after each poll (spec/GIL.md section 6). Jobs are rare
  * next to loop callbacks (each one is a blocking call), so a plain mutex is
  * the right tool here.

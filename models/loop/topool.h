@@ -1,5 +1,5 @@
-/* models/loop/topool.h - the loop's to_thread pool (asyncio's default executor):
- * threads started on demand up to a limit, a FIFO queue of jobs. */
+/* models/loop/topool.h - the loop's to_thread pool (asyncio's default
+ * executor): threads started on demand up to a limit, a FIFO queue of jobs. */
 #ifndef DF_MODELS_LOOP_TOPOOL_H
 #define DF_MODELS_LOOP_TOPOOL_H
 
