@@ -215,6 +215,12 @@ static void test_workloads_upstream_crosses_socket(void **state)
     /* Not responses: the server counts one after the client may be done. */
     assert_int_equal(c.requests, 5);
     assert_true(f.waits >= 1); /* the response is late: it had to wait */
+    /* The point's "peer" reports the same server's counts. */
+    df_workload_peer peer = { 0 };
+    pt.w->peer(pt.state, &peer);
+    assert_int_equal(peer.requests, 5);
+    assert_in_range(peer.responses, 4, 5);
+    assert_true(peer.lag_ns >= 0 && peer.late <= peer.responses);
     point_teardown(&pt);
 }
 

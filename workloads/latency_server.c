@@ -92,6 +92,7 @@ struct df_latency_server {
     uint64_t rng;
     /* Atomic, written by the server thread, read by anyone. */
     int64_t connections, requests, responses, max_serving, rejected, late;
+    int64_t lag_ns;
 };
 
 static void count(int64_t *c, int64_t d)
@@ -232,6 +233,7 @@ static void respond(df_latency_server *s, conn *c, int64_t now)
 {
     if (now - c->due_ns > DF_LATENCY_LATE_NS)
         count(&s->late, 1);
+    count(&s->lag_ns, now > c->due_ns ? now - c->due_ns : 0);
     if (c->fd >= 0) {
         /* 8 bytes into an empty socket buffer: never EAGAIN in practice,
          * and a client that cannot take them gets a reset. */
@@ -586,4 +588,5 @@ void df_latency_server_counts_get(const df_latency_server *s,
     out->max_serving = __atomic_load_n(&s->max_serving, __ATOMIC_RELAXED);
     out->rejected = __atomic_load_n(&s->rejected, __ATOMIC_RELAXED);
     out->late = __atomic_load_n(&s->late, __ATOMIC_RELAXED);
+    out->lag_ns = __atomic_load_n(&s->lag_ns, __ATOMIC_RELAXED);
 }

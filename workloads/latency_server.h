@@ -21,8 +21,8 @@
 /* A response this much later than due counts as late: the server's own
  * thread fell behind - at its capacity, or short of CPU on a busy machine
  * (on 2 shared vCPUs a few % of responses at 1 k req/s) - so that part of
- * the latency is the peer's, not the model's. Not yet in a point's
- * figures: the workload ABI has no way to hand counters to the harness. */
+ * the latency is the peer's, not the model's. A point reports these
+ * (df_workload.peer) and is marked when they matter (peer_limited). */
 #define DF_LATENCY_LATE_NS 1000000
 
 typedef struct df_latency_server df_latency_server; /* opaque */
@@ -42,6 +42,7 @@ typedef struct df_latency_server_counts {
     int64_t max_serving; /* most requests in their delay at once */
     int64_t rejected;    /* closed unserved: no descriptor left (EMFILE) */
     int64_t late;        /* answered > DF_LATENCY_LATE_NS after due */
+    int64_t lag_ns;      /* summed over responses: how late each was */
 } df_latency_server_counts;
 
 /* Listens on 127.0.0.1 (an ephemeral port) and starts the thread. 0, or a

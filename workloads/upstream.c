@@ -358,6 +358,19 @@ static void upstream_teardown(void *state)
     free(s);
 }
 
+void df_upstream_peer(void *state, df_workload_peer *out)
+{
+    df_upstream_state *s = state;
+    df_latency_server_counts c;
+
+    df_latency_server_counts_get(s->server, &c);
+    *out = (df_workload_peer){ .requests = c.requests,
+                               .responses = c.responses,
+                               .late = c.late,
+                               .lag_ns = c.lag_ns,
+                               .refused = c.rejected };
+}
+
 const df_workload df_workload_upstream = {
     .abi_version = DF_WORKLOAD_ABI_VERSION,
     .name = "upstream",
@@ -368,4 +381,5 @@ const df_workload df_workload_upstream = {
     .setup = upstream_setup,
     .handle = upstream_handle,
     .teardown = upstream_teardown,
+    .peer = df_upstream_peer,
 };

@@ -64,4 +64,7 @@ typedef struct df_upstream_state {
     df_upstream_pool pool;
 } df_upstream_state;
 
+/* df_workload.peer for upstream and web: the latency server's counts. */
+void df_upstream_peer(void *state, df_workload_peer *out);
+
 #endif /* DF_WORKLOADS_UPSTREAM_H */

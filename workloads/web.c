@@ -86,4 +86,5 @@ const df_workload df_workload_web = {
     .setup = web_setup,
     .handle = web_handle,
     .teardown = web_teardown,
+    .peer = df_upstream_peer, /* up comes first in web_state */
 };

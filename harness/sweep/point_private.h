@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "harness/measure/hist.h"
+#include "workloads/workload.h"
 
 /* The in-flight sampler of the Little's law check (littles.c). Its inputs
  * are set before its thread starts; its results are read after the join. */
@@ -40,5 +41,9 @@ int64_t df__point_rss_now_bytes(void);
 /* Adds CPU, switches and memory of the whole point to rec; call after the
  * model stopped, with rec's "inflight_mean" set. */
 void df__point_add_rusage(json_t *rec, int64_t rss_before);
+
+/* Adds rec's "peer" (docs/RESULTS-SCHEMA.md) from w's peer hook, if it
+ * has one; call before teardown, in the process that ran setup. */
+void df__point_add_peer(json_t *rec, const df_workload *w, void *state);
 
 #endif /* DF_HARNESS_SWEEP_POINT_PRIVATE_H */
