@@ -8,10 +8,11 @@ BUILD=build
 ASAN_BUILD=build-asan
 TSAN_BUILD=build-tsan
 FUZZ_BUILD=build-fuzz
-PACKAGES=(cmake gcc make pkg-config libjansson-dev libcmocka-dev gnuplot-nox libssl-dev)
+PACKAGES=(cmake gcc make pkg-config libjansson-dev libcmocka-dev gnuplot-nox libssl-dev
+    libhttp-parser-dev)
 # chromium: the report_html test opens results/report.html in it, headless.
 # clang, libfuzzer-14-dev: the fuzz targets run at the end of the tests.
-TEST_PACKAGES=(valgrind clang-format parallel jq chromium clang libfuzzer-14-dev)
+TEST_PACKAGES=(valgrind clang-format parallel jq chromium clang libfuzzer-14-dev wrk)
 SLURM_PACKAGES=(slurm-wlm munge jq)
 FUZZ_PACKAGES=(clang libfuzzer-14-dev)
 FUZZ_TARGETS=(params cli suite resfile validate table)

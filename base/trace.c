@@ -37,11 +37,19 @@ void df_trace_disable(void)
 
 void df__trace_record(int state, int worker, uint64_t request_id)
 {
+    df__trace_record_at(state, worker, request_id, df_now_ns());
+}
+
+void df__trace_record_at(int state,
+                         int worker,
+                         uint64_t request_id,
+                         int64_t t_ns)
+{
     uint64_t i = __atomic_fetch_add(&df__trace->next, 1, __ATOMIC_RELAXED);
     if (i >= df__trace->capacity)
         return;
     df_trace_event *e = &df__trace->event[i];
-    e->t_ns = df_now_ns();
+    e->t_ns = t_ns;
     e->request_id = request_id;
     e->worker = worker;
     e->state = state;

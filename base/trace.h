@@ -2,9 +2,9 @@
  *
  * When enabled (df_trace_enable before the model starts) models record each
  * state change of a request - running, waiting for the GIL, waiting on I/O,
- * done - into one MAP_SHARED buffer, so forked worker processes write into
- * the same place as threads do. Disabled, df_trace_emit is one load and a
- * not-taken branch.
+ * ready but waiting for its event loop, done - into one MAP_SHARED buffer, so
+ * forked worker processes write into the same place as threads do. Disabled,
+ * df_trace_emit is one load and a not-taken branch.
  */
 #ifndef DF_BASE_TRACE_H
 #define DF_BASE_TRACE_H
@@ -16,6 +16,7 @@ typedef enum df_trace_state {
     DF_TRACE_GIL_WAIT = 1, /* waiting to take the interpreter lock */
     DF_TRACE_IO_WAIT = 2,  /* waiting on a timer or a descriptor */
     DF_TRACE_DONE = 3,     /* handle() returned */
+    DF_TRACE_READY = 4,    /* ready to run, waiting for its loop to get to it */
 } df_trace_state;
 
 typedef struct df_trace_event {
@@ -39,11 +40,26 @@ int df_trace_enable(uint64_t capacity);
 void df_trace_disable(void); /* unmaps; NULL-safe */
 
 void df__trace_record(int state, int worker, uint64_t request_id);
+void df__trace_record_at(int state,
+                         int worker,
+                         uint64_t request_id,
+                         int64_t t_ns);
 
 static inline void df_trace_emit(int state, int worker, uint64_t request_id)
 {
     if (__builtin_expect(df__trace != 0, 0))
         df__trace_record(state, worker, request_id);
+}
+
+/* The same for a state change that happened earlier, at t_ns (df_now_ns
+ * clock): a coroutine learns when it was made ready only once it runs. */
+static inline void df_trace_emit_at(int state,
+                                    int worker,
+                                    uint64_t request_id,
+                                    int64_t t_ns)
+{
+    if (__builtin_expect(df__trace != 0, 0))
+        df__trace_record_at(state, worker, request_id, t_ns);
 }
 
 #endif /* DF_BASE_TRACE_H */

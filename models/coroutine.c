@@ -32,7 +32,6 @@
 #include "models/model.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +41,7 @@
 #include "base/clock.h"
 #include "base/trace.h"
 #include "models/gil.h"
+#include "models/loop/ctx.h"
 #include "models/loop/loop.h"
 
 #define RING_SLOTS (1u << 16)
@@ -88,95 +88,12 @@ struct df_model {
     uint64_t spawn_failures; /* requests failed with -ENOMEM at spawn */
     df_err spawn_err;        /* the first spawn failure */
     int64_t drain_deadline_ns;
-    df_ctx_ops ops;
     int plain_blocks; /* the asyncio model: plain calls block the loop */
     /* Hogs. */
     int hogs_stop; /* atomic */
     int nhogs;
     pthread_t hog[MAX_HOGS];
 };
-
-/* ctx services, on the loop thread inside the request's coroutine. */
-
-static void ctx_checkpoint_slow(df_ctx *ctx)
-{
-    df_model *m = ctx->model_data;
-    df_loop_checkpoint_slow(m->loop);
-}
-
-static int ctx_sleep_ns(df_ctx *ctx, int64_t ns)
-{
-    df_model *m = ctx->model_data;
-    df_trace_emit(DF_TRACE_IO_WAIT, ctx->worker, ctx->request_id);
-    int rc = df_loop_sleep_ns(m->loop, ns);
-    df_trace_emit(DF_TRACE_RUN, ctx->worker, ctx->request_id);
-    return rc < 0 ? rc : 0;
-}
-
-static int ctx_wait_fd(df_ctx *ctx, int fd, int events)
-{
-    df_model *m = ctx->model_data;
-    df_trace_emit(DF_TRACE_IO_WAIT, ctx->worker, ctx->request_id);
-    int rc = df_loop_wait_fd(m->loop, fd, events);
-    df_trace_emit(DF_TRACE_RUN, ctx->worker, ctx->request_id);
-    return rc < 0 ? rc : 0;
-}
-
-static int ctx_run_blocking(df_ctx *ctx, df_blocking_fn *fn, void *arg)
-{
-    df_model *m = ctx->model_data;
-    df_trace_emit(DF_TRACE_IO_WAIT, ctx->worker, ctx->request_id);
-    int rc = df_loop_run_blocking(m->loop, fn, arg);
-    df_trace_emit(DF_TRACE_RUN, ctx->worker, ctx->request_id);
-    return rc;
-}
-
-/* Plain calls on the asyncio model: the loop thread itself waits, the
- * GIL released, no other coroutine runs (df_loop_call_unawaited). The
- * args live on the coroutine's stack, which stays put: nothing switches. */
-
-static int nanosleep_abs(void *arg)
-{
-    const struct timespec *at = arg;
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, at, NULL) == EINTR)
-        ;
-    return 0;
-}
-
-static int ctx_plain_sleep_ns(df_ctx *ctx, int64_t ns)
-{
-    df_model *m = ctx->model_data;
-    if (ns < 0)
-        return -EINVAL;
-    int64_t at = df_now_ns() + ns;
-    struct timespec ts = { .tv_sec = at / DF_NS_PER_S,
-                           .tv_nsec = at % DF_NS_PER_S };
-    df_trace_emit(DF_TRACE_IO_WAIT, ctx->worker, ctx->request_id);
-    int rc = df_loop_call_unawaited(m->loop, nanosleep_abs, &ts);
-    df_trace_emit(DF_TRACE_RUN, ctx->worker, ctx->request_id);
-    return rc;
-}
-
-static int poll_one(void *arg)
-{
-    struct pollfd *p = arg;
-    int r;
-    while ((r = poll(p, 1, -1)) < 0 && errno == EINTR)
-        ;
-    return r < 0 ? -errno : 0;
-}
-
-static int ctx_plain_wait_fd(df_ctx *ctx, int fd, int events)
-{
-    df_model *m = ctx->model_data;
-    struct pollfd p = { .fd = fd };
-    p.events = (short)(((events & DF_WAIT_READ) ? POLLIN : 0) |
-                       ((events & DF_WAIT_WRITE) ? POLLOUT : 0));
-    df_trace_emit(DF_TRACE_IO_WAIT, ctx->worker, ctx->request_id);
-    int rc = df_loop_call_unawaited(m->loop, poll_one, &p);
-    df_trace_emit(DF_TRACE_RUN, ctx->worker, ctx->request_id);
-    return rc;
-}
 
 /* Requests. */
 
@@ -214,21 +131,16 @@ static void request_main(void *arg)
         .sent_ns = rq->r.sent_ns,
         .started_ns = df_now_ns(),
     };
-    df_ctx ctx = {
-        .ops = &m->ops,
-        .eval_breaker = df_loop_eval_breaker(m->loop),
-        .state = m->cfg.workload_state,
-        .params = m->cfg.params,
-        .request_id = rq->r.id,
-        .worker = 0,
-        .model_data = m,
-        .plain_sleep_ns = m->plain_blocks ? ctx_plain_sleep_ns : NULL,
-        .plain_wait_fd = m->plain_blocks ? ctx_plain_wait_fd : NULL,
-    };
+    df_ctx ctx;
+    df_loop_ctx_init(&ctx, m->loop, m->plain_blocks);
+    ctx.state = m->cfg.workload_state;
+    ctx.params = m->cfg.params;
+    ctx.request_id = rq->r.id;
     rq->next_free = m->rfree; /* everything needed is copied out */
     m->rfree = rq;
 
-    df_trace_emit(DF_TRACE_RUN, 0, c.id);
+    /* ready since spawned, then running */
+    df_loop_ctx_trace_resumed(m->loop, &ctx);
     c.status = m->cfg.workload->handle(&ctx);
     c.finished_ns = df_now_ns();
     df_trace_emit(DF_TRACE_DONE, 0, c.id);
@@ -438,8 +350,6 @@ static int start_loop_model(const df_model_cfg *cfg,
         return df_err_set(err, -ENOMEM, "coroutine model: out of memory");
     m->cfg = *cfg;
     m->plain_blocks = plain_blocks;
-    m->ops = (df_ctx_ops){ ctx_checkpoint_slow, ctx_sleep_ns, ctx_wait_fd,
-                           ctx_run_blocking };
     DF_CHECK(pthread_mutex_init(&m->ov_mu, NULL) == 0);
     int rc;
     m->ring = calloc(RING_SLOTS, sizeof *m->ring);

@@ -1,7 +1,7 @@
-/* models/sync_ctx.h - (models/ private) the ctx of a lane that runs one
- * request at a time with no interpreter lock to share: a process-model
- * worker (one GIL per process, never contended). Time and I/O simply block
- * the lane. */
+/* models/sync_ctx.h - the ctx of a lane that runs one request at a time
+ * with no interpreter lock to share: a process-model worker (one GIL per
+ * process, never contended), and duckfeed serve's sync workers (#14).
+ * Time and I/O simply block the lane. */
 #ifndef DF_MODELS_SYNC_CTX_H
 #define DF_MODELS_SYNC_CTX_H
 

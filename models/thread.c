@@ -22,7 +22,6 @@
 #include "models/model.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +31,7 @@
 #include "base/clock.h"
 #include "base/trace.h"
 #include "models/gil.h"
+#include "models/gil_lane.h"
 #include "workloads/spin.h"
 
 /* Requests; a power of two that holds every closed-loop client's request
@@ -45,9 +45,7 @@ typedef struct worker {
     df_model *m;
     int index;
     pthread_t th;
-    df_gil_thread *gt; /* registered by the thread itself */
-    df_ctx ctx;
-    int64_t gil_wait_ns; /* during the current request; this thread only */
+    df_gil_lane lane; /* set up by the thread itself, once registered */
 } worker;
 
 typedef struct hog {
@@ -83,86 +81,6 @@ struct df_model {
 #define MU_LOCK(m)   DF_CHECK(pthread_mutex_lock(m) == 0)
 #define MU_UNLOCK(m) DF_CHECK(pthread_mutex_unlock(m) == 0)
 
-/* ctx services: each blocking one lets go of the GIL around the wait, as
- * Py_BEGIN/END_ALLOW_THREADS do, and re-takes it with take_gil. */
-
-static void io_begin(worker *w)
-{
-    df_trace_emit(DF_TRACE_IO_WAIT, w->index, w->ctx.request_id);
-    df_gil_release(w->m->gil, w->gt);
-}
-
-static void io_end(worker *w)
-{
-    df_trace_emit(DF_TRACE_GIL_WAIT, w->index, w->ctx.request_id);
-    w->gil_wait_ns += df_gil_acquire(w->m->gil, w->gt);
-    df_trace_emit(DF_TRACE_RUN, w->index, w->ctx.request_id);
-}
-
-static void thread_checkpoint_slow(df_ctx *ctx)
-{
-    worker *w = ctx->model_data;
-    df_gil *g = w->m->gil;
-
-    if (!df_gil_checkpoint_will_drop(g, w->gt)) {
-        df_gil_checkpoint_slow(g, w->gt); /* an old-GIL tick */
-        return;
-    }
-    df_trace_emit(DF_TRACE_GIL_WAIT, w->index, ctx->request_id);
-    w->gil_wait_ns += df_gil_checkpoint_slow(g, w->gt);
-    df_trace_emit(DF_TRACE_RUN, w->index, ctx->request_id);
-}
-
-static int thread_sleep_ns(df_ctx *ctx, int64_t ns)
-{
-    if (ns < 0)
-        return -EINVAL;
-    worker *w = ctx->model_data;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t at = (int64_t)ts.tv_sec * DF_NS_PER_S + ts.tv_nsec + ns;
-    ts.tv_sec = at / DF_NS_PER_S;
-    ts.tv_nsec = at % DF_NS_PER_S;
-    io_begin(w);
-    /* Absolute deadline: a signal does not restart the whole sleep. */
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-        ;
-    io_end(w);
-    return 0;
-}
-
-static int thread_wait_fd(df_ctx *ctx, int fd, int events)
-{
-    worker *w = ctx->model_data;
-    struct pollfd p = { .fd = fd };
-    p.events = (short)(((events & DF_WAIT_READ) ? POLLIN : 0) |
-                       ((events & DF_WAIT_WRITE) ? POLLOUT : 0));
-    int r;
-    io_begin(w);
-    while ((r = poll(&p, 1, -1)) < 0 && errno == EINTR)
-        ;
-    int e = errno;
-    io_end(w);
-    return r < 0 ? -e : 0; /* POLLERR/POLLHUP: the read or write says why */
-}
-
-static int thread_run_blocking(df_ctx *ctx, df_blocking_fn *fn, void *arg)
-{
-    worker *w = ctx->model_data;
-    /* Traced as IO_WAIT: the thread runs, but without the interpreter. */
-    io_begin(w);
-    int r = fn(arg);
-    io_end(w);
-    return r;
-}
-
-static const df_ctx_ops thread_ctx_ops = {
-    .checkpoint_slow = thread_checkpoint_slow,
-    .sleep_ns = thread_sleep_ns,
-    .wait_fd = thread_wait_fd,
-    .run_blocking = thread_run_blocking,
-};
-
 static void serve(worker *w, const df_request *req)
 {
     df_model *m = w->m;
@@ -173,18 +91,19 @@ static void serve(worker *w, const df_request *req)
         .started_ns = df_now_ns(),
         .worker = w->index,
     };
-    w->ctx.request_id = req->id;
-    w->gil_wait_ns = 0;
+    df_gil_lane *l = &w->lane;
+    l->ctx.request_id = req->id;
+    l->gil_wait_ns = 0;
     df_trace_emit(DF_TRACE_GIL_WAIT, w->index, req->id);
-    w->gil_wait_ns += df_gil_acquire(m->gil, w->gt);
+    l->gil_wait_ns += df_gil_acquire(m->gil, l->gt);
     df_trace_emit(DF_TRACE_RUN, w->index, req->id);
-    c.status = m->cfg.workload->handle(&w->ctx);
+    c.status = m->cfg.workload->handle(&l->ctx);
     c.finished_ns = df_now_ns();
     df_trace_emit(DF_TRACE_DONE, w->index, req->id);
     /* A pending drop request makes this release wait for the hand-off
      * (FORCE_SWITCHING); finished_ns is already taken. */
-    df_gil_release(m->gil, w->gt);
-    c.gil_wait_ns = w->gil_wait_ns;
+    df_gil_release(m->gil, l->gt);
+    c.gil_wait_ns = l->gil_wait_ns;
     m->cfg.sink(m->cfg.sink_arg, &c);
 }
 
@@ -197,7 +116,11 @@ static void *worker_main(void *arg)
     snprintf(name, sizeof name, "worker-%d", w->index);
     /* Registration only fails on ENOMEM, before any request was taken:
      * nothing sensible is left but to say so. */
-    DF_CHECK(df_gil_thread_register(m->gil, name, &w->gt) == 0);
+    df_gil_thread *gt;
+    DF_CHECK(df_gil_thread_register(m->gil, name, &gt) == 0);
+    df_gil_lane_init(&w->lane, m->gil, gt, w->index);
+    w->lane.ctx.state = m->cfg.workload_state;
+    w->lane.ctx.params = m->cfg.params;
     MU_LOCK(&m->mu);
     m->waiting--; /* counted as idle by start_worker, until here */
     for (;;) {
@@ -297,14 +220,6 @@ static int start_worker(df_model *m)
     worker *w = &m->workers[i];
     w->m = m;
     w->index = i;
-    w->ctx = (df_ctx){
-        .ops = &thread_ctx_ops,
-        .eval_breaker = df_gil_eval_breaker(m->gil),
-        .state = m->cfg.workload_state,
-        .params = m->cfg.params,
-        .worker = i,
-        .model_data = w,
-    };
     /* Idle from now on for the submits that follow: a thread on its way
      * to the wait takes a request as surely as one in it. */
     m->waiting++;

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -635,6 +636,82 @@ static void test_suite_claim_missing_names_selector(void **state)
     json_decref(doc);
 }
 
+/* #13: a doc of two points, a with `a_done` completions and b with 5000,
+ * both with a p99 and a p50. */
+static json_t *two_points(int a_done, int quick)
+{
+    return json_pack("{s:{s:s, s:b}, s:[{s:s, s:s, s:i, s:i, s:{s:f, s:f}},"
+                     " {s:s, s:s, s:i, s:i, s:{s:f, s:f}}]}",
+                     "suite", "name", "t", "quick", quick, "points", "status",
+                     "ok", "model", "thread", "concurrency", 8, "completed",
+                     a_done, "latency_us", "p99", 4000.0, "p50", 1000.0,
+                     "status", "ok", "model", "process", "concurrency", 8,
+                     "completed", 5000, "latency_us", "p99", 2000.0, "p50",
+                     500.0);
+}
+
+static void claim_on(const json_t *doc, const char *metric, df_claim_result *r)
+{
+    json_t *claim = json_pack("{s:s, s:{s:s}, s:{s:s}}", "metric", metric, "a",
+                              "model", "thread", "b", "model", "process");
+    df_claim_eval(doc, claim, r);
+    json_decref(claim);
+}
+
+/* A p99 from fewer than 100 requests is one request's latency: the claim
+ * is not computed, and says how many it had and needed. */
+static void test_suite_claim_p99_needs_100_samples(void **state)
+{
+    json_t *doc = two_points(99, 0);
+    df_claim_result r;
+
+    (void)state;
+    claim_on(doc, "latency_us.p99", &r);
+
+    assert_int_equal(r.measured, 0);
+    assert_true(isnan(r.ratio));
+    assert_non_null(strstr(r.text, "not measured: only 99 samples, need 100"));
+    assert_null(strstr(r.text, "--quick"));
+    json_decref(doc);
+}
+
+static void test_suite_claim_p99_at_100_samples_computed(void **state)
+{
+    json_t *doc = two_points(100, 0);
+    df_claim_result r;
+
+    (void)state;
+    claim_on(doc, "latency_us.p99", &r);
+
+    if (!r.measured)
+        fail_msg("%s", r.text);
+    assert_true(r.ratio > 1.99 && r.ratio < 2.01);
+    json_decref(doc);
+}
+
+/* The median needs the floor (20), not 100; a --quick run says it fell
+ * short; a rate has no minimum. */
+static void test_suite_claim_quick_says_it_falls_short(void **state)
+{
+    json_t *doc = two_points(19, 1);
+    df_claim_result r, p50_ok, rate;
+    json_t *doc20 = two_points(20, 1);
+
+    (void)state;
+    claim_on(doc, "latency_us.p50", &r);
+    claim_on(doc20, "latency_us.p50", &p50_ok);
+    claim_on(doc, "completed", &rate);
+
+    assert_int_equal(r.measured, 0);
+    assert_non_null(strstr(r.text, "only 19 samples, need 20"));
+    assert_non_null(strstr(r.text, "--quick run falls short"));
+    assert_non_null(strstr(r.brief, "--quick falls short"));
+    assert_int_equal(p50_ok.measured, 1);
+    assert_int_equal(rate.measured, 1);
+    json_decref(doc);
+    json_decref(doc20);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -652,6 +729,9 @@ int main(void)
         cmocka_unit_test(test_suite_claim_resolves_against_data),
         cmocka_unit_test(test_suite_claim_number_side),
         cmocka_unit_test(test_suite_claim_missing_names_selector),
+        cmocka_unit_test(test_suite_claim_p99_needs_100_samples),
+        cmocka_unit_test(test_suite_claim_p99_at_100_samples_computed),
+        cmocka_unit_test(test_suite_claim_quick_says_it_falls_short),
     };
 
     return cmocka_run_group_tests_name("suite", tests, setup, teardown);

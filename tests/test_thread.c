@@ -12,6 +12,7 @@
 #include "models/model.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -514,10 +515,152 @@ static void test_thread_traces_states(void **state)
     free_run(r);
 }
 
+/* #13: threads start as requests need them, as ThreadPoolExecutor's
+ * _adjust_thread_count starts them, not max_workers up front. */
+#define POOL_MAX   64
+#define POOL_BURST 32
+
+static struct {
+    int fds[POOL_BURST][2]; /* a pipe per request of the burst */
+    int arrived;            /* atomic */
+    pthread_mutex_t mu;     /* guards done */
+    pthread_cond_t cv;
+    int done;
+} pool_sh = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+/* The burst's barrier: the last request to arrive writes a byte to every
+ * other one's pipe; the others wait for theirs (the GIL released, as in
+ * sock.recv). It opens only with POOL_BURST threads at once. */
+static int burst_handle(df_ctx *ctx)
+{
+    const int me = (int)ctx->request_id;
+    char c = 'x';
+
+    if (__atomic_add_fetch(&pool_sh.arrived, 1, __ATOMIC_ACQ_REL) ==
+        POOL_BURST) {
+        for (int j = 0; j < POOL_BURST; j++)
+            if (j != me && df_ctx_write(ctx, pool_sh.fds[j][1], &c, 1) != 1)
+                return -EIO;
+        return 0;
+    }
+    return df_ctx_read(ctx, pool_sh.fds[me][0], &c, 1) == 1 ? 0 : -EIO;
+}
+
+static const df_workload burst_workload = {
+    .abi_version = DF_WORKLOAD_ABI_VERSION,
+    .name = "test-burst",
+    .summary = "a barrier of 32 requests",
+    .kind = DF_KIND_IO,
+    .handle = burst_handle,
+};
+
+static void pool_sink(void *arg, const df_completion *c)
+{
+    (void)arg;
+    pthread_mutex_lock(&pool_sh.mu);
+    pool_sh.done += c->status == 0;
+    pthread_cond_signal(&pool_sh.cv);
+    pthread_mutex_unlock(&pool_sh.mu);
+}
+
+/* ctx reads and writes want O_NONBLOCK fds: they wait through the ctx. */
+static int nonblocking_pipe(int fds[2])
+{
+    if (pipe(fds) < 0)
+        return -errno;
+    for (int i = 0; i < 2; i++)
+        if (fcntl(fds[i], F_SETFL, O_NONBLOCK) < 0)
+            return -errno;
+    return 0;
+}
+
+static df_model *pool_start(const df_workload *w)
+{
+    df_model *m = NULL;
+    df_err err = { 0 };
+    df_model_cfg cfg = {
+        .threads = POOL_MAX, .gil = DF_GIL_NEW, .workload = w, .sink = pool_sink
+    };
+
+    pool_sh.arrived = 0;
+    pool_sh.done = 0;
+    if (df_model_thread.start(&cfg, &m, &err) != 0)
+        fail_msg("%s", err.msg);
+    return m;
+}
+
+static int pool_stop(df_model *m)
+{
+    df_model_stats stats;
+    df_err err = { 0 };
+
+    assert_int_equal(df_model_thread.stop(m, 20000 * MS, &stats, &err), 0);
+    assert_true(stats.has_pool);
+    int n = stats.pool.threads;
+    df_model_stats_clear(&stats);
+    return n;
+}
+
+/* Nothing submitted: one thread, not max_workers. */
+static void test_thread_pool_not_prestarted(void **state)
+{
+    (void)state;
+    assert_int_equal(pool_stop(pool_start(&noop_workload)), 1);
+}
+
+/* POOL_BURST requests that must all be in flight at once start exactly
+ * that many threads: no fewer (the barrier would never open) and no more
+ * (a thread starts only for a request no idle thread takes). */
+static void test_thread_pool_grows_to_concurrency(void **state)
+{
+    (void)state;
+    for (int i = 0; i < POOL_BURST; i++)
+        assert_int_equal(nonblocking_pipe(pool_sh.fds[i]), 0);
+    df_model *m = pool_start(&burst_workload);
+
+    for (int i = 0; i < POOL_BURST; i++) {
+        df_request r = { .id = (uint64_t)i, .sent_ns = df_now_ns() };
+        assert_int_equal(df_model_thread.submit(m, &r), 0);
+    }
+    int threads = pool_stop(m);
+
+    assert_int_equal(pool_sh.done, POOL_BURST);
+    assert_int_equal(threads, POOL_BURST);
+    for (int i = 0; i < POOL_BURST; i++) {
+        close(pool_sh.fds[i][0]);
+        close(pool_sh.fds[i][1]);
+    }
+}
+
+/* One request at a time, 200 times: a handful of threads at most (one
+ * more starts when a submit comes before the last worker is back in its
+ * wait, as with ThreadPoolExecutor), far from POOL_MAX. */
+static void test_thread_pool_stays_small_at_concurrency_1(void **state)
+{
+    (void)state;
+    df_model *m = pool_start(&noop_workload);
+
+    for (int i = 0; i < 200; i++) {
+        df_request r = { .id = (uint64_t)i, .sent_ns = df_now_ns() };
+        assert_int_equal(df_model_thread.submit(m, &r), 0);
+        pthread_mutex_lock(&pool_sh.mu);
+        while (pool_sh.done <= i)
+            pthread_cond_wait(&pool_sh.cv, &pool_sh.mu);
+        pthread_mutex_unlock(&pool_sh.mu);
+    }
+    int threads = pool_stop(m);
+
+    assert_int_equal(pool_sh.done, 200);
+    assert_true(threads >= 1 && threads <= 8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thread_each_request_once),
+        cmocka_unit_test(test_thread_pool_not_prestarted),
+        cmocka_unit_test(test_thread_pool_grows_to_concurrency),
+        cmocka_unit_test(test_thread_pool_stays_small_at_concurrency_1),
         cmocka_unit_test(test_thread_start_einval),
         cmocka_unit_test(test_thread_hogs_reported),
         cmocka_unit_test(test_thread_traces_states),

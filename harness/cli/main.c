@@ -7,6 +7,7 @@
 #include "harness/cli/run.h"
 #include "harness/plot/plot.h"
 #include "harness/report/report.h"
+#include "harness/serve/serve.h"
 #include "harness/store/validate.h"
 #include "harness/suite/suite.h"
 #include "models/model.h"
@@ -43,6 +44,8 @@ static const command commands[] = {
       "turn a results file into data tables and gnuplot images" },
     { "report", df_report_main,
       "rewrite results/REPORT.md from the results already there" },
+    { "serve", df_serve_main,
+      "serve HTTP/1.1 on 127.0.0.1 with a model, as its real server does" },
     { "list", list_main, "models and workloads, with their parameters" },
     { "validate", df_validate_main, "check a results file against the schema" },
     { "bench", df_bench_main,

@@ -2,18 +2,20 @@
  *
  * Each traced point becomes one panel: a lane per worker (process, thread or
  * loop), time across, and every request drawn as segments - running,
- * waiting for the GIL, waiting on I/O - from one state change to the next.
+ * waiting for the GIL, waiting on I/O, ready but waiting for the loop (a
+ * coroutine whose wait ended, queued behind the others) - from one state
+ * change to the next.
  * A coroutine loop holds many requests at once on one lane, so a lane is
  * split into sub-rows: a request gets the lowest sub-row free when it
  * starts. The student then sees one keeper (one lane) whose "running"
  * segments never overlap while the waits pile up beside them, and a process
  * pool whose two lanes run at the same instant.
  *
- * Table layout, per panel p (gnuplot index): 5p+0 running, 5p+1 GIL wait,
- * 5p+2 I/O wait - rows "t0_ms t1_ms y0 y1 request"; 5p+3 labels - rows
- * "x_ms y text"; 5p+4 lane names - rows "y name". A block with nothing to
- * show holds one row outside the plotted range, because gnuplot rejects an
- * empty block.
+ * Table layout, per panel p (gnuplot index): 6p+0 running, 6p+1 GIL wait,
+ * 6p+2 I/O wait, 6p+3 ready - rows "t0_ms t1_ms y0 y1 request"; 6p+4
+ * labels - rows "x_ms y text"; 6p+5 lane names - rows "y name". A block with
+ * nothing to show holds one row outside the plotted range, because gnuplot
+ * rejects an empty block.
  */
 #include "harness/plot/gnuplot.h"
 #include "harness/plot/table.h"
@@ -31,14 +33,15 @@ typedef struct tl_event {
     int worker, state, order;
 } tl_event;
 
-enum { S_RUN, S_GIL, S_IO, S_DONE };
+enum { S_RUN, S_GIL, S_IO, S_DONE, S_READY, S_COUNT };
 
 static int parse_state(const char *s)
 {
-    static const char *const names[] = { "run", "gil_wait", "io_wait", "done" };
+    static const char *const names[] = { "run", "gil_wait", "io_wait", "done",
+                                         "ready" };
     int i;
 
-    for (i = 0; i < 4; i++)
+    for (i = 0; i < S_COUNT; i++)
         if (strcmp(s, names[i]) == 0)
             return i;
     return -1;
@@ -229,8 +232,8 @@ static const char *lane_word(const df__plot_point *p)
     return p->ops && p->ops->lane_name ? p->ops->lane_name : "lane";
 }
 
-/* Panel np of the table: its five index blocks (running, GIL wait, I/O
- * wait, labels, lanes) for point p's m events laid out in lo. */
+/* Panel np of the table: its six index blocks (running, GIL wait, I/O
+ * wait, ready, labels, lanes) for point p's m events laid out in lo. */
 static void write_panel(FILE *f,
                         int np,
                         const df__plot_point *p,
@@ -246,6 +249,7 @@ static void write_panel(FILE *f,
     write_state_block(f, ev, m, lo, S_RUN);
     write_state_block(f, ev, m, lo, S_GIL);
     write_state_block(f, ev, m, lo, S_IO);
+    write_state_block(f, ev, m, lo, S_READY);
     write_labels(f, ev, m, lo);
     for (int w = 0; w < lo->nworkers; w++) {
         fprintf(f, "%.2f \"", w + 0.5);
@@ -276,9 +280,10 @@ int df__plot_timeline_write(const char *path,
             return -errno;
         if (np == 0)
             fprintf(f, "# duckfeed plot table: timeline, who fed which "
-                       "duckling when\n# per panel p: index 5p running, 5p+1"
-                       " GIL wait, 5p+2 I/O wait (t0_ms t1_ms y0 y1 request),"
-                       "\n# 5p+3 labels (x_ms y text), 5p+4 lanes (y name)"
+                       "duckling when\n# per panel p: index 6p running, 6p+1"
+                       " GIL wait, 6p+2 I/O wait, 6p+3 ready, waiting for "
+                       "the loop\n# (t0_ms t1_ms y0 y1 request), 6p+4 labels"
+                       " (x_ms y text), 6p+5 lanes (y name)"
                        "\n");
         m = load_events(trace, &ev);
         if (m < 0 || (rc = layout(ev, m, &lo)) < 0) {

@@ -33,6 +33,38 @@ static double metric(const json_t *pt, const char *name)
     return df_resfile_num(pt, name, NAN);
 }
 
+/* #13: a quantile claim needs enough requests behind it. Below 1/(1-q)
+ * completions the q-quantile is the largest sample - one request's
+ * latency, whatever the distribution (a --quick point's p99 rested on one
+ * or two); with 1/(1-q) at least one request lies above it. 20 is the
+ * floor, so a median rests on more than a handful. p50 and p90 need 20,
+ * p99 100, p99.9 1,000. Other metrics (rates, means, counts, memory) have
+ * no minimum: they are not an order statistic of the tail. */
+#define CLAIM_MIN_SAMPLES_FLOOR 20
+
+/* Completions a claim on metric m needs from each point; 0: no minimum. */
+static long min_samples(const char *m)
+{
+    const char *p = strrchr(m, '.');
+    double q = 0, scale = 1;
+    size_t digits = 0;
+
+    if (!p || p[1] != 'p' ||
+        (strncmp(m, "latency_us.", 11) != 0 &&
+         strncmp(m, "latency_naive_us.", 17) != 0 &&
+         strncmp(m, "queue_us.", 9) != 0 && strncmp(m, "service_us.", 11) != 0))
+        return 0;
+    for (p += 2; *p >= '0' && *p <= '9'; p++, digits++) {
+        q = q * 10 + (*p - '0');
+        scale *= 10;
+    }
+    if (*p != '\0' || digits < 2 || q >= scale)
+        return 0;
+    q /= scale; /* "p99" -> 0.99, "p999" -> 0.999, "p50" -> 0.5 */
+    long n = (long)ceil(1.0 / (1.0 - q) - 1e-9);
+    return n > CLAIM_MIN_SAMPLES_FLOOR ? n : CLAIM_MIN_SAMPLES_FLOOR;
+}
+
 /* The workload as given, and as its parameters print. */
 static int spec_is(const json_t *pt, const char *want)
 {
@@ -237,6 +269,38 @@ static void missing(df_claim_result *out,
     free(sel);
 }
 
+/* Fills out and returns 1 when pt (side) completed fewer requests than
+ * metric m needs; doc says whether the run was --quick. */
+static int too_few(df_claim_result *out,
+                   const json_t *doc,
+                   const char *side,
+                   const json_t *pt,
+                   const char *m)
+{
+    long need = min_samples(m);
+    long have = (long)df_resfile_num(pt, "completed", 0);
+    int quick =
+        json_is_true(json_object_get(json_object_get(doc, "suite"), "quick"));
+    char d[128];
+
+    if (have >= need)
+        return 0;
+    df_claim_describe(pt, d, sizeof d);
+    snprintf(out->text, sizeof out->text,
+             "not measured: only %ld samples, need %ld: `%s` (%s) completed "
+             "%ld requests, and its %s needs %ld (fewer, and it is one "
+             "request's latency)%s",
+             have, need, d, side, have, strrchr(m, '.') + 1, need,
+             quick ? "; this --quick run falls short, run the suite without "
+                     "--quick"
+                   : "");
+    snprintf(out->brief, sizeof out->brief,
+             "not measured: only %ld samples, need %ld (%s, side %s)%s", have,
+             need, strrchr(m, '.') + 1, side,
+             quick ? "; --quick falls short" : "");
+    return 1;
+}
+
 void df_claim_eval(const json_t *doc, const json_t *claim, df_claim_result *out)
 {
     const char *m = df_resfile_str(claim, "metric", "throughput_rps");
@@ -255,6 +319,8 @@ void df_claim_eval(const json_t *doc, const json_t *claim, df_claim_result *out)
         return missing(out, claim, "a", a, m, wl);
     if (!json_is_number(bsel) && (!b || isnan(metric(b, m))))
         return missing(out, claim, "b", b, m, wl);
+    if (too_few(out, doc, "a", a, m) || (b && too_few(out, doc, "b", b, m)))
+        return;
     out->measured = 1;
     out->a = metric(a, m);
     out->b = b ? metric(b, m) : json_number_value(bsel);

@@ -492,6 +492,19 @@ static void section_id(char *buf, size_t len, const char *name)
             buf[i] = '_';
 }
 
+/* #18: how busy the machine was, beside the claims. */
+static void load_para(FILE *f, const json_t *doc)
+{
+    char note[256];
+    int busy = df__report_load_note(doc, note, sizeof note);
+
+    if (!note[0])
+        return;
+    fprintf(f, "<p class=\"%s\">", busy ? "bad" : "machine");
+    html_text(f, note);
+    fputs(".</p>\n", f);
+}
+
 static void section(FILE *f, const json_t *doc, const char *results_dir)
 {
     const json_t *s = json_object_get(doc, "suite");
@@ -531,6 +544,7 @@ static void section(FILE *f, const json_t *doc, const char *results_dir)
                  df__report_has_trace(doc))) {
         fputs("<h3>What the numbers say</h3>\n", f);
         claims(f, doc);
+        load_para(f, doc);
     }
     if (!sig) {
         fputs("<h3>Plots</h3>\n", f);
@@ -578,6 +592,10 @@ static void lessons(FILE *f, json_t *const *docs, int n)
             fprintf(f, "%s<span class=\"v %s\">%s</span> ", k ? "<br>" : "",
                     cls, word);
             html_md(f, unprefixed(r.brief, "not measured: "));
+        }
+        if (df__report_load_note(docs[i], line, sizeof line)) {
+            fputs("<br><span class=\"v bad\">busy</span> ", f);
+            html_text(f, line);
         }
         fputs("</td></tr>\n", f);
     }

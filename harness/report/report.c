@@ -117,6 +117,43 @@ static void interrupted_section(FILE *f, const json_t *doc, const char *sig)
             df_resfile_str(doc, "command", "duckfeed suite"));
 }
 
+int df__report_load_note(const json_t *doc, char *buf, size_t len)
+{
+    const json_t *ml = json_object_get(doc, "machine_load");
+    double load = df_resfile_num(ml, "loadavg_1m", -1);
+    double others = df_resfile_num(ml, "others_cores", 0);
+    double steal = df_resfile_num(ml, "steal_pct", 0);
+    int cores = (int)df_resfile_num(ml, "cores", 0);
+    int busy = json_is_true(json_object_get(ml, "busy"));
+
+    buf[0] = '\0';
+    if (!json_is_object(ml))
+        return 0;
+    if (busy)
+        snprintf(buf, len,
+                 "the machine was busy (load %.1f on %d cores, steal %.1f%%; "
+                 "other processes used %.2f cores on average): claims may "
+                 "not hold",
+                 load, cores, steal, others);
+    else
+        snprintf(buf, len,
+                 "the machine was quiet enough (load %.1f on %d cores, steal "
+                 "%.1f%%; other processes used %.2f cores on average)",
+                 load, cores, steal, others);
+    return busy;
+}
+
+/* The load note as a line after prefix, if the file has one. */
+static void load_line(FILE *f, const json_t *doc, const char *prefix)
+{
+    char note[256];
+    int busy = df__report_load_note(doc, note, sizeof note);
+
+    if (note[0])
+        fprintf(f, "%s%s%s%s\n", prefix, busy ? "**" : "", note,
+                busy ? "**" : "");
+}
+
 /* The computed claims of one suite, one per line, each after prefix. */
 static void claims(FILE *f, const json_t *doc, const char *prefix)
 {
@@ -537,6 +574,7 @@ static void section(FILE *f,
     if (json_array_size(json_object_get(s, "claims")) > 0 || has_trace(doc)) {
         fprintf(f, "What the numbers say:\n\n");
         claims(f, doc, "- ");
+        load_line(f, doc, "- ");
         fputc('\n', f);
     }
     plot_links(f, results_dir, plots_dir, name);
@@ -687,6 +725,7 @@ void df_report_summary(FILE *f, const json_t *doc, const char *plots_dir)
         return;
     }
     claims(f, doc, "   ");
+    load_line(f, doc, "   ");
     fprintf(f, "   plots: %s/%s-*\n", plots_dir,
             df_resfile_str(s, "name", "?"));
 }
@@ -767,6 +806,8 @@ void df_report_lessons(FILE *f, const json_t *const *docs, int n)
             df_claim_eval(docs[i], json_array_get(list, k), &r);
             fprintf(f, "%-8s  %s\n", "", r.brief);
         }
+        if (df__report_load_note(docs[i], line, sizeof line))
+            fprintf(f, "%-8s  %s\n", "", line);
     }
 }
 

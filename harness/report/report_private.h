@@ -22,4 +22,9 @@ int df__report_has_trace(const json_t *doc);
 /* 1 when an asyncio example took the time asyncio takes (within 20 %). */
 int df__report_example_ok(const json_t *ex);
 
+/* #18: one sentence on how busy the machine was over doc's suite (its
+ * "machine_load"), into buf; "" when the file has none. Returns 1 when
+ * the machine was busy (the sentence then says claims may not hold). */
+int df__report_load_note(const json_t *doc, char *buf, size_t len);
+
 #endif /* DF_HARNESS_REPORT_REPORT_PRIVATE_H */

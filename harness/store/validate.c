@@ -119,6 +119,8 @@ static const field point_fields[] = {
     { "ctx_switches_involuntary", T_INT, R_OK },
     { "max_rss_bytes", T_INT, R_OK },
     { "mem_per_inflight_bytes", T_NUM_NULL, R_OK },
+    { "inflight_peak", T_INT, R_OPTIONAL },          /* #13 */
+    { "rss_at_peak_bytes", T_NUM_NULL, R_OPTIONAL }, /* #13 */
     { "inflight_mean", T_NUM, R_OK },
     { "offered_rps", T_NUM, R_OPEN_OK },
     { "achieved_rps", T_NUM, R_OK },
@@ -523,11 +525,49 @@ int df_validate_json(const json_t *doc, char *why, size_t n)
     return 0;
 }
 
+/* #18: a valid file can still hold points that measured nothing: say so
+ * beside "valid", one line each (at most 8), then how many were not
+ * steady. Exit code unchanged: the file is well formed. */
+static void warn_points(const json_t *doc, const char *file)
+{
+    const json_t *points = json_object_get(doc, "points");
+    size_t i, said = 0, empty = 0, unsteady = 0;
+
+    for (i = 0; i < json_array_size(points); i++) {
+        const json_t *p = json_array_get(points, i);
+        const char *st = json_string_value(json_object_get(p, "status"));
+
+        if (!st || strcmp(st, "ok") != 0)
+            continue;
+        unsteady += json_is_false(json_object_get(p, "steady"));
+        if (json_integer_value(json_object_get(p, "completed")) != 0)
+            continue;
+        empty++;
+        if (said++ < 8)
+            printf("%s: warning: points[%zu] (%s, concurrency %lld) "
+                   "completed nothing: no figure there is a measurement\n",
+                   file, i,
+                   json_string_value(json_object_get(p, "model"))
+                       ? json_string_value(json_object_get(p, "model"))
+                       : "?",
+                   (long long)json_integer_value(
+                       json_object_get(p, "concurrency")));
+    }
+    if (unsteady)
+        printf("%s: warning: %zu point%s not steady (see \"marks\"; no "
+               "claim uses %s)%s\n",
+               file, unsteady, unsteady == 1 ? " is" : "s are",
+               unsteady == 1 ? "it" : "them",
+               empty ? ", counting those that completed nothing" : "");
+}
+
 int df_validate_main(int argc, char **argv)
 {
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         printf("usage: duckfeed validate FILE\n"
                "Checks a results file against docs/RESULTS-SCHEMA.md.\n"
+               "Warns, one line each, of points that completed nothing\n"
+               "and counts those not steady (both stay valid).\n"
                "Exit: 0 valid, 2 invalid or unreadable (one line says why).\n");
         return 0;
     }
@@ -550,11 +590,13 @@ int df_validate_main(int argc, char **argv)
     }
     char why[512];
     int rc = df_validate_json(doc, why, sizeof why);
-    json_decref(doc);
     if (rc < 0) {
+        json_decref(doc);
         fprintf(stderr, "duckfeed validate: %s: %s\n", argv[1], why);
         return 2;
     }
     printf("%s: valid\n", argv[1]);
+    warn_points(doc, argv[1]);
+    json_decref(doc);
     return 0;
 }

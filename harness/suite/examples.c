@@ -197,6 +197,8 @@ int df__suite_run_examples(const df_suite *s,
         json_decref(examples);
         return 1;
     }
+    df_load_probe probe;
+    (void)df_load_probe_start(&probe);
     rc = spawn_examples(argv, dir, examples);
     if (chdir(cwd) != 0)
         rc = rc == 0 ? -errno : rc;
@@ -207,6 +209,8 @@ int df__suite_run_examples(const df_suite *s,
                     "examples", examples, "exit_status", rc);
     /* #12: the examples that finished are kept, the file says the rest
      * did not run. */
+    if (doc)
+        json_object_set_new(doc, "machine_load", df__suite_load_json(&probe));
     if (doc && sig)
         json_object_set_new(doc, "interrupted",
                             json_string(df__suite_signal_name(sig)));

@@ -182,7 +182,9 @@ int df__suite_run_runs(const df_suite *s,
     json_t *doc = NULL;
     int i, rc, sig = 0, worst = 0, n = df_suite_nruns(s);
     size_t k;
+    df_load_probe probe;
 
+    (void)df_load_probe_start(&probe);
     for (i = 0; i < n; i++) {
         printf("[%s] run %d/%d: %s\n", df_suite_name(s), i + 1, n,
                df_resfile_str(
@@ -205,6 +207,8 @@ int df__suite_run_runs(const df_suite *s,
     if (doc) {
         json_object_set_new(doc, "command", json_string(command));
         json_object_set_new(doc, "suite", df__suite_meta(s, o->quick));
+        /* #18: the claims are read beside how busy the machine was. */
+        json_object_set_new(doc, "machine_load", df__suite_load_json(&probe));
     }
     if (sig)
         return write_interrupted(s, o, doc, sig, doc_out);

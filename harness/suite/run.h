@@ -5,6 +5,8 @@
 
 #include <jansson.h>
 
+#include "base/load.h"
+
 #include "base/err.h"
 #include "harness/suite/suite.h"
 
@@ -32,6 +34,11 @@ int df__suite_load_all(const char *dir, df_suite ***out, df_err *err);
 /* The "suite" object a merged results file carries, for the report
  * (suite.c). A new reference, NULL on ENOMEM. */
 json_t *df__suite_meta(const df_suite *s, int quick);
+
+/* The "machine_load" object of a suite's results: what the load probe
+ * started at p saw over the suite's span (docs/RESULTS-SCHEMA.md); NULL
+ * when /proc could not be read. */
+json_t *df__suite_load_json(const df_load_probe *p);
 
 /* Runs every run of s (kind "runs") through run, writes
  * RESULTS/<name>.json and plots it; *doc_out gets the results (the caller

@@ -491,3 +491,15 @@ json_t *df__suite_meta(const df_suite *s, int quick)
     json_object_set_new(m, "quick", json_boolean(quick));
     return m;
 }
+
+json_t *df__suite_load_json(const df_load_probe *p)
+{
+    df_load_figures lf;
+
+    if (df_load_probe_end(p, &lf) < 0)
+        return NULL;
+    return json_pack("{s:i, s:f, s:f, s:f, s:f, s:b}", "cores", lf.cores,
+                     "span_s", lf.span_s, "loadavg_1m", lf.loadavg_1m,
+                     "others_cores", lf.others_cores, "steal_pct", lf.steal_pct,
+                     "busy", lf.busy);
+}

@@ -44,6 +44,21 @@
 #define SAMPLE_MIN_NS  20000   /* ... over its first 5 ms */
 #define SAMPLE_GROWTH  256     /* mean gap = elapsed / this, within both */
 
+/* #13: memory per request is measured where the requests are: the
+ * resident set read together with the in-flight count at its peak, not
+ * the peak RSS over the mean in flight (which charged a pool's every
+ * touched stack to the few requests a light point had). Reading statm is
+ * one pread of an open fd, done only at samples at or above the peak. */
+static void sample_peak(df__sampler *s, int64_t n)
+{
+    if (s->rss_fd < 0 || n < s->inflight_peak || n <= 0)
+        return;
+    int64_t rss = df__point_rss_read_bytes(s->rss_fd);
+    if (n > s->inflight_peak || rss > s->rss_at_peak_bytes)
+        s->rss_at_peak_bytes = rss;
+    s->inflight_peak = n;
+}
+
 /* Samples `inflight` at random instants inside the window (requests
  * mode: until the load is over), each weighted by the mean gap around it. */
 void *df__sampler_main(void *arg)
@@ -63,9 +78,11 @@ void *df__sampler_main(void *arg)
         df__sleep_until(t);
         if (__atomic_load_n(s->stopping, __ATOMIC_ACQUIRE))
             break; /* requests mode: past the end of the span */
-        s->sum += gap * (double)__atomic_load_n(s->inflight, __ATOMIC_RELAXED);
+        int64_t n = __atomic_load_n(s->inflight, __ATOMIC_RELAXED);
+        s->sum += gap * (double)n;
         s->weight += gap;
         s->samples++;
+        sample_peak(s, n);
     }
     return NULL;
 }

@@ -24,10 +24,12 @@
 #include "harness/sweep/point.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -747,6 +749,7 @@ static int drive(point_run *run, int64_t *t0, int64_t *window_ns)
         .start_ns = run->window_start_ns,
         .end_ns = run->window_end_ns,
         .seed = pc->seed,
+        .rss_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC),
     };
     pthread_t sampler;
     int sampling =
@@ -765,6 +768,9 @@ static int drive(point_run *run, int64_t *t0, int64_t *window_ns)
     __atomic_store_n(&run->stopping, 1, __ATOMIC_SEQ_CST);
     if (sampling)
         DF_CHECK(pthread_join(sampler, NULL) == 0);
+    if (run->sampler.rss_fd >= 0)
+        close(run->sampler.rss_fd);
+    run->sampler.rss_fd = -1;
     return rc;
 }
 
@@ -809,7 +815,8 @@ static int make_record(point_run *run,
     json_object_set_new(
         rec, "timeouts",
         json_integer(__atomic_load_n(&run->inflight, __ATOMIC_ACQUIRE)));
-    df__point_add_rusage(rec, run->rss_before);
+    df__point_add_rusage(rec, run->rss_before, &run->sampler,
+                         !(pc->model->traits & DF_MODEL_PREFORK));
     df__point_add_peer(rec, pc->mcfg.workload, state);
     if (add_model_stats(rec, stats) < 0)
         goto nomem;

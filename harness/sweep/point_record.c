@@ -3,7 +3,7 @@
 #include "harness/sweep/point_private.h"
 
 #include <errno.h>
-
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -74,8 +74,9 @@ json_t *df_point_identity_json(const df_point_cfg *pc)
 
 static const char *trace_state_name(int s)
 {
-    static const char *const names[] = { "run", "gil_wait", "io_wait", "done" };
-    return s >= 0 && s <= 3 ? names[s] : "unknown";
+    static const char *const names[] = { "run", "gil_wait", "io_wait", "done",
+                                         "ready" };
+    return s >= 0 && s <= 4 ? names[s] : "unknown";
 }
 
 json_t *df__point_trace_json(int64_t t0_ns)
@@ -95,22 +96,60 @@ json_t *df__point_trace_json(int64_t t0_ns)
     return a;
 }
 
+int64_t df__point_rss_read_bytes(int statm_fd)
+{
+    char buf[128];
+    long pages = 0, resident = 0;
+    ssize_t n = pread(statm_fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    if (sscanf(buf, "%ld %ld", &pages, &resident) != 2)
+        return 0;
+    return (int64_t)resident * sysconf(_SC_PAGESIZE);
+}
+
 int64_t df__point_rss_now_bytes(void)
 {
-    long pages = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (!f)
+    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return 0;
-    if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
-        resident = 0;
-    fclose(f);
-    return (int64_t)resident * sysconf(_SC_PAGESIZE);
+    int64_t rss = df__point_rss_read_bytes(fd);
+    close(fd);
+    return rss;
+}
+
+/* #13: what one more request in flight costs, measured where they are:
+ * (this process's RSS at the sampled peak in flight - its RSS before the
+ * model started) / that peak. Requests served in forked workers are not
+ * in this process's RSS: null for them, as for a point that never had a
+ * request in flight when sampled. */
+static void add_mem_per_inflight(json_t *rec,
+                                 int64_t rss_before,
+                                 const df__sampler *s,
+                                 int in_process)
+{
+    int have =
+        in_process && s && s->inflight_peak > 0 && s->rss_at_peak_bytes > 0;
+    double growth = have ? (double)(s->rss_at_peak_bytes - rss_before) : 0;
+    json_object_set_new(rec, "inflight_peak",
+                        json_integer(s ? (json_int_t)s->inflight_peak : 0));
+    json_object_set_new(rec, "rss_at_peak_bytes",
+                        have ? json_integer((json_int_t)s->rss_at_peak_bytes)
+                             : json_null());
+    json_object_set_new(
+        rec, "mem_per_inflight_bytes",
+        have ? json_real(growth > 0 ? growth / (double)s->inflight_peak : 0)
+             : json_null());
 }
 
 /* CPU and switches of the whole point: this process and every worker it
  * reaped (the models reap theirs in stop), which is why it runs after
  * stop. Peak RSS is the largest single process. */
-void df__point_add_rusage(json_t *rec, int64_t rss_before)
+void df__point_add_rusage(json_t *rec,
+                          int64_t rss_before,
+                          const df__sampler *s,
+                          int in_process)
 {
     struct rusage self, kids;
     getrusage(RUSAGE_SELF, &self);
@@ -129,14 +168,7 @@ void df__point_add_rusage(json_t *rec, int64_t rss_before)
                         json_integer(self.ru_nvcsw + kids.ru_nvcsw));
     json_object_set_new(rec, "ctx_switches_involuntary",
                         json_integer(self.ru_nivcsw + kids.ru_nivcsw));
-    /* What one more request in flight costs: growth of the peak over the
-     * resident set before the model started, per request in flight. */
-    double inflight = json_number_value(json_object_get(rec, "inflight_mean"));
-    double growth = (double)rss * 1024 - (double)rss_before;
-    json_object_set_new(rec, "mem_per_inflight_bytes",
-                        inflight > 0
-                            ? json_real(growth > 0 ? growth / inflight : 0)
-                            : json_null());
+    add_mem_per_inflight(rec, rss_before, s, in_process);
 }
 
 void df__point_add_peer(json_t *rec, const df_workload *w, void *state)

@@ -62,6 +62,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/trace.h"
 #include "models/loop/inbox.h"
 #include "models/loop/timer_heap.h"
 #include "models/loop/topool.h"
@@ -79,9 +80,10 @@ typedef struct lco {
     df_loop *loop;
     df_coro_fn *fn;
     void *arg;
-    intptr_t wake; /* the value df_loop_suspend returns */
-    job *job;      /* the to_thread call it waits for, or NULL */
-    int scheduled; /* step is queued */
+    intptr_t wake;    /* the value df_loop_suspend returns */
+    job *job;         /* the to_thread call it waits for, or NULL */
+    int scheduled;    /* step is queued */
+    int64_t ready_ns; /* when it was last queued; stamped only if tracing */
 } lco;
 
 struct job {
@@ -392,7 +394,10 @@ int df_loop_spawn(df_loop *loop,
     int rc = spawn_record(loop, fn, arg, &co, err);
     if (rc < 0)
         return rc;
-    enqueue(loop, &((lco *)df_coro_user(co))->step);
+    lco *l = df_coro_user(co);
+    if (df__trace) /* the timeline's "ready" state; one load otherwise */
+        l->ready_ns = df_now_ns();
+    enqueue(loop, &l->step);
     if (out)
         *out = co;
     return 0;
@@ -429,6 +434,11 @@ int df_loop_spawn_eager(df_loop *loop,
     return 0;
 }
 
+int64_t df_loop_ready_ns(const df_loop *loop)
+{
+    return loop->current ? loop->current->ready_ns : 0;
+}
+
 df_coro *df_loop_current(const df_loop *loop)
 {
     return loop->current ? df_coro_from_user(loop->current) : NULL;
@@ -451,6 +461,8 @@ int df_loop_resume(df_loop *loop, df_coro *co, intptr_t value)
         return -EALREADY;
     l->wake = value;
     l->scheduled = 1;
+    if (df__trace)
+        l->ready_ns = df_now_ns();
     enqueue(loop, &l->step);
     return 0;
 }
@@ -474,6 +486,8 @@ int df_loop_sleep_ns(df_loop *loop, int64_t ns)
         /* asyncio.sleep(0): back of the ready queue. */
         l->wake = 0;
         l->scheduled = 1;
+        if (df__trace)
+            l->ready_ns = df_now_ns();
         enqueue(loop, &l->step);
         return (int)df_loop_suspend(loop);
     }

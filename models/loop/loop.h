@@ -158,6 +158,12 @@ int df_loop_spawn_eager(df_loop *loop,
                         df_coro **out,
                         df_err *err);
 
+/* While tracing (base/trace.h): when the running coroutine was last put
+ * on the ready queue (spawned or resumed), df_now_ns clock; 0 when not
+ * tracing, unknown, or outside a coroutine. The time from then to now it
+ * was ready and waiting for the loop. */
+int64_t df_loop_ready_ns(const df_loop *loop);
+
 /* The coroutine running now, or NULL in a plain callback. */
 df_coro *df_loop_current(const df_loop *loop);
 
