@@ -24,7 +24,7 @@ while [ "$i" -le "$reps" ]; do
     out=$tmp/run-$i.json
     timeout 90 "$build/duckfeed" run --model coroutine --workers 2 \
         --workload upstream:ms=1,conns=4 --concurrency 64 --repeat 1 \
-        --warmup 0.1s --duration 0.3s --quiet --out "$out" \
+        --warmup 0.1s --duration 0.5s --quiet --out "$out" \
         >"$tmp/log" 2>&1
     rc=$?
     got=$(jq -r '.points[0] | "\(.completed) \(.per_process | length)"' \
@@ -37,6 +37,8 @@ while [ "$i" -le "$reps" ]; do
         echo "upstream_pool: run $i: exit $rc (124: timed out)," \
             "completed and workers heard from: ${got:-none}" >&2
         cat "$tmp/log" >&2
+        jq -c '.points[0] | {status, completed, timeouts, censored,
+            warmup_s, peer, marks}' "$out" >&2 2>/dev/null
         bad=$((bad + 1))
     fi
     i=$((i + 1))
