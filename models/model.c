@@ -49,6 +49,19 @@ const df_model_ops *df_model_find(const char *name)
     return NULL;
 }
 
+static df_model_fatal_fn *fatal_hook;
+
+void df_model_fatal_hook_set(df_model_fatal_fn *fn)
+{
+    fatal_hook = fn;
+}
+
+void df__model_fatal(const char *msg)
+{
+    if (fatal_hook)
+        fatal_hook(msg);
+}
+
 void df_model_stats_clear(df_model_stats *s)
 {
     if (!s)

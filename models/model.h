@@ -10,6 +10,7 @@
 #ifndef DF_MODELS_MODEL_H
 #define DF_MODELS_MODEL_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -141,18 +142,66 @@ typedef struct df_model_pool_stats {
     uint64_t abandoned; /* queued requests dropped by the drain timeout */
 } df_model_pool_stats;
 
+/* Statuses the process model's arbiter (#17) gives the requests a dead
+ * worker held: what the client of a real server sees. */
+#define DF_STATUS_CRASHED   (-ECONNRESET) /* the worker died: EOF or RST */
+#define DF_STATUS_TIMED_OUT (-ETIMEDOUT)  /* killed by --worker-timeout */
+#define DF_STATUS_REFUSED   (-ECONNREFUSED)
+#define DF_MODEL_MAX_SIGNAL 64
+
+/* The process model's arbiter (gunicorn's master, #17). */
+typedef struct df_model_arbiter_stats {
+    uint64_t respawns;        /* workers forked to replace one */
+    uint64_t crashes;         /* workers that died of a signal or exit != 0 */
+    uint64_t worker_timeouts; /* killed for a silent heartbeat */
+    uint64_t recycles;        /* exited after --max-requests */
+    uint64_t held_errors;     /* requests failed with a dying worker */
+    int storm;                /* 1: respawning stopped (a respawn storm) */
+    /* Crashes by signal number (index 0: exited non-zero). */
+    uint32_t deaths_by_signal[DF_MODEL_MAX_SIGNAL + 1];
+} df_model_arbiter_stats;
+
+/* #14: an HTTP load generator's side of the wire (the harness's target
+ * model, harness/http/client.c): its connections, the failures by kind
+ * (as wrk counts non-2xx and socket errors) and what it cost. */
+typedef struct df_model_http_stats {
+    int connections;         /* kept open at once: the pool's size */
+    uint64_t connects;       /* connections opened, the first ones included */
+    uint64_t responses;      /* complete responses, any status */
+    uint64_t non2xx;         /* responses with a status outside 200-299 */
+    uint64_t connect_errors; /* a connect that failed */
+    uint64_t read_errors;    /* recv failed or the peer closed mid-request */
+    uint64_t write_errors;   /* send failed */
+    uint64_t parse_errors;   /* http_parser refused the response */
+    uint64_t abandoned;      /* in flight when the drain ran out */
+    /* CPU of the whole generating process (getrusage RUSAGE_SELF) between
+     * start and stop, and of the loop thread alone, per response. */
+    double client_cpu_ns_per_request;
+    double loop_cpu_ns_per_request;
+} df_model_http_stats;
+
 typedef struct df_model_stats {
     /* Which parts the model filled (0/1); the others stay zero. */
-    int has_gil, has_loop, has_hogs, has_pool;
+    int has_gil, has_loop, has_hogs, has_pool, has_arbiter, has_http;
+    df_model_arbiter_stats arbiter;
     df_gil_stats gil;
     df_model_loop_stats loop;
     df_model_hogs_stats hogs;
     df_model_pool_stats pool;
+    df_model_http_stats http;
     /* Process model running an inner model: each worker's figures, listed,
      * not averaged (each process has its own interpreter). Owned. */
     int nprocesses;
     struct df_model_stats *per_process;
 } df_model_stats;
+
+/* #17: what a model calls when the point cannot go on (a respawn storm):
+ * the hook (the runner's abort, set in a point's child) reports msg and
+ * does not return. Without a hook it returns and the model fails its
+ * stop with the message instead. */
+typedef void df_model_fatal_fn(const char *msg);
+void df_model_fatal_hook_set(df_model_fatal_fn *fn);
+void df__model_fatal(const char *msg);
 
 /* Frees what s owns (not s) and zeroes it. Zeroed or NULL is fine. */
 void df_model_stats_clear(df_model_stats *s);
@@ -190,6 +239,10 @@ typedef struct df_model_cfg {
     const df_workload *workload;
     void *workload_state;
     const df_params *params;
+    /* #14: the HTTP server a load generator sends to ("http://127.0.0.1:
+     * P/path"), for a model that is one (harness/http/client.c); NULL for
+     * the others, which ignore it. */
+    const char *target_url;
     /* Where completions go. */
     df_sink_fn *sink;
     void *sink_arg;
@@ -197,6 +250,16 @@ typedef struct df_model_cfg {
      * concurrency; open loop: --max-inflight), 0 when unbounded. A model
      * may preallocate by it (the process model's overflow queue). */
     int64_t inflight_max;
+    /* Process model's arbiter (#17), gunicorn's knobs. worker_timeout_ns
+     * (--timeout): 0 off, else a sync worker busy on one request this
+     * long is killed and replaced (a hybrid heartbeats from its main
+     * loop, so never). max_requests: 0 off, else a worker exits
+     * gracefully after max_requests + U[0, max_requests_jitter] requests
+     * and is replaced. respawn_forever: gunicorn's exact behaviour, no
+     * respawn-storm detection. */
+    int64_t worker_timeout_ns;
+    int64_t max_requests, max_requests_jitter;
+    int respawn_forever;
 } df_model_cfg;
 
 /* Starts workers; on success *out is set and requests may be submitted. */

@@ -48,11 +48,13 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/clock.h"
 #include "base/trace.h"
+#include "models/arbiter.h"
 #include "models/sync_ctx.h"
 
 #define PIPE_BYTES    (1 << 20) /* the largest pipe an unprivileged user gets */
@@ -62,9 +64,34 @@
 /* Records moved into the pipe with one write: at most PIPE_BUF bytes, so
  * the write is atomic and workers only ever read whole records. */
 #define QUEUE_BATCH_RECORDS (PIPE_BUF / sizeof(df_request))
+/* Completions the arbiter remembers per worker: a dying lane may have
+ * written its completion without freeing its board slot (arbiter.h). */
+#define RECENT_IDS 64
+/* The arbiter's poll tick without --worker-timeout: how late it sees
+ * stop when no worker is left to report. */
+#define ARBITER_TICK_MS 100
+/* A respawn storm: this many deaths in a row (and at least 4 per worker)
+ * of workers that completed nothing. */
+#define STORM_DEATHS 10
+/* Exit statuses a worker gives the arbiter. */
+#define EXIT_PARENT_GONE 4
+#define EXIT_INNER_START 5
+#define EXIT_ORPHAN      6
 
 _Static_assert(sizeof(df_request) <= PIPE_BUF, "request must be atomic");
 _Static_assert(sizeof(df_completion) <= PIPE_BUF, "completion must be atomic");
+
+/* The arbiter's view of worker slot i (gunicorn's master's WORKERS). */
+typedef struct wstate {
+    pid_t pid; /* 0: none (stopping, or after a storm) */
+    int pidfd; /* readable when it exits */
+    int stats_r;
+    uint64_t generation;  /* incarnations of slot i before this one */
+    uint64_t completions; /* this incarnation's */
+    uint64_t recent[RECENT_IDS];
+    unsigned recent_pos;
+    int timed_out; /* killed for --worker-timeout */
+} wstate;
 
 struct df_model {
     df_model_cfg cfg;
@@ -77,12 +104,20 @@ struct df_model {
     int req_w;                 /* parent: request records out, O_NONBLOCK */
     df_request *queue;         /* queue_cap records, a ring; see the top */
     size_t queue_cap, queue_head;
-    size_t queue_len; /* also read unlocked (atomic) by the collector */
-    int done_r;       /* parent: completion records in */
-    int *stats_r;     /* parent: one per worker, its inner model's stats */
-    pid_t *pids;
+    size_t queue_len;  /* also read unlocked (atomic) by the collector */
+    int done_r;        /* parent: completion records in */
+    int *stats_r;      /* parent: one per worker, its inner model's stats */
+    int *stopping;     /* MAP_SHARED: workers skip what is still queued */
+    int req_r, done_w; /* kept for the workers the arbiter respawns */
+    df__boards *boards;
+    wstate *ws; /* cfg.workers of them */
     int nworkers;
-    int *stopping; /* MAP_SHARED: workers skip what is still queued */
+    struct pollfd *polls; /* cfg.workers + 1, the arbiter's */
+    int *poll_worker;
+    int killing;     /* stop's deadline passed: deaths are not failures */
+    int zero_deaths; /* workers in a row that died completing nothing */
+    df_model_arbiter_stats arb;
+    char storm_msg[200];
     pthread_t collector;
     int collector_started;
 };
@@ -93,7 +128,9 @@ typedef struct worker {
     int index;
     int req_r, done_w, stats_w;
     const int *stopping;
-    sem_t lanes; /* hybrid: free lanes of the inner model */
+    df__board *board;
+    int64_t limit; /* requests before a graceful exit; 0: none */
+    sem_t lanes;   /* hybrid: free lanes of the inner model */
 } worker;
 
 /* Writes one record (atomic: n <= PIPE_BUF). 0, or -errno (-EAGAIN when
@@ -144,7 +181,7 @@ static void serve_one(worker *w, const df_request *req)
     c.finished_ns = df_now_ns();
     df_trace_emit(DF_TRACE_DONE, w->index, req->id);
     if (write_record(w->done_w, &c, sizeof c) < 0)
-        _exit(4); /* the parent is gone */
+        _exit(EXIT_PARENT_GONE);
 }
 
 static void inner_sink(void *arg, const df_completion *c)
@@ -153,7 +190,8 @@ static void inner_sink(void *arg, const df_completion *c)
     df_completion out = *c;
     out.worker = w->index; /* lanes are numbered per process */
     if (write_record(w->done_w, &out, sizeof out) < 0)
-        _exit(4);
+        _exit(EXIT_PARENT_GONE);
+    df__board_release(w->board, c->id);
     sem_post(&w->lanes);
 }
 
@@ -186,6 +224,28 @@ static void send_stats(worker *w, const df_model_stats *stats)
 /* Far more than any queue holds: a semaphore that never blocks. */
 #define DF_PROCESS_GREEDY_LANES (1u << 20)
 
+/* Feeds the inner model from the pipe, a lane at a time, until EOF or
+ * w->limit requests (then the inner model drains: a graceful recycle). */
+static void feed_inner(worker *w, df_model *inner)
+{
+    df_request *staged = df__board_staging(w->board);
+    for (int64_t taken = 0; !w->limit || taken < w->limit;) {
+        while (sem_wait(&w->lanes) < 0 && errno == EINTR)
+            ;
+        if (read_record(w->req_r, staged, sizeof *staged) != 1)
+            return;
+        if (__atomic_load_n(w->stopping, __ATOMIC_RELAXED)) {
+            __atomic_store_n(&staged->id, DF__BOARD_NO_ID, __ATOMIC_RELEASE);
+            sem_post(&w->lanes);
+            continue;
+        }
+        df_request req = *staged;
+        DF_CHECK(df__board_hold(w->board) == 0);
+        w->cfg->inner->submit(inner, &req);
+        taken++;
+    }
+}
+
 static _Noreturn void run_inner(worker *w)
 {
     df_model_cfg icfg = *w->cfg;
@@ -203,16 +263,9 @@ static _Noreturn void run_inner(worker *w)
     sem_init(&w->lanes, 0, lanes);
     if (w->cfg->inner->start(&icfg, &inner, &err) < 0) {
         fprintf(stderr, "duckfeed: worker %d: %s\n", w->index, err.msg);
-        _exit(5);
+        _exit(EXIT_INNER_START);
     }
-    df_request req;
-    while (read_record(w->req_r, &req, sizeof req) == 1) {
-        if (__atomic_load_n(w->stopping, __ATOMIC_RELAXED))
-            continue;
-        while (sem_wait(&w->lanes) < 0 && errno == EINTR)
-            ;
-        w->cfg->inner->submit(inner, &req);
-    }
+    feed_inner(w, inner);
     df_model_stats stats;
     w->cfg->inner->stop(inner, 2 * DF_NS_PER_S, &stats, &err);
     close(w->done_w);
@@ -221,15 +274,25 @@ static _Noreturn void run_inner(worker *w)
     _exit(0);
 }
 
+/* gunicorn's sync worker: heartbeat (busy_since), one request, and after
+ * w->limit of them a graceful exit, the request in hand complete. */
 static _Noreturn void worker_main(worker *w)
 {
     if (w->cfg->inner)
         run_inner(w);
-    df_request req;
-    while (read_record(w->req_r, &req, sizeof req) == 1) {
-        if (__atomic_load_n(w->stopping, __ATOMIC_RELAXED))
-            continue; /* stop: queued requests are abandoned, not run */
-        serve_one(w, &req);
+    df_request *req = df__board_staging(w->board);
+    int64_t served = 0;
+    while (read_record(w->req_r, req, sizeof *req) == 1) {
+        /* stop: queued requests are abandoned, not run */
+        if (!__atomic_load_n(w->stopping, __ATOMIC_RELAXED)) {
+            df__board_busy(w->board, df_now_ns());
+            serve_one(w, req);
+            df__board_busy(w->board, 0);
+            served++;
+        }
+        __atomic_store_n(&req->id, DF__BOARD_NO_ID, __ATOMIC_RELEASE);
+        if (w->limit && served >= w->limit)
+            break;
     }
     close(w->done_w);
     _exit(0);
@@ -261,22 +324,7 @@ static void queue_flush(df_model *m)
         DF_CHECK(pthread_cond_broadcast(&m->room) == 0);
 }
 
-static void *collect(void *arg)
-{
-    df_model *m = arg;
-    df_completion c;
-    on_collector = 1;
-    while (read_record(m->done_r, &c, sizeof c) == 1) {
-        m->cfg.sink(m->cfg.sink_arg, &c);
-        /* A worker took a request to make c: the pipe may have room. */
-        if (__atomic_load_n(&m->queue_len, __ATOMIC_RELAXED) > 0) {
-            DF_CHECK(pthread_mutex_lock(&m->submit_mu) == 0);
-            queue_flush(m);
-            DF_CHECK(pthread_mutex_unlock(&m->submit_mu) == 0);
-        }
-    }
-    return NULL;
-}
+static int process_lanes(const df_model_cfg *cfg);
 
 static void close_fd(int *fd)
 {
@@ -285,65 +333,292 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
+/* A completion read from a worker: to the sink, remembered for the
+ * arbiter, and room made in the request pipe. */
+static void deliver(df_model *m, const df_completion *c)
+{
+    if (c->worker >= 0 && c->worker < m->nworkers) {
+        wstate *ws = &m->ws[c->worker];
+        ws->completions++;
+        ws->recent[ws->recent_pos++ % RECENT_IDS] = c->id;
+    }
+    m->cfg.sink(m->cfg.sink_arg, c);
+    /* A worker took a request to make c: the pipe may have room. */
+    if (__atomic_load_n(&m->queue_len, __ATOMIC_RELAXED) > 0) {
+        DF_CHECK(pthread_mutex_lock(&m->submit_mu) == 0);
+        queue_flush(m);
+        DF_CHECK(pthread_mutex_unlock(&m->submit_mu) == 0);
+    }
+}
+
+/* Reads every completion now in the pipe (non-blocking), in batches: the
+ * writes were whole records, so the reads are too. */
+static void drain_completions(df_model *m)
+{
+    df_completion buf[64];
+    for (;;) {
+        ssize_t k = read(m->done_r, buf, sizeof buf);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return;
+        DF_CHECK(k % (ssize_t)sizeof buf[0] == 0);
+        for (ssize_t i = 0; i < k / (ssize_t)sizeof buf[0]; i++)
+            deliver(m, &buf[i]);
+    }
+}
+
+typedef struct held_ctx {
+    df_model *m;
+    int worker;
+    int32_t status;
+    int64_t started_ns; /* the sync worker's; 0 for a hybrid's */
+} held_ctx;
+
+/* A request a dead worker held: failed, as its client sees it. */
+static void fail_held(void *arg, const df_request *r)
+{
+    held_ctx *h = arg;
+    int64_t now = df_now_ns();
+    df_completion c = { .id = r->id,
+                        .intended_ns = r->intended_ns,
+                        .sent_ns = r->sent_ns,
+                        .started_ns = h->started_ns ? h->started_ns : now,
+                        .finished_ns = now,
+                        .worker = h->worker,
+                        .status = h->status };
+    deliver(h->m, &c);
+}
+
+static int fork_one(df_model *m, int i, df_err *err);
+
+/* Counts a death in the figures; 1 when it was a crash. */
+static int count_death(df_model *m, int i, int status)
+{
+    wstate *ws = &m->ws[i];
+    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    if (ws->timed_out) {
+        m->arb.worker_timeouts++;
+        return 0;
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        if (!__atomic_load_n(m->stopping, __ATOMIC_RELAXED))
+            m->arb.recycles++;
+        return 0;
+    }
+    if (m->killing)
+        return 0;
+    m->arb.crashes++;
+    m->arb.deaths_by_signal[sig <= DF_MODEL_MAX_SIGNAL ? sig : 0]++;
+    return 1;
+}
+
+/* Stops respawning, with the message stop returns; the hook (a point's
+ * child) fails the point at once. */
+static void storm(df_model *m, int i, int status)
+{
+    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    m->arb.storm = 1;
+    snprintf(m->storm_msg, sizeof m->storm_msg,
+             "process model: respawn storm: %d workers in a row died "
+             "completing nothing (worker %d: %s%s); gunicorn would fork "
+             "forever (--respawn-forever)",
+             m->zero_deaths, i, sig ? "SIG" : "exit status",
+             sig ? (sigabbrev_np(sig) ? sigabbrev_np(sig) : "?") : "!= 0");
+    df__model_fatal(m->storm_msg);
+}
+
+/* Worker i's process exited: everything it wrote is read, the requests
+ * it held fail once each, and unless stopping it is replaced. */
+static void on_death(df_model *m, int i)
+{
+    wstate *ws = &m->ws[i];
+    df__board *bd = df__boards_at(m->boards, i);
+    int status = 0;
+    drain_completions(m);
+    while (waitpid(ws->pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    close_fd(&ws->pidfd);
+    ws->pid = 0;
+    int crashed = count_death(m, i, status);
+    uint64_t served = ws->completions; /* before its held ones fail */
+    if (!m->killing) {
+        held_ctx h = { m, i,
+                       ws->timed_out ? DF_STATUS_TIMED_OUT : DF_STATUS_CRASHED,
+                       df__board_busy_since(bd) };
+        int nrecent =
+            ws->completions < RECENT_IDS ? (int)ws->completions : RECENT_IDS;
+        m->arb.held_errors +=
+            df__board_each_held(bd, ws->recent, nrecent, fail_held, &h);
+    }
+    if (crashed)
+        m->zero_deaths = served == 0 ? m->zero_deaths + 1 : 0;
+    if (__atomic_load_n(m->stopping, __ATOMIC_RELAXED) || m->arb.storm)
+        return; /* its stats pipe stays for stop to read */
+    int storm_at =
+        4 * m->cfg.workers > STORM_DEATHS ? 4 * m->cfg.workers : STORM_DEATHS;
+    if (!m->cfg.respawn_forever && m->zero_deaths >= storm_at) {
+        storm(m, i, status);
+        return;
+    }
+    close_fd(&ws->stats_r);
+    df__board_reset(bd);
+    ws->generation++;
+    if (fork_one(m, i, NULL) == 0)
+        m->arb.respawns++;
+}
+
+/* --worker-timeout: a sync worker busy on one request longer is killed
+ * (gunicorn sends SIGABRT, then SIGKILL a second later; only the kill is
+ * modelled). A hybrid's main loop is never busy, so never. */
+static void check_heartbeats(df_model *m)
+{
+    if (m->cfg.worker_timeout_ns <= 0 || m->cfg.inner)
+        return;
+    int64_t now = df_now_ns();
+    for (int i = 0; i < m->nworkers; i++) {
+        wstate *ws = &m->ws[i];
+        int64_t since = df__board_busy_since(df__boards_at(m->boards, i));
+        if (ws->pid > 0 && !ws->timed_out && since > 0 &&
+            now - since > m->cfg.worker_timeout_ns) {
+            ws->timed_out = 1;
+            kill(ws->pid, SIGKILL);
+        }
+    }
+}
+
+/* The arbiter's poll tick: a twentieth of the worker timeout. */
+static int arbiter_tick_ms(const df_model *m)
+{
+    int64_t ms = m->cfg.worker_timeout_ns / 20 / DF_NS_PER_MS;
+    if (m->cfg.worker_timeout_ns <= 0 || ms > ARBITER_TICK_MS)
+        return ARBITER_TICK_MS;
+    return ms < 1 ? 1 : (int)ms;
+}
+
+/* The collector and arbiter (gunicorn's master loop): completions to the
+ * sink, deaths to on_death, heartbeats checked each tick; ends when stop
+ * began and no worker is left. */
+static void *arbitrate(void *arg)
+{
+    df_model *m = arg;
+    on_collector = 1;
+    for (;;) {
+        int n = 0;
+        m->polls[n++] = (struct pollfd){ .fd = m->done_r, .events = POLLIN };
+        for (int i = 0; i < m->nworkers; i++)
+            if (m->ws[i].pid > 0) {
+                m->poll_worker[n] = i;
+                m->polls[n++] =
+                    (struct pollfd){ .fd = m->ws[i].pidfd, .events = POLLIN };
+            }
+        if (n == 1 && __atomic_load_n(m->stopping, __ATOMIC_RELAXED))
+            break;
+        if (poll(m->polls, (nfds_t)n, arbiter_tick_ms(m)) < 0 && errno != EINTR)
+            DF_CHECK(!"poll failed");
+        if (m->polls[0].revents)
+            drain_completions(m);
+        for (int k = 1; k < n; k++)
+            if (m->polls[k].revents)
+                on_death(m, m->poll_worker[k]);
+        check_heartbeats(m);
+    }
+    drain_completions(m);
+    return NULL;
+}
+
 static int process_stop(df_model *m,
                         int64_t drain_ns,
                         df_model_stats *stats,
                         df_err *err);
 
-/* Forks cfg->workers workers reading req_r and writing done_w, each with
- * a stats pipe of its own; what was forked is counted in m->nworkers. 0,
- * or -errno with err set. */
-static int fork_workers(df_model *m, int req_r, int done_w, df_err *err)
+/* Worker i's limit of requests: max_requests + U[0, jitter], from a hash
+ * of the slot and its incarnation, so a run repeats. */
+static int64_t request_limit(const df_model *m, int i)
 {
+    if (m->cfg.max_requests <= 0)
+        return 0;
+    if (m->cfg.max_requests_jitter <= 0)
+        return m->cfg.max_requests;
+    uint64_t x = ((uint64_t)i << 32) ^ m->ws[i].generation;
+    x += 0x9e3779b97f4a7c15ULL; /* splitmix64 */
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return m->cfg.max_requests +
+           (int64_t)(x % (uint64_t)(m->cfg.max_requests_jitter + 1));
+}
+
+static _Noreturn void worker_start(df_model *m, int i, int stats_w, pid_t pa)
+{
+    /* #12: die with the parent; it may have died before the prctl, which
+     * getppid then shows. (The signal comes when the forking thread
+     * ends: start's caller, or the arbiter, which outlives workers.) */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != pa)
+        _exit(EXIT_ORPHAN);
+    worker w = { .cfg = &m->cfg,
+                 .index = i,
+                 .req_r = m->req_r,
+                 .done_w = m->done_w,
+                 .stats_w = stats_w,
+                 .stopping = m->stopping,
+                 .board = df__boards_at(m->boards, i),
+                 .limit = request_limit(m, i) };
+    close(m->req_w);
+    close(m->done_r);
+    for (int k = 0; k < m->nworkers; k++) {
+        close(m->ws[k].stats_r);
+        close(m->ws[k].pidfd);
+    }
+    worker_main(&w);
+}
+
+/* Forks worker slot i's next incarnation with a stats pipe of its own.
+ * 0, or -errno with err set. */
+static int fork_one(df_model *m, int i, df_err *err)
+{
+    wstate *ws = &m->ws[i];
     pid_t parent = getpid();
+    int st[2];
+    ws->completions = 0;
+    ws->timed_out = 0;
+    if (pipe2(st, O_CLOEXEC) < 0)
+        return df_err_set(err, -errno, "process model: pipe: %s",
+                          strerror(errno));
     fflush(NULL);
-    for (int i = 0; i < m->cfg.workers; i++) {
-        int st[2];
-        if (pipe2(st, O_CLOEXEC) < 0)
-            return df_err_set(err, -errno, "process model: pipe: %s",
-                              strerror(errno));
-        pid_t pid = fork();
-        if (pid < 0) {
-            int rc = df_err_set(err, -errno, "process model: fork: %s",
-                                strerror(errno));
-            close(st[0]);
-            close(st[1]);
-            return rc;
-        }
-        if (pid == 0) {
-            /* #12: die with the parent; it may have died before the
-             * prctl, which getppid then shows. (The signal comes when
-             * the forking thread ends: start's caller owns the model.) */
-            if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-                _exit(6);
-            worker w = { .cfg = &m->cfg,
-                         .index = i,
-                         .req_r = req_r,
-                         .done_w = done_w,
-                         .stats_w = st[1],
-                         .stopping = m->stopping };
-            close(m->req_w);
-            close(m->done_r);
-            close(st[0]);
-            worker_main(&w);
-        }
-        close(st[1]);
-        m->stats_r[i] = st[0];
-        m->pids[i] = pid;
-        m->nworkers++;
+    pid_t pid = fork();
+    if (pid == 0)
+        worker_start(m, i, st[1], parent);
+    int e = errno;
+    close(st[1]);
+    if (pid < 0) {
+        close(st[0]);
+        return df_err_set(err, -e, "process model: fork: %s", strerror(e));
+    }
+    ws->stats_r = st[0];
+    ws->pid = pid;
+    ws->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (ws->pidfd < 0) {
+        e = errno;
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        ws->pid = 0;
+        return df_err_set(err, -e, "process model: pidfd_open: %s",
+                          strerror(e));
     }
     return 0;
 }
 
-/* The model without workers: its arrays and the shared stop flag. NULL
- * when memory ran out. */
+/* The model without workers: its arrays, boards and shared stop flag.
+ * NULL when memory ran out. */
 static df_model *model_new(const df_model_cfg *cfg)
 {
     df_model *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
     m->cfg = *cfg;
-    m->req_w = m->done_r = -1;
+    m->nworkers = cfg->workers;
+    m->req_w = m->done_r = m->req_r = m->done_w = -1;
     DF_CHECK(pthread_mutex_init(&m->submit_mu, NULL) == 0);
     DF_CHECK(pthread_cond_init(&m->room, NULL) == 0);
     m->queue_cap = cfg->inflight_max > 0 ? (size_t)cfg->inflight_max
@@ -352,13 +627,25 @@ static df_model *model_new(const df_model_cfg *cfg)
      * ever touched. */
     if (m->queue_cap <= SIZE_MAX / sizeof *m->queue)
         m->queue = malloc(m->queue_cap * sizeof *m->queue);
-    m->pids = calloc((size_t)cfg->workers, sizeof *m->pids);
-    m->stats_r = calloc((size_t)cfg->workers, sizeof *m->stats_r);
+    m->ws = calloc((size_t)cfg->workers, sizeof *m->ws);
+    m->polls = calloc((size_t)cfg->workers + 1, sizeof *m->polls);
+    m->poll_worker = calloc((size_t)cfg->workers + 1, sizeof(int));
+    for (int i = 0; m->ws && i < cfg->workers; i++)
+        m->ws[i].pidfd = m->ws[i].stats_r = -1;
     m->stopping = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE,
                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (m->stopping == MAP_FAILED)
         m->stopping = NULL;
-    if (!m->pids || !m->stats_r || !m->stopping || !m->queue) {
+    /* A hybrid holds at most its lanes (a loop: what the load keeps in
+     * flight); a sync worker only its staged request. */
+    uint64_t held = 0;
+    if (cfg->inner) {
+        int lanes = process_lanes(cfg) / (cfg->workers > 0 ? cfg->workers : 1);
+        held = lanes > 0 ? (uint64_t)lanes
+                         : m->queue_cap + PIPE_BYTES / sizeof(df_request);
+    }
+    if (!m->ws || !m->polls || !m->poll_worker || !m->stopping || !m->queue ||
+        df__boards_create(cfg->workers, held, &m->boards) < 0) {
         process_stop(m, 0, NULL, NULL);
         return NULL;
     }
@@ -377,26 +664,32 @@ static int process_start(const df_model_cfg *cfg, df_model **out, df_err *err)
     if (pipe2(req, O_CLOEXEC) < 0 || pipe2(done, O_CLOEXEC) < 0) {
         rc =
             df_err_set(err, -errno, "process model: pipe: %s", strerror(errno));
+        close_fd(&req[0]);
+        close_fd(&req[1]);
         goto fail;
     }
+    /* Kept here: the arbiter forks replacements with the same pipes. */
+    m->req_r = req[0];
+    m->req_w = req[1];
+    m->done_r = done[0];
+    m->done_w = done[1];
     /* Big pipes mean fewer trips through the overflow queue; the default
      * size is merely slower, so a refusal (the user's pipe quota) is no
-     * error. The request pipe must not block its writer (see the top). */
+     * error. The request pipe must not block its writer (see the top),
+     * nor the completion pipe the arbiter, which drains it. */
     (void)fcntl(req[1], F_SETPIPE_SZ, PIPE_BYTES);
     (void)fcntl(done[1], F_SETPIPE_SZ, PIPE_BYTES);
-    if (fcntl(req[1], F_SETFL, O_NONBLOCK) < 0) {
+    if (fcntl(req[1], F_SETFL, O_NONBLOCK) < 0 ||
+        fcntl(done[0], F_SETFL, O_NONBLOCK) < 0) {
         rc = df_err_set(err, -errno, "process model: fcntl: %s",
                         strerror(errno));
         goto fail;
     }
-    m->req_w = req[1];
-    m->done_r = done[0];
-    if ((rc = fork_workers(m, req[0], done[1], err)) < 0)
-        goto fail;
-    close_fd(&req[0]);
-    close_fd(&done[1]);
-    if ((rc = pthread_create(&m->collector, NULL, collect, m)) != 0) {
-        rc = df_err_set(err, -rc, "process model: collector thread: %s",
+    for (int i = 0; i < m->nworkers; i++)
+        if ((rc = fork_one(m, i, err)) < 0)
+            goto fail;
+    if ((rc = pthread_create(&m->collector, NULL, arbitrate, m)) != 0) {
+        rc = df_err_set(err, -rc, "process model: arbiter thread: %s",
                         strerror(rc));
         goto fail;
     }
@@ -404,8 +697,6 @@ static int process_start(const df_model_cfg *cfg, df_model **out, df_err *err)
     *out = m;
     return 0;
 fail:
-    close_fd(&req[0]);
-    close_fd(&done[1]);
     process_stop(m, 0, NULL, NULL);
     return rc;
 }
@@ -508,8 +799,8 @@ static int copy_parts(df_model_stats *to, const df_model_stats *from)
     return 0;
 }
 
-/* Waits for the collector at most drain_ns; past it, kills the workers so
- * the completion pipe hits EOF. */
+/* Waits for the arbiter at most drain_ns; past it, kills the workers
+ * (their requests are abandoned, not failed) so that it ends. */
 static void join_collector(df_model *m, int64_t drain_ns)
 {
     struct timespec ts;
@@ -518,55 +809,59 @@ static void join_collector(df_model *m, int64_t drain_ns)
     ts.tv_sec = t / 1000000000;
     ts.tv_nsec = t % 1000000000;
     if (pthread_timedjoin_np(m->collector, NULL, &ts) != 0) {
+        /* The arbiter reads killing only after a death this causes. */
+        __atomic_store_n(&m->killing, 1, __ATOMIC_SEQ_CST);
         for (int i = 0; i < m->nworkers; i++)
-            kill(m->pids[i], SIGKILL);
+            if (m->ws[i].pid > 0)
+                kill(m->ws[i].pid, SIGKILL);
         pthread_join(m->collector, NULL);
     }
 }
 
-/* Reaps worker i. 0, or -ECHILD with err set when it died of anything but
- * our SIGKILL or exited non-zero. */
-static int reap(df_model *m, int i, df_err *err)
+/* Without an arbiter (start failed): kills and reaps what was forked. */
+static void kill_workers(df_model *m)
 {
-    int status;
-    while (waitpid(m->pids[i], &status, 0) < 0 && errno == EINTR)
-        ;
-    if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL) {
-        int sig = WTERMSIG(status);
-        return df_err_set(
-            err, -ECHILD,
-            "process model: worker %d killed by signal %d (SIG%s)", i, sig,
-            sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+    for (int i = 0; m->ws && i < m->nworkers; i++) {
+        if (m->ws[i].pid > 0) {
+            kill(m->ws[i].pid, SIGKILL);
+            while (waitpid(m->ws[i].pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        }
+        close_fd(&m->ws[i].pidfd);
     }
-    if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-        return df_err_set(err, -ECHILD,
-                          "process model: worker %d exited with status %d", i,
-                          WEXITSTATUS(status));
-    return 0;
 }
 
-/* Reads every worker's figures into per (nworkers long; *n of them kept)
- * and reaps the workers. 0, or the first worker's failure. */
-static int collect_workers(df_model *m,
-                           df_model_stats *per,
-                           int *n,
-                           df_err *err)
+/* Reads every worker's figures into per (nworkers long; *n of them kept):
+ * those alive at stop (a replaced worker's went with it). */
+static void collect_workers(df_model *m, df_model_stats *per, int *n)
 {
-    int rc = 0;
-    for (int i = 0; i < m->nworkers; i++) {
+    for (int i = 0; m->ws && i < m->nworkers; i++) {
         df_model_stats one;
-        if (read_stats(m->stats_r[i], &one) > 0) {
+        if (m->ws[i].stats_r >= 0 && read_stats(m->ws[i].stats_r, &one) > 0) {
             if (per)
                 per[(*n)++] = one;
             else
                 df_model_stats_clear(&one);
         }
-        close_fd(&m->stats_r[i]);
-        int r = reap(m, i, rc == 0 ? err : NULL);
-        if (rc == 0)
-            rc = r;
+        close_fd(&m->ws[i].stats_r);
     }
-    return rc;
+}
+
+static void model_free(df_model *m)
+{
+    close_fd(&m->done_r);
+    close_fd(&m->req_r);
+    close_fd(&m->done_w);
+    if (m->stopping)
+        munmap(m->stopping, sizeof(int));
+    df__boards_destroy(m->boards);
+    free(m->ws);
+    free(m->polls);
+    free(m->poll_worker);
+    free(m->queue);
+    pthread_cond_destroy(&m->room);
+    pthread_mutex_destroy(&m->submit_mu);
+    free(m);
 }
 
 static int process_stop(df_model *m,
@@ -584,11 +879,13 @@ static int process_stop(df_model *m,
     DF_CHECK(pthread_mutex_unlock(&m->submit_mu) == 0);
     if (m->collector_started)
         join_collector(m, drain_ns);
+    else
+        kill_workers(m);
     df_model_stats *per = calloc((size_t)m->nworkers + 1, sizeof *per);
     int n = 0;
-    int rc = collect_workers(m, per, &n, err);
-    close_fd(&m->done_r);
-    if (stats && rc == 0 && per && n > 0) {
+    collect_workers(m, per, &n);
+    int rc = m->arb.storm ? df_err_set(err, -ECHILD, "%s", m->storm_msg) : 0;
+    if (stats && per && n > 0) {
         /* One worker: its figures are the model's. Several: each process
          * has its own interpreter, so they are listed, not averaged. */
         if (n == 1 && copy_parts(stats, &per[0]) < 0)
@@ -597,17 +894,14 @@ static int process_stop(df_model *m,
         stats->per_process = per;
         per = NULL;
     }
+    if (stats) {
+        stats->has_arbiter = 1;
+        stats->arbiter = m->arb;
+    }
     for (int i = 0; per && i < n; i++)
         df_model_stats_clear(&per[i]);
     free(per);
-    if (m->stopping)
-        munmap(m->stopping, sizeof(int));
-    free(m->pids);
-    free(m->stats_r);
-    free(m->queue);
-    pthread_cond_destroy(&m->room);
-    pthread_mutex_destroy(&m->submit_mu);
-    free(m);
+    model_free(m);
     return rc;
 }
 

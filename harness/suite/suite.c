@@ -58,6 +58,10 @@ static const struct run_flag {
     { "--rate", 1, 1 },
     { "--arrivals", 1, 0 },
     { "--max-inflight", 1, 0 },
+    { "--worker-timeout", 1, 0 }, /* #17: the arbiter's */
+    { "--max-requests", 1, 0 },
+    { "--max-requests-jitter", 1, 0 },
+    { "--respawn-forever", 0, 0 },
     { "--trace", 0, 0 },
     { "--quiet", 0, 0 },
 };

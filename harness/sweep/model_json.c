@@ -4,7 +4,11 @@
  * keys, their order and their types (integers stay integers, fractions and
  * times are reals) are fixed here, where the schema is.
  */
+#define _GNU_SOURCE
 #include "harness/sweep/model_json.h"
+
+#include <stdio.h>
+#include <string.h>
 
 #include "models/gil.h"
 
@@ -87,6 +91,29 @@ static json_t *loop_json(const df_model_loop_stats *l)
     return o;
 }
 
+/* #17: the process model's arbiter; deaths by signal name. */
+static json_t *arbiter_json(const df_model_arbiter_stats *a)
+{
+    json_t *sigs = json_object();
+    for (int i = 0; sigs && i <= DF_MODEL_MAX_SIGNAL; i++) {
+        if (a->deaths_by_signal[i] == 0)
+            continue;
+        char name[32];
+        const char *abbrev = i ? sigabbrev_np(i) : NULL;
+        if (i == 0)
+            snprintf(name, sizeof name, "exit");
+        else
+            snprintf(name, sizeof name, "SIG%s", abbrev ? abbrev : "?");
+        json_object_set_new(sigs, name, json_integer(a->deaths_by_signal[i]));
+    }
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:b,s:o*}", "respawns",
+                     (json_int_t)a->respawns, "crashes", (json_int_t)a->crashes,
+                     "worker_timeouts", (json_int_t)a->worker_timeouts,
+                     "recycles", (json_int_t)a->recycles, "held_errors",
+                     (json_int_t)a->held_errors, "storm", a->storm,
+                     "crash_signals", sigs);
+}
+
 static json_t *per_process_json(const df_model_stats *s)
 {
     json_t *a = json_array();
@@ -98,6 +125,21 @@ static json_t *per_process_json(const df_model_stats *s)
         }
     }
     return a;
+}
+
+/* #14: the target model's side of the wire. */
+static json_t *http_json(const df_model_http_stats *h)
+{
+    return json_pack(
+        "{s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f}", "connections",
+        h->connections, "connects", (json_int_t)h->connects, "responses",
+        (json_int_t)h->responses, "non2xx", (json_int_t)h->non2xx,
+        "connect_errors", (json_int_t)h->connect_errors, "read_errors",
+        (json_int_t)h->read_errors, "write_errors", (json_int_t)h->write_errors,
+        "parse_errors", (json_int_t)h->parse_errors, "abandoned",
+        (json_int_t)h->abandoned, "client_cpu_ns_per_request",
+        h->client_cpu_ns_per_request, "loop_cpu_ns_per_request",
+        h->loop_cpu_ns_per_request);
 }
 
 /* Sets key to v (stolen) unless v is NULL: 0, or -1 on failure. */
@@ -128,6 +170,10 @@ json_t *df_model_stats_json(const df_model_stats *s)
         bad |= set_part(o, "pool",
                         json_pack("{s:i,s:I}", "threads", s->pool.threads,
                                   "abandoned", (json_int_t)s->pool.abandoned));
+    if (s->has_arbiter)
+        bad |= set_part(o, "arbiter", arbiter_json(&s->arbiter));
+    if (s->has_http)
+        bad |= set_part(o, "http", http_json(&s->http));
     if (s->nprocesses > 0)
         bad |= set_part(o, "per_process", per_process_json(s));
     if (bad) {

@@ -58,6 +58,9 @@ typedef struct recorder {
     df_hist *service; /* started -> finished */
     df_hist *naive;   /* sent -> finished (what closed-loop tools see) */
     int64_t completed, errors;
+    /* #17: errors by kind (models/model.h's DF_STATUS_*); the rest are
+     * the workload's own. */
+    int64_t errors_crash, errors_timeout, errors_refused;
     int64_t overlap_ns;  /* sum of [sent, finished] n window, every request */
     int64_t entry_ns;    /* sum of [sent, window end] n window, every send */
     int64_t settled_ns;  /* the same, of every finished request */
@@ -155,6 +158,9 @@ static void record(recorder *r,
     r->completed++;
     if (c->status < 0)
         r->errors++;
+    r->errors_crash += c->status == DF_STATUS_CRASHED;
+    r->errors_timeout += c->status == DF_STATUS_TIMED_OUT;
+    r->errors_refused += c->status == DF_STATUS_REFUSED;
 }
 
 /* The recorder of the calling thread; NULL only when memory ran out. */
@@ -435,6 +441,9 @@ static void recorder_add(recorder *all, const recorder *r)
     df_hist_merge(all->naive, r->naive);
     all->completed += r->completed;
     all->errors += r->errors;
+    all->errors_crash += r->errors_crash;
+    all->errors_timeout += r->errors_timeout;
+    all->errors_refused += r->errors_refused;
     all->overlap_ns += r->overlap_ns;
     all->entry_ns += r->entry_ns;
     all->settled_ns += r->settled_ns;
@@ -563,6 +572,13 @@ static int collect(point_run *run, int64_t window_ns, json_t *rec)
     json_object_set_new(rec, "completed", json_integer(all->completed));
     json_object_set_new(rec, "errors", json_integer(all->errors));
     json_object_set_new(rec, "succeeded", json_integer(succeeded));
+    json_object_set_new(
+        rec, "errors_by_kind",
+        json_pack("{s:I,s:I,s:I,s:I}", "crash", (json_int_t)all->errors_crash,
+                  "timeout", (json_int_t)all->errors_timeout, "refused",
+                  (json_int_t)all->errors_refused, "other",
+                  (json_int_t)(all->errors - all->errors_crash -
+                               all->errors_timeout - all->errors_refused)));
     json_object_set_new(
         rec, "error_rate",
         json_real(all->completed ? (double)all->errors / all->completed : 0));

@@ -30,6 +30,7 @@
 
 #include "base/clock.h"
 #include "models/coro/coro.h"
+#include "models/model.h"
 
 #define FAIL_TAG          "FAIL:"
 #define ABORT_PREFIX      "duckfeed: " /* abort_point outside a point's child */
@@ -114,6 +115,7 @@ static _Noreturn void child_main(const df_point_cfg *pc, int fd, pid_t parent)
     if (pthread_atfork(NULL, NULL, forget_result_fd) != 0)
         df_runner_abort_point("runner: pthread_atfork failed");
     df_coro_overflow_hook_set(df_runner_abort_point);
+    df_model_fatal_hook_set(df_runner_abort_point); /* #17: respawn storm */
     /* A dead worker must show up as EPIPE on a write, not kill the point
      * with SIGPIPE and hide the real cause; and a crash is expected here
      * often enough that core files would only fill the disk. */
