@@ -421,6 +421,20 @@ int df__run_parse(int argc, char **argv, df_run_opts *o)
 }
 
 /* " CHECK:little,steady" for the failing checks of pt, "" when none. */
+/* 1 when pt's "marks" list holds name. */
+static int has_mark(const json_t *pt, const char *name)
+{
+    const json_t *m;
+    size_t i;
+
+    json_array_foreach(json_object_get(pt, "marks"), i, m)
+    {
+        if (json_is_string(m) && strcmp(json_string_value(m), name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static const char *check_flags(const json_t *pt)
 {
     static char buf[128];
@@ -437,6 +451,8 @@ static const char *check_flags(const json_t *pt)
         len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s",
                                 len ? "," : " CHECK:", names[i][1]);
     }
+    if (has_mark(pt, "peer_limited"))
+        snprintf(buf + len, sizeof buf - len, " PEER");
     return buf;
 }
 
@@ -620,6 +636,15 @@ static void print_legend(const json_t *points)
             printf("  NOTHING-DONE  no request completed in the window "
                    "(a request longer than --duration?): no figure here "
                    "is a measurement\n");
+            break;
+        }
+    }
+    json_array_foreach(points, i, pt)
+    {
+        if (has_mark(pt, "peer_limited")) {
+            printf("  PEER          the upstream peer lagged by a tenth of "
+                   "the median latency or more, or refused connections: "
+                   "it, not the model, set this latency\n");
             break;
         }
     }
