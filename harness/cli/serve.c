@@ -13,7 +13,6 @@
 #define XSTR(x)  STR(x)
 #define STR(x)   #x
 
-
 static const df_opt opts[] = {
     { "model", DF_OPT_STRING, FIELD(model), .arg = "M", .def = "coroutine",
       .help = "process (gunicorn sync), thread (gunicorn gthread),\n"
@@ -22,7 +21,8 @@ static const df_opt opts[] = {
       .help = "worker processes sharing the listening socket" },
     { "threads", DF_OPT_INT, FIELD(threads), 1, 1024, .def = "4",
       .help = "thread model: worker threads per process" },
-    { "gil", DF_OPT_CHOICE, FIELD(gil), .choices = df__opt_gil_words, .def = "new",
+    { "gil", DF_OPT_CHOICE, FIELD(gil), .choices = df__opt_gil_words,
+      .def = "new",
       .help = "the simulated interpreter lock of thread and loop\n"
               "workers: new, old or off" },
     { "switch-interval", DF_OPT_DURATION, FIELD(switch_interval_ns), 1000,
