@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -51,6 +52,8 @@ static void start(server *s, const char *model, ...)
     s->pid = fork();
     assert_true(s->pid >= 0);
     if (s->pid == 0) {
+        /* A failed assertion skips stop(): the server goes with us. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         dup2(fds[1], 1);
         close(fds[0]);
         execv(exe, (char **)argv);
