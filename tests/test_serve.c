@@ -216,6 +216,23 @@ static void test_serve_process_closes(void **state)
     stop(&s);
 }
 
+/* A client that sends nothing is dropped after --read-timeout: the
+ * timeout the sync worker sets on the listener reaches accepted sockets. */
+static void test_serve_process_read_timeout(void **state)
+{
+    server s;
+    char buf[64];
+
+    (void)state;
+    start(&s, "process", "--read-timeout", "200ms", (char *)NULL);
+    int fd = dial(&s);
+
+    /* EOF, not the 10 s receive timeout (which would be -1, EAGAIN). */
+    assert_int_equal(recv(fd, buf, sizeof buf, 0), 0);
+    close(fd);
+    stop(&s);
+}
+
 static void test_serve_400(void **state)
 {
     server s;
@@ -379,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_serve_keepalive_thread),
         cmocka_unit_test(test_serve_keepalive_coroutine),
         cmocka_unit_test(test_serve_process_closes),
+        cmocka_unit_test(test_serve_process_read_timeout),
         cmocka_unit_test(test_serve_400),
         cmocka_unit_test(test_serve_431),
         cmocka_unit_test(test_serve_idle_close_coroutine),
