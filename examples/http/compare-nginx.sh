@@ -53,6 +53,7 @@ stop() {
 serve() { # serve KEY NAME ARGS...: duckfeed serve on a free port, then bench
     local key=$1 name=$2 port
     shift 2
+    : >"$tmp/serve.out" # not the last server's line (see the loop below)
     "$exe" serve "$@" --port 0 >"$tmp/serve.out" &
     pid=$!
     for _ in $(seq 200); do grep -q listening "$tmp/serve.out" && break; sleep 0.05; done
