@@ -233,6 +233,31 @@ static void test_serve_process_read_timeout(void **state)
     stop(&s);
 }
 
+/* A query value that only setup() reads takes effect: each worker sets
+ * a workload up per set of values (hang's setup refuses every=0), up to
+ * 16 sets, then 400. */
+static void test_serve_setup_per_values(void **state)
+{
+    server s;
+    char buf[4096], req[128];
+
+    (void)state;
+    start(&s, "process", (char *)NULL);
+    assert_int_equal(
+        get(&s, "GET /hang?every=0 HTTP/1.1\r\n\r\n", buf, sizeof buf), 503);
+    assert_non_null(strstr(buf, "every must be >= 1"));
+    for (int us = 1; us <= 16; us++) {
+        snprintf(req, sizeof req, "GET /cpu?us=%d HTTP/1.1\r\n\r\n", us);
+        assert_int_equal(get(&s, req, buf, sizeof buf), 200);
+    }
+    assert_int_equal(get(&s, "GET /cpu?us=1 HTTP/1.1\r\n\r\n", buf, sizeof buf),
+                     200); /* seen before */
+    assert_int_equal(
+        get(&s, "GET /cpu?us=17 HTTP/1.1\r\n\r\n", buf, sizeof buf), 400);
+    assert_non_null(strstr(buf, "more than 16 sets"));
+    stop(&s);
+}
+
 static void test_serve_400(void **state)
 {
     server s;
@@ -397,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_serve_keepalive_coroutine),
         cmocka_unit_test(test_serve_process_closes),
         cmocka_unit_test(test_serve_process_read_timeout),
+        cmocka_unit_test(test_serve_setup_per_values),
         cmocka_unit_test(test_serve_400),
         cmocka_unit_test(test_serve_431),
         cmocka_unit_test(test_serve_idle_close_coroutine),

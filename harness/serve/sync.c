@@ -10,6 +10,13 @@
  * gunicorn puts no timeout on the read (its arbiter kills a worker stuck
  * past --timeout); here a request that has not arrived within
  * read_timeout_ns is dropped, which a hung client would cost sync too.
+ *
+ * Per request: accept, recv, send, close, and nothing else. The read
+ * timeout is set once on the listener, before any worker forks: Linux
+ * copies a listener's options into each connection when its handshake
+ * completes (so after listen() would be too late for early clients).
+ * No TCP_NODELAY: one write then close is never held back by Nagle,
+ * which delays only a write behind unacknowledged data.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -59,17 +66,12 @@ static void serve_one(sync_worker *s, int fd)
     df__serve_send_all(fd, s->out, len);
 }
 
-/* Sets the options every accepted socket needs on the listener, which
- * Linux copies into each socket accept() returns: two setsockopt calls
- * fewer per request, on a path of four syscalls (accept, recv, send,
- * close). Every worker sets the same values on the shared socket. */
-static void set_options(int listen_fd, int64_t timeout_ns)
+void df__serve_sync_prepare(int listen_fd, const df_serve_cfg *cfg)
 {
-    struct timeval tv = { .tv_sec = timeout_ns / DF_NS_PER_S,
-                          .tv_usec = (timeout_ns % DF_NS_PER_S) / 1000 };
-    /* A failure only costs the guard against a hung peer. No TCP_NODELAY:
-     * the response is one write followed by close, which Nagle never
-     * holds back (it delays only a write behind unacknowledged data). */
+    int64_t ns = cfg->read_timeout_ns;
+    struct timeval tv = { .tv_sec = ns / DF_NS_PER_S,
+                          .tv_usec = (ns % DF_NS_PER_S) / 1000 };
+    /* A failure only costs the guard against a hung peer. */
     (void)setsockopt(listen_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 }
 
@@ -86,7 +88,6 @@ int df__serve_sync(const df__serve_worker *w)
                        .worker = w->index,
                        .request_id = (uint64_t)w->index << 40 };
     struct pollfd p = { .fd = w->listen_fd, .events = POLLIN };
-    set_options(w->listen_fd, w->cfg->read_timeout_ns);
     for (;;) {
         int fd = accept4(w->listen_fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd >= 0) {
