@@ -22,6 +22,8 @@
 #include "base/clock.h"
 #include "harness/cli/opt.h"
 #include "harness/cli/plan_file.h"
+#include "harness/http/client.h"
+#include "harness/http/url.h"
 #include "harness/measure/arrivals.h"
 #include "harness/store/results.h"
 #include "harness/sweep/plan.h"
@@ -196,6 +198,10 @@ static const df_opt opts[] = {
       .def = "cpu",
       .help = "name[:param=value,...], repeatable;\n"
               "see `duckfeed list` for names and parameters" },
+    { "target", DF_OPT_STRING, FIELD(target), .arg = "URL",
+      .help = "measure the HTTP server at URL instead (http://\n"
+              "127.0.0.1:PORT/path; loopback only): GET on\n"
+              "keep-alive connections, one per request in flight" },
     { "plugin", DF_OPT_CALL, .call = load_plugin, .arg = "PATH.so",
       .help = "load a workload plugin first (repeatable)" },
     { "workers", DF_OPT_INT_LIST, FIELD(workers), 1, DF_RUN_MAX_PROCESSES,
@@ -347,6 +353,48 @@ static int check_plan_item(const df_run_opts *o, const unsigned char *given)
     return 0;
 }
 
+/* #14: --target runs the target model alone, on the noop workload (the
+ * client does no work of its own), labelled with the URL; options that
+ * pick models or workloads are refused rather than ignored. 0, or 2
+ * after one line on stderr. */
+static int setup_target(df_run_opts *o, const unsigned char *given)
+{
+    static const char *const theirs[] = { "model", "workload", "plugin",
+                                          "workers", "processes" };
+    df_http_url url;
+    df_err err = { 0 };
+
+    for (size_t k = 0; k < sizeof theirs / sizeof theirs[0]; k++)
+        if (given[df__opt_index(&run_cmd, theirs[k])]) {
+            fprintf(stderr,
+                    "duckfeed run: --%s with --target: the server at the "
+                    "URL is what runs\n",
+                    theirs[k]);
+            return 2;
+        }
+    if (df_http_url_parse(o->target, &url, &err) < 0) {
+        fprintf(stderr, "duckfeed run: %s\n", err.msg);
+        return 2;
+    }
+    /* One connection per request in flight: as many as the client keeps. */
+    int64_t most = o->max_inflight;
+    for (int i = 0; i < o->concurrency.n; i++)
+        most = o->concurrency.v[i] > most ? o->concurrency.v[i] : most;
+    if (most > DF_HTTP_MAX_CONNECTIONS) {
+        fprintf(stderr,
+                "duckfeed run: --target keeps one connection per request "
+                "in flight: at most %d (--concurrency, --max-inflight)\n",
+                DF_HTTP_MAX_CONNECTIONS);
+        return 2;
+    }
+    o->models[0] = &df_http_target_model;
+    o->nmodels = 1;
+    o->wl_spec[0] = "noop";
+    o->nwl = 1;
+    o->base.target_url = o->target;
+    return 0;
+}
+
 int df__run_parse(int argc, char **argv, df_run_opts *o)
 {
     unsigned char given[sizeof opts / sizeof opts[0]];
@@ -357,6 +405,8 @@ int df__run_parse(int argc, char **argv, df_run_opts *o)
         return rc;
     if (o->plan_item)
         return check_plan_item(o, given);
+    if (o->target && (rc = setup_target(o, given)) != 0)
+        return rc;
     o->workers_given = given[df__opt_index(&run_cmd, "workers")];
     o->processes_given = given[df__opt_index(&run_cmd, "processes")];
     for (int i = 0; i < o->nwl; i++) {
@@ -369,6 +419,8 @@ int df__run_parse(int argc, char **argv, df_run_opts *o)
         df_params_format(o->wl[i], &o->wl_params[i], o->wl_label[i],
                          sizeof o->wl_label[i]);
     }
+    if (o->target) /* #14: its plots' series are named by the URL */
+        snprintf(o->wl_label[0], sizeof o->wl_label[0], "%s", o->target);
     /* gunicorn -w and uvicorn --workers count processes: with no process
      * model in the run, --workers means the hybrids' --processes. */
     int has_process = 0;
@@ -599,6 +651,10 @@ static int prepare(df_run_opts *o, df_plan *p, df_results_lock **lk)
     if (n > DF_PLAN_MAX_POINTS) {
         fprintf(stderr, "duckfeed run: too many points (%lld > %d)\n",
                 (long long)n, DF_PLAN_MAX_POINTS);
+        return 2;
+    }
+    if (o->target && df_http_target_probe(o->target, &err) < 0) {
+        fprintf(stderr, "duckfeed run: %s\n", err.msg);
         return 2;
     }
     if (df_results_acquire(o->out, o->force, lk, &err) < 0) {

@@ -91,6 +91,7 @@ static const field point_fields[] = {
     { "duration_s", T_NUM, R_ALWAYS },
     { "warmup_s", T_NUM, R_ALWAYS },
     { "warmup_auto", T_BOOL, R_OPTIONAL },
+    { "target", T_STR, R_OPTIONAL }, /* #14 */
     { "requests", T_INT, R_OPTIONAL },
     { "repeat", T_INT, R_ALWAYS },
     { "repetitions_done", T_INT, R_OPTIONAL },
@@ -134,6 +135,7 @@ static const field point_fields[] = {
     { "pool", T_OBJ, R_OPTIONAL },
     { "arbiter", T_OBJ, R_OPTIONAL },        /* #17 */
     { "errors_by_kind", T_OBJ, R_OPTIONAL }, /* #17 */
+    { "http", T_OBJ, R_OPTIONAL },           /* #14: the target model */
     { "per_process", T_ARR, R_OPTIONAL },
     { "trace", T_ARR, R_OPTIONAL },
     { "warning", T_STR, R_OPTIONAL },

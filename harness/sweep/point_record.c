@@ -69,6 +69,8 @@ json_t *df_point_identity_json(const df_point_cfg *pc)
         json_object_set_new(id, "concurrency", json_integer(pc->concurrency));
     if (pc->warmup_auto)
         json_object_set_new(id, "warmup_auto", json_true());
+    if (m->target_url) /* #14 */
+        json_object_set_new(id, "target", json_string(m->target_url));
     return id;
 }
 
