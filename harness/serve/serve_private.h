@@ -13,9 +13,9 @@
 typedef struct df__serve_worker {
     const df_serve_cfg *cfg;
     df_routes *routes; /* each process its own copy */
-    int listen_fd;    /* shared by every worker, O_NONBLOCK */
-    int index;        /* 0-based worker process */
-    int plain_blocks; /* loop: the asyncio model's plain calls */
+    int listen_fd;     /* shared by every worker, O_NONBLOCK */
+    int index;         /* 0-based worker process */
+    int plain_blocks;  /* loop: the asyncio model's plain calls */
     int64_t keepalive_ns;
 } df__serve_worker;
 
