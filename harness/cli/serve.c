@@ -59,8 +59,9 @@ static const df_opt_cmd serve_cmd = {
         "Serves HTTP/1.1 on 127.0.0.1 with a model, the way the server it\n"
         "stands for does. The path picks the workload, the query its\n"
         "parameters: /noop, /cpu?us=2000, /sleep?ms=50 (duckfeed list).\n"
-        "Each workload is set up once, with its defaults. Runs until\n"
-        "SIGINT or SIGTERM.\n\n",
+        "Each worker sets a workload up on the first request for each set\n"
+        "of values (at most 16; more get 400). Runs until SIGINT or\n"
+        "SIGTERM.\n\n",
     .usage_foot = "Answers: 200 \"ok\", 400 bad request or parameter, 404 no "
                   "such workload,\n431 headers over 8 KiB, 500 the workload "
                   "failed, 503 its setup failed.\n",
