@@ -11,9 +11,6 @@ trap cleanup EXIT
 fail=0
 for args in "--model coroutine" "--model process --workers 2" \
     "--model thread --threads 4" "--model asyncio --workers 2"; do
-    # Emptied here: the background redirect truncates it only later, and
-    # the loop below must not see the last server's line.
-    : >"$out"
     # shellcheck disable=SC2086
     # Emptied here, not by the child's redirection: that runs after the
     # fork, and the grep below could still read the last server's line.
