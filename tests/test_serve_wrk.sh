@@ -11,10 +11,10 @@ trap cleanup EXIT
 fail=0
 for args in "--model coroutine" "--model process --workers 2" \
     "--model thread --threads 4" "--model asyncio --workers 2"; do
-    # shellcheck disable=SC2086
     # Emptied here, not by the child's redirection: that runs after the
     # fork, and the grep below could still read the last server's line.
     : >"$out"
+    # shellcheck disable=SC2086
     "$exe" serve $args --port 0 >>"$out" 2>&1 &
     pid=$!
     i=0
