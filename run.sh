@@ -12,8 +12,12 @@ PACKAGES=(cmake gcc make pkg-config libjansson-dev libcmocka-dev gnuplot-nox lib
     libhttp-parser-dev)
 # chromium: the report_html test opens results/report.html in it, headless.
 # clang, libfuzzer-14-dev: the fuzz targets run at the end of the tests.
-TEST_PACKAGES=(valgrind clang-format parallel jq chromium clang libfuzzer-14-dev wrk)
+# wrk, python3: the real suite's pieces are tested against a fake server.
+TEST_PACKAGES=(valgrind clang-format parallel jq chromium clang libfuzzer-14-dev wrk python3)
+# ./run.sh real (#15): the real servers, Debian's python3 and its GIL.
+REAL_PACKAGES=(python3 gunicorn python3-uvicorn python3-uvloop python3-gevent wrk)
 SLURM_PACKAGES=(slurm-wlm munge jq)
+SSH_PACKAGES=(openssh-server openssh-client rsync parallel jq)
 FUZZ_PACKAGES=(clang libfuzzer-14-dev)
 FUZZ_TARGETS=(params cli suite resfile validate table)
 
@@ -35,6 +39,10 @@ usage: ./run.sh [--quick] [SUITE...]   run suites (default: the default set),
                                        root) runs a plan as an array job and
                                        merges it (docs/DISTRIBUTED.md); not
                                        part of `test`
+       ./run.sh test-ssh               the GNU parallel --sshlogin recipe
+                                       against an sshd on 127.0.0.1 it
+                                       starts and stops (a sweep's plan and
+                                       a suite's); not part of `test`
        ./run.sh bench [NAME...]        duckfeed's own costs (switches, locks,
                                        harness overhead)
        ./run.sh fuzz [SECONDS]         build the libFuzzer targets (clang) in
@@ -49,6 +57,17 @@ usage: ./run.sh [--quick] [SUITE...]   run suites (default: the default set),
                                        (--quick) in a loop for MINUTES
                                        (default 10), printing duckfeed's
                                        RSS and open descriptors
+       ./run.sh real [--quick]         the real servers (gunicorn sync,
+                                       gthread, gevent; uvicorn) beside the
+                                       models standing for them, and
+                                       CPython's GIL beside the simulated
+                                       one (docs/FIDELITY.md); not in the
+                                       default set; 16 min on a shared
+                                       2-vCPU machine (--quick: concurrency
+                                       1 and 64, 1 s per cell):
+                                       results/real.json,
+                                       results/gil-real.json,
+                                       results/REAL.md, plots/real-*.png
        ./run.sh report                 rewrite results/REPORT.md and
                                        report.html from results/ (no runs)
        ./run.sh --help                 this text
@@ -315,6 +334,15 @@ run_soak() { # [MINUTES]
     soak_loop "$minutes"
 }
 
+# #16: docs/DISTRIBUTED.md's --sshlogin recipe for real, on this machine
+# (tests/ssh_local.sh: a throwaway sshd on 127.0.0.1, nothing kept).
+run_test_ssh() {
+    install_missing "${PACKAGES[@]}" "${SSH_PACKAGES[@]}"
+    say "building ($BUILD)"
+    build "$BUILD"
+    exec tests/ssh_local.sh "$BUILD"
+}
+
 main() {
     local cmd=${1:-}
     case "$cmd" in
@@ -333,8 +361,22 @@ main() {
         build "$BUILD"
         exec tests/slurm_local.sh "$BUILD"
         ;;
+    test-ssh) run_test_ssh ;;
     build) install_missing "${PACKAGES[@]}"; build "$BUILD"; say "built $BUILD/duckfeed" ;;
     soak) shift; [ $# -le 1 ] || { say "soak takes at most MINUTES"; exit 2; }; run_soak "$@" ;;
+    real)
+        shift
+        [ $# -eq 0 ] || [ "$*" = --quick ] || { say "real takes only --quick"; exit 2; }
+        install_missing "${PACKAGES[@]}" "${REAL_PACKAGES[@]}"
+        build "$BUILD"
+        mkdir -p results plots
+        # A server that could not be measured (exit 1) does not stop the
+        # GIL figures; the worse status is the result.
+        local rc=0
+        /usr/bin/python3 examples/python/real.py "$@" || rc=$?
+        /usr/bin/python3 examples/python/gil_real.py "$@" || rc=$?
+        exit "$rc"
+        ;;
     report) shift; install_missing "${PACKAGES[@]}"; build "$BUILD"; exec "$BUILD/duckfeed" report "$@" ;;
     tests | check | ctest) say "no such suite or command: $1 (did you mean: ./run.sh test?)"; exit 2 ;;
     fuzz)

@@ -161,14 +161,34 @@ typedef struct df_model_arbiter_stats {
     uint32_t deaths_by_signal[DF_MODEL_MAX_SIGNAL + 1];
 } df_model_arbiter_stats;
 
+/* #14: an HTTP load generator's side of the wire (the harness's target
+ * model, harness/http/client.c): its connections, the failures by kind
+ * (as wrk counts non-2xx and socket errors) and what it cost. */
+typedef struct df_model_http_stats {
+    int connections;         /* kept open at once: the pool's size */
+    uint64_t connects;       /* connections opened, the first ones included */
+    uint64_t responses;      /* complete responses, any status */
+    uint64_t non2xx;         /* responses with a status outside 200-299 */
+    uint64_t connect_errors; /* a connect that failed */
+    uint64_t read_errors;    /* recv failed or the peer closed mid-request */
+    uint64_t write_errors;   /* send failed */
+    uint64_t parse_errors;   /* http_parser refused the response */
+    uint64_t abandoned;      /* in flight when the drain ran out */
+    /* CPU of the whole generating process (getrusage RUSAGE_SELF) between
+     * start and stop, and of the loop thread alone, per response. */
+    double client_cpu_ns_per_request;
+    double loop_cpu_ns_per_request;
+} df_model_http_stats;
+
 typedef struct df_model_stats {
     /* Which parts the model filled (0/1); the others stay zero. */
-    int has_gil, has_loop, has_hogs, has_pool, has_arbiter;
+    int has_gil, has_loop, has_hogs, has_pool, has_arbiter, has_http;
     df_model_arbiter_stats arbiter;
     df_gil_stats gil;
     df_model_loop_stats loop;
     df_model_hogs_stats hogs;
     df_model_pool_stats pool;
+    df_model_http_stats http;
     /* Process model running an inner model: each worker's figures, listed,
      * not averaged (each process has its own interpreter). Owned. */
     int nprocesses;
@@ -219,6 +239,10 @@ typedef struct df_model_cfg {
     const df_workload *workload;
     void *workload_state;
     const df_params *params;
+    /* #14: the HTTP server a load generator sends to ("http://127.0.0.1:
+     * P/path"), for a model that is one (harness/http/client.c); NULL for
+     * the others, which ignore it. */
+    const char *target_url;
     /* Where completions go. */
     df_sink_fn *sink;
     void *sink_arg;

@@ -5,6 +5,7 @@
 #include "harness/bench/bench.h"
 #include "harness/cli/merge.h"
 #include "harness/cli/run.h"
+#include "harness/http/client.h"
 #include "harness/plot/plot.h"
 #include "harness/report/report.h"
 #include "harness/serve/serve.h"
@@ -91,6 +92,9 @@ static int list_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* #14: the load generator is a model the harness defines; registered
+     * here, every command (run, plot, report, list) finds it by name. */
+    DF_CHECK(df_model_register(&df_http_target_model) == 0);
     if (argc < 2) {
         fprintf(stderr, "duckfeed: no command given (see duckfeed --help)\n");
         return 2;

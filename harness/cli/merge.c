@@ -21,19 +21,20 @@
 #define WHO "duckfeed merge"
 
 static const char usage[] =
-    "usage: duckfeed merge [--plan FILE] [--force] --out RESULTS.json "
-    "PART...\n"
+    "usage: duckfeed merge [--plan FILE] [--force] [--quiet] --out "
+    "RESULTS.json PART...\n"
     "Folds the parts written by `duckfeed run --plan-item` into one results\n"
     "file, as the single-machine sweep would have written it. Refuses parts\n"
     "of another plan (of FILE, when given; else of the first part), names\n"
     "missing and duplicate items, keeps each host's repetitions apart.\n"
+    "--quiet says nothing unless it refuses (the exit status still tells).\n"
     "Exit: 0 every item merged, 1 written but incomplete (\"complete\":\n"
     "false), 2 refused (one line says why).\n";
 
 typedef struct merge {
     const char *plan_path, *out;
-    int force;
-    char **paths; /* the parts as named */
+    int force, quiet; /* quiet: no line unless refused */
+    char **paths;     /* the parts as named */
     int nparts;
     json_t **parts;   /* [nparts] */
     df_planfile *pf;  /* the plan they belong to */
@@ -56,6 +57,8 @@ static int parse_args(merge *m, int argc, char **argv)
             return -1;
         } else if (!strcmp(a, "--force")) {
             m->force = 1;
+        } else if (!strcmp(a, "--quiet")) {
+            m->quiet = 1;
         } else if ((!strcmp(a, "--out") || !strcmp(a, "--plan")) &&
                    i + 1 < argc) {
             *(a[2] == 'o' ? &m->out : &m->plan_path) = argv[++i];
@@ -350,18 +353,20 @@ static int write_out(merge *m)
         fprintf(stderr, WHO ": --out %s\n", err.msg);
         rc = 2;
     } else if (missing) {
-        fprintf(stderr,
-                WHO ": missing %d of %d items (%s): %s says \"complete\": "
-                    "false\n",
-                missing, m->pf->nitems, miss, m->out);
+        if (!m->quiet)
+            fprintf(stderr,
+                    WHO ": missing %d of %d items (%s): %s says \"complete\": "
+                        "false\n",
+                    missing, m->pf->nitems, miss, m->out);
         rc = 1;
     } else {
-        printf("merged %d items of plan %s (%zu machine%s) into %s\n",
-               m->pf->nitems, m->pf->id, json_array_size(m->machines),
-               json_array_size(m->machines) == 1 ? "" : "s", m->out);
+        if (!m->quiet)
+            printf("merged %d items of plan %s (%zu machine%s) into %s\n",
+                   m->pf->nitems, m->pf->id, json_array_size(m->machines),
+                   json_array_size(m->machines) == 1 ? "" : "s", m->out);
         rc = 0;
     }
-    if (rc != 2 && json_array_size(m->machines) > 1)
+    if (rc != 2 && !m->quiet && json_array_size(m->machines) > 1)
         fprintf(stderr,
                 WHO ": measured on %zu machines: each point keeps its "
                     "\"machine\", none is averaged across them\n",

@@ -151,15 +151,17 @@ static void shell_word(const char *path, char *buf, size_t len)
         snprintf(buf, len, "\"%s\"", path); /* rare; told in DISTRIBUTED.md */
 }
 
-json_t *df__planfile_line(const df_planfile *pf, int item, const char *path)
+json_t *df__planfile_line(const df_planfile *pf,
+                          int item,
+                          const char *path,
+                          int at)
 {
     json_t *line = item_json(pf, item), *out = json_object();
     char word[PATH_MAX + 3], cmd[2 * PATH_MAX];
 
     shell_word(path, word, sizeof word);
     snprintf(cmd, sizeof cmd,
-             "duckfeed run --plan-item %s:%d --out part-%d.json", word, item,
-             item);
+             "duckfeed run --plan-item %s:%d --out part-%d.json", word, at, at);
     /* "plan" first, so a reader (or head -c) sees which plan a line is. */
     if (!line || !out ||
         json_object_set_new(out, "plan", json_string(pf->id)) ||
@@ -172,33 +174,60 @@ json_t *df__planfile_line(const df_planfile *pf, int item, const char *path)
     return out;
 }
 
-/* Writes every line of pf to path (through a temporary file, renamed:
- * a half-written plan is never there). 0 or 2 after one line. */
-static int write_lines(const df_planfile *pf, const char *path)
+int df__planfile_dump(const df_planfile *pf,
+                      FILE *f,
+                      const char *path,
+                      int first,
+                      json_t *tag)
+{
+    int bad = 0;
+
+    for (int i = 1; i <= pf->nitems && !bad; i++) {
+        json_t *line = df__planfile_line(pf, i, path, first + i - 1);
+
+        bad = !line || (tag && json_object_set(line, "suite", tag)) ||
+              json_dumpf(line, f, JSON_COMPACT) < 0 || fputc('\n', f) == EOF;
+        json_decref(line);
+    }
+    return bad ? -1 : 0;
+}
+
+FILE *df__planfile_open(const char *path, const char *who)
 {
     char tmp[PATH_MAX];
     FILE *f;
-    int bad = 0;
 
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    if (!(f = fopen(tmp, "w"))) {
-        fprintf(stderr, "duckfeed run: --plan %s: %s\n", tmp, strerror(errno));
-        return 2;
-    }
-    for (int i = 1; i <= pf->nitems && !bad; i++) {
-        json_t *line = df__planfile_line(pf, i, path);
+    if (!(f = fopen(tmp, "w")))
+        fprintf(stderr, "%s: --plan %s: %s\n", who, tmp, strerror(errno));
+    return f;
+}
 
-        bad = !line || json_dumpf(line, f, JSON_COMPACT) < 0 ||
-              fputc('\n', f) == EOF;
-        json_decref(line);
-    }
+int df__planfile_close(FILE *f, int bad, const char *path, const char *who)
+{
+    char tmp[PATH_MAX];
+
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    errno = 0;
     if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        fprintf(stderr, "duckfeed run: --plan %s: %s\n", path,
+        fprintf(stderr, "%s: --plan %s: %s\n", who, path,
                 errno ? strerror(errno) : "cannot write");
         unlink(tmp);
         return 2;
     }
     return 0;
+}
+
+/* Writes every line of pf to path (through a temporary file, renamed:
+ * a half-written plan is never there). 0 or 2 after one line. */
+static int write_lines(const df_planfile *pf, const char *path)
+{
+    FILE *f = df__planfile_open(path, "duckfeed run");
+
+    if (!f)
+        return 2;
+    return df__planfile_close(f, df__planfile_dump(pf, f, path, 1, NULL), path,
+                              "duckfeed run");
 }
 
 int df__planfile_write_main(df_run_opts *o, json_t *args)
@@ -291,13 +320,17 @@ static void on_item_signal(int sig)
 static json_t *part_json(const df_planfile *pf,
                          int item,
                          json_t *rec,
+                         const json_t *line,
                          int argc,
                          char **argv)
 {
     df_sweep_slot s = pf->runs[item - 1];
-    json_t *doc = df_results_new(argc, argv);
+    json_t *doc, *tag = json_object_get(line, "suite");
 
-    if (!doc ||
+    doc = df_results_new(argc, argv);
+    /* #16: a suite's item says which suite and run it belongs to, so
+     * `duckfeed suite --merge` gives it to that run. */
+    if (!doc || (tag && json_object_set(doc, "suite", tag)) ||
         json_object_set_new(doc, "schema", json_string(DF_PART_SCHEMA)) ||
         json_object_del(doc, "complete") || json_object_del(doc, "points") ||
         json_object_set_new(doc, "plan",
@@ -313,10 +346,11 @@ static json_t *part_json(const df_planfile *pf,
     return doc;
 }
 
-/* Measures item n of pf and writes its part to out. 0, 1, 2 or 128 + a
- * signal (see plan_file.h). */
+/* Measures item n of pf, given by line, and writes its part to out. 0,
+ * 1, 2 or 128 + a signal (see plan_file.h). */
 static int measure(const df_planfile *pf,
                    long n,
+                   const json_t *line,
                    const df_run_opts *o,
                    int argc,
                    char **argv)
@@ -347,7 +381,7 @@ static int measure(const df_planfile *pf,
     else if (rc < 0) {
         fprintf(stderr, "duckfeed run: %s\n", err.msg);
         rc = 2;
-    } else if (!(part = part_json(pf, (int)n, rec, argc, argv))) {
+    } else if (!(part = part_json(pf, (int)n, rec, line, argc, argv))) {
         fprintf(stderr, "duckfeed run: out of memory\n");
         rc = 2;
     } else if (df_results_write(part, o->out, &err) < 0) {
@@ -365,7 +399,7 @@ static int measure(const df_planfile *pf,
 int df__planfile_run_item(const df_run_opts *o, int argc, char **argv)
 {
     char path[PATH_MAX];
-    long n;
+    long n, item;
     json_t *line = NULL;
     df_planfile *pf = NULL;
     const char *id;
@@ -378,17 +412,20 @@ int df__planfile_run_item(const df_run_opts *o, int argc, char **argv)
                                 &pf)) != 0)
         goto out;
     id = json_string_value(json_object_get(line, "plan"));
-    if (!id || strcmp(id, pf->id) != 0 || n > pf->nitems ||
-        json_integer_value(json_object_get(line, "item")) != n) {
+    /* A sweep's line N is its item N; a suite's plan is its runs' plans
+     * one after another, so there the line says which item it is. */
+    item = (long)json_integer_value(json_object_get(line, "item"));
+    if (!id || strcmp(id, pf->id) != 0 || item < 1 || item > pf->nitems ||
+        (!json_object_get(line, "suite") && item != n)) {
         fprintf(stderr,
                 "duckfeed run: %s: line %ld is not item %ld of plan %s "
                 "as this duckfeed expands its arguments (another version, "
                 "or an edited file)\n",
-                path, n, n, id ? id : "?");
+                path, n, item, id ? id : "?");
         rc = 2;
         goto out;
     }
-    rc = measure(pf, n, o, argc, argv);
+    rc = measure(pf, item, line, o, argc, argv);
 out:
     json_decref(line);
     df__planfile_destroy(pf);

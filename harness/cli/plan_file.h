@@ -5,6 +5,7 @@
 #define DF_HARNESS_CLI_PLAN_FILE_H
 
 #include <jansson.h>
+#include <stdio.h>
 
 #include "base/err.h"
 #include "harness/sweep/plan.h"
@@ -37,9 +38,29 @@ void df__planfile_destroy(df_planfile *pf); /* NULL is fine */
 
 /* The JSON line of item (1 .. nitems): {"plan", "item", "items",
  * "point", "repetition", "seed", "identity", "args", "command"}, its
- * command naming path as the plan file. A new reference, NULL on
+ * command naming path as the plan file and at as the line's number there
+ * (item in a sweep's plan; not in a suite's). A new reference, NULL on
  * ENOMEM. */
-json_t *df__planfile_line(const df_planfile *pf, int item, const char *path);
+json_t *df__planfile_line(const df_planfile *pf,
+                          int item,
+                          const char *path,
+                          int at);
+
+/* Writes pf's lines to f, the first as line first of the file path, each
+ * with "suite": tag when tag is not NULL (#16: a suite's plan). 0 or -1
+ * on a write error or ENOMEM. */
+int df__planfile_dump(const df_planfile *pf,
+                      FILE *f,
+                      const char *path,
+                      int first,
+                      json_t *tag);
+
+/* A plan file is written to "path.tmp", renamed on close: a half-written
+ * plan is never there. open: the file or NULL after one line on stderr
+ * prefixed with who. close(f, bad, ...): bad (a dump failed) or a failed
+ * close or rename removes it; 0, or 2 after one line. */
+FILE *df__planfile_open(const char *path, const char *who);
+int df__planfile_close(FILE *f, int bad, const char *path, const char *who);
 
 /* `duckfeed run ... --plan FILE`: o parsed from argv, whose arguments
  * args are. Writes FILE and says how to run it. 0 or 2. */

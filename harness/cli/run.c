@@ -22,6 +22,8 @@
 #include "base/clock.h"
 #include "harness/cli/opt.h"
 #include "harness/cli/plan_file.h"
+#include "harness/http/client.h"
+#include "harness/http/url.h"
 #include "harness/measure/arrivals.h"
 #include "harness/store/results.h"
 #include "harness/sweep/plan.h"
@@ -162,17 +164,6 @@ static int add_workload(const df_opt *opt,
     return 0;
 }
 
-static int load_plugin(const df_opt *opt, const char *s, void *dst, df_err *err)
-{
-    (void)opt;
-    (void)dst;
-    return df_registry_load_plugin(s, err);
-}
-
-static const df_opt_choice gil_words[] = { { "new", DF_GIL_NEW },
-                                           { "old", DF_GIL_OLD },
-                                           { "off", DF_GIL_OFF },
-                                           { 0 } };
 static const df_opt_choice switch_words[] = { { "asm", DF_SWITCH_ASM },
                                               { "ucontext",
                                                 DF_SWITCH_UCONTEXT },
@@ -196,7 +187,11 @@ static const df_opt opts[] = {
       .def = "cpu",
       .help = "name[:param=value,...], repeatable;\n"
               "see `duckfeed list` for names and parameters" },
-    { "plugin", DF_OPT_CALL, .call = load_plugin, .arg = "PATH.so",
+    { "target", DF_OPT_STRING, FIELD(target), .arg = "URL",
+      .help = "measure the HTTP server at URL instead (http://\n"
+              "127.0.0.1:PORT/path; loopback only): GET on\n"
+              "keep-alive connections, one per request in flight" },
+    { "plugin", DF_OPT_CALL, .call = df__opt_load_plugin, .arg = "PATH.so",
       .help = "load a workload plugin first (repeatable)" },
     { "workers", DF_OPT_INT_LIST, FIELD(workers), 1, DF_RUN_MAX_PROCESSES,
       .def = "2",
@@ -210,7 +205,7 @@ static const df_opt opts[] = {
       .def = "1",
       .help = "hybrids: processes each running the thread or\n"
               "coroutine model" },
-    { "gil", DF_OPT_CALL, .call = parse_gils, .choices = gil_words,
+    { "gil", DF_OPT_CALL, .call = parse_gils, .choices = df__opt_gil_words,
       .arg = "LIST", .def = "new",
       .section = "Interpreter lock (thread and coroutine models)",
       .help = "new (CPython 3.2 on), old (Python 2),\n"
@@ -347,6 +342,48 @@ static int check_plan_item(const df_run_opts *o, const unsigned char *given)
     return 0;
 }
 
+/* #14: --target runs the target model alone, on the noop workload (the
+ * client does no work of its own), labelled with the URL; options that
+ * pick models or workloads are refused rather than ignored. 0, or 2
+ * after one line on stderr. */
+static int setup_target(df_run_opts *o, const unsigned char *given)
+{
+    static const char *const theirs[] = { "model", "workload", "plugin",
+                                          "workers", "processes" };
+    df_http_url url;
+    df_err err = { 0 };
+
+    for (size_t k = 0; k < sizeof theirs / sizeof theirs[0]; k++)
+        if (given[df__opt_index(&run_cmd, theirs[k])]) {
+            fprintf(stderr,
+                    "duckfeed run: --%s with --target: the server at the "
+                    "URL is what runs\n",
+                    theirs[k]);
+            return 2;
+        }
+    if (df_http_url_parse(o->target, &url, &err) < 0) {
+        fprintf(stderr, "duckfeed run: %s\n", err.msg);
+        return 2;
+    }
+    /* One connection per request in flight: as many as the client keeps. */
+    int64_t most = o->max_inflight;
+    for (int i = 0; i < o->concurrency.n; i++)
+        most = o->concurrency.v[i] > most ? o->concurrency.v[i] : most;
+    if (most > DF_HTTP_MAX_CONNECTIONS) {
+        fprintf(stderr,
+                "duckfeed run: --target keeps one connection per request "
+                "in flight: at most %d (--concurrency, --max-inflight)\n",
+                DF_HTTP_MAX_CONNECTIONS);
+        return 2;
+    }
+    o->models[0] = &df_http_target_model;
+    o->nmodels = 1;
+    o->wl_spec[0] = "noop";
+    o->nwl = 1;
+    o->base.target_url = o->target;
+    return 0;
+}
+
 int df__run_parse(int argc, char **argv, df_run_opts *o)
 {
     unsigned char given[sizeof opts / sizeof opts[0]];
@@ -357,6 +394,8 @@ int df__run_parse(int argc, char **argv, df_run_opts *o)
         return rc;
     if (o->plan_item)
         return check_plan_item(o, given);
+    if (o->target && (rc = setup_target(o, given)) != 0)
+        return rc;
     o->workers_given = given[df__opt_index(&run_cmd, "workers")];
     o->processes_given = given[df__opt_index(&run_cmd, "processes")];
     for (int i = 0; i < o->nwl; i++) {
@@ -369,6 +408,8 @@ int df__run_parse(int argc, char **argv, df_run_opts *o)
         df_params_format(o->wl[i], &o->wl_params[i], o->wl_label[i],
                          sizeof o->wl_label[i]);
     }
+    if (o->target) /* #14: its plots' series are named by the URL */
+        snprintf(o->wl_label[0], sizeof o->wl_label[0], "%s", o->target);
     /* gunicorn -w and uvicorn --workers count processes: with no process
      * model in the run, --workers means the hybrids' --processes. */
     int has_process = 0;
@@ -380,6 +421,20 @@ int df__run_parse(int argc, char **argv, df_run_opts *o)
 }
 
 /* " CHECK:little,steady" for the failing checks of pt, "" when none. */
+/* 1 when pt's "marks" list holds name. */
+static int has_mark(const json_t *pt, const char *name)
+{
+    const json_t *m;
+    size_t i;
+
+    json_array_foreach(json_object_get(pt, "marks"), i, m)
+    {
+        if (json_is_string(m) && strcmp(json_string_value(m), name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static const char *check_flags(const json_t *pt)
 {
     static char buf[128];
@@ -396,6 +451,8 @@ static const char *check_flags(const json_t *pt)
         len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s",
                                 len ? "," : " CHECK:", names[i][1]);
     }
+    if (has_mark(pt, "peer_limited"))
+        snprintf(buf + len, sizeof buf - len, " PEER");
     return buf;
 }
 
@@ -582,6 +639,15 @@ static void print_legend(const json_t *points)
             break;
         }
     }
+    json_array_foreach(points, i, pt)
+    {
+        if (has_mark(pt, "peer_limited")) {
+            printf("  PEER          the upstream peer lagged by a tenth of "
+                   "the median latency or more, or refused connections: "
+                   "it, not the model, set this latency\n");
+            break;
+        }
+    }
     if (noci)
         printf("  - (+-ci95)    fewer than 3 repetitions: no 95 %% interval "
                "(--repeat 3 or more)\n");
@@ -599,6 +665,10 @@ static int prepare(df_run_opts *o, df_plan *p, df_results_lock **lk)
     if (n > DF_PLAN_MAX_POINTS) {
         fprintf(stderr, "duckfeed run: too many points (%lld > %d)\n",
                 (long long)n, DF_PLAN_MAX_POINTS);
+        return 2;
+    }
+    if (o->target && df_http_target_probe(o->target, &err) < 0) {
+        fprintf(stderr, "duckfeed run: %s\n", err.msg);
         return 2;
     }
     if (df_results_acquire(o->out, o->force, lk, &err) < 0) {

@@ -91,6 +91,7 @@ static const field point_fields[] = {
     { "duration_s", T_NUM, R_ALWAYS },
     { "warmup_s", T_NUM, R_ALWAYS },
     { "warmup_auto", T_BOOL, R_OPTIONAL },
+    { "target", T_STR, R_OPTIONAL }, /* #14 */
     { "requests", T_INT, R_OPTIONAL },
     { "repeat", T_INT, R_ALWAYS },
     { "repetitions_done", T_INT, R_OPTIONAL },
@@ -134,10 +135,12 @@ static const field point_fields[] = {
     /* model extras */
     { "gil_stats", T_OBJ, R_OPTIONAL },
     { "loop", T_OBJ, R_OPTIONAL },
+    { "peer", T_OBJ, R_OPTIONAL },
     { "hogs_stats", T_ANY, R_OPTIONAL },
     { "pool", T_OBJ, R_OPTIONAL },
     { "arbiter", T_OBJ, R_OPTIONAL },        /* #17 */
     { "errors_by_kind", T_OBJ, R_OPTIONAL }, /* #17 */
+    { "http", T_OBJ, R_OPTIONAL },           /* #14: the target model */
     { "per_process", T_ARR, R_OPTIONAL },
     { "trace", T_ARR, R_OPTIONAL },
     { "warning", T_STR, R_OPTIONAL },
@@ -440,7 +443,8 @@ static int check_marks(vctx *v, const json_t *p)
 {
     static const char *const unsteady[] = { "not_steady", "warmup_capped",
                                             "window_short", "no_completions" };
-    static const char *const info[] = { "censored", "errors", "loop_stalls" };
+    static const char *const info[] = { "censored", "errors", "loop_stalls",
+                                        "peer_limited" };
     const json_t *marks = json_object_get(p, "marks");
     size_t i, k;
     json_t *m;

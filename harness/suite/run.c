@@ -56,6 +56,32 @@ static void remove_tmp_dir(const char *dir)
     rmdir(dir);
 }
 
+/* #16: a run merged from parts (`duckfeed suite --merge`) names its
+ * machines; the suite's file names every run's, so the report still
+ * groups points by machine. Its "plan" is that run's alone: dropped. */
+static void add_machines(json_t *doc, const json_t *part)
+{
+    json_t *have = json_object_get(doc, "machines"), *mc;
+    size_t i, k;
+
+    json_object_del(doc, "plan");
+    if (!have && json_array_size(json_object_get(part, "machines")) > 0 &&
+        (have = json_array()) != NULL)
+        json_object_set_new(doc, "machines", have);
+    json_array_foreach(json_object_get(part, "machines"), i, mc)
+    {
+        const char *h = json_string_value(json_object_get(mc, "hostname"));
+
+        for (k = 0; k < json_array_size(have); k++)
+            if (h &&
+                json_equal(json_object_get(json_array_get(have, k), "hostname"),
+                           json_object_get(mc, "hostname")))
+                break;
+        if (h && have && k == json_array_size(have))
+            json_array_append(have, mc);
+    }
+}
+
 /* Appends the points of the results file tmp to *doc (created from the
  * first run's file). 0, or -EINVAL after a line on stderr. */
 static int merge_part(const df_suite *s, int i, const char *tmp, json_t **doc)
@@ -74,6 +100,7 @@ static int merge_part(const df_suite *s, int i, const char *tmp, json_t **doc)
     }
     json_array_extend(json_object_get(*doc, "points"),
                       json_object_get(part, "points"));
+    add_machines(*doc, part);
     if (!json_is_true(json_object_get(part, "complete")))
         json_object_set_new(*doc, "complete", json_false());
     json_decref(part);
@@ -197,7 +224,7 @@ int df__suite_run_runs(const df_suite *s,
         if (rc != 0)
             fprintf(stderr, "duckfeed suite: %s: run %d/%d %s\n",
                     df_suite_name(s), i + 1, n,
-                    rc == 1 ? "had failed points" : "failed");
+                    rc == 1 ? "had failed or missing points" : "failed");
         worst = rc > worst ? rc : worst;
     }
     /* The command that reproduces this file alone, not the whole set. */

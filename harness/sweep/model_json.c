@@ -127,6 +127,21 @@ static json_t *per_process_json(const df_model_stats *s)
     return a;
 }
 
+/* #14: the target model's side of the wire. */
+static json_t *http_json(const df_model_http_stats *h)
+{
+    return json_pack(
+        "{s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f}", "connections",
+        h->connections, "connects", (json_int_t)h->connects, "responses",
+        (json_int_t)h->responses, "non2xx", (json_int_t)h->non2xx,
+        "connect_errors", (json_int_t)h->connect_errors, "read_errors",
+        (json_int_t)h->read_errors, "write_errors", (json_int_t)h->write_errors,
+        "parse_errors", (json_int_t)h->parse_errors, "abandoned",
+        (json_int_t)h->abandoned, "client_cpu_ns_per_request",
+        h->client_cpu_ns_per_request, "loop_cpu_ns_per_request",
+        h->loop_cpu_ns_per_request);
+}
+
 /* Sets key to v (stolen) unless v is NULL: 0, or -1 on failure. */
 static int set_part(json_t *o, const char *key, json_t *v)
 {
@@ -157,6 +172,8 @@ json_t *df_model_stats_json(const df_model_stats *s)
                                   "abandoned", (json_int_t)s->pool.abandoned));
     if (s->has_arbiter)
         bad |= set_part(o, "arbiter", arbiter_json(&s->arbiter));
+    if (s->has_http)
+        bad |= set_part(o, "http", http_json(&s->http));
     if (s->nprocesses > 0)
         bad |= set_part(o, "per_process", per_process_json(s));
     if (bad) {

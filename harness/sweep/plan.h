@@ -52,6 +52,7 @@ typedef struct df_run_opts {
     df_model_cfg base; /* loop and GIL knobs shared by every point */
     const char *out;
     int force;             /* replace out even if it is not a results file */
+    const char *target;    /* #14: --target URL: the target model alone */
     const char *plan;      /* #16: write the plan here instead of running */
     const char *plan_item; /* #16: "FILE:N", run that one item alone */
 } df_run_opts;
