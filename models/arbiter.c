@@ -1,169 +1,293 @@
-/* models/arbiter.c - the boards the process model's arbiter reads (#17).
+/* models/arbiter.c - gunicorn's master for the process model (#17).
  *
- * gunicorn's master learns only that a worker died; the client sees its
- * connection close. Here the parent must also fail the requests the dead
- * worker held, once each, so each worker writes what it holds into shared
- * memory. Staging: the worker reads the request record straight into its
- * board, so there is no instant where the request is out of the pipe and
- * nowhere to be seen. A hybrid then moves it into a slot of an open-
- * addressing table keyed by id (a lane of the inner model owns it until
- * its completion is written; the slot is freed just after, and the parent
- * skips recently completed ids to cover the gap between the two). Slots
- * are claimed with a CAS, since inner-model threads free them while the
- * reader claims; the table is at most half full, so probes are short.
+ * One thread polls the completions pipe and a pidfd per worker. A
+ * completion goes to the model's deliver; a readable pidfd means that
+ * worker exited: everything it wrote is read first, then each request it
+ * held (its board, board.h) fails once - kind `timeout` when the arbiter
+ * killed it for --worker-timeout, else `crash` - and unless stop began a
+ * new incarnation is forked. gunicorn's sync worker heartbeats before
+ * each request, so a sync worker busy on one request longer than the
+ * timeout is killed (gunicorn sends SIGABRT, then SIGKILL; only the kill
+ * is modelled); a hybrid's main loop heartbeats, so its hung lanes are
+ * never killed. gunicorn respawns a worker that died after booting
+ * forever; here STORM_DEATHS in a row (at least 4 per worker) that
+ * completed nothing stop respawning and fail the point by name, unless
+ * respawn_forever.
  */
 #define _GNU_SOURCE
 #include "models/arbiter.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-typedef struct slot {
-    uint64_t key; /* id + 1; 0 free */
-    df_request req;
-} slot;
+#include "base/clock.h"
 
-struct df__board {
-    int64_t busy_since_ns; /* sync: current request's start; 0 idle */
-    df_request staging;
-    uint64_t mask; /* slots - 1 (a power of two), or 0 with no slots */
-    slot slots[];
+/* The poll tick without --worker-timeout: how late the arbiter sees stop
+ * when no worker is left to report. */
+#define ARBITER_TICK_MS 100
+/* A respawn storm: this many deaths in a row (and at least 4 per worker)
+ * of workers that completed nothing. */
+#define STORM_DEATHS 10
+
+struct df__arbiter {
+    df__arbiter_cfg cfg;
+    df__wslot *ws;        /* cfg.nworkers */
+    struct pollfd *polls; /* cfg.nworkers + 1 */
+    int *poll_worker;
+    int killing;     /* atomic: stop's deadline passed, deaths are no
+                        failures */
+    int zero_deaths; /* workers in a row that died completing nothing */
+    df_model_arbiter_stats arb;
+    char storm_msg[200];
 };
 
-struct df__boards {
-    char *base;
-    size_t stride, bytes;
-    int n;
-};
-
-int df__boards_create(int nworkers, uint64_t slots, df__boards **out)
+int df__arbiter_create(const df__arbiter_cfg *cfg, df__arbiter **out)
 {
-    uint64_t cap = 0;
-    if (slots > 0) /* twice the most held, a power of two */
-        for (cap = 1; cap < 2 * slots; cap <<= 1)
-            ;
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t one = sizeof(df__board) + cap * sizeof(slot);
-    df__boards *b = calloc(1, sizeof *b);
-    if (!b)
+    df__arbiter *a = calloc(1, sizeof *a);
+    size_t n = (size_t)cfg->nworkers;
+
+    *out = NULL;
+    if (!a)
         return -ENOMEM;
-    b->stride = (one + page - 1) / page * page;
-    b->bytes = b->stride * (size_t)nworkers;
-    b->n = nworkers;
-    /* Anonymous shared memory: pages the tables never reach stay
-     * untouched, so a large greedy board costs only what it holds. */
-    b->base = mmap(NULL, b->bytes, PROT_READ | PROT_WRITE,
-                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (b->base == MAP_FAILED) {
-        free(b);
+    a->cfg = *cfg;
+    a->ws = calloc(n, sizeof *a->ws);
+    a->polls = calloc(n + 1, sizeof *a->polls);
+    a->poll_worker = calloc(n + 1, sizeof *a->poll_worker);
+    if (!a->ws || !a->polls || !a->poll_worker) {
+        df__arbiter_destroy(a);
         return -ENOMEM;
     }
-    for (int i = 0; i < nworkers; i++) {
-        df__board *bd = df__boards_at(b, i);
-        bd->mask = cap ? cap - 1 : 0;
-        bd->staging.id = DF__BOARD_NO_ID;
-    }
-    *out = b;
+    for (size_t i = 0; i < n; i++)
+        a->ws[i].pidfd = a->ws[i].stats_r = -1;
+    *out = a;
     return 0;
 }
 
-void df__boards_destroy(df__boards *b)
+void df__arbiter_destroy(df__arbiter *a)
 {
-    if (!b)
+    if (!a)
         return;
-    munmap(b->base, b->bytes);
-    free(b);
+    free(a->ws);
+    free(a->polls);
+    free(a->poll_worker);
+    free(a);
 }
 
-df__board *df__boards_at(df__boards *b, int i)
+df__wslot *df__arbiter_slot(df__arbiter *a, int i)
 {
-    return (df__board *)(b->base + b->stride * (size_t)i);
+    return &a->ws[i];
 }
 
-void df__board_reset(df__board *bd)
+void df__arbiter_note(df__arbiter *a, int worker, uint64_t id)
 {
-    bd->busy_since_ns = 0;
-    bd->staging.id = DF__BOARD_NO_ID;
-    if (bd->mask)
-        memset(bd->slots, 0, (bd->mask + 1) * sizeof(slot));
+    if (worker < 0 || worker >= a->cfg.nworkers)
+        return;
+    df__wslot *ws = &a->ws[worker];
+    ws->completions++;
+    ws->recent[ws->recent_pos++ % DF__ARBITER_RECENT_IDS] = id;
 }
 
-df_request *df__board_staging(df__board *bd)
+int64_t df__arbiter_request_limit(const df__arbiter *a, int i)
 {
-    return &bd->staging;
+    const df__arbiter_cfg *c = &a->cfg;
+    if (c->max_requests <= 0)
+        return 0;
+    if (c->max_requests_jitter <= 0)
+        return c->max_requests;
+    uint64_t x = ((uint64_t)i << 32) ^ a->ws[i].generation;
+    x += 0x9e3779b97f4a7c15ULL; /* splitmix64: a run repeats */
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return c->max_requests +
+           (int64_t)(x % (uint64_t)(c->max_requests_jitter + 1));
 }
 
-void df__board_busy(df__board *bd, int64_t now_ns)
+typedef struct held_ctx {
+    df__arbiter *a;
+    int worker;
+    int32_t status;
+    int64_t started_ns; /* the sync worker's; 0 for a hybrid's */
+} held_ctx;
+
+/* A request a dead worker held: failed, as its client sees it. */
+static void fail_held(void *arg, const df_request *r)
 {
-    __atomic_store_n(&bd->busy_since_ns, now_ns, __ATOMIC_RELEASE);
+    held_ctx *h = arg;
+    int64_t now = df_now_ns();
+    df_completion c = { .id = r->id,
+                        .intended_ns = r->intended_ns,
+                        .sent_ns = r->sent_ns,
+                        .started_ns = h->started_ns ? h->started_ns : now,
+                        .finished_ns = now,
+                        .worker = h->worker,
+                        .status = h->status };
+    h->a->cfg.deliver(h->a->cfg.arg, &c);
 }
 
-int64_t df__board_busy_since(const df__board *bd)
+static int stopping(const df__arbiter *a)
 {
-    return __atomic_load_n(&bd->busy_since_ns, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(a->cfg.stopping, __ATOMIC_RELAXED);
 }
 
-int df__board_hold(df__board *bd)
+/* Counts a death in the figures; 1 when it was a crash. */
+static int count_death(df__arbiter *a, int i, int status)
 {
-    uint64_t id = bd->staging.id;
-    for (uint64_t i = 0; i <= bd->mask; i++) {
-        slot *s = &bd->slots[(id + i) & bd->mask];
-        uint64_t free_key = 0;
-        if (__atomic_load_n(&s->key, __ATOMIC_RELAXED) != 0)
-            continue;
-        s->req = bd->staging; /* only this thread claims: safe before */
-        if (!__atomic_compare_exchange_n(&s->key, &free_key, id + 1, 0,
-                                         __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-            continue;
-        __atomic_store_n(&bd->staging.id, DF__BOARD_NO_ID, __ATOMIC_RELEASE);
+    df__wslot *ws = &a->ws[i];
+    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    if (ws->timed_out) {
+        a->arb.worker_timeouts++;
         return 0;
     }
-    return -ENOSPC;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        if (!stopping(a))
+            a->arb.recycles++;
+        return 0;
+    }
+    if (__atomic_load_n(&a->killing, __ATOMIC_SEQ_CST))
+        return 0;
+    a->arb.crashes++;
+    a->arb.deaths_by_signal[sig <= DF_MODEL_MAX_SIGNAL ? sig : 0]++;
+    return 1;
 }
 
-void df__board_release(df__board *bd, uint64_t id)
+/* Stops respawning, with the message stop returns; the hook (a point's
+ * child) fails the point at once. */
+static void storm(df__arbiter *a, int i, int status)
 {
-    /* Probing never stops at a free slot: a slot freed after id's insert
-     * may lie between its home and it. id is present, so this ends. */
-    for (uint64_t i = 0; i <= bd->mask; i++) {
-        slot *s = &bd->slots[(id + i) & bd->mask];
-        if (__atomic_load_n(&s->key, __ATOMIC_RELAXED) == id + 1) {
-            __atomic_store_n(&s->key, 0, __ATOMIC_RELEASE);
-            return;
+    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    a->arb.storm = 1;
+    snprintf(a->storm_msg, sizeof a->storm_msg,
+             "process model: respawn storm: %d workers in a row died "
+             "completing nothing (worker %d: %s%s); gunicorn would fork "
+             "forever (--respawn-forever)",
+             a->zero_deaths, i, sig ? "SIG" : "exit status",
+             sig ? (sigabbrev_np(sig) ? sigabbrev_np(sig) : "?") : "!= 0");
+    df__model_fatal(a->storm_msg);
+}
+
+/* Fails, once each, the requests worker i held when it died. */
+static void fail_all_held(df__arbiter *a, int i)
+{
+    df__wslot *ws = &a->ws[i];
+    df__board *bd = df__boards_at(a->cfg.boards, i);
+    held_ctx h = { a, i,
+                   ws->timed_out ? DF_STATUS_TIMED_OUT : DF_STATUS_CRASHED,
+                   df__board_busy_since(bd) };
+    int nrecent = ws->completions < DF__ARBITER_RECENT_IDS
+                      ? (int)ws->completions
+                      : DF__ARBITER_RECENT_IDS;
+    a->arb.held_errors +=
+        df__board_each_held(bd, ws->recent, nrecent, fail_held, &h);
+}
+
+/* Worker i's process exited: everything it wrote is read, the requests
+ * it held fail once each, and unless stopping it is replaced. */
+static void on_death(df__arbiter *a, int i)
+{
+    df__wslot *ws = &a->ws[i];
+    int status = 0;
+    a->cfg.drain(a->cfg.arg);
+    while (waitpid(ws->pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    close(ws->pidfd);
+    ws->pidfd = -1;
+    ws->pid = 0;
+    int crashed = count_death(a, i, status);
+    uint64_t served = ws->completions; /* before its held ones fail */
+    if (!__atomic_load_n(&a->killing, __ATOMIC_SEQ_CST))
+        fail_all_held(a, i);
+    if (crashed)
+        a->zero_deaths = served == 0 ? a->zero_deaths + 1 : 0;
+    if (stopping(a) || a->arb.storm)
+        return; /* its stats pipe stays for stop to read */
+    int storm_at =
+        4 * a->cfg.nworkers > STORM_DEATHS ? 4 * a->cfg.nworkers : STORM_DEATHS;
+    if (!a->cfg.respawn_forever && a->zero_deaths >= storm_at) {
+        storm(a, i, status);
+        return;
+    }
+    if (ws->stats_r >= 0)
+        close(ws->stats_r);
+    ws->stats_r = -1;
+    df__board_reset(df__boards_at(a->cfg.boards, i));
+    ws->generation++;
+    if (a->cfg.fork(a->cfg.arg, i, NULL) == 0)
+        a->arb.respawns++;
+}
+
+/* --worker-timeout: a sync worker busy on one request longer is killed.
+ * A hybrid's main loop is never busy, so never. */
+static void check_heartbeats(df__arbiter *a)
+{
+    if (a->cfg.worker_timeout_ns <= 0 || !a->cfg.sync)
+        return;
+    int64_t now = df_now_ns();
+    for (int i = 0; i < a->cfg.nworkers; i++) {
+        df__wslot *ws = &a->ws[i];
+        int64_t since = df__board_busy_since(df__boards_at(a->cfg.boards, i));
+        if (ws->pid > 0 && !ws->timed_out && since > 0 &&
+            now - since > a->cfg.worker_timeout_ns) {
+            ws->timed_out = 1;
+            kill(ws->pid, SIGKILL);
         }
     }
 }
 
-static int in(const uint64_t *ids, int n, uint64_t id)
+/* The poll tick: a twentieth of the worker timeout. */
+static int tick_ms(const df__arbiter *a)
 {
-    for (int i = 0; i < n; i++)
-        if (ids[i] == id)
-            return 1;
-    return 0;
+    int64_t ms = a->cfg.worker_timeout_ns / 20 / DF_NS_PER_MS;
+    if (a->cfg.worker_timeout_ns <= 0 || ms > ARBITER_TICK_MS)
+        return ARBITER_TICK_MS;
+    return ms < 1 ? 1 : (int)ms;
 }
 
-uint64_t df__board_each_held(const df__board *bd,
-                             const uint64_t *recent,
-                             int nrecent,
-                             df__held_fn *fn,
-                             void *arg)
+void df__arbiter_run(df__arbiter *a)
 {
-    uint64_t n = 0, staged = bd->staging.id;
-    for (uint64_t i = 0; bd->mask && i <= bd->mask; i++) {
-        const slot *s = &bd->slots[i];
-        if (s->key == 0 || in(recent, nrecent, s->key - 1))
-            continue;
-        if (s->key - 1 == staged) /* died between the copy and the clear */
-            staged = DF__BOARD_NO_ID;
-        fn(arg, &s->req);
-        n++;
+    for (;;) {
+        int n = 0;
+        a->polls[n++] =
+            (struct pollfd){ .fd = a->cfg.done_r, .events = POLLIN };
+        for (int i = 0; i < a->cfg.nworkers; i++)
+            if (a->ws[i].pid > 0) {
+                a->poll_worker[n] = i;
+                a->polls[n++] =
+                    (struct pollfd){ .fd = a->ws[i].pidfd, .events = POLLIN };
+            }
+        if (n == 1 && stopping(a))
+            break;
+        if (poll(a->polls, (nfds_t)n, tick_ms(a)) < 0 && errno != EINTR)
+            DF_CHECK(!"poll failed");
+        if (a->polls[0].revents)
+            a->cfg.drain(a->cfg.arg);
+        for (int k = 1; k < n; k++)
+            if (a->polls[k].revents)
+                on_death(a, a->poll_worker[k]);
+        check_heartbeats(a);
     }
-    if (staged != DF__BOARD_NO_ID && !in(recent, nrecent, staged)) {
-        fn(arg, &bd->staging);
-        n++;
-    }
-    return n;
+    a->cfg.drain(a->cfg.arg);
+}
+
+void df__arbiter_kill_all(df__arbiter *a)
+{
+    /* The arbiter reads killing only after a death this causes. */
+    __atomic_store_n(&a->killing, 1, __ATOMIC_SEQ_CST);
+    for (int i = 0; i < a->cfg.nworkers; i++)
+        if (a->ws[i].pid > 0)
+            kill(a->ws[i].pid, SIGKILL);
+}
+
+void df__arbiter_stats(const df__arbiter *a,
+                       df_model_arbiter_stats *out,
+                       const char **storm_msg)
+{
+    *out = a->arb;
+    *storm_msg = a->arb.storm ? a->storm_msg : NULL;
 }

@@ -1,52 +1,85 @@
-/* models/arbiter.h - private to models/: the board each process-model
- * worker shares with its arbiter (#17), so that the requests a dying
- * worker held are known, and failed exactly once. */
+/* models/arbiter.h - private to models/: gunicorn's master for the
+ * process model (#17). The model forks and feeds the workers; the
+ * arbiter watches them: it reads completions, sees a worker die, fails
+ * the requests it held (models/board.h) once each, replaces it, kills a
+ * silent sync worker (--worker-timeout), and stops a respawn storm. */
 #ifndef DF_MODELS_ARBITER_H
 #define DF_MODELS_ARBITER_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
+#include "base/err.h"
+#include "models/board.h"
 #include "models/model.h"
 
-/* A staging record's id while it holds no request. */
-#define DF__BOARD_NO_ID UINT64_MAX
+/* Completions the arbiter remembers per worker: a dying lane may have
+ * written its completion without freeing its board slot (board.h). */
+#define DF__ARBITER_RECENT_IDS 64
 
-typedef struct df__boards df__boards; /* every worker's board, one mapping */
-typedef struct df__board df__board;   /* one worker's, MAP_SHARED */
+/* The arbiter's view of worker slot i (gunicorn's master's WORKERS). The
+ * model's fork fills pid, pidfd and stats_r; the arbiter thread reads
+ * them, and the model again after that thread ended. */
+typedef struct df__wslot {
+    pid_t pid; /* 0: none (stopping, or after a storm) */
+    int pidfd; /* readable when it exits */
+    int stats_r;
+    uint64_t generation;  /* incarnations of slot i before this one */
+    uint64_t completions; /* this incarnation's */
+    uint64_t recent[DF__ARBITER_RECENT_IDS];
+    unsigned recent_pos;
+    int timed_out; /* killed for --worker-timeout */
+} df__wslot;
 
-/* nworkers boards of slots held requests each (0: a sync worker, which
- * holds only its staging record). 0, or -ENOMEM. */
-int df__boards_create(int nworkers, uint64_t slots, df__boards **out);
-void df__boards_destroy(df__boards *b); /* NULL is fine */
-df__board *df__boards_at(df__boards *b, int i);
+/* What the arbiter asks of the model that owns the workers, arg first. */
+typedef void df__arbiter_drain_fn(void *arg); /* every completion now read */
+typedef void df__arbiter_deliver_fn(void *arg, const df_completion *c);
+/* Forks slot i's next incarnation (its df__wslot reset, filled): 0, or
+ * -errno with err (which may be NULL) set. */
+typedef int df__arbiter_fork_fn(void *arg, int i, df_err *err);
 
-/* Parent, before forking worker i's next incarnation: all empty. */
-void df__board_reset(df__board *bd);
+typedef struct df__arbiter_cfg {
+    int nworkers;
+    int sync; /* 1: gunicorn sync workers, which heartbeat per request */
+    int64_t worker_timeout_ns; /* 0 off; sync workers only */
+    int64_t max_requests, max_requests_jitter;
+    int respawn_forever; /* no storm detection, as gunicorn */
+    int done_r;          /* the completions pipe, polled */
+    const int *stopping; /* atomic, MAP_SHARED: stop began */
+    df__boards *boards;  /* one per worker, owned by the model */
+    df__arbiter_drain_fn *drain;
+    df__arbiter_deliver_fn *deliver;
+    df__arbiter_fork_fn *fork;
+    void *arg;
+} df__arbiter_cfg;
 
-/* Worker. A request is read straight into the staging record, whose id
- * is DF__BOARD_NO_ID until the read lands: the kernel either consumed
- * the record into it or not, so a death anywhere loses nothing. */
-df_request *df__board_staging(df__board *bd);
-/* Sync worker: started on the staged request at now_ns (0: idle). */
-void df__board_busy(df__board *bd, int64_t now_ns);
-/* Hybrid: moves the staged request into a slot, then empties staging.
- * 0, or -ENOSPC (more held than the board was made for: a bug). */
-int df__board_hold(df__board *bd);
-/* Hybrid: the completion of id was written; its slot is free again. */
-void df__board_release(df__board *bd, uint64_t id);
+typedef struct df__arbiter df__arbiter;
 
-/* Parent. When the sync worker's current request started, 0 if idle. */
-int64_t df__board_busy_since(const df__board *bd);
+/* 0, or -ENOMEM. Every slot starts empty (pid 0, fds -1). */
+int df__arbiter_create(const df__arbiter_cfg *cfg, df__arbiter **out);
+void df__arbiter_destroy(df__arbiter *a); /* NULL is fine; closes no fd */
+df__wslot *df__arbiter_slot(df__arbiter *a, int i);
 
-/* Parent, after the worker died and every completion it wrote was read:
- * calls fn once for each request it held, skipping the ids in recent
- * (completions read whose slot the worker had no time to free).
- * Returns how many. */
-typedef void df__held_fn(void *arg, const df_request *r);
-uint64_t df__board_each_held(const df__board *bd,
-                             const uint64_t *recent,
-                             int nrecent,
-                             df__held_fn *fn,
-                             void *arg);
+/* The master loop, on its own thread: completions to drain, deaths
+ * handled, heartbeats checked each tick; returns once stop began and no
+ * worker is left. */
+void df__arbiter_run(df__arbiter *a);
+
+/* The model's deliver, on the arbiter's thread: a completion of worker. */
+void df__arbiter_note(df__arbiter *a, int worker, uint64_t id);
+
+/* Worker slot i's requests before a graceful recycle (--max-requests
+ * plus its jitter, a hash of slot and incarnation); 0: none. */
+int64_t df__arbiter_request_limit(const df__arbiter *a, int i);
+
+/* Stop's deadline passed: every worker is killed, and their deaths are
+ * neither failures nor replaced. Any thread. */
+void df__arbiter_kill_all(df__arbiter *a);
+
+/* Its figures; *storm_msg the respawn storm's message, NULL if none.
+ * After df__arbiter_run returned. */
+void df__arbiter_stats(const df__arbiter *a,
+                       df_model_arbiter_stats *out,
+                       const char **storm_msg);
 
 #endif /* DF_MODELS_ARBITER_H */

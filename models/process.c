@@ -27,6 +27,12 @@
  * loop's generator falls behind, as with a full pipe before); the
  * collector never waits, and fails such a submit with -ENOBUFS.
  *
+ * #17: the collector thread is the arbiter's loop (arbiter.c, gunicorn's
+ * master): it reads completions through this file's deliver, and on a
+ * worker's death fails what the worker held and forks its replacement
+ * through this file's fork_one. Workers publish what they hold on their
+ * boards (board.c).
+ *
  * Workers, and the process that forked them, must not outlive their
  * parent (#12): each worker asks for SIGKILL when its parent dies.
  *
@@ -55,6 +61,7 @@
 #include "base/clock.h"
 #include "base/trace.h"
 #include "models/arbiter.h"
+#include "models/board.h"
 #include "models/sync_ctx.h"
 
 #define PIPE_BYTES    (1 << 20) /* the largest pipe an unprivileged user gets */
@@ -64,15 +71,6 @@
 /* Records moved into the pipe with one write: at most PIPE_BUF bytes, so
  * the write is atomic and workers only ever read whole records. */
 #define QUEUE_BATCH_RECORDS (PIPE_BUF / sizeof(df_request))
-/* Completions the arbiter remembers per worker: a dying lane may have
- * written its completion without freeing its board slot (arbiter.h). */
-#define RECENT_IDS 64
-/* The arbiter's poll tick without --worker-timeout: how late it sees
- * stop when no worker is left to report. */
-#define ARBITER_TICK_MS 100
-/* A respawn storm: this many deaths in a row (and at least 4 per worker)
- * of workers that completed nothing. */
-#define STORM_DEATHS 10
 /* Exit statuses a worker gives the arbiter. */
 #define EXIT_PARENT_GONE 4
 #define EXIT_INNER_START 5
@@ -80,18 +78,6 @@
 
 _Static_assert(sizeof(df_request) <= PIPE_BUF, "request must be atomic");
 _Static_assert(sizeof(df_completion) <= PIPE_BUF, "completion must be atomic");
-
-/* The arbiter's view of worker slot i (gunicorn's master's WORKERS). */
-typedef struct wstate {
-    pid_t pid; /* 0: none (stopping, or after a storm) */
-    int pidfd; /* readable when it exits */
-    int stats_r;
-    uint64_t generation;  /* incarnations of slot i before this one */
-    uint64_t completions; /* this incarnation's */
-    uint64_t recent[RECENT_IDS];
-    unsigned recent_pos;
-    int timed_out; /* killed for --worker-timeout */
-} wstate;
 
 struct df_model {
     df_model_cfg cfg;
@@ -110,14 +96,8 @@ struct df_model {
     int *stopping;     /* MAP_SHARED: workers skip what is still queued */
     int req_r, done_w; /* kept for the workers the arbiter respawns */
     df__boards *boards;
-    wstate *ws; /* cfg.workers of them */
+    df__arbiter *arbiter; /* its slots: the workers' pids and pipes */
     int nworkers;
-    struct pollfd *polls; /* cfg.workers + 1, the arbiter's */
-    int *poll_worker;
-    int killing;     /* stop's deadline passed: deaths are not failures */
-    int zero_deaths; /* workers in a row that died completing nothing */
-    df_model_arbiter_stats arb;
-    char storm_msg[200];
     pthread_t collector;
     int collector_started;
 };
@@ -337,11 +317,7 @@ static void close_fd(int *fd)
  * arbiter, and room made in the request pipe. */
 static void deliver(df_model *m, const df_completion *c)
 {
-    if (c->worker >= 0 && c->worker < m->nworkers) {
-        wstate *ws = &m->ws[c->worker];
-        ws->completions++;
-        ws->recent[ws->recent_pos++ % RECENT_IDS] = c->id;
-    }
+    df__arbiter_note(m->arbiter, c->worker, c->id);
     m->cfg.sink(m->cfg.sink_arg, c);
     /* A worker took a request to make c: the pipe may have room. */
     if (__atomic_load_n(&m->queue_len, __ATOMIC_RELAXED) > 0) {
@@ -368,162 +344,25 @@ static void drain_completions(df_model *m)
     }
 }
 
-typedef struct held_ctx {
-    df_model *m;
-    int worker;
-    int32_t status;
-    int64_t started_ns; /* the sync worker's; 0 for a hybrid's */
-} held_ctx;
-
-/* A request a dead worker held: failed, as its client sees it. */
-static void fail_held(void *arg, const df_request *r)
+/* deliver and drain_completions as the arbiter's callbacks. */
+static void arbiter_drain(void *arg)
 {
-    held_ctx *h = arg;
-    int64_t now = df_now_ns();
-    df_completion c = { .id = r->id,
-                        .intended_ns = r->intended_ns,
-                        .sent_ns = r->sent_ns,
-                        .started_ns = h->started_ns ? h->started_ns : now,
-                        .finished_ns = now,
-                        .worker = h->worker,
-                        .status = h->status };
-    deliver(h->m, &c);
+    drain_completions(arg);
 }
 
-static int fork_one(df_model *m, int i, df_err *err);
-
-/* Counts a death in the figures; 1 when it was a crash. */
-static int count_death(df_model *m, int i, int status)
+static void arbiter_deliver(void *arg, const df_completion *c)
 {
-    wstate *ws = &m->ws[i];
-    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-    if (ws->timed_out) {
-        m->arb.worker_timeouts++;
-        return 0;
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-        if (!__atomic_load_n(m->stopping, __ATOMIC_RELAXED))
-            m->arb.recycles++;
-        return 0;
-    }
-    if (m->killing)
-        return 0;
-    m->arb.crashes++;
-    m->arb.deaths_by_signal[sig <= DF_MODEL_MAX_SIGNAL ? sig : 0]++;
-    return 1;
+    deliver(arg, c);
 }
 
-/* Stops respawning, with the message stop returns; the hook (a point's
- * child) fails the point at once. */
-static void storm(df_model *m, int i, int status)
-{
-    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-    m->arb.storm = 1;
-    snprintf(m->storm_msg, sizeof m->storm_msg,
-             "process model: respawn storm: %d workers in a row died "
-             "completing nothing (worker %d: %s%s); gunicorn would fork "
-             "forever (--respawn-forever)",
-             m->zero_deaths, i, sig ? "SIG" : "exit status",
-             sig ? (sigabbrev_np(sig) ? sigabbrev_np(sig) : "?") : "!= 0");
-    df__model_fatal(m->storm_msg);
-}
+static int fork_one(void *arg, int i, df_err *err);
 
-/* Worker i's process exited: everything it wrote is read, the requests
- * it held fail once each, and unless stopping it is replaced. */
-static void on_death(df_model *m, int i)
-{
-    wstate *ws = &m->ws[i];
-    df__board *bd = df__boards_at(m->boards, i);
-    int status = 0;
-    drain_completions(m);
-    while (waitpid(ws->pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    close_fd(&ws->pidfd);
-    ws->pid = 0;
-    int crashed = count_death(m, i, status);
-    uint64_t served = ws->completions; /* before its held ones fail */
-    if (!m->killing) {
-        held_ctx h = { m, i,
-                       ws->timed_out ? DF_STATUS_TIMED_OUT : DF_STATUS_CRASHED,
-                       df__board_busy_since(bd) };
-        int nrecent =
-            ws->completions < RECENT_IDS ? (int)ws->completions : RECENT_IDS;
-        m->arb.held_errors +=
-            df__board_each_held(bd, ws->recent, nrecent, fail_held, &h);
-    }
-    if (crashed)
-        m->zero_deaths = served == 0 ? m->zero_deaths + 1 : 0;
-    if (__atomic_load_n(m->stopping, __ATOMIC_RELAXED) || m->arb.storm)
-        return; /* its stats pipe stays for stop to read */
-    int storm_at =
-        4 * m->cfg.workers > STORM_DEATHS ? 4 * m->cfg.workers : STORM_DEATHS;
-    if (!m->cfg.respawn_forever && m->zero_deaths >= storm_at) {
-        storm(m, i, status);
-        return;
-    }
-    close_fd(&ws->stats_r);
-    df__board_reset(bd);
-    ws->generation++;
-    if (fork_one(m, i, NULL) == 0)
-        m->arb.respawns++;
-}
-
-/* --worker-timeout: a sync worker busy on one request longer is killed
- * (gunicorn sends SIGABRT, then SIGKILL a second later; only the kill is
- * modelled). A hybrid's main loop is never busy, so never. */
-static void check_heartbeats(df_model *m)
-{
-    if (m->cfg.worker_timeout_ns <= 0 || m->cfg.inner)
-        return;
-    int64_t now = df_now_ns();
-    for (int i = 0; i < m->nworkers; i++) {
-        wstate *ws = &m->ws[i];
-        int64_t since = df__board_busy_since(df__boards_at(m->boards, i));
-        if (ws->pid > 0 && !ws->timed_out && since > 0 &&
-            now - since > m->cfg.worker_timeout_ns) {
-            ws->timed_out = 1;
-            kill(ws->pid, SIGKILL);
-        }
-    }
-}
-
-/* The arbiter's poll tick: a twentieth of the worker timeout. */
-static int arbiter_tick_ms(const df_model *m)
-{
-    int64_t ms = m->cfg.worker_timeout_ns / 20 / DF_NS_PER_MS;
-    if (m->cfg.worker_timeout_ns <= 0 || ms > ARBITER_TICK_MS)
-        return ARBITER_TICK_MS;
-    return ms < 1 ? 1 : (int)ms;
-}
-
-/* The collector and arbiter (gunicorn's master loop): completions to the
- * sink, deaths to on_death, heartbeats checked each tick; ends when stop
- * began and no worker is left. */
-static void *arbitrate(void *arg)
+/* The collector thread: the arbiter's loop (gunicorn's master). */
+static void *collect(void *arg)
 {
     df_model *m = arg;
     on_collector = 1;
-    for (;;) {
-        int n = 0;
-        m->polls[n++] = (struct pollfd){ .fd = m->done_r, .events = POLLIN };
-        for (int i = 0; i < m->nworkers; i++)
-            if (m->ws[i].pid > 0) {
-                m->poll_worker[n] = i;
-                m->polls[n++] =
-                    (struct pollfd){ .fd = m->ws[i].pidfd, .events = POLLIN };
-            }
-        if (n == 1 && __atomic_load_n(m->stopping, __ATOMIC_RELAXED))
-            break;
-        if (poll(m->polls, (nfds_t)n, arbiter_tick_ms(m)) < 0 && errno != EINTR)
-            DF_CHECK(!"poll failed");
-        if (m->polls[0].revents)
-            drain_completions(m);
-        for (int k = 1; k < n; k++)
-            if (m->polls[k].revents)
-                on_death(m, m->poll_worker[k]);
-        check_heartbeats(m);
-    }
-    drain_completions(m);
+    df__arbiter_run(m->arbiter);
     return NULL;
 }
 
@@ -531,23 +370,6 @@ static int process_stop(df_model *m,
                         int64_t drain_ns,
                         df_model_stats *stats,
                         df_err *err);
-
-/* Worker i's limit of requests: max_requests + U[0, jitter], from a hash
- * of the slot and its incarnation, so a run repeats. */
-static int64_t request_limit(const df_model *m, int i)
-{
-    if (m->cfg.max_requests <= 0)
-        return 0;
-    if (m->cfg.max_requests_jitter <= 0)
-        return m->cfg.max_requests;
-    uint64_t x = ((uint64_t)i << 32) ^ m->ws[i].generation;
-    x += 0x9e3779b97f4a7c15ULL; /* splitmix64 */
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return m->cfg.max_requests +
-           (int64_t)(x % (uint64_t)(m->cfg.max_requests_jitter + 1));
-}
 
 static _Noreturn void worker_start(df_model *m, int i, int stats_w, pid_t pa)
 {
@@ -563,21 +385,22 @@ static _Noreturn void worker_start(df_model *m, int i, int stats_w, pid_t pa)
                  .stats_w = stats_w,
                  .stopping = m->stopping,
                  .board = df__boards_at(m->boards, i),
-                 .limit = request_limit(m, i) };
+                 .limit = df__arbiter_request_limit(m->arbiter, i) };
     close(m->req_w);
     close(m->done_r);
     for (int k = 0; k < m->nworkers; k++) {
-        close(m->ws[k].stats_r);
-        close(m->ws[k].pidfd);
+        close(df__arbiter_slot(m->arbiter, k)->stats_r);
+        close(df__arbiter_slot(m->arbiter, k)->pidfd);
     }
     worker_main(&w);
 }
 
 /* Forks worker slot i's next incarnation with a stats pipe of its own.
  * 0, or -errno with err set. */
-static int fork_one(df_model *m, int i, df_err *err)
+static int fork_one(void *arg, int i, df_err *err)
 {
-    wstate *ws = &m->ws[i];
+    df_model *m = arg;
+    df__wslot *ws = df__arbiter_slot(m->arbiter, i);
     pid_t parent = getpid();
     int st[2];
     ws->completions = 0;
@@ -627,11 +450,6 @@ static df_model *model_new(const df_model_cfg *cfg)
      * ever touched. */
     if (m->queue_cap <= SIZE_MAX / sizeof *m->queue)
         m->queue = malloc(m->queue_cap * sizeof *m->queue);
-    m->ws = calloc((size_t)cfg->workers, sizeof *m->ws);
-    m->polls = calloc((size_t)cfg->workers + 1, sizeof *m->polls);
-    m->poll_worker = calloc((size_t)cfg->workers + 1, sizeof(int));
-    for (int i = 0; m->ws && i < cfg->workers; i++)
-        m->ws[i].pidfd = m->ws[i].stats_r = -1;
     m->stopping = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE,
                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (m->stopping == MAP_FAILED)
@@ -644,12 +462,36 @@ static df_model *model_new(const df_model_cfg *cfg)
         held = lanes > 0 ? (uint64_t)lanes
                          : m->queue_cap + PIPE_BYTES / sizeof(df_request);
     }
-    if (!m->ws || !m->polls || !m->poll_worker || !m->stopping || !m->queue ||
+    if (!m->stopping || !m->queue ||
         df__boards_create(cfg->workers, held, &m->boards) < 0) {
         process_stop(m, 0, NULL, NULL);
         return NULL;
     }
     return m;
+}
+
+/* The arbiter of m's workers, once its pipes are open. 0, or -ENOMEM
+ * with err set. */
+static int start_arbiter(df_model *m, df_err *err)
+{
+    df__arbiter_cfg ac = {
+        .nworkers = m->nworkers,
+        .sync = m->cfg.inner == NULL,
+        .worker_timeout_ns = m->cfg.worker_timeout_ns,
+        .max_requests = m->cfg.max_requests,
+        .max_requests_jitter = m->cfg.max_requests_jitter,
+        .respawn_forever = m->cfg.respawn_forever,
+        .done_r = m->done_r,
+        .stopping = m->stopping,
+        .boards = m->boards,
+        .drain = arbiter_drain,
+        .deliver = arbiter_deliver,
+        .fork = fork_one,
+        .arg = m,
+    };
+    if (df__arbiter_create(&ac, &m->arbiter) < 0)
+        return df_err_set(err, -ENOMEM, "process model: out of memory");
+    return 0;
 }
 
 static int process_start(const df_model_cfg *cfg, df_model **out, df_err *err)
@@ -685,10 +527,12 @@ static int process_start(const df_model_cfg *cfg, df_model **out, df_err *err)
                         strerror(errno));
         goto fail;
     }
+    if ((rc = start_arbiter(m, err)) < 0)
+        goto fail;
     for (int i = 0; i < m->nworkers; i++)
         if ((rc = fork_one(m, i, err)) < 0)
             goto fail;
-    if ((rc = pthread_create(&m->collector, NULL, arbitrate, m)) != 0) {
+    if ((rc = pthread_create(&m->collector, NULL, collect, m)) != 0) {
         rc = df_err_set(err, -rc, "process model: arbiter thread: %s",
                         strerror(rc));
         goto fail;
@@ -809,11 +653,7 @@ static void join_collector(df_model *m, int64_t drain_ns)
     ts.tv_sec = t / 1000000000;
     ts.tv_nsec = t % 1000000000;
     if (pthread_timedjoin_np(m->collector, NULL, &ts) != 0) {
-        /* The arbiter reads killing only after a death this causes. */
-        __atomic_store_n(&m->killing, 1, __ATOMIC_SEQ_CST);
-        for (int i = 0; i < m->nworkers; i++)
-            if (m->ws[i].pid > 0)
-                kill(m->ws[i].pid, SIGKILL);
+        df__arbiter_kill_all(m->arbiter);
         pthread_join(m->collector, NULL);
     }
 }
@@ -821,13 +661,14 @@ static void join_collector(df_model *m, int64_t drain_ns)
 /* Without an arbiter (start failed): kills and reaps what was forked. */
 static void kill_workers(df_model *m)
 {
-    for (int i = 0; m->ws && i < m->nworkers; i++) {
-        if (m->ws[i].pid > 0) {
-            kill(m->ws[i].pid, SIGKILL);
-            while (waitpid(m->ws[i].pid, NULL, 0) < 0 && errno == EINTR)
+    for (int i = 0; m->arbiter && i < m->nworkers; i++) {
+        df__wslot *ws = df__arbiter_slot(m->arbiter, i);
+        if (ws->pid > 0) {
+            kill(ws->pid, SIGKILL);
+            while (waitpid(ws->pid, NULL, 0) < 0 && errno == EINTR)
                 ;
         }
-        close_fd(&m->ws[i].pidfd);
+        close_fd(&ws->pidfd);
     }
 }
 
@@ -835,15 +676,16 @@ static void kill_workers(df_model *m)
  * those alive at stop (a replaced worker's went with it). */
 static void collect_workers(df_model *m, df_model_stats *per, int *n)
 {
-    for (int i = 0; m->ws && i < m->nworkers; i++) {
+    for (int i = 0; m->arbiter && i < m->nworkers; i++) {
+        df__wslot *ws = df__arbiter_slot(m->arbiter, i);
         df_model_stats one;
-        if (m->ws[i].stats_r >= 0 && read_stats(m->ws[i].stats_r, &one) > 0) {
+        if (ws->stats_r >= 0 && read_stats(ws->stats_r, &one) > 0) {
             if (per)
                 per[(*n)++] = one;
             else
                 df_model_stats_clear(&one);
         }
-        close_fd(&m->ws[i].stats_r);
+        close_fd(&ws->stats_r);
     }
 }
 
@@ -855,9 +697,7 @@ static void model_free(df_model *m)
     if (m->stopping)
         munmap(m->stopping, sizeof(int));
     df__boards_destroy(m->boards);
-    free(m->ws);
-    free(m->polls);
-    free(m->poll_worker);
+    df__arbiter_destroy(m->arbiter);
     free(m->queue);
     pthread_cond_destroy(&m->room);
     pthread_mutex_destroy(&m->submit_mu);
@@ -884,7 +724,11 @@ static int process_stop(df_model *m,
     df_model_stats *per = calloc((size_t)m->nworkers + 1, sizeof *per);
     int n = 0;
     collect_workers(m, per, &n);
-    int rc = m->arb.storm ? df_err_set(err, -ECHILD, "%s", m->storm_msg) : 0;
+    df_model_arbiter_stats arb = { 0 };
+    const char *storm_msg = NULL;
+    if (m->arbiter)
+        df__arbiter_stats(m->arbiter, &arb, &storm_msg);
+    int rc = storm_msg ? df_err_set(err, -ECHILD, "%s", storm_msg) : 0;
     if (stats && per && n > 0) {
         /* One worker: its figures are the model's. Several: each process
          * has its own interpreter, so they are listed, not averaged. */
@@ -896,7 +740,7 @@ static int process_stop(df_model *m,
     }
     if (stats) {
         stats->has_arbiter = 1;
-        stats->arbiter = m->arb;
+        stats->arbiter = arb;
     }
     for (int i = 0; per && i < n; i++)
         df_model_stats_clear(&per[i]);

@@ -208,6 +208,47 @@ static void test_plot_partial_point_labelled(void **state)
     free(t);
 }
 
+/* #17: the rate plot draws every point with throughput buckets, failed
+ * ones too: successful req/s at each bucket's middle, and how a failed
+ * point ended in its legend. */
+static void test_plot_rate_draws_buckets_and_failures(void **state)
+{
+    char path[128], err[512];
+    char *argv[] = { "plot", path,     "--out-dir", out_dir,   "--name",
+                     "rate", "--only", "rate",      "--quiet", NULL };
+    json_t *doc = json_load_file(SMALL, 0, NULL);
+    json_t *points = json_object_get(doc, "points");
+    json_t *ok = json_array_get(points, 0), *dead;
+    char *t;
+
+    (void)state;
+    assert_non_null(ok);
+    json_object_set_new(ok, "throughput_buckets",
+                        json_pack("{s:i,s:[i,i],s:[i,i]}", "bucket_ms", 100,
+                                  "completed", 10, 20, "errors", 0, 5));
+    dead = json_deep_copy(ok);
+    json_object_set_new(dead, "status", json_string("failed"));
+    json_object_set_new(dead, "failure", json_string("signal 11 (SIGSEGV)"));
+    json_object_set_new(dead, "failure_signal", json_integer(11));
+    json_object_set_new(dead, "completed_before_failure", json_integer(7));
+    json_object_set_new(dead, "throughput_buckets",
+                        json_pack("{s:i,s:[i,i],s:[i,i]}", "bucket_ms", 100,
+                                  "completed", 3, 0, "errors", 0, 0));
+    json_array_append_new(points, dead);
+    snprintf(path, sizeof path, "%s/rate.json", out_dir);
+    assert_int_equal(json_dump_file(doc, path, 0), 0);
+    json_decref(doc);
+
+    assert_int_equal(plot_capture(err, sizeof err, 9, argv), 0);
+
+    assert_png("rate-rate.png");
+    t = slurp("rate-rate.dat");
+    assert_non_null(strstr(t, "\n0.050 100 0\n0.150 150 50\n"));
+    assert_non_null(strstr(t, " - died of signal 11 after 7 completed\""));
+    assert_non_null(strstr(t, "\n0.050 30 0\n0.150 0 0\n"));
+    free(t);
+}
+
 /* #18: a point that is not steady (`steady` false, or nothing completed)
  * gets 0 in the steady column the scripts draw hollow, and "(not steady)"
  * in a one-point legend; an I/O workload gets no speedup plot (its
@@ -598,6 +639,7 @@ int main(void)
         cmocka_unit_test(test_plot_small_makes_every_png),
         cmocka_unit_test(test_plot_throughput_table_columns),
         cmocka_unit_test(test_plot_partial_point_labelled),
+        cmocka_unit_test(test_plot_rate_draws_buckets_and_failures),
         cmocka_unit_test(test_plot_latency_and_speedup_tables),
         cmocka_unit_test(test_plot_unsteady_hollow_and_io_no_speedup),
         cmocka_unit_test(test_plot_memory_per_added_request),

@@ -553,7 +553,10 @@ static void test_suite_claims_well_formed(void **state)
         for (i = 0; i < json_array_size(claims); i++) {
             const json_t *c = json_array_get(claims, i);
 
-            assert_true(json_is_string(json_object_get(c, "metric")));
+            /* #17: a survival claim compares fates, not a metric. */
+            assert_true(json_is_string(json_object_get(c, "metric")) ||
+                        strcmp(json_string_value(json_object_get(c, "kind")),
+                               "survival") == 0);
             check_selector(e->d_name, json_object_get(c, "a"), 0);
             check_selector(e->d_name, json_object_get(c, "b"), 1);
         }
@@ -586,6 +589,59 @@ static void test_suite_claim_resolves_against_data(void **state)
     assert_true(r.ratio > 2.04 && r.ratio < 2.05); /* 980 / 480 req/s */
     assert_int_equal(r.verdict, 1);
     assert_non_null(strstr(r.text, "expected >= 1.6x: holds"));
+    json_decref(claim);
+    json_decref(doc);
+}
+
+/* #17: a survival claim: a kept serving with a crash every K requests,
+ * b stopped at the first crash, after M completed. */
+static void test_suite_claim_survival(void **state)
+{
+    json_t *doc = json_pack(
+        "{s:[{s:s,s:i,s:i,s:s,s:i,s:s,s:f,s:{s:i}},"
+        "{s:s,s:i,s:i,s:s,s:i,s:s,s:s,s:i}]}",
+        "points", "model", "process", "workers", 2, "threads", 1, "workload",
+        "crash", "concurrency", 8, "status", "ok", "throughput_rps", 1767.0,
+        "params", "every", 50, "model", "thread", "workers", 1, "threads", 8,
+        "workload", "crash", "concurrency", 8, "status", "failed", "failure",
+        "signal 11 (SIGSEGV)", "completed_before_failure", 21);
+    json_t *claim =
+        json_pack("{s:s,s:s,s:{s:s},s:{s:s},s:s,s:s}", "kind", "survival",
+                  "workload", "crash", "a", "model", "process", "b", "model",
+                  "thread", "per", "every", "event_is", "crash");
+    df_claim_result r;
+
+    (void)state;
+    df_claim_eval(doc, claim, &r);
+
+    assert_int_equal(r.measured, 1);
+    assert_int_equal(r.verdict, 1);
+    assert_non_null(strstr(r.text, "kept serving 1767 req/s with a crash "
+                                   "every 50 requests; `thread -w 1"));
+    assert_non_null(strstr(r.text, "stopped at the first crash (signal 11 "
+                                   "(SIGSEGV), after 21 completed)"));
+    json_decref(claim);
+    json_decref(doc);
+}
+
+/* ... and when b survived too, it says so and does not hold. */
+static void test_suite_claim_survival_both_served(void **state)
+{
+    json_t *doc = json_pack(
+        "{s:[{s:s,s:i,s:s,s:s,s:f},{s:s,s:i,s:s,s:s,s:f}]}", "points", "model",
+        "process", "workers", 2, "workload", "crash", "status", "ok",
+        "throughput_rps", 1000.0, "model", "thread", "workers", 1, "workload",
+        "crash", "status", "ok", "throughput_rps", 900.0);
+    json_t *claim = json_pack("{s:s,s:{s:s},s:{s:s}}", "kind", "survival", "a",
+                              "model", "process", "b", "model", "thread");
+    df_claim_result r;
+
+    (void)state;
+    df_claim_eval(doc, claim, &r);
+
+    assert_int_equal(r.verdict, 0);
+    assert_non_null(strstr(r.text, "kept serving too (900 req/s)"));
+    assert_non_null(strstr(r.text, "does NOT hold"));
     json_decref(claim);
     json_decref(doc);
 }
@@ -727,6 +783,8 @@ int main(void)
         cmocka_unit_test(test_suite_examples_collects_results),
         cmocka_unit_test(test_suite_claims_well_formed),
         cmocka_unit_test(test_suite_claim_resolves_against_data),
+        cmocka_unit_test(test_suite_claim_survival),
+        cmocka_unit_test(test_suite_claim_survival_both_served),
         cmocka_unit_test(test_suite_claim_number_side),
         cmocka_unit_test(test_suite_claim_missing_names_selector),
         cmocka_unit_test(test_suite_claim_p99_needs_100_samples),

@@ -11,23 +11,26 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: duckfeed plot RESULTS.json [--out-dir DIR] [--svg] "
-          "[--name PREFIX]\n"
-          "                     [--only KIND,...] [--quiet]\n"
-          "Draws the plots the results have data for, with gnuplot:\n"
-          "  throughput, latency (p50/p99), queue (wait vs service), memory\n"
-          "  against the load of each workload; cdf (latency at one load);\n"
-          "  speedup (vs workers x threads); gil (held/wait shares);\n"
-          "  bars (throughput and p99 of setups run at one load);\n"
-          "  timeline (from points run with --trace).\n"
-          "  --out-dir DIR   where images and .dat tables go (plots)\n"
-          "  --svg           SVG instead of PNG\n"
-          "  --name PREFIX   file name prefix (RESULTS without .json)\n"
-          "  --only LIST     draw only these kinds\n"
-          "  --quiet         do not list the files made\n"
-          "Exit: 0 done, 1 gnuplot missing or failed, 2 bad usage or "
-          "results file.\n",
-          f);
+    fputs(
+        "usage: duckfeed plot RESULTS.json [--out-dir DIR] [--svg] "
+        "[--name PREFIX]\n"
+        "                     [--only KIND,...] [--quiet]\n"
+        "Draws the plots the results have data for, with gnuplot:\n"
+        "  throughput, latency (p50/p99), queue (wait vs service), memory\n"
+        "  against the load of each workload; cdf (latency at one load);\n"
+        "  speedup (vs workers x threads); gil (held/wait shares);\n"
+        "  bars (throughput and p99 of setups run at one load);\n"
+        "  timeline (from points run with --trace);\n"
+        "  rate (req/s per 100 ms of the window, every point: the dip after a\n"
+        "  crash and the recovery).\n"
+        "  --out-dir DIR   where images and .dat tables go (plots)\n"
+        "  --svg           SVG instead of PNG\n"
+        "  --name PREFIX   file name prefix (RESULTS without .json)\n"
+        "  --only LIST     draw only these kinds\n"
+        "  --quiet         do not list the files made\n"
+        "Exit: 0 done, 1 gnuplot missing or failed, 2 bad usage or "
+        "results file.\n",
+        f);
 }
 
 static int is_control(char ch)

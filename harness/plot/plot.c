@@ -799,6 +799,36 @@ static int plot_timeline(plot_ctx *c, df_err *err)
     return draw(c, "timeline", stem, vars, &tx, err);
 }
 
+/* #17: throughput over time, one line per point with buckets; failed
+ * points too (how they ended is in their legend). */
+static int plot_rate(plot_ctx *c, df_err *err)
+{
+    char vars[VARS_MAX], stem[256], path[PATH_MAX];
+    plot_text tx = {
+        .title = "Served per second, 100 ms at a time: what does a crash "
+                 "cost, and for how long?",
+        .subtitle = "successful requests per second in each 100 ms of the "
+                    "measured window",
+    };
+    int i, ns, rc;
+
+    if (!wanted(c, "rate"))
+        return 0;
+    snprintf(stem, sizeof stem, "%s-rate", c->name);
+    if ((rc = stage_path(c, stem, "dat", path, sizeof path, err)) < 0)
+        return rc;
+    rc = df__plot_rate_write(path, c->footer, c->pts, c->npts, &ns);
+    if (rc < 0)
+        return df_err_set(err, rc, "%s: %s", path, strerror(-rc));
+    if (ns == 0)
+        return 0;
+    snprintf(vars, sizeof vars, "ns=%d; styles='", ns);
+    for (i = 0; i < ns; i++)
+        df__appendf(vars, sizeof vars, "%s%d", i ? " " : "", i % 12 + 1);
+    df__appendf(vars, sizeof vars, "'; ");
+    return draw(c, "rate", stem, vars, &tx, err);
+}
+
 int df_plot_mkdirs(const char *dir, df_err *err)
 {
     char path[PATH_MAX];
@@ -857,6 +887,8 @@ static int draw_all(plot_ctx *c, df_err *err)
         rc = plot_bars(c, err);
     if (rc == 0)
         rc = plot_timeline(c, err);
+    if (rc == 0)
+        rc = plot_rate(c, err);
     free(sel);
     free(done);
     return rc;

@@ -79,7 +79,8 @@ static int is_plot_of(const char *name, const char *prefix)
 {
     static const char *const kinds[] = { "throughput", "latency", "queue",
                                          "memory",     "speedup", "cdf",
-                                         "gil",        "bars",    "timeline" };
+                                         "gil",        "bars",    "timeline",
+                                         "rate" };
     size_t n = strlen(prefix), k, len;
     const char *dot = strrchr(name, '.'), *rest = name + n + 1;
 

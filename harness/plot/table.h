@@ -118,6 +118,16 @@ int df__plot_bars_write(const char *path,
                         const df__plot_point *pts,
                         const df__plot_set *set);
 
+/* #17: the `rate` plot's table (rate.c): for each point of pts[0..n) with
+ * throughput_buckets, failed ones too, a block of "t_s ok_rps errors_rps"
+ * rows, its header line the legend. *nseries: the blocks; with none no
+ * file is written. 0 or -errno. */
+int df__plot_rate_write(const char *path,
+                        const char *footer,
+                        const df__plot_point *pts,
+                        int n,
+                        int *nseries);
+
 /* The timeline ("who fed which duckling when") of the first
  * DF_PLOT_TIMELINE_MAX_PANELS points carrying a "trace", one panel each:
  * the table (layout in timeline.c) and what the script needs besides. */

@@ -301,7 +301,114 @@ static int too_few(df_claim_result *out,
     return 1;
 }
 
-void df_claim_eval(const json_t *doc, const json_t *claim, df_claim_result *out)
+/* #17: the point a survival claim's side names, failed ones too (b): a
+ * point whose process died is the finding, not a missing figure. An ok
+ * point is preferred; with several, the one under the most load. */
+static const json_t *pick_any(const json_t *doc,
+                              const json_t *selector,
+                              const char *workload)
+{
+    const json_t *points = json_object_get(doc, "points"), *best = NULL;
+    size_t i;
+
+    for (i = 0; i < json_array_size(points); i++) {
+        const json_t *pt = json_array_get(points, i);
+        int ok = df_resfile_point_ok(pt);
+
+        if (!df_claim_match(pt, selector, workload) ||
+            (best && df_resfile_point_ok(best) && !ok))
+            continue;
+        if (!best || (ok && !df_resfile_point_ok(best)) ||
+            df_resfile_num(pt, "concurrency", 0) >
+                df_resfile_num(best, "concurrency", 0))
+            best = pt;
+    }
+    return best;
+}
+
+/* " with a crash every 50 requests": the claim's "per" parameter of a's
+ * workload with its "event_is" words; "" without them. */
+static void survival_given(const json_t *claim,
+                           const json_t *a,
+                           char *buf,
+                           size_t len)
+{
+    const char *per = df_resfile_str(claim, "per", NULL);
+    const char *event = df_resfile_str(claim, "event_is", "failure");
+    const json_t *v =
+        json_object_get(json_object_get(a, "params"), per ? per : "");
+
+    buf[0] = '\0';
+    if (per && json_is_number(v) && json_number_value(v) > 0)
+        snprintf(buf, len, " with a %s every %g requests", event,
+                 json_number_value(v));
+}
+
+/* What became of b: "stopped at the first crash (signal 11 (SIGSEGV),
+ * after 21 completed)", or, when it survived, "kept serving too (N
+ * req/s)". Returns 1 when b stopped. */
+static int survival_fate(const json_t *claim,
+                         const json_t *b,
+                         char *buf,
+                         size_t len)
+{
+    const char *event = df_resfile_str(claim, "event_is", "failure");
+    double done = df_resfile_num(b, "completed_before_failure", NAN);
+
+    if (df_resfile_point_ok(b)) {
+        snprintf(buf, len, "kept serving too (%.0f req/s)",
+                 df_resfile_num(b, "throughput_rps", 0));
+        return 0;
+    }
+    if (isnan(done))
+        snprintf(buf, len, "stopped at the first %s (%s)", event,
+                 df_resfile_str(b, "failure", "failed"));
+    else
+        snprintf(buf, len, "stopped at the first %s (%s, after %.0f completed)",
+                 event, df_resfile_str(b, "failure", "failed"), done);
+    return 1;
+}
+
+/* #17, "kind": "survival": a kept serving under the failures its workload
+ * injects, while b stopped (see claim.h). Holds when a is ok and b died. */
+static void survival_eval(const json_t *doc,
+                          const json_t *claim,
+                          df_claim_result *out)
+{
+    const char *wl = df_resfile_str(claim, "workload", NULL);
+    const json_t *a = pick_any(doc, json_object_get(claim, "a"), wl);
+    const json_t *b = pick_any(doc, json_object_get(claim, "b"), wl);
+    const char *an = df_resfile_str(claim, "a_is", NULL);
+    const char *bn = df_resfile_str(claim, "b_is", NULL);
+    char da[128], db[128], given[96], fate[300];
+
+    if (!a || !df_resfile_point_ok(a))
+        return missing(out, claim, "a", NULL, "throughput_rps", wl);
+    if (!b)
+        return missing(out, claim, "b", NULL, "status", wl);
+    out->measured = 1;
+    out->a = df_resfile_num(a, "throughput_rps", NAN);
+    out->b =
+        df_resfile_point_ok(b) ? df_resfile_num(b, "throughput_rps", NAN) : 0;
+    df_claim_describe(a, da, sizeof da);
+    df_claim_describe(b, db, sizeof db);
+    survival_given(claim, a, given, sizeof given);
+    out->verdict = survival_fate(claim, b, fate, sizeof fate);
+    snprintf(out->text, sizeof out->text,
+             "`%s` kept serving %.0f req/s%s; `%s` %s%s", da, out->a, given, db,
+             fate,
+             out->verdict ? ""
+                          : ": expected it to stop, does NOT "
+                            "hold here");
+    snprintf(out->brief, sizeof out->brief,
+             "%s kept serving %.0f req/s%s; %s %s", an ? an : da, out->a, given,
+             bn ? bn : db, fate);
+}
+
+/* A claim comparing one metric of two sides (or a side and a number). */
+static void compare_eval(const json_t *doc,
+                         const json_t *claim,
+                         df_claim_result *out)
 {
     const char *m = df_resfile_str(claim, "metric", "throughput_rps");
     const char *wl = df_resfile_str(claim, "workload", NULL);
@@ -312,9 +419,6 @@ void df_claim_eval(const json_t *doc, const json_t *claim, df_claim_result *out)
     const char *an = df_resfile_str(claim, "a_is", NULL);
     const char *bn = df_resfile_str(claim, "b_is", NULL);
 
-    memset(out, 0, sizeof *out);
-    out->a = out->b = out->ratio = NAN;
-    out->verdict = -1;
     if (!a || isnan(metric(a, m)))
         return missing(out, claim, "a", a, m, wl);
     if (!json_is_number(bsel) && (!b || isnan(metric(b, m))))
@@ -360,4 +464,15 @@ void df_claim_eval(const json_t *doc, const json_t *claim, df_claim_result *out)
         snprintf(out->brief, sizeof out->brief, "%s had %.3gx %s of %s%s%s%s",
                  an ? an : da, out->ratio, metric_words(claim, m), bn ? bn : db,
                  exp[0] ? " (" : "", exp, exp[0] ? ")" : "");
+}
+
+void df_claim_eval(const json_t *doc, const json_t *claim, df_claim_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->a = out->b = out->ratio = NAN;
+    out->verdict = -1;
+    if (strcmp(df_resfile_str(claim, "kind", ""), "survival") == 0)
+        survival_eval(doc, claim, out);
+    else
+        compare_eval(doc, claim, out);
 }

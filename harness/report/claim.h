@@ -15,6 +15,17 @@
  * or as its parameters print; "workload" its name or spec. Numbers match
  * numerically (5000 == 5000.0). With several points matching, the one
  * under the most load (highest concurrency) speaks.
+ *
+ * #17: {"kind": "survival", "a": SELECTOR, "b": SELECTOR, "workload",
+ * "a_is", "b_is" as above, "per": PARAM (optional), "event_is": "crash"}
+ * says that a kept serving under the failures its workload injects while
+ * b stopped: "`process -w 2, c=8` kept serving 1767 req/s with a crash
+ * every 50 requests; `thread -w 1 --threads 8, c=8` stopped at the first
+ * crash (signal 11 (SIGSEGV), after 21 completed)". PARAM names a's
+ * workload parameter giving the requests per failure. a must be an ok
+ * point (steady or not: a crash every K requests is a transient by
+ * design); b may have failed, which is the finding. It holds when b
+ * failed; a is the throughput, b 0 when it stopped.
  */
 #ifndef DF_HARNESS_REPORT_CLAIM_H
 #define DF_HARNESS_REPORT_CLAIM_H

@@ -97,6 +97,10 @@ static const field point_fields[] = {
     { "repetitions_done", T_INT, R_OPTIONAL },
     { "status", T_STR, R_ALWAYS },
     { "failure", T_STR, R_FAILED },
+    { "failure_signal", T_INT, R_OPTIONAL },           /* #17 */
+    { "completed_before_failure", T_INT, R_OPTIONAL }, /* #17 */
+    { "errors_before_failure", T_INT, R_OPTIONAL },    /* #17 */
+    { "throughput_buckets", T_OBJ, R_OPTIONAL },       /* #17 */
     /* results */
     { "completed", T_INT, R_OK },
     { "errors", T_INT, R_OK },
@@ -356,6 +360,36 @@ static int check_cdf(vctx *v, const json_t *cdf)
     return 0;
 }
 
+/* #17: {"bucket_ms" > 0, "completed": [n...], "errors": [n...]}, the
+ * arrays of one length, counts >= 0, errors within completed. */
+static int check_buckets(vctx *v, const json_t *p)
+{
+    const json_t *b = json_object_get(p, "throughput_buckets");
+    const json_t *done = json_object_get(b, "completed");
+    const json_t *errs = json_object_get(b, "errors");
+    size_t i;
+
+    if (!b)
+        return 0;
+    if (json_integer_value(json_object_get(b, "bucket_ms")) <= 0)
+        return problem(v, "throughput_buckets.bucket_ms",
+                       "expected an integer > 0");
+    if (!json_is_array(done) || !json_is_array(errs) ||
+        json_array_size(done) != json_array_size(errs))
+        return problem(v, "throughput_buckets",
+                       "expected arrays completed and errors of one length");
+    for (i = 0; i < json_array_size(done); i++) {
+        const json_t *c = json_array_get(done, i), *e = json_array_get(errs, i);
+        if (!json_is_integer(c) || !json_is_integer(e) ||
+            json_integer_value(c) < 0 || json_integer_value(e) < 0 ||
+            json_integer_value(e) > json_integer_value(c))
+            return problem(v, "throughput_buckets",
+                           "bucket %zu: expected counts, errors <= completed",
+                           i);
+    }
+    return 0;
+}
+
 static int check_repetitions(vctx *v, const json_t *p)
 {
     const json_t *reps = json_object_get(p, "repetitions");
@@ -448,7 +482,7 @@ static int check_point(vctx *v, const json_t *p)
     int open = load && strcmp(load, "open") == 0;
     if ((rc = check_fields_of(v, p, point_fields, ok, open, failed)) < 0 ||
         (rc = check_repetitions_done(v, p, ok)) < 0 ||
-        (rc = check_marks(v, p)) < 0)
+        (rc = check_marks(v, p)) < 0 || (rc = check_buckets(v, p)) < 0)
         return rc;
     if (!ok)
         return 0;

@@ -41,8 +41,10 @@
 #include "harness/measure/hist.h"
 #include "harness/sweep/model_json.h"
 #include "harness/sweep/point_private.h"
+#include "harness/sweep/tally.h"
 
 #define MAX_RECORDERS    1024
+#define TALLY_SLOTS      (MAX_RECORDERS + 1) /* the last: the shared one */
 #define TRACE_CAPACITY   65536
 #define SPIN_NS          50000     /* spin the last 50 us before a send */
 #define LATE_NS          1000000   /* a send this late is counted as late */
@@ -69,6 +71,7 @@ typedef struct recorder {
      * window: each spans the whole window (see warm_up). */
     int64_t early_entries, early_settled;
     int64_t censored; /* delivered after the window's end, sent before */
+    int64_t *tally;   /* #17: its slot of the run's tally (tally.h) */
 } recorder;
 
 typedef struct point_run {
@@ -104,6 +107,8 @@ typedef struct point_run {
     int warmup_capped;   /* it ended on its cap */
     double warmup_error; /* |lambda W - in flight| / max, last interval */
     int64_t abandoned_censored; /* never delivered, in latency (closed) */
+    df_tally *tally;            /* #17: pc->tally, or own_tally: mapped here */
+    int own_tally, nbuckets;
 } point_run;
 
 static __thread recorder *tl_rec;
@@ -176,6 +181,7 @@ static recorder *my_recorder(point_run *run)
         __atomic_store_n(&run->alloc_failed, 1, __ATOMIC_RELAXED);
         return NULL;
     }
+    r->tally = df_tally_slot(run->tally, slot);
     __atomic_store_n(&run->rec[slot], r, __ATOMIC_RELEASE);
     tl_rec = r;
     tl_run = run;
@@ -315,6 +321,8 @@ static void settle(point_run *run,
         df_hist_record(r->latency, window_end(run) - c->intended_ns);
         r->censored++;
     }
+    df_tally_count(r->tally, run->nbuckets, window_start(run), now,
+                   c->status < 0);
     r->overlap_ns += overlap_ns(run, c, now);
     if (early)
         r->early_settled++;
@@ -592,6 +600,9 @@ static int collect(point_run *run, int64_t window_ns, json_t *rec)
     json_object_set_new(rec, "queue_us", df_point_latency_json(all->queue));
     json_object_set_new(rec, "service_us", df_point_latency_json(all->service));
     json_object_set_new(rec, "latency_cdf", df__point_cdf_json(all->latency));
+    json_t *buckets = df_tally_buckets_json(run->tally);
+    if (buckets)
+        json_object_set_new(rec, "throughput_buckets", buckets);
     add_checks(rec, run, all, window_ns);
     recorder_free(all);
     return 0;
@@ -608,6 +619,8 @@ static void run_destroy(point_run *run)
     pthread_mutex_destroy(&run->shared_mu);
     free(run->client_sent_ns);
     free(run->client_done);
+    if (run->own_tally)
+        df_tally_unmap(run->tally);
     tl_rec = NULL;
     tl_run = NULL;
     free(run);
@@ -621,6 +634,18 @@ static int run_create(const df_point_cfg *pc, point_run **out, df_err *err)
     run->pc = pc;
     run->window_start_ns = run->window_end_ns = INT64_MAX;
     pthread_mutex_init(&run->shared_mu, NULL);
+    run->tally = pc->tally;
+    if (!run->tally) {
+        int rc = df_point_tally_map(pc, &run->tally);
+        if (rc < 0) {
+            run_destroy(run);
+            return df_err_set(err, rc, "point: cannot map its tally: %s",
+                              strerror(-rc));
+        }
+        run->own_tally = 1;
+    }
+    run->nbuckets = df_tally_buckets(run->tally);
+    run->shared.tally = df_tally_slot(run->tally, MAX_RECORDERS);
     if (pc->rate_rps <= 0 && pc->requests <= 0 && pc->concurrency > 0) {
         run->client_sent_ns =
             calloc((size_t)pc->concurrency, sizeof *run->client_sent_ns);
@@ -639,6 +664,12 @@ static int run_create(const df_point_cfg *pc, point_run **out, df_err *err)
     }
     *out = run;
     return 0;
+}
+
+int df_point_tally_map(const df_point_cfg *pc, df_tally **out)
+{
+    return df_tally_map(TALLY_SLOTS, pc->requests > 0 ? 0 : pc->duration_ns,
+                        out);
 }
 
 static int setup_workload(const df_point_cfg *pc, void **state, df_err *err)

@@ -34,6 +34,9 @@ typedef struct df_point_cfg {
     int64_t max_inflight; /* open loop: refuse arrivals beyond; 0: none */
     uint64_t seed;        /* arrival schedule of this repetition */
     int repeat;           /* repetitions of the point (identity only) */
+    /* #17: the counters the runner mapped before forking (tally.h), which
+     * it reads if the point's process dies; NULL: the point maps its own. */
+    struct df_tally *tally;
 } df_point_cfg;
 
 /* Little's law self-check: mean in flight sampled at random instants vs
@@ -73,6 +76,11 @@ json_t *df_point_steady_check(double lambda_w, double inflight);
 /* The identity of the point (model, workload, load level...) as a new JSON
  * object: the part every record has, failed or not. */
 json_t *df_point_identity_json(const df_point_cfg *pc);
+
+/* Maps the tally (harness/sweep/tally.h) a run of pc counts into: one
+ * slot per recorder, buckets over pc's window. 0 or -errno. */
+struct df_tally;
+int df_point_tally_map(const df_point_cfg *pc, struct df_tally **out);
 
 /* Runs the point; on success *out is the full point record. On failure
  * returns a negative errno with err set, *out untouched. */

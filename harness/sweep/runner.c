@@ -11,9 +11,16 @@
  * duckfeed dies, even by kill -9, as the process model's workers do when
  * the child dies; and what the child forks closes the record's pipe, so
  * that the parent sees EOF when the child is gone, whatever it left.
+ *
+ * #17: the child counts its completions into a tally the parent mapped
+ * before the fork (tally.h), so a point that died - a crash in a thread
+ * or a coroutine ends the whole single-process server, as in CPython -
+ * still says how many requests it completed first, and how its window
+ * went until then.
  */
 #define _GNU_SOURCE
 #include "harness/sweep/runner.h"
+#include "harness/sweep/tally.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -171,12 +178,29 @@ static int read_until(int fd, int64_t deadline_ns, char **buf, size_t *len)
     return 0;
 }
 
-static json_t *failed(const df_point_cfg *pc, const char *why)
+/* The record of a point that failed: why, and from the tally (which may
+ * be NULL) what it completed before; sig, the signal that ended it or 0. */
+static json_t *failed(const df_point_cfg *pc,
+                      const char *why,
+                      int sig,
+                      const df_tally *tally)
 {
     json_t *rec = df_point_identity_json(pc);
-    if (rec) {
-        json_object_set_new(rec, "status", json_string("failed"));
-        json_object_set_new(rec, "failure", json_string(why));
+    if (!rec)
+        return NULL;
+    json_object_set_new(rec, "status", json_string("failed"));
+    json_object_set_new(rec, "failure", json_string(why));
+    if (sig > 0)
+        json_object_set_new(rec, "failure_signal", json_integer(sig));
+    if (tally) {
+        int64_t done, errors;
+        df_tally_sum(tally, &done, &errors);
+        json_object_set_new(rec, "completed_before_failure",
+                            json_integer(done));
+        json_object_set_new(rec, "errors_before_failure", json_integer(errors));
+        json_t *buckets = df_tally_buckets_json(tally);
+        if (buckets)
+            json_object_set_new(rec, "throughput_buckets", buckets);
     }
     return rec;
 }
@@ -258,11 +282,18 @@ int df_runner_run(const df_point_cfg *pc,
     size_t len = 0;
     int fd = -1, status = 0;
     pid_t pid = 0;
+    df_point_cfg counted = *pc;
 
     *out = NULL;
-    int rc = spawn(pc, &pid, &fd, err);
-    if (rc < 0)
+    /* Without a tally the point maps its own; only the figures of a
+     * failure are lost. */
+    if (df_point_tally_map(pc, &counted.tally) < 0)
+        counted.tally = NULL;
+    int rc = spawn(&counted, &pid, &fd, err);
+    if (rc < 0) {
+        df_tally_unmap(counted.tally);
         return rc;
+    }
     running_pid = pid;
     int rr = read_until(fd, df_now_ns() + timeout_ns, &buf, &len);
     close(fd);
@@ -276,10 +307,13 @@ int df_runner_run(const df_point_cfg *pc,
     json_t *rec = outcome(rr, buf, len, status, timeout_ns, why, sizeof why);
     free(buf);
     if (rec) {
+        df_tally_unmap(counted.tally);
         *out = rec;
         return 0;
     }
-    *out = failed(pc, why);
+    int sig = rr == 0 && WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    *out = failed(pc, why, sig, counted.tally);
+    df_tally_unmap(counted.tally);
     if (!*out)
         return df_err_set(err, -ENOMEM, "runner: out of memory");
     return 1;
