@@ -69,10 +69,11 @@ measure() {
     claims direct/REPORT.md >direct.claims
     claims merged/REPORT.md >merged.claims
 }
-claims() { # the claim lines of REPORT.md, numbers as N; not the note
-    # on a busy machine, which says how this machine was, not a claim
+claims() { # the claim lines of REPORT.md, numbers as N; not the note on
+    # the machine's load (busy or quiet), which says how this machine was
+    # during each run, not a claim
     sed -n '/^What the numbers say:/,/^|/p' "$1" | grep '^- ' |
-        grep -v '^- \*\*the machine was busy' |
+        grep -v '^- \(\*\*\)\?the machine was' |
         sed -E 's/[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?/N/g'
 }
 measure
