@@ -137,6 +137,10 @@ static int check_runs(const json_t *runs, df_err *err)
         snprintf(what, sizeof what, "runs[%zu].quick", i);
         if (quick && (rc = check_argv(quick, what, err)) < 0)
             return rc;
+        const json_t *fails = json_object_get(r, "expect_failure");
+        if (fails && !json_is_boolean(fails))
+            return df_err_set(err, -EINVAL,
+                              "runs[%zu].expect_failure: not true or false", i);
     }
     return 0;
 }
