@@ -20,6 +20,9 @@ typedef struct df_route {
 typedef struct df_routes {
     int n;
     df_route *r; /* n, registry order; owned */
+    /* #15: CPU charged before each handler, as a real server's parsing
+     * and dispatch (serve --calibration); 0: none. */
+    int64_t request_cost_ns;
 } df_routes;
 
 /* One route per registered workload, each set up once with its declared
