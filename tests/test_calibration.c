@@ -69,6 +69,8 @@ static void test_calibration_cost_by_model(void **state)
     snprintf(spec, sizeof spec, "%s#sync-w2", path);
     assert_int_equal(df_calibration_cost(spec, "thread", &ns, &err), 0);
     assert_int_equal(ns, 95500);
+    assert_int_equal(df_calibration_cost(path, NULL, &ns, &err), 0);
+    assert_int_equal(ns, 0);
 }
 
 /* Each bad input fails with the code given and a one-line message naming
@@ -156,6 +158,22 @@ static void test_calibration_run_exit2(void **state)
             assert_non_null(strstr(line, "request_cost_us"));
     fclose(f);
     assert_int_equal(lines, 1);
+}
+
+/* `duckfeed suite --calibration MISSING`: exit 2 before any run. */
+static void test_calibration_suite_exit2(void **state)
+{
+    char cmd[2048];
+
+    (void)state;
+    snprintf(cmd, sizeof cmd,
+             "%s suite timeline --calibration %s/missing.json "
+             "--results-dir %s --plots-dir %s >/dev/null 2>&1",
+             exe, dir, dir, dir);
+
+    int st = system(cmd);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 2);
 }
 
 static int noop_handle(df_ctx *ctx)
@@ -274,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_calibration_cost_einval),
         cmocka_unit_test(test_calibration_cost_enoent),
         cmocka_unit_test(test_calibration_run_exit2),
+        cmocka_unit_test(test_calibration_suite_exit2),
         cmocka_unit_test(test_calibration_charge_thread),
         cmocka_unit_test(test_calibration_charge_coroutine),
     };

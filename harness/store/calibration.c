@@ -89,6 +89,10 @@ int df_calibration_cost(const char *spec,
     memcpy(path, spec, n);
     path[n] = '\0';
     int rc = load(path, &doc, &entries, err);
+    if (rc == 0 && !want && !model_name) { /* the file alone */
+        json_decref(doc);
+        return 0;
+    }
     for (size_t i = 0; rc == 0 && i < json_array_size(entries); i++) {
         const json_t *e = json_array_get(entries, i);
         const char *key =

@@ -20,7 +20,8 @@
 /* The cost to charge model_name's lanes, from spec = "FILE" or
  * "FILE#NAME". With NAME, the entry of that name, whatever its model;
  * without, the first entry whose "model" is model_name. The whole file
- * is checked either way. 0 and *cost_ns set, or -ENOENT (no such file or
+ * is checked either way; with model_name NULL and no NAME, only that
+ * (*cost_ns 0). 0 and *cost_ns set, or -ENOENT (no such file or
  * entry) / -EINVAL (not a calibration file, a field missing or out of
  * range) with err->msg "FILE: why" on one line; *cost_ns is then 0. */
 int df_calibration_cost(const char *spec,
