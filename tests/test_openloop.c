@@ -284,7 +284,22 @@ static void test_openloop_littles_law_passes_across_edges(void **state)
     json_t *rec;
     (void)state;
 
-    rec = run_point_on(&delay_model_ops, 100, 100000000, 600000000);
+    /* On a miss, once more; then skipped, loudly, if the machine was too
+     * busy for the sampler to keep time (it failed so in a fresh clone's
+     * run beside other work). */
+    for (int attempt = 0;; attempt++) {
+        load_probe lp;
+        probe_start(&lp);
+        rec = run_point_on(&delay_model_ops, 100, 100000000, 600000000);
+        json_t *l =
+            json_object_get(json_object_get(rec, "checks"), "littles_law");
+        int ok = json_is_true(json_object_get(l, "ok")) &&
+                 json_number_value(json_object_get(l, "inflight_sampled")) > 24;
+        if (!timing_trusted() ||
+            decide(ok, attempt, probe_free_cores(&lp), 1.0))
+            break;
+        json_decref(rec);
+    }
 
     json_t *checks = json_object_get(rec, "checks");
     json_t *ll = json_object_get(checks, "littles_law");

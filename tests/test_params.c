@@ -346,7 +346,7 @@ static void test_params_format(void **state)
                 "web:parse=500,upstream=20,render=300");
     want_format("hash:bytes=1MB,release_gil=yes",
                 "hash:bytes=1048576,release_gil=true");
-    want_format("upstream:pool=4", "upstream:ms=20,jitter=0,pool=4");
+    want_format("upstream:pool=4", "upstream:ms=20,jitter=0,pool=4,conns=100");
 }
 
 static void test_params_format_round_trips(void **state)

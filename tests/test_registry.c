@@ -152,8 +152,8 @@ static void test_registry_abi_eproto(void **state)
     want_refusal(
         PLUGIN("abi"), -EPROTO,
         "plugin " PLUGIN(
-            "abi") ": built for workload ABI 2, this "
-                   "duckfeed speaks 1 (rebuild it against this workload.h)");
+            "abi") ": built for workload ABI 3, this "
+                   "duckfeed speaks 2 (rebuild it against this workload.h)");
 }
 
 static void test_registry_no_name_einval(void **state)

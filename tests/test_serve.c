@@ -14,15 +14,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* cmocka 1.1.5 wants <stdarg.h> <stddef.h> <setjmp.h> <stdint.h> first */
 #include <cmocka.h>
 
 #include "tests/duckfeed_exe.h"
+#include "tests/valgrind_shim.h"
 
 typedef struct server {
     pid_t pid;
@@ -49,6 +52,8 @@ static void start(server *s, const char *model, ...)
     s->pid = fork();
     assert_true(s->pid >= 0);
     if (s->pid == 0) {
+        /* A failed assertion skips stop(): the server goes with us. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         dup2(fds[1], 1);
         close(fds[0]);
         execv(exe, (char **)argv);
@@ -211,6 +216,48 @@ static void test_serve_process_closes(void **state)
     stop(&s);
 }
 
+/* A client that sends nothing is dropped after --read-timeout: the
+ * timeout the sync worker sets on the listener reaches accepted sockets. */
+static void test_serve_process_read_timeout(void **state)
+{
+    server s;
+    char buf[64];
+
+    (void)state;
+    start(&s, "process", "--read-timeout", "200ms", (char *)NULL);
+    int fd = dial(&s);
+
+    /* EOF, not the 10 s receive timeout (which would be -1, EAGAIN). */
+    assert_int_equal(recv(fd, buf, sizeof buf, 0), 0);
+    close(fd);
+    stop(&s);
+}
+
+/* A query value that only setup() reads takes effect: each worker sets
+ * a workload up per set of values (hang's setup refuses every=0), up to
+ * 16 sets, then 400. */
+static void test_serve_setup_per_values(void **state)
+{
+    server s;
+    char buf[4096], req[128];
+
+    (void)state;
+    start(&s, "process", (char *)NULL);
+    assert_int_equal(
+        get(&s, "GET /hang?every=0 HTTP/1.1\r\n\r\n", buf, sizeof buf), 503);
+    assert_non_null(strstr(buf, "every must be >= 1"));
+    for (int us = 1; us <= 16; us++) {
+        snprintf(req, sizeof req, "GET /cpu?us=%d HTTP/1.1\r\n\r\n", us);
+        assert_int_equal(get(&s, req, buf, sizeof buf), 200);
+    }
+    assert_int_equal(get(&s, "GET /cpu?us=1 HTTP/1.1\r\n\r\n", buf, sizeof buf),
+                     200); /* seen before */
+    assert_int_equal(
+        get(&s, "GET /cpu?us=17 HTTP/1.1\r\n\r\n", buf, sizeof buf), 400);
+    assert_non_null(strstr(buf, "more than 16 sets"));
+    stop(&s);
+}
+
 static void test_serve_400(void **state)
 {
     server s;
@@ -271,6 +318,76 @@ static void test_serve_idle_close_thread(void **state)
     check_idle_close("thread");
 }
 
+/* The one worker process of server s (its master's only child). */
+static pid_t only_worker(const server *s)
+{
+    char path[64], buf[64] = "";
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)s->pid,
+             (int)s->pid);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(buf, sizeof buf, f));
+    fclose(f);
+    return (pid_t)atol(buf);
+}
+
+/* CPU time (user + system) of process pid so far, in clock ticks. */
+static long cpu_ticks(pid_t pid)
+{
+    char path[64], buf[1024];
+    long utime = 0, stime = 0;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(buf, sizeof buf, f));
+    fclose(f);
+    /* Fields 14 and 15, counted after the ")" that ends the name. */
+    const char *p = strrchr(buf, ')');
+    assert_non_null(p);
+    assert_int_equal(sscanf(p + 2,
+                            "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
+                            "%*u %ld %ld",
+                            &utime, &stime),
+                     2);
+    return utime + stime;
+}
+
+/* A gthread worker at --max-connections leaves the listener alone until a
+ * slot frees (#14): no spinning on the waiting client, which is served
+ * as soon as the first one is done. */
+static void test_serve_thread_at_max_connections(void **state)
+{
+    server s;
+    char buf[4096];
+    struct timespec settle = { 0, 200000000 }, window = { 0, 500000000 };
+
+    (void)state;
+    start(&s, "thread", "--threads", "1", "--max-connections", "1",
+          "--keepalive", "30s", (char *)NULL);
+    int first = dial(&s);
+    send_str(first, "GET /noop HTTP/1.1\r\n"); /* holds the only slot */
+    int waiting = dial(&s);                    /* in the backlog */
+    send_str(waiting, noop);
+    nanosleep(&settle, NULL); /* for the worker to take the first */
+    pid_t w = only_worker(&s);
+    long t0 = cpu_ticks(w);
+    nanosleep(&window, NULL);
+    long used = cpu_ticks(w) - t0;
+    struct pollfd p = { .fd = waiting, .events = POLLIN };
+
+    assert_int_equal(poll(&p, 1, 0), 0); /* not answered yet */
+    if (DF_TIMING_TRUSTED)
+        assert_true(used * 10 < sysconf(_SC_CLK_TCK) / 2); /* < 10% */
+    send_str(first, "Host: x\r\n\r\n");
+    assert_int_equal(read_response(first, buf, sizeof buf), 200);
+    /* No slot to keep it in (max_connections - threads = 0). */
+    assert_non_null(strstr(buf, "Connection: close"));
+    assert_int_equal(read_response(waiting, buf, sizeof buf), 200);
+    close(first);
+    close(waiting);
+    stop(&s);
+}
+
 /* A client sending its request one byte at a time: between any two of
  * its bytes another client gets a whole answer from the same (single)
  * loop worker, so the slow one stalls nobody. */
@@ -304,11 +421,14 @@ int main(void)
         cmocka_unit_test(test_serve_keepalive_thread),
         cmocka_unit_test(test_serve_keepalive_coroutine),
         cmocka_unit_test(test_serve_process_closes),
+        cmocka_unit_test(test_serve_process_read_timeout),
+        cmocka_unit_test(test_serve_setup_per_values),
         cmocka_unit_test(test_serve_400),
         cmocka_unit_test(test_serve_431),
         cmocka_unit_test(test_serve_idle_close_coroutine),
         cmocka_unit_test(test_serve_idle_close_thread),
         cmocka_unit_test(test_serve_slow_client_coroutine),
+        cmocka_unit_test(test_serve_thread_at_max_connections),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests_name("serve", tests, NULL, NULL);

@@ -472,14 +472,25 @@ static void test_thread_hogs_reported(void **state)
                     .run_ns = 200 * MS };
 
     (void)state;
-    run *r = run_scenario(&sc);
+    for (int attempt = 0;; attempt++) {
+        load_probe lp;
+        probe_start(&lp);
+        run *r = run_scenario(&sc);
 
-    assert_int_equal(r->stats.hogs.count, 2);
-    assert_true(r->stats.hogs.work_units_per_s > 0);
-    assert_int_equal(r->stats.gil.nthreads, 3);
-    if (timing_trusted())
-        assert_true((double)r->stats.gil.held >= 0.9);
-    free_run(r);
+        assert_int_equal(r->stats.hogs.count, 2);
+        assert_true(r->stats.hogs.work_units_per_s > 0);
+        assert_int_equal(r->stats.gil.nthreads, 3);
+        /* Held 90 % of the time only if the hogs got a core to hold it
+         * on: a busy machine descheduled them in a fresh clone's run. */
+        double held = (double)r->stats.gil.held;
+        free_run(r);
+        if (!timing_trusted() ||
+            decide(held >= 0.9, attempt, probe_free_cores(&lp), 1.0)) {
+            if (timing_trusted())
+                assert_true(held >= 0.9);
+            return;
+        }
+    }
 }
 
 /* The timeline sees a request run, wait on I/O, wait for the GIL, finish. */

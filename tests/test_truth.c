@@ -300,11 +300,39 @@ static void test_half_failing_counts_successes(void **state)
     json_decref(rec);
 }
 
+/* #18: a point whose peer lagged by a tenth of its median latency or
+ * more, or refused connections, is marked peer_limited (informative: it
+ * stays steady); a small lag is no mark. */
+static void test_peer_lag_marks_point(void **state)
+{
+    static const struct {
+        double lag_us;
+        int refused, marked;
+    } cases[] = { { 1500, 0, 1 }, { 500, 0, 0 }, { 0, 1, 1 }, { 0, 0, 0 } };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *rec = json_pack(
+            "{s:i,s:{s:f},s:{s:I,s:I,s:I,s:f,s:i}}", "completed", 100,
+            "latency_us", "p50", 10000.0, "peer", "requests", (json_int_t)100,
+            "responses", (json_int_t)100, "late", (json_int_t)0, "lag_us_mean",
+            cases[i].lag_us, "refused", cases[i].refused);
+        assert_non_null(rec);
+
+        assert_int_equal(df_point_mark(rec), 0);
+
+        assert_int_equal(has_mark(rec, "peer_limited"), cases[i].marked);
+        assert_true(json_is_true(json_object_get(rec, "steady")));
+        json_decref(rec);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_overload_censors_requests_in_flight),
         cmocka_unit_test(test_half_failing_counts_successes),
+        cmocka_unit_test(test_peer_lag_marks_point),
     };
     return cmocka_run_group_tests_name("truth", tests, NULL, NULL);
 }

@@ -10,6 +10,11 @@
  * FIFO and only start their delay when a slot frees, as queries do behind a
  * database connection pool.
  *
+ * Connections are kept alive: after a response the connection reads its
+ * next request (one at a time; bytes sent during a delay are dropped).
+ * A response written more than DF_LATENCY_LATE_NS after it was due counts
+ * as late: the server itself, not its configured delay, held it back.
+ *
  * A client that hangs up during its delay keeps its slot until the delay
  * ends (the query still runs); its entry is freed when it comes due.
  *
@@ -24,6 +29,17 @@
  * listening socket leaves the epoll set until a connection closes or
  * ACCEPT_PAUSE_MS pass: no spin either way, and serving resumes as soon
  * as descriptors are free.
+ *
+ * Started before a fork (#18). A workload's setup starts the server, and
+ * the process model forks its workers right after. A thread still in its
+ * start-up when the process forks may hold a lock of the C runtime that
+ * the child then finds taken forever: GCC 12's AddressSanitizer takes its
+ * allocator and thread registry locks in a new thread's start and does
+ * not reset them in the child, and a worker hung in its first malloc or
+ * pthread_create (1 point in 6 under ASan; 4 children in 4,000 forks in a
+ * reduced C program, 0 with the fix). So start returns only once the
+ * thread has reached its loop (ready_fd): from then on, until a client
+ * connects, it sits in epoll_wait and holds nothing.
  */
 #include "workloads/latency_server.h"
 
@@ -62,6 +78,7 @@ struct df_latency_server {
     struct sockaddr_in addr;
     pthread_t thread;
     int listen_fd, epoll_fd, timer_fd, stop_fd;
+    int ready_fd; /* eventfd: the thread reached its loop; start only */
     /* Server thread only. */
     int reserve_fd;          /* /dev/null kept for EMFILE; -1 while spent */
     int accept_paused;       /* listen_fd is out of the epoll set */
@@ -74,7 +91,8 @@ struct df_latency_server {
     int serving;
     uint64_t rng;
     /* Atomic, written by the server thread, read by anyone. */
-    int64_t connections, requests, responses, max_serving, rejected;
+    int64_t connections, requests, responses, max_serving, rejected, late;
+    int64_t lag_ns;
 };
 
 static void count(int64_t *c, int64_t d)
@@ -211,8 +229,11 @@ static void request_complete(df_latency_server *s, conn *c)
     serve(s, c, df_now_ns());
 }
 
-static void respond(df_latency_server *s, conn *c)
+static void respond(df_latency_server *s, conn *c, int64_t now)
 {
+    if (now - c->due_ns > DF_LATENCY_LATE_NS)
+        count(&s->late, 1);
+    count(&s->lag_ns, now > c->due_ns ? now - c->due_ns : 0);
     if (c->fd >= 0) {
         /* 8 bytes into an empty socket buffer: never EAGAIN in practice,
          * and a client that cannot take them gets a reset. */
@@ -220,8 +241,13 @@ static void respond(df_latency_server *s, conn *c)
         do {
             w = write(c->fd, c->req, DF_LATENCY_RESPONSE_BYTES);
         } while (w < 0 && errno == EINTR);
-        if (w == DF_LATENCY_RESPONSE_BYTES)
+        if (w == DF_LATENCY_RESPONSE_BYTES) {
             count(&s->responses, 1);
+            /* Keep-alive: the connection waits for its next request. */
+            c->state = READING;
+            c->got = 0;
+            return;
+        }
     }
     conn_free(s, c);
 }
@@ -249,7 +275,7 @@ static void fire_due(df_latency_server *s)
     if (read(s->timer_fd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
         DF_CHECK(errno == EINTR);
     while (s->heap_len > 0 && s->heap[0]->due_ns <= now) {
-        respond(s, heap_pop(s));
+        respond(s, heap_pop(s), now);
         s->serving--;
         while (s->queue_head &&
                (s->cfg.pool <= 0 || s->serving < s->cfg.pool)) {
@@ -392,7 +418,10 @@ static void *server_main(void *arg)
 {
     df_latency_server *s = arg;
     struct epoll_event evs[MAX_EVENTS];
+    uint64_t one = 1;
 
+    /* Start-up is over: start may return (see the notes at the top). */
+    DF_CHECK(write(s->ready_fd, &one, sizeof one) == sizeof one);
     for (;;) {
         int timeout_ms = s->accept_paused ? ACCEPT_PAUSE_MS : -1;
         int n = epoll_wait(s->epoll_fd, evs, MAX_EVENTS, timeout_ms);
@@ -451,9 +480,10 @@ static int open_fds(df_latency_server *s, df_err *err)
     s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     s->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    s->ready_fd = eventfd(0, EFD_CLOEXEC); /* blocking: start waits on it */
     s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (s->epoll_fd < 0 || s->timer_fd < 0 || s->stop_fd < 0 ||
-        s->reserve_fd < 0)
+        s->ready_fd < 0 || s->reserve_fd < 0)
         return df_err_set(err, -errno, "latency server: %s", strerror(errno));
     int rc = add_fd(s, s->listen_fd, &s->listen_fd);
     if (rc == 0)
@@ -467,14 +497,27 @@ static int open_fds(df_latency_server *s, df_err *err)
 
 static void close_fds(df_latency_server *s)
 {
-    int *fds[] = { &s->listen_fd, &s->epoll_fd, &s->timer_fd, &s->stop_fd,
-                   &s->reserve_fd };
+    int *fds[] = { &s->listen_fd, &s->epoll_fd, &s->timer_fd,
+                   &s->stop_fd,   &s->ready_fd, &s->reserve_fd };
 
     for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
         if (*fds[i] >= 0)
             close(*fds[i]);
         *fds[i] = -1;
     }
+}
+
+/* Returns once the thread has reached its loop: nobody forks while it is
+ * starting (see the notes at the top). */
+static void wait_ready(df_latency_server *s)
+{
+    uint64_t v;
+    ssize_t r;
+
+    do {
+        r = read(s->ready_fd, &v, sizeof v);
+    } while (r < 0 && errno == EINTR);
+    DF_CHECK(r == sizeof v);
 }
 
 int df_latency_server_start(const df_latency_server_cfg *cfg,
@@ -493,7 +536,7 @@ int df_latency_server_start(const df_latency_server_cfg *cfg,
     s->cfg = *cfg;
     s->rng = 0x9E3779B97F4A7C15ULL;
     s->listen_fd = s->epoll_fd = s->timer_fd = s->stop_fd = -1;
-    s->reserve_fd = -1;
+    s->ready_fd = s->reserve_fd = -1;
     rc = open_fds(s, err);
     if (rc < 0)
         goto fail;
@@ -506,6 +549,7 @@ int df_latency_server_start(const df_latency_server_cfg *cfg,
         df_err_set(err, rc, "latency server: thread: %s", strerror(-rc));
         goto fail;
     }
+    wait_ready(s);
     *out = s;
     return 0;
 
@@ -543,4 +587,6 @@ void df_latency_server_counts_get(const df_latency_server *s,
     out->responses = __atomic_load_n(&s->responses, __ATOMIC_RELAXED);
     out->max_serving = __atomic_load_n(&s->max_serving, __ATOMIC_RELAXED);
     out->rejected = __atomic_load_n(&s->rejected, __ATOMIC_RELAXED);
+    out->late = __atomic_load_n(&s->late, __ATOMIC_RELAXED);
+    out->lag_ns = __atomic_load_n(&s->lag_ns, __ATOMIC_RELAXED);
 }

@@ -39,6 +39,14 @@ static int web_setup(const df_params *p, void **state, char *err, size_t n)
         return rc;
     }
     s->up.addr = df_latency_server_addr(s->up.server);
+    rc = df_upstream_pool_init(&s->up.pool, s->up.addr,
+                               DF_UPSTREAM_CONNS_DEFAULT);
+    if (rc < 0) {
+        snprintf(err, n, "workload web: out of memory");
+        df_latency_server_stop(s->up.server);
+        free(s);
+        return rc;
+    }
     s->iters_per_us = df_spin_iters_per_us();
     *state = s;
     return 0;
@@ -46,11 +54,11 @@ static int web_setup(const df_params *p, void **state, char *err, size_t n)
 
 static int web_handle(df_ctx *ctx)
 {
-    const web_state *s = ctx->state;
+    web_state *s = ctx->state;
     int rc;
 
     df_spin_ns(ctx, ctx->params->value[0], s->iters_per_us);
-    rc = df_upstream_call(ctx, &s->up.addr);
+    rc = df_upstream_pool_call(ctx, &s->up.pool);
     if (rc < 0)
         return rc;
     df_spin_ns(ctx, ctx->params->value[2], s->iters_per_us);
@@ -61,8 +69,10 @@ static void web_teardown(void *state)
 {
     web_state *s = state;
 
-    if (s)
+    if (s) {
+        df_upstream_pool_close(&s->up.pool);
         df_latency_server_stop(s->up.server);
+    }
     free(s);
 }
 
@@ -76,4 +86,5 @@ const df_workload df_workload_web = {
     .setup = web_setup,
     .handle = web_handle,
     .teardown = web_teardown,
+    .peer = df_upstream_peer, /* up comes first in web_state */
 };

@@ -36,7 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DF_WORKLOAD_ABI_VERSION 1
+/* 2 (#18): df_workload.peer appended. */
+#define DF_WORKLOAD_ABI_VERSION 2
 /* A plugin exports this symbol: const df_workload *duckfeed_workload(void); */
 #define DF_WORKLOAD_ENTRY_SYMBOL "duckfeed_workload"
 #define DF_WORKLOAD_MAX_PARAMS   16
@@ -153,6 +154,20 @@ typedef int df_workload_handle_fn(df_ctx *ctx);
 /* Once per point after the last request. */
 typedef void df_workload_teardown_fn(void *state);
 
+/* What a workload's peer - a server its requests call, such as a database
+ * - did during the point, so that a point whose latency the peer limited
+ * is told from one the model limited (#18). */
+typedef struct df_workload_peer {
+    int64_t requests;  /* requests the peer received */
+    int64_t responses; /* requests it answered */
+    int64_t late;      /* answered > 1 ms after due: the peer's own lag */
+    int64_t lag_ns;    /* summed over responses: how late each was */
+    int64_t refused;   /* connections refused: out of descriptors */
+} df_workload_peer;
+/* Once per point after the last request, before teardown, in the process
+ * that ran setup: fills *out. */
+typedef void df_workload_peer_fn(void *state, df_workload_peer *out);
+
 typedef struct df_workload {
     uint32_t abi_version; /* DF_WORKLOAD_ABI_VERSION */
     const char *name;     /* [a-z0-9_-]+, unique among loaded workloads */
@@ -163,6 +178,7 @@ typedef struct df_workload {
     df_workload_setup_fn *setup; /* may be NULL */
     df_workload_handle_fn *handle;
     df_workload_teardown_fn *teardown; /* may be NULL */
+    df_workload_peer_fn *peer;         /* may be NULL: calls no peer */
 } df_workload;
 
 typedef const df_workload *df_workload_entry_fn(void);

@@ -8,6 +8,7 @@
 #include "harness/bench/coro.h"
 #include "harness/bench/gil.h"
 #include "harness/bench/overhead.h"
+#include "harness/bench/peer.h"
 
 /* Runs one benchmark, printing its figures to out. 0, or nonzero when it
  * could not run. */
@@ -26,6 +27,8 @@ static const bench_entry benches[] = {
       df_bench_coro },
     { "overhead", "harness cost per request beside the hand-off floors",
       df_bench_overhead },
+    { "peer", "requests/s the upstream latency server answers at delay 0",
+      df_bench_peer },
     { NULL, NULL, NULL },
 };
 

@@ -12,7 +12,9 @@
 
 #include "base/clock.h"
 #include "harness/sweep/plan.h"
+#include "models/gil.h"
 #include "workloads/params.h"
+#include "workloads/registry.h"
 
 enum {
     OPT_VAL_BASE = 256,   /* getopt's value of opts[i]: past every char */
@@ -428,4 +430,19 @@ int df__opt_read(const df_opt_cmd *cmd,
             DF_CHECK(parse_one(&cmd->opts[i], cmd->opts[i].def, dst, &err) ==
                      0);
     return 0;
+}
+
+const df_opt_choice df__opt_gil_words[] = { { "new", DF_GIL_NEW },
+                                            { "old", DF_GIL_OLD },
+                                            { "off", DF_GIL_OFF },
+                                            { 0 } };
+
+int df__opt_load_plugin(const df_opt *opt,
+                        const char *s,
+                        void *dst,
+                        df_err *err)
+{
+    (void)opt;
+    (void)dst;
+    return df_registry_load_plugin(s, err);
 }

@@ -107,4 +107,12 @@ int df__opt_split(const df_opt *opt,
  * words there are ("--gil: \"x\" is not new, old or off"). */
 int df__opt_choice(const df_opt *opt, const char *word, df_err *err);
 
+/* Shared by the commands that take them (run, serve). */
+extern const df_opt_choice df__opt_gil_words[]; /* new, old, off */
+/* DF_OPT_CALL for --plugin PATH.so: loads it into the registry. */
+int df__opt_load_plugin(const df_opt *opt,
+                        const char *s,
+                        void *dst,
+                        df_err *err);
+
 #endif /* DF_HARNESS_CLI_OPT_H */

@@ -165,17 +165,6 @@ static int add_workload(const df_opt *opt,
     return 0;
 }
 
-static int load_plugin(const df_opt *opt, const char *s, void *dst, df_err *err)
-{
-    (void)opt;
-    (void)dst;
-    return df_registry_load_plugin(s, err);
-}
-
-static const df_opt_choice gil_words[] = { { "new", DF_GIL_NEW },
-                                           { "old", DF_GIL_OLD },
-                                           { "off", DF_GIL_OFF },
-                                           { 0 } };
 static const df_opt_choice switch_words[] = { { "asm", DF_SWITCH_ASM },
                                               { "ucontext",
                                                 DF_SWITCH_UCONTEXT },
@@ -207,7 +196,7 @@ static const df_opt opts[] = {
       .help = "charge each request a real server's own cost\n"
               "(results/calibration.json from real.py --calibrate):\n"
               "the entry for the model, or the one named NAME" },
-    { "plugin", DF_OPT_CALL, .call = load_plugin, .arg = "PATH.so",
+    { "plugin", DF_OPT_CALL, .call = df__opt_load_plugin, .arg = "PATH.so",
       .help = "load a workload plugin first (repeatable)" },
     { "workers", DF_OPT_INT_LIST, FIELD(workers), 1, DF_RUN_MAX_PROCESSES,
       .def = "2",
@@ -221,7 +210,7 @@ static const df_opt opts[] = {
       .def = "1",
       .help = "hybrids: processes each running the thread or\n"
               "coroutine model" },
-    { "gil", DF_OPT_CALL, .call = parse_gils, .choices = gil_words,
+    { "gil", DF_OPT_CALL, .call = parse_gils, .choices = df__opt_gil_words,
       .arg = "LIST", .def = "new",
       .section = "Interpreter lock (thread and coroutine models)",
       .help = "new (CPython 3.2 on), old (Python 2),\n"
@@ -454,6 +443,20 @@ int df__run_parse(int argc, char **argv, df_run_opts *o)
 }
 
 /* " CHECK:little,steady" for the failing checks of pt, "" when none. */
+/* 1 when pt's "marks" list holds name. */
+static int has_mark(const json_t *pt, const char *name)
+{
+    const json_t *m;
+    size_t i;
+
+    json_array_foreach(json_object_get(pt, "marks"), i, m)
+    {
+        if (json_is_string(m) && strcmp(json_string_value(m), name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static const char *check_flags(const json_t *pt)
 {
     static char buf[128];
@@ -470,6 +473,8 @@ static const char *check_flags(const json_t *pt)
         len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s",
                                 len ? "," : " CHECK:", names[i][1]);
     }
+    if (has_mark(pt, "peer_limited"))
+        snprintf(buf + len, sizeof buf - len, " PEER");
     return buf;
 }
 
@@ -653,6 +658,15 @@ static void print_legend(const json_t *points)
             printf("  NOTHING-DONE  no request completed in the window "
                    "(a request longer than --duration?): no figure here "
                    "is a measurement\n");
+            break;
+        }
+    }
+    json_array_foreach(points, i, pt)
+    {
+        if (has_mark(pt, "peer_limited")) {
+            printf("  PEER          the upstream peer lagged by a tenth of "
+                   "the median latency or more, or refused connections: "
+                   "it, not the model, set this latency\n");
             break;
         }
     }

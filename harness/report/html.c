@@ -258,6 +258,7 @@ enum {
     MARK_LOOP = 1 << 4,
     MARK_PARTIAL = 1 << 5,
     MARK_NOCI = 1 << 6,
+    MARK_PEER = 1 << 7,
 };
 
 static const struct {
@@ -284,6 +285,10 @@ static const struct {
     { MARK_PARTIAL, "partial",
       "an interrupted sweep folded this point from fewer repetitions than "
       "asked." },
+    { MARK_PEER, "peer-limited",
+      "the server the requests call (the upstream peer) lagged by a tenth "
+      "of the median latency or more, or refused connections: the peer, "
+      "not the model, set this latency." },
     { MARK_NOCI, "&minus;",
       "under &plusmn; ci95: fewer than 3 repetitions, so no 95 % interval "
       "(run with --repeat 3 or more)." },
@@ -295,6 +300,20 @@ static int check_failed(const json_t *pt, const char *name)
     const json_t *c = json_object_get(json_object_get(pt, "checks"), name);
 
     return json_is_false(json_object_get(c, "ok"));
+}
+
+/* 1 when pt's "marks" list holds name. */
+static int has_mark(const json_t *pt, const char *name)
+{
+    const json_t *m;
+    size_t i;
+
+    json_array_foreach(json_object_get(pt, "marks"), i, m)
+    {
+        if (json_is_string(m) && strcmp(json_string_value(m), name) == 0)
+            return 1;
+    }
+    return 0;
 }
 
 /* "not steady", "CHECK:little"...: the marks pt earns, as bits. */
@@ -317,6 +336,8 @@ static int point_marks(const json_t *pt)
         m |= MARK_PARTIAL;
     if (isnan(df_resfile_num(pt, "throughput.ci95_low", NAN)))
         m |= MARK_NOCI;
+    if (has_mark(pt, "peer_limited"))
+        m |= MARK_PEER;
     return m;
 }
 

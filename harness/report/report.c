@@ -232,9 +232,29 @@ static const char *throughput_cell(const json_t *pt, char *buf, size_t len)
     return buf;
 }
 
-/* The footnotes of the marks a table used (docs/RESULTS-SCHEMA.md). */
-static void marks_footnotes(FILE *f, int unsteady, int lower)
+/* 1 when pt is marked peer_limited (docs/RESULTS-SCHEMA.md). */
+static int peer_limited(const json_t *pt)
 {
+    const json_t *m;
+    size_t i;
+
+    json_array_foreach(json_object_get(pt, "marks"), i, m)
+    {
+        if (json_is_string(m) &&
+            strcmp(json_string_value(m), "peer_limited") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The footnotes of the marks a table used (docs/RESULTS-SCHEMA.md). */
+static void marks_footnotes(FILE *f, int unsteady, int lower, int peer)
+{
+    if (peer)
+        fprintf(f, "\n*peer-limited*: the server the requests call (the "
+                   "upstream peer) lagged by a tenth of the median latency "
+                   "or more, or refused connections: the peer, not the "
+                   "model, set this latency.\n");
     if (unsteady)
         fprintf(f, "\n*unsteady*: the window did not hold a steady state "
                    "(warm-up too short, queue still growing, or too few "
@@ -252,7 +272,7 @@ static void points_rows(FILE *f, const json_t *doc, const char *host)
     const json_t *points = json_object_get(doc, "points");
     char d[128], spec[160], note[64], tp[64], p50[32], p99[32], q[32];
     size_t i;
-    int any_unsteady = 0, any_lower = 0;
+    int any_unsteady = 0, any_lower = 0, any_peer = 0;
 
     fprintf(f, "| setup | workload | req/s (± 95 %%) | errors | p50 ms | "
                "p99 ms | queue ms (mean) | GIL held / wait | status |\n"
@@ -297,9 +317,14 @@ static void points_rows(FILE *f, const json_t *doc, const char *host)
             fprintf(f, " (loop blocked: %.0f slow callbacks, longest %.0f ms)",
                     df_resfile_num(pt, "loop.slow_callbacks", 0),
                     df_resfile_num(pt, "loop.max_blocked_ms", 0));
+        if (df_resfile_num(pt, "peer.lag_us_mean", 0) > 0 && peer_limited(pt)) {
+            fprintf(f, " *peer-limited* (lag %.1f ms)",
+                    df_resfile_num(pt, "peer.lag_us_mean", 0) / 1000.0);
+            any_peer = 1;
+        }
         fprintf(f, "%s |\n", partial_note(pt, note, sizeof note));
     }
-    marks_footnotes(f, any_unsteady, any_lower);
+    marks_footnotes(f, any_unsteady, any_lower, any_peer);
 }
 
 /* #16: points merged from several machines are never one table: a table

@@ -6,8 +6,17 @@
  * and queues it at once, without waiting for its bytes, in an unbounded
  * FIFO that --threads worker threads take from, as gthread submits to
  * ThreadPoolExecutor. A readable keep-alive connection is queued again;
- * one idle past keepalive_ns is closed. At max_connections the main
- * thread stops accepting until a connection closes.
+ * one idle past keepalive_ns is closed.
+ *
+ * At max_connections (worker_connections) the listener leaves the poll
+ * set until a connection closes: gthread's run() polls only while
+ * nr_conns < worker_connections (G20 L193-211). Left in, the still
+ * readable listener would wake epoll_wait at once, forever: a spin. G20
+ * stops polling the kept connections too and waits up to 1 s for a
+ * request to finish; here they stay polled, which only serves them
+ * sooner. As gthread's max_keepalived, a response closes its connection
+ * once max_connections - threads are kept alive, so new clients always
+ * find a slot within a request's time.
  *
  * Every thread is Python code under one simulated GIL: the main thread
  * holds it while it handles a batch of events and lets go around
@@ -56,8 +65,11 @@ typedef struct gthread {
     conn **queue;         /* ring of max_connections */
     int qhead, qlen;
     conn *free_list;
-    int nconns; /* open connections */
-    conn keep;  /* sentinel of the keep-alive list, oldest first */
+    int nconns;    /* open connections */
+    int nkeep;     /* connections on the keep-alive list */
+    int max_keep;  /* max_connections - threads (max_keepalived) */
+    int listening; /* the listener is polled: nconns < max_connections */
+    conn keep;     /* sentinel of the keep-alive list, oldest first */
 } gthread;
 
 typedef struct gworker {
@@ -70,19 +82,35 @@ typedef struct gworker {
 #define LOCK(g)   DF_CHECK(pthread_mutex_lock(&(g)->mu) == 0)
 #define UNLOCK(g) DF_CHECK(pthread_mutex_unlock(&(g)->mu) == 0)
 
-static void list_del(conn *c)
+/* Under mu: c leaves the keep-alive list. */
+static void keep_del(gthread *g, conn *c)
 {
+    g->nkeep--;
     c->prev->next = c->next;
     c->next->prev = c->prev;
     c->next = c->prev = NULL;
 }
 
-static void list_add_tail(conn *head, conn *c)
+/* Under mu: c joins the keep-alive list, newest last. */
+static void keep_add(gthread *g, conn *c)
 {
+    conn *head = &g->keep;
     c->prev = head->prev;
     c->next = head;
     head->prev->next = c;
     head->prev = c;
+    g->nkeep++;
+}
+
+/* Under mu: polls the listener (on) or stops (off). Any thread may call
+ * it; epoll_ctl is thread-safe. MOD to no events keeps it registered. */
+static void set_listening(gthread *g, int on)
+{
+    struct epoll_event ev = { .events = on ? EPOLLIN : 0, .data.ptr = NULL };
+    if (g->listening == on)
+        return;
+    DF_CHECK(epoll_ctl(g->epfd, EPOLL_CTL_MOD, g->w->listen_fd, &ev) == 0);
+    g->listening = on;
 }
 
 /* Under mu. */
@@ -102,6 +130,7 @@ static void release_conn(gthread *g, conn *c)
     c->next = g->free_list;
     g->free_list = c;
     g->nconns--;
+    set_listening(g, 1); /* a slot is free again */
 }
 
 /* One request-response step on the worker, GIL held. 1: keep the
@@ -126,9 +155,13 @@ static int serve_conn(gworker *gw, conn *c)
             return 0;
         n = (size_t)k;
     }
+    gthread *g = gw->g;
+    LOCK(g);
+    int keep_ok = g->nkeep < g->max_keep; /* else force_close */
+    UNLOCK(g);
     size_t len = st == DF_HTTP_REQUEST
-                     ? df__serve_answer(gw->g->w->routes, h, &l->ctx,
-                                        &gw->params, 1, gw->out, &keep)
+                     ? df__serve_answer(g->w->routes, h, &l->ctx, &gw->params,
+                                        keep_ok, gw->out, &keep)
                      : df_http_format(gw->out, st, keep = 0, "bad request\n");
     df_gil_lane_io_begin(l);
     int rc = df__serve_send_all(c->fd, gw->out, len);
@@ -148,9 +181,9 @@ static void keep_conn(gworker *gw, conn *c)
     struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = c };
     LOCK(g);
     c->idle_deadline_ns = df_now_ns() + g->w->keepalive_ns;
-    list_add_tail(&g->keep, c);
+    keep_add(g, c);
     if (epoll_ctl(g->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
-        list_del(c);
+        keep_del(g, c);
         release_conn(g, c);
     }
     UNLOCK(g);
@@ -208,6 +241,8 @@ static void accept_one(gthread *g)
     conn *c = g->free_list;
     g->free_list = c->next;
     g->nconns++;
+    if (!g->free_list)
+        set_listening(g, 0); /* until release_conn frees a slot */
     c->fd = fd;
     df_http_conn_init(&c->http);
     enqueue(g, c);
@@ -220,7 +255,7 @@ static void close_idle(gthread *g, int64_t now_ns)
     while (g->keep.next != &g->keep &&
            g->keep.next->idle_deadline_ns <= now_ns) {
         conn *c = g->keep.next;
-        list_del(c);
+        keep_del(g, c);
         release_conn(g, c); /* close(2) also leaves the epoll set */
     }
 }
@@ -242,7 +277,7 @@ static void main_loop(gthread *g, df_gil_thread *gt)
                 continue;
             }
             epoll_ctl(g->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-            list_del(c);
+            keep_del(g, c);
             enqueue(g, c);
         }
         close_idle(g, df_now_ns());
@@ -268,6 +303,8 @@ int df__serve_gthread(const df__serve_worker *w)
         return fail(w, "memory", -ENOMEM);
     g->w = w;
     g->keep.next = g->keep.prev = &g->keep;
+    g->max_keep = cfg->max_connections - nthreads;
+    g->listening = 1;
     DF_CHECK(pthread_mutex_init(&g->mu, NULL) == 0);
     DF_CHECK(pthread_cond_init(&g->ready, NULL) == 0);
     g->conns = calloc((size_t)cfg->max_connections, sizeof *g->conns);

@@ -1,4 +1,13 @@
-/* harness/serve/route.c - URL to workload and parameters. */
+/* harness/serve/route.c - URL to workload, parameters and setup state.
+ *
+ * Each worker process sets a workload up itself, on the first request
+ * for each set of values (#14), as gunicorn without --preload imports the
+ * app in every worker. Setting up once in the master with the defaults
+ * made query values that only setup() reads (/cpu?us=...) do nothing,
+ * and a setup's threads (echo's peer, a latency server) do not survive
+ * fork, which left the master threaded when the workers started theirs.
+ * Kept setups are never torn down in a worker: it ends by SIGTERM.
+ */
 #include "harness/serve/route.h"
 
 #include <errno.h>
@@ -10,13 +19,14 @@
 #include "workloads/params.h"
 #include "workloads/registry.h"
 
-int df_routes_setup(df_routes *rt, df_err *err)
+int df_routes_init(df_routes *rt, df_err *err)
 {
     int n = df_registry_count();
     rt->n = 0;
     rt->r = calloc((size_t)(n > 0 ? n : 1), sizeof *rt->r);
     if (!rt->r)
         return df_err_set(err, -ENOMEM, "serve: out of memory");
+    DF_CHECK(pthread_mutex_init(&rt->mu, NULL) == 0);
     for (int i = 0; i < n; i++) {
         df_route *r = &rt->r[i];
         r->w = df_registry_at(i);
@@ -25,9 +35,6 @@ int df_routes_setup(df_routes *rt, df_err *err)
             df_routes_teardown(rt);
             return rc;
         }
-        if (r->w->setup)
-            r->setup_rc =
-                r->w->setup(&r->defaults, &r->state, r->why, sizeof r->why);
         rt->n++;
     }
     return 0;
@@ -35,11 +42,15 @@ int df_routes_setup(df_routes *rt, df_err *err)
 
 void df_routes_teardown(df_routes *rt)
 {
+    if (!rt->r)
+        return;
     for (int i = 0; i < rt->n; i++) {
         df_route *r = &rt->r[i];
-        if (r->setup_rc == 0 && r->w->teardown)
-            r->w->teardown(r->state);
+        for (int k = 0; k < r->nsetups; k++)
+            if (r->setups[k].rc == 0 && r->w->teardown)
+                r->w->teardown(r->setups[k].state);
     }
+    DF_CHECK(pthread_mutex_destroy(&rt->mu) == 0);
     free(rt->r);
     rt->r = NULL;
     rt->n = 0;
@@ -87,7 +98,7 @@ static int set_param(const df_workload *w,
     return 200;
 }
 
-static const df_route *find(const df_routes *rt, const char *name)
+static df_route *find(df_routes *rt, const char *name)
 {
     for (int i = 0; i < rt->n; i++)
         if (!strcmp(rt->r[i].w->name, name))
@@ -95,11 +106,85 @@ static const df_route *find(const df_routes *rt, const char *name)
     return NULL;
 }
 
-int df_routes_resolve(const df_routes *rt,
+static int same_values(const df_params *a, const df_params *b)
+{
+    if (a->count != b->count)
+        return 0;
+    for (int i = 0; i < a->count; i++)
+        if (a->value[i] != b->value[i])
+            return 0;
+    return 1;
+}
+
+/* The first k of r's setups with the values of p, or NULL. */
+static df_route_setup *find_setup(df_route *r, int k, const df_params *p)
+{
+    for (int i = 0; i < k; i++)
+        if (same_values(&r->setups[i].params, p))
+            return &r->setups[i];
+    return NULL;
+}
+
+/* Under rt->mu: sets r up with p in the next free entry, or NULL if
+ * none is left. The entry is published (nsetups) once filled, so that
+ * find_setup without the lock sees only whole entries. */
+static df_route_setup *add_setup(df_route *r, const df_params *p)
+{
+    if (r->nsetups == DF_ROUTE_SETUPS)
+        return NULL;
+    df_route_setup *s = &r->setups[r->nsetups];
+    s->params = *p;
+    s->state = NULL;
+    s->why[0] = '\0';
+    s->rc = r->w->setup(p, &s->state, s->why, sizeof s->why);
+    if (s->rc < 0 && !s->why[0])
+        snprintf(s->why, sizeof s->why, "workload %s: setup: %s", r->w->name,
+                 strerror(-s->rc));
+    __atomic_store_n(&r->nsetups, r->nsetups + 1, __ATOMIC_RELEASE);
+    return s;
+}
+
+/* *state for r with p: 200, or 400 / 503 with why. */
+static int setup_state(df_routes *rt,
+                       df_route *r,
+                       const df_params *p,
+                       void **state,
+                       char *why,
+                       size_t whylen)
+{
+    *state = NULL;
+    if (!r->w->setup)
+        return 200;
+    int k = __atomic_load_n(&r->nsetups, __ATOMIC_ACQUIRE);
+    df_route_setup *s = find_setup(r, k, p);
+    if (!s) {
+        DF_CHECK(pthread_mutex_lock(&rt->mu) == 0);
+        s = find_setup(r, r->nsetups, p);
+        if (!s)
+            s = add_setup(r, p);
+        DF_CHECK(pthread_mutex_unlock(&rt->mu) == 0);
+    }
+    if (!s) {
+        snprintf(why, whylen,
+                 "workload %s: more than %d sets of parameter values in one "
+                 "worker (each has its own setup); restart serve for others",
+                 r->w->name, DF_ROUTE_SETUPS);
+        return 400;
+    }
+    if (s->rc < 0) {
+        snprintf(why, whylen, "%s", s->why); /* names the workload */
+        return 503;
+    }
+    *state = s->state;
+    return 200;
+}
+
+int df_routes_resolve(df_routes *rt,
                       const char *url,
                       size_t len,
-                      const df_route **out,
+                      const df_workload **w,
                       df_params *p,
+                      void **state,
                       char *why,
                       size_t whylen)
 {
@@ -114,17 +199,13 @@ int df_routes_resolve(const df_routes *rt,
     }
     const char *path = url + u.field_data[UF_PATH].off + 1; /* past '/' */
     size_t plen = u.field_data[UF_PATH].len - 1;
-    const df_route *r = NULL;
+    df_route *r = NULL;
     if (copy_str(name, sizeof name, path, plen) == 0)
         r = find(rt, name);
     if (!r) {
         snprintf(why, whylen, "no workload \"%.*s\" (duckfeed list)",
                  (int)(plen > 60 ? 60 : plen), path);
         return 404;
-    }
-    if (r->setup_rc < 0) {
-        snprintf(why, whylen, "workload %s: %s", r->w->name, r->why);
-        return 503;
     }
     *p = r->defaults;
     if (u.field_set & (1 << UF_QUERY)) {
@@ -141,6 +222,6 @@ int df_routes_resolve(const df_routes *rt,
             q = stop + 1;
         }
     }
-    *out = r;
-    return 200;
+    *w = r->w;
+    return setup_state(rt, r, p, state, why, whylen);
 }

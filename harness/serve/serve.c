@@ -3,10 +3,10 @@
  *
  * As gunicorn's arbiter and uvicorn --workers do, the master binds one
  * socket, then forks the workers, which all accept on it (the kernel's
- * one accept queue; every idle worker wakes per connection, one wins). It
- * sets every workload up before forking, as gunicorn --preload imports
- * the app once. A worker that dies is replaced, as gunicorn does (uvicorn
- * 0.17 does not). SIGINT or SIGTERM stops everything.
+ * one accept queue; every idle worker wakes per connection, one wins).
+ * Each worker sets workloads up itself, on first use (route.c). A worker that
+ * dies is replaced, as gunicorn does (uvicorn 0.17 does not). SIGINT or SIGTERM
+ * stops everything.
  */
 #define _GNU_SOURCE
 #include "harness/serve/serve.h"
@@ -33,14 +33,16 @@ typedef struct front {
     df__serve_fn *serve;
     int plain_blocks;
     int64_t keepalive_ns; /* the real server's default */
+    void (*prepare)(int listen_fd, const df_serve_cfg *cfg); /* or NULL */
 } front;
 
 static const front fronts[] = {
     /* gunicorn sync closes after every response: no keep-alive. */
-    { "process", df__serve_sync, 0, 0 },
-    { "thread", df__serve_gthread, 0, 2000000000 }, /* gunicorn: 2 s */
-    { "coroutine", df__serve_loop, 0, 2000000000 }, /* gevent: 2 s */
-    { "asyncio", df__serve_loop, 1, 5000000000 },   /* uvicorn: 5 s */
+    { "process", df__serve_sync, 0, 0, df__serve_sync_prepare },
+    /* gunicorn gthread 2 s, gevent 2 s, uvicorn 5 s: */
+    { "thread", df__serve_gthread, 0, 2000000000, NULL },
+    { "coroutine", df__serve_loop, 0, 2000000000, NULL },
+    { "asyncio", df__serve_loop, 1, 5000000000, NULL },
 };
 
 static const front *find_front(const char *model)
@@ -75,7 +77,7 @@ int df__serve_send_all(int fd, const char *buf, size_t n)
     return 0;
 }
 
-size_t df__serve_answer(const df_routes *rt,
+size_t df__serve_answer(df_routes *rt,
                         df_http_conn *c,
                         df_ctx *ctx,
                         df_params *p,
@@ -83,10 +85,11 @@ size_t df__serve_answer(const df_routes *rt,
                         char *out,
                         int *keep)
 {
-    const df_route *r = NULL;
+    const df_workload *w = NULL;
+    void *state = NULL;
     char why[200];
-    int st = df_routes_resolve(rt, c->in + c->url_off, c->url_len, &r, p, why,
-                               sizeof why);
+    int st = df_routes_resolve(rt, c->in + c->url_off, c->url_len, &w, p,
+                               &state, why, sizeof why);
     *keep = keep_ok && df_http_conn_keep_alive(c);
     if (st != 200) {
         size_t n = strlen(why);
@@ -94,15 +97,15 @@ size_t df__serve_answer(const df_routes *rt,
         why[n < sizeof why - 1 ? n + 1 : n] = '\0';
         return df_http_format(out, st, *keep, why);
     }
-    ctx->state = r->state;
+    ctx->state = state;
     ctx->params = p;
     ctx->request_id++;
     if (rt->request_cost_ns > 0)
         df_cpu_ns(ctx, rt->request_cost_ns);
-    int rc = r->w->handle(ctx);
+    int rc = w->handle(ctx);
     if (rc == 0)
         return df_http_format(out, 200, *keep, "ok\n");
-    snprintf(why, sizeof why, "%s: %s\n", r->w->name, strerror(-rc));
+    snprintf(why, sizeof why, "%s: %s\n", w->name, strerror(-rc));
     return df_http_format(out, 500, *keep, why);
 }
 
@@ -193,8 +196,10 @@ int df_serve_run(const df_serve_cfg *cfg, df_err *err)
     int fd = listen_on(cfg, &port, err);
     if (fd < 0)
         return fd;
+    if (f->prepare)
+        f->prepare(fd, cfg);
     df_routes rt = { 0 };
-    int rc = df_routes_setup(&rt, err);
+    int rc = df_routes_init(&rt, err);
     if (rc < 0) {
         close(fd);
         return rc;

@@ -12,10 +12,10 @@
 
 typedef struct df__serve_worker {
     const df_serve_cfg *cfg;
-    const df_routes *routes;
-    int listen_fd;    /* shared by every worker, O_NONBLOCK */
-    int index;        /* 0-based worker process */
-    int plain_blocks; /* loop: the asyncio model's plain calls */
+    df_routes *routes; /* each process its own copy */
+    int listen_fd;     /* shared by every worker, O_NONBLOCK */
+    int index;         /* 0-based worker process */
+    int plain_blocks;  /* loop: the asyncio model's plain calls */
     int64_t keepalive_ns;
 } df__serve_worker;
 
@@ -24,12 +24,17 @@ typedef struct df__serve_worker {
 typedef int df__serve_fn(const df__serve_worker *w);
 df__serve_fn df__serve_sync, df__serve_gthread, df__serve_loop;
 
+/* Readies the listener for the sync workers before they fork: options
+ * every accepted socket inherits (the read timeout). */
+void df__serve_sync_prepare(int listen_fd, const df_serve_cfg *cfg);
+
 /* The complete request in c: resolves it, runs the workload through ctx
  * (state, params and request_id are set here; *p is where the params
- * live), and formats the whole response into out (DF_HTTP_OUT_BYTES).
- * *keep says whether the connection stays open: keep_ok (the server's
- * policy) and the request both allow it. Returns the response's length. */
-size_t df__serve_answer(const df_routes *rt,
+ * live; the first request for a set of values runs setup, see route.h), and
+ * formats the whole response into out (DF_HTTP_OUT_BYTES). *keep says whether
+ * the connection stays open: keep_ok (the server's policy) and the request both
+ * allow it. Returns the response's length. */
+size_t df__serve_answer(df_routes *rt,
                         df_http_conn *c,
                         df_ctx *ctx,
                         df_params *p,

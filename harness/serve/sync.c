@@ -10,11 +10,17 @@
  * gunicorn puts no timeout on the read (its arbiter kills a worker stuck
  * past --timeout); here a request that has not arrived within
  * read_timeout_ns is dropped, which a hung client would cost sync too.
+ *
+ * Per request: accept, recv, send, close, and nothing else. The read
+ * timeout is set once on the listener, before any worker forks: Linux
+ * copies a listener's options into each connection when its handshake
+ * completes (so after listen() would be too late for early clients).
+ * No TCP_NODELAY: one write then close is never held back by Nagle,
+ * which delays only a write behind unacknowledged data.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,14 +66,13 @@ static void serve_one(sync_worker *s, int fd)
     df__serve_send_all(fd, s->out, len);
 }
 
-static void set_options(int fd, int64_t timeout_ns)
+void df__serve_sync_prepare(int listen_fd, const df_serve_cfg *cfg)
 {
-    int one = 1;
-    struct timeval tv = { .tv_sec = timeout_ns / DF_NS_PER_S,
-                          .tv_usec = (timeout_ns % DF_NS_PER_S) / 1000 };
-    /* Failures only cost speed (Nagle) or the guard against a hung peer. */
-    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    int64_t ns = cfg->read_timeout_ns;
+    struct timeval tv = { .tv_sec = ns / DF_NS_PER_S,
+                          .tv_usec = (ns % DF_NS_PER_S) / 1000 };
+    /* A failure only costs the guard against a hung peer. */
+    (void)setsockopt(listen_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 }
 
 int df__serve_sync(const df__serve_worker *w)
@@ -86,7 +91,6 @@ int df__serve_sync(const df__serve_worker *w)
     for (;;) {
         int fd = accept4(w->listen_fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd >= 0) {
-            set_options(fd, w->cfg->read_timeout_ns);
             serve_one(s, fd);
             close(fd);
             continue;

@@ -132,6 +132,7 @@ static const field point_fields[] = {
     /* model extras */
     { "gil_stats", T_OBJ, R_OPTIONAL },
     { "loop", T_OBJ, R_OPTIONAL },
+    { "peer", T_OBJ, R_OPTIONAL },
     { "hogs_stats", T_ANY, R_OPTIONAL },
     { "pool", T_OBJ, R_OPTIONAL },
     { "arbiter", T_OBJ, R_OPTIONAL },        /* #17 */
@@ -409,7 +410,8 @@ static int check_marks(vctx *v, const json_t *p)
 {
     static const char *const unsteady[] = { "not_steady", "warmup_capped",
                                             "window_short", "no_completions" };
-    static const char *const info[] = { "censored", "errors", "loop_stalls" };
+    static const char *const info[] = { "censored", "errors", "loop_stalls",
+                                        "peer_limited" };
     const json_t *marks = json_object_get(p, "marks");
     size_t i, k;
     json_t *m;

@@ -819,6 +819,7 @@ static int make_record(point_run *run,
                        int64_t t0,
                        int64_t window_ns,
                        const df_model_stats *stats,
+                       void *state,
                        json_t **out,
                        df_err *err)
 {
@@ -835,6 +836,7 @@ static int make_record(point_run *run,
         json_integer(__atomic_load_n(&run->inflight, __ATOMIC_ACQUIRE)));
     df__point_add_rusage(rec, run->rss_before, &run->sampler,
                          !(pc->model->traits & DF_MODEL_PREFORK));
+    df__point_add_peer(rec, pc->mcfg.workload, state);
     if (add_model_stats(rec, stats) < 0)
         goto nomem;
     if (pc->trace)
@@ -877,7 +879,7 @@ int df_point_run(const df_point_cfg *pc, json_t **out, df_err *err)
     }
     if ((rc = stop_rc) < 0)
         goto untrace;
-    rc = make_record(run, t0, window_ns, &stats, out, err);
+    rc = make_record(run, t0, window_ns, &stats, state, out, err);
 untrace:
     df_trace_disable();
 teardown:

@@ -54,6 +54,10 @@ json_t *df_point_littles_check(double inflight_sampled,
  * it means in open loop. */
 #define DF_POINT_WARMUP_CAP_NS  3000000000LL
 #define DF_POINT_OPEN_WARMUP_NS 200000000LL
+/* #18: a point is peer_limited when its peer lagged, on average, by more
+ * than this fraction of the point's median latency, or refused
+ * connections. */
+#define DF_POINT_PEER_LAG_SHARE 0.1
 
 /* Sets rec's "steady" and "marks" (docs/RESULTS-SCHEMA.md) from its
  * checks, counts and loop figures; a point record or a folded one. 0 or

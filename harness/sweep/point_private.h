@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "harness/measure/hist.h"
+#include "workloads/workload.h"
 
 /* The in-flight sampler of the Little's law check (littles.c). Its inputs
  * are set before its thread starts; its results are read after the join. */
@@ -55,5 +56,9 @@ void df__point_add_rusage(json_t *rec,
                           int64_t rss_before,
                           const df__sampler *s,
                           int in_process);
+
+/* Adds rec's "peer" (docs/RESULTS-SCHEMA.md) from w's peer hook, if it
+ * has one; call before teardown, in the process that ran setup. */
+void df__point_add_peer(json_t *rec, const df_workload *w, void *state);
 
 #endif /* DF_HARNESS_SWEEP_POINT_PRIVATE_H */

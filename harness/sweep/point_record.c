@@ -176,6 +176,37 @@ void df__point_add_rusage(json_t *rec,
     add_mem_per_inflight(rec, rss_before, s, in_process);
 }
 
+void df__point_add_peer(json_t *rec, const df_workload *w, void *state)
+{
+    df_workload_peer p = { 0 };
+
+    if (!w->peer)
+        return;
+    w->peer(state, &p);
+    json_object_set_new(
+        rec, "peer",
+        json_pack("{s:I,s:I,s:I,s:f,s:I}", "requests", (json_int_t)p.requests,
+                  "responses", (json_int_t)p.responses, "late",
+                  (json_int_t)p.late, "lag_us_mean",
+                  p.responses > 0 ? (double)p.lag_ns / p.responses / 1e3 : 0.0,
+                  "refused", (json_int_t)p.refused));
+}
+
+/* #18: the peer (a database, an API) rather than the model set the
+ * latency: it lagged by a tenth of the median or more, or refused. */
+static int peer_limited(const json_t *rec)
+{
+    const json_t *peer = json_object_get(rec, "peer");
+    double lag_us = json_number_value(json_object_get(peer, "lag_us_mean"));
+    double p50_us = json_number_value(
+        json_object_get(json_object_get(rec, "latency_us"), "p50"));
+
+    if (!peer)
+        return 0;
+    return json_integer_value(json_object_get(peer, "refused")) > 0 ||
+           (lag_us > 0 && lag_us >= DF_POINT_PEER_LAG_SHARE * p50_us);
+}
+
 static int check_failed(const json_t *rec, const char *name)
 {
     json_t *c = json_object_get(json_object_get(rec, "checks"), name);
@@ -199,6 +230,7 @@ int df_point_mark(json_t *rec)
         { "errors", json_integer_value(json_object_get(rec, "errors")) > 0, 0 },
         { "loop_stalls",
           json_integer_value(json_object_get(loop, "slow_callbacks")) > 0, 0 },
+        { "peer_limited", peer_limited(rec), 0 },
     };
     json_t *list = json_array();
     int steady = 1;
