@@ -5,8 +5,8 @@
 
 #include "base/clock.h"
 #include "harness/cli/opt.h"
-#include "harness/store/calibration.h"
 #include "harness/serve/serve.h"
+#include "harness/store/calibration.h"
 #include "models/gil.h"
 #include "workloads/registry.h"
 
