@@ -65,6 +65,7 @@ usage: ./run.sh [--quick] [SUITE...]   run suites (default: the default set),
                                        default set; 16 min on a shared
                                        2-vCPU machine (--quick: concurrency
                                        1 and 64, 1 s per cell):
+                                       results/calibration.json,
                                        results/real.json,
                                        results/gil-real.json,
                                        results/REAL.md, plots/real-*.png
@@ -373,7 +374,12 @@ main() {
         # A server that could not be measured (exit 1) does not stop the
         # GIL figures; the worse status is the result.
         local rc=0
-        /usr/bin/python3 examples/python/real.py "$@" || rc=$?
+        # #15: each server's own cost per request first, then the table
+        # with and without charging it.
+        /usr/bin/python3 examples/python/real.py "$@" \
+            --calibrate results/calibration.json || exit $?
+        /usr/bin/python3 examples/python/real.py "$@" \
+            --calibration results/calibration.json || rc=$?
         /usr/bin/python3 examples/python/gil_real.py "$@" || rc=$?
         exit "$rc"
         ;;

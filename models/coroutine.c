@@ -141,6 +141,8 @@ static void request_main(void *arg)
 
     /* ready since spawned, then running */
     df_loop_ctx_trace_resumed(m->loop, &ctx);
+    if (m->cfg.request_cost_ns > 0)
+        df_cpu_ns(&ctx, m->cfg.request_cost_ns);
     c.status = m->cfg.workload->handle(&ctx);
     c.finished_ns = df_now_ns();
     df_trace_emit(DF_TRACE_DONE, 0, c.id);

@@ -260,6 +260,14 @@ typedef struct df_model_cfg {
     int64_t worker_timeout_ns;
     int64_t max_requests, max_requests_jitter;
     int respawn_forever;
+    /* #15: CPU a real server spends on each request outside the handler
+     * (parsing, dispatch, the framework), measured by `duckfeed
+     * calibrate`. A lane charges it as a df_cpu_ns spin just before
+     * handle(), where CPython runs that code: holding the GIL (thread
+     * model), on the loop thread (coroutine models), in the worker
+     * (process model). Its checkpoints let the GIL switch, as the
+     * interpreter's would. 0: none. */
+    int64_t request_cost_ns;
 } df_model_cfg;
 
 /* Starts workers; on success *out is set and requests may be submitted. */

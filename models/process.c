@@ -157,6 +157,8 @@ static void serve_one(worker *w, const df_request *req)
                    .worker = w->index };
     c.started_ns = df_now_ns();
     df_trace_emit(DF_TRACE_RUN, w->index, req->id);
+    if (cfg->request_cost_ns > 0)
+        df_cpu_ns(&ctx, cfg->request_cost_ns);
     c.status = cfg->workload->handle(&ctx);
     c.finished_ns = df_now_ns();
     df_trace_emit(DF_TRACE_DONE, w->index, req->id);

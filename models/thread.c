@@ -97,6 +97,8 @@ static void serve(worker *w, const df_request *req)
     df_trace_emit(DF_TRACE_GIL_WAIT, w->index, req->id);
     l->gil_wait_ns += df_gil_acquire(m->gil, l->gt);
     df_trace_emit(DF_TRACE_RUN, w->index, req->id);
+    if (m->cfg.request_cost_ns > 0)
+        df_cpu_ns(&l->ctx, m->cfg.request_cost_ns);
     c.status = m->cfg.workload->handle(&l->ctx);
     c.finished_ns = df_now_ns();
     df_trace_emit(DF_TRACE_DONE, w->index, req->id);

@@ -161,6 +161,19 @@ class Table(unittest.TestCase):
         self.assertIn("**2.00**", text)
         self.assertEqual(text.count("\n| a |"), 2)
 
+    def test_real_calibration_table_counts(self):
+        cells = [cell("a", "noop", 1, 100, 100), cell("a", "noop", 8, 100, 90)]
+        for c, plain in zip(cells, (500, 100)):
+            c["uncalibrated"] = dict(zip(("ratio", "inside"), real.ratios(
+                {"throughput_rps": plain, "latency_us": {"p50": 1, "p99": 1}},
+                c["real"])))
+
+        text = real.calibration_table_md(cells)
+
+        self.assertIn("throughput 1 -> 2, p50 0 -> 2, p99 0 -> 2", text)
+        self.assertIn("**5.00**", text)
+        self.assertEqual(real.calibration_table_md(cells[:0]), "")
+
     def test_real_plot(self):
         cells = [cell(s, n, c, 100 * c, 90 * c) for s in ("a", "b")
                  for n in ("noop", "cpu") for c in (1, 8, 64)]
@@ -207,6 +220,36 @@ class Simulated(unittest.TestCase):
             self.assertEqual(len(doc["cells"]), 2)
             self.assertEqual(doc["servers"][0]["stopped_by"], "term")
             self.assertTrue(os.path.exists(os.path.join(tmp, "real-noop.png")))
+
+    @unittest.skipIf(shutil.which("wrk") is None, "wrk not installed")
+    def test_real_calibrate_then_calibrated_table(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            servers = os.path.join(tmp, "servers.json")
+            with open(servers, "w") as f:
+                json.dump([{"name": "fake", "command": FAKE,
+                            "sim": ["--model", "process", "--workers", "1"]}],
+                          f)
+            cal, out = (os.path.join(tmp, n) for n in ("cal.json", "r.json"))
+            common = ["--servers-file", servers, "--duration", "1",
+                      "--duckfeed", DUCKFEED, "--plots-dir", tmp]
+
+            rc1 = real.main(common + ["--calibrate", cal])
+            rc2 = real.main(common + ["--paths", "noop", "--concurrency", "1",
+                                      "--calibration", cal, "--out", out,
+                                      "--report", os.path.join(tmp, "R.md")])
+
+            self.assertEqual((rc1, rc2), (0, 0))
+            with open(cal) as f:
+                entry = json.load(f)["entries"][0]
+            self.assertEqual((entry["name"], entry["model"]),
+                             ("fake", "process"))
+            self.assertGreater(entry["request_cost_us"], 0)
+            with open(out) as f:
+                c = json.load(f)["cells"][0]
+            self.assertIn("uncalibrated", c)
+            self.assertIn(f"{cal}#fake", c["simulated"]["argv"])
+            with open(os.path.join(tmp, "R.md")) as f:
+                self.assertIn("Without and with calibration", f.read())
 
     @unittest.skipIf(shutil.which("wrk") is None, "wrk not installed")
     def test_real_failed_server_others_still_run(self):

@@ -330,6 +330,32 @@ def table_md(cells):
     return "\n".join(rows) + "\n", count
 
 
+def calibration_table_md(cells):
+    """#15: each cell's ratios without and with --calibration, and how
+    many cells each gets inside the bounds; "" when not calibrated."""
+    cal = [c for c in cells if "uncalibrated" in c]
+    if not cal:
+        return ""
+    rows = ["| server | path | c | rps s/r | rps s/r cal | p50 s/r | "
+            "p50 s/r cal | p99 s/r | p99 s/r cal |", "|" + "---|" * 9]
+    count = {side: {k: 0 for k in BOUNDS} for side in ("plain", "cal")}
+    for c in cal:
+        u = c["uncalibrated"]
+        row = f"| {c['server']} | {c['path']} | {c['concurrency']} |"
+        for k in BOUNDS:
+            row += (f" {fmt_ratio(u['ratio'][k], u['inside'][k])} |"
+                    f" {fmt_ratio(c['ratio'][k], c['inside'][k])} |")
+            count["plain"][k] += u["inside"][k]
+            count["cal"][k] += c["inside"][k]
+        rows.append(row)
+    rows.append("")
+    rows.append(f"Inside the bounds ({len(cal)} cells), uncalibrated -> "
+                "calibrated: " + ", ".join(
+                    f"{k} {count['plain'][k]} -> {count['cal'][k]}"
+                    for k in BOUNDS) + ".")
+    return "\n".join(rows) + "\n"
+
+
 def write_dat(cells, path_name, dat):
     """One block per server and side for plots/real.gp: a title line, then
     concurrency, throughput_rps, p50_ms, p99_ms. Returns the block count."""
@@ -420,18 +446,30 @@ def server_cells(server, paths, conc, args, sim_cache, log):
     entry = {"name": server["name"], "command": server["command"],
              "sim": server["sim"], "ready_s": ready_s, "stopped_by": stopped}
     cells = []
+    sims = {"plain": server["sim"]}
+    if args.calibration:  # #15: the server's own entry, by name
+        sims["cal"] = server["sim"] + [
+            "--calibration", f"{args.calibration}#{server['name']}"]
     for name, url, workload in paths:
-        key = (tuple(server["sim"]), workload)
-        if key not in sim_cache:
-            sim_cache[key] = SIM_DRIVERS[args.sim_driver](
-                args.duckfeed, server["sim"], workload, conc, args.duration)
+        got = {}
+        for side, argv in sims.items():
+            key = (tuple(argv), workload)
+            if key not in sim_cache:
+                sim_cache[key] = SIM_DRIVERS[args.sim_driver](
+                    args.duckfeed, argv, workload, conc, args.duration)
+            got[side] = sim_cache[key]
         for c in conc:
-            sim = sim_cache[key][c]
+            sim = got.get("cal", got["plain"])[c]
             ra, ins = ratios(sim, real[(name, c)])
-            cells.append({"server": server["name"], "path": url,
-                          "path_name": name, "workload": workload,
-                          "concurrency": c, "real": real[(name, c)],
-                          "simulated": sim, "ratio": ra, "inside": ins})
+            cell = {"server": server["name"], "path": url,
+                    "path_name": name, "workload": workload,
+                    "concurrency": c, "real": real[(name, c)],
+                    "simulated": sim, "ratio": ra, "inside": ins}
+            if "cal" in got:
+                pra, pins = ratios(got["plain"][c], real[(name, c)])
+                cell["uncalibrated"] = {"simulated": got["plain"][c],
+                                        "ratio": pra, "inside": pins}
+            cells.append(cell)
     return entry, cells
 
 
@@ -442,6 +480,7 @@ def run_suite(args, servers, paths, conc):
            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
            "machine": {"nproc": os.cpu_count(), "uname": " ".join(os.uname())},
            "duration_s": args.duration, "sim_driver": args.sim_driver,
+           "calibration": args.calibration,
            "bounds": BOUNDS, "servers": [], "cells": []}
     sim_cache = {}
     with open(args.out + ".log", "w") as log:
@@ -464,6 +503,11 @@ def run_suite(args, servers, paths, conc):
 
 def render(doc, args):
     table, count = table_md(doc["cells"])
+    cal = calibration_table_md(doc["cells"])
+    if cal:
+        cal = (f"\n## Without and with calibration ({doc['calibration']})"
+               "\n\nThe table above is calibrated; here each cell's ratios "
+               "without (left) and with (right) the charge.\n\n" + cal)
     footer = (f"{doc['started']}, {doc['machine']['nproc']} CPUs, "
               f"{doc['duration_s']:g} s per cell")
     made = plot(doc["cells"], args.plots_dir, footer)
@@ -471,7 +515,7 @@ def render(doc, args):
         f.write("# Real servers against the models (#15)\n\n"
                 f"Run {doc['started']} on {doc['machine']['nproc']} CPUs; "
                 "`load` is the 1-minute load average before the real cell "
-                "(a shared machine).\n\n" + table + "\nPlots: "
+                "(a shared machine).\n\n" + table + cal + "\nPlots: "
                 + ", ".join(os.path.relpath(m, os.path.dirname(args.report))
                             for m in made) + "\n")
     return count
@@ -500,6 +544,13 @@ def parse_args(argv):
     p.add_argument("--report", default=os.path.join(ROOT, "results",
                                                     "REAL.md"))
     p.add_argument("--plots-dir", default=os.path.join(ROOT, "plots"))
+    p.add_argument("--calibration", metavar="FILE",
+                   help="also simulate with `duckfeed run --calibration "
+                   "FILE#SERVER` (each server's own entry): the table's "
+                   "ratios are then calibrated, beside the uncalibrated")
+    p.add_argument("--calibrate", metavar="FILE",
+                   help="measure each server's per-request cost instead "
+                   "(calibrate.py) and write FILE, run nothing else")
     p.add_argument("--render-only", action="store_true",
                    help="rewrite the table and plots from --out, run nothing")
     return p.parse_args(argv)
@@ -541,6 +592,10 @@ def main(argv):
                     servers = json.load(f)
             servers = pick(servers, args.servers, "servers")
             paths = pick(PATHS, args.paths, "paths")
+            if args.calibrate:
+                import calibrate
+                calibrate.run(args, servers, args.calibrate)
+                return 0
             doc = run_suite(args, servers, paths, conc)
         count = render(doc, args)
     except (SuiteError, ValueError, OSError) as e:

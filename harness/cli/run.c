@@ -25,6 +25,7 @@
 #include "harness/http/client.h"
 #include "harness/http/url.h"
 #include "harness/measure/arrivals.h"
+#include "harness/store/calibration.h"
 #include "harness/store/results.h"
 #include "harness/sweep/plan.h"
 #include "harness/sweep/point.h"
@@ -191,6 +192,10 @@ static const df_opt opts[] = {
       .help = "measure the HTTP server at URL instead (http://\n"
               "127.0.0.1:PORT/path; loopback only): GET on\n"
               "keep-alive connections, one per request in flight" },
+    { "calibration", DF_OPT_STRING, FIELD(calibration), .arg = "FILE[#NAME]",
+      .help = "charge each request a real server's own cost\n"
+              "(results/calibration.json from real.py --calibrate):\n"
+              "the entry for the model, or the one named NAME" },
     { "plugin", DF_OPT_CALL, .call = df__opt_load_plugin, .arg = "PATH.so",
       .help = "load a workload plugin first (repeatable)" },
     { "workers", DF_OPT_INT_LIST, FIELD(workers), 1, DF_RUN_MAX_PROCESSES,
@@ -384,6 +389,21 @@ static int setup_target(df_run_opts *o, const unsigned char *given)
     return 0;
 }
 
+/* #15: each model's per-request cost from --calibration. 0, or 2 after
+ * one line on stderr. */
+static int resolve_calibration(df_run_opts *o)
+{
+    for (int m = 0; m < o->nmodels; m++) {
+        df_err err = { 0 };
+        if (df_calibration_cost(o->calibration, o->models[m]->name,
+                                &o->request_cost_ns[m], &err) < 0) {
+            fprintf(stderr, "duckfeed run: %s\n", err.msg);
+            return 2;
+        }
+    }
+    return 0;
+}
+
 int df__run_parse(int argc, char **argv, df_run_opts *o)
 {
     unsigned char given[sizeof opts / sizeof opts[0]];
@@ -408,6 +428,8 @@ int df__run_parse(int argc, char **argv, df_run_opts *o)
         df_params_format(o->wl[i], &o->wl_params[i], o->wl_label[i],
                          sizeof o->wl_label[i]);
     }
+    if (o->calibration && (rc = resolve_calibration(o)) != 0)
+        return rc;
     if (o->target) /* #14: its plots' series are named by the URL */
         snprintf(o->wl_label[0], sizeof o->wl_label[0], "%s", o->target);
     /* gunicorn -w and uvicorn --workers count processes: with no process

@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "harness/cli/opt.h"
 #include "harness/serve/serve.h"
+#include "harness/store/calibration.h"
 #include "models/gil.h"
 #include "workloads/registry.h"
 
@@ -47,6 +48,9 @@ static const df_opt opts[] = {
     { "read-timeout", DF_OPT_DURATION, FIELD(read_timeout_ns), 1000000, 0,
       .bare_unit = "s", .def = "30s",
       .help = "process: drop a request not read within it" },
+    { "calibration", DF_OPT_STRING, FIELD(calibration), .arg = "FILE[#NAME]",
+      .help = "charge each request a real server's own cost\n"
+              "(see duckfeed run --calibration)" },
     { "help", DF_OPT_HELP, .help = "this text" },
 };
 
@@ -78,6 +82,12 @@ int df_serve_main(int argc, char **argv)
     if (rc != 0)
         return rc < 0 ? 0 : rc;
     if (df_serve_check_model(cfg.model, &err) < 0) {
+        fprintf(stderr, "duckfeed serve: %s\n", err.msg);
+        return 2;
+    }
+    if (cfg.calibration &&
+        df_calibration_cost(cfg.calibration, cfg.model, &cfg.request_cost_ns,
+                            &err) < 0) {
         fprintf(stderr, "duckfeed serve: %s\n", err.msg);
         return 2;
     }

@@ -11,6 +11,7 @@
 #include "harness/cli/suite_plan.h"
 #include "harness/plot/plot.h"
 #include "harness/report/report.h"
+#include "harness/store/calibration.h"
 #include "harness/store/resfile.h"
 
 /* SIGINT/SIGTERM while the suites run, outside a sweep (which catches
@@ -64,6 +65,7 @@ static void usage(FILE *f)
     fputs("usage: duckfeed suite [NAME...] [--quick] [--list] [--plan FILE]\n"
           "                      [--results-dir DIR] [--plots-dir DIR] "
           "[--suites-dir DIR]\n"
+          "                      [--calibration FILE]\n"
           "       duckfeed suite --merge FILE [--results-dir DIR] "
           "[--plots-dir DIR] PART...\n"
           "Runs named comparisons (all default ones without NAME), each "
@@ -75,6 +77,9 @@ static void usage(FILE *f)
           "  --results-dir D  where results go (results)\n"
           "  --plots-dir D    where plots go (plots)\n"
           "  --suites-dir D   suite files (the source's harness/suite/suites)\n"
+          "  --calibration F  every run charges the real servers' costs "
+          "(duckfeed run\n"
+          "                   --calibration F; results/calibration.json)\n"
           "  --plan FILE      write the suites' sweeps as one plan (JSON "
           "Lines) and run\n"
           "                   nothing; measure its lines anywhere with "
@@ -107,7 +112,8 @@ static void list_suites(df_suite **v, int n)
     }
 }
 
-/* --plan and --merge against the rest. -1 (go on) or 2 after one line. */
+/* --plan and --merge against the rest, and --calibration's file (#15).
+ * -1 (go on) or 2 after one line. */
 static int check_modes(const df_suite_opts *o, int npositional)
 {
     const char *why = NULL;
@@ -120,10 +126,20 @@ static int check_modes(const df_suite_opts *o, int npositional)
         why = "--merge FILE needs the parts (PART...)";
     else if ((o->plan || o->merge) && o->list)
         why = "--list with --plan or --merge";
-    if (!why)
-        return -1;
-    fprintf(stderr, "duckfeed suite: %s (see --help)\n", why);
-    return 2;
+    else if ((o->plan || o->merge) && o->calibration)
+        why = "--calibration with --plan or --merge (give it to the runs)";
+    if (why) {
+        fprintf(stderr, "duckfeed suite: %s (see --help)\n", why);
+        return 2;
+    }
+    df_err err = { 0 };
+    int64_t unused_ns;
+    if (o->calibration &&
+        df_calibration_cost(o->calibration, NULL, &unused_ns, &err) < 0) {
+        fprintf(stderr, "duckfeed suite: %s\n", err.msg); /* #15 */
+        return 2;
+    }
+    return -1;
 }
 
 static int parse_opts(int argc,
@@ -162,6 +178,8 @@ static int parse_opts(int argc,
             o->plan = argv[++i];
         } else if (!strcmp(a, "--merge") && v) {
             o->merge = argv[++i];
+        } else if (!strcmp(a, "--calibration") && v) {
+            o->calibration = argv[++i];
         } else if (a[0] == '-') {
             fprintf(stderr,
                     "duckfeed suite: %s: unknown option or missing "

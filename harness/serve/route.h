@@ -31,6 +31,9 @@ typedef struct df_routes {
     int n;
     df_route *r;        /* n, registry order; owned */
     pthread_mutex_t mu; /* held while a setup() runs and is recorded */
+    /* #15: CPU charged before each handler, as a real server's parsing
+     * and dispatch (serve --calibration); 0: none. */
+    int64_t request_cost_ns;
 } df_routes;
 
 /* One route per registered workload with its declared defaults; nothing

@@ -100,6 +100,8 @@ size_t df__serve_answer(df_routes *rt,
     ctx->state = state;
     ctx->params = p;
     ctx->request_id++;
+    if (rt->request_cost_ns > 0)
+        df_cpu_ns(ctx, rt->request_cost_ns);
     int rc = w->handle(ctx);
     if (rc == 0)
         return df_http_format(out, 200, *keep, "ok\n");
@@ -202,6 +204,9 @@ int df_serve_run(const df_serve_cfg *cfg, df_err *err)
         close(fd);
         return rc;
     }
+    rt.request_cost_ns = cfg->request_cost_ns;
+    if (rt.request_cost_ns > 0) /* timed once, before the fork */
+        (void)df_cpu_iters_per_us();
     sigset_t set, old;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);

@@ -22,6 +22,8 @@ typedef struct df_serve_cfg {
     int64_t keepalive_ns;       /* idle keep-alive close; 0: the model's */
     int64_t read_timeout_ns;    /* sync: a request must arrive within it */
     FILE *announce;             /* gets "listening on http://..." then flush */
+    const char *calibration;    /* #15: --calibration FILE[#NAME] */
+    int64_t request_cost_ns;    /* its charge per request; 0: none */
 } df_serve_cfg;
 
 /* 0 if cfg->model has an HTTP front, else -EINVAL naming the choices. */

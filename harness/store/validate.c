@@ -91,7 +91,8 @@ static const field point_fields[] = {
     { "duration_s", T_NUM, R_ALWAYS },
     { "warmup_s", T_NUM, R_ALWAYS },
     { "warmup_auto", T_BOOL, R_OPTIONAL },
-    { "target", T_STR, R_OPTIONAL }, /* #14 */
+    { "target", T_STR, R_OPTIONAL },          /* #14 */
+    { "request_cost_us", T_NUM, R_OPTIONAL }, /* #15 */
     { "requests", T_INT, R_OPTIONAL },
     { "repeat", T_INT, R_ALWAYS },
     { "repetitions_done", T_INT, R_OPTIONAL },

@@ -124,7 +124,7 @@ static int one_run(const df_suite *s,
         return 2;
     snprintf(tmp, sizeof tmp, "%s/run-%d.json", dir, i + 1);
     argv = df_suite_run_argv(s, i, o->quick, &argc);
-    full = argv ? calloc(argc + 5, sizeof *full) : NULL;
+    full = argv ? calloc(argc + 7, sizeof *full) : NULL;
     if (!full) {
         free(argv);
         remove_tmp_dir(dir);
@@ -136,7 +136,11 @@ static int one_run(const df_suite *s,
     full[argc + 1] = "--out";
     full[argc + 2] = tmp;
     full[argc + 3] = "--part";
-    rc = run(argc + 4, full);
+    if (o->calibration) { /* #15 */
+        full[argc + 4] = "--calibration";
+        full[argc + 5] = (char *)o->calibration;
+    }
+    rc = run(argc + (o->calibration ? 6 : 4), full);
     free(full);
     free(argv);
     if (rc != 2 && merge_part(s, i, tmp, doc) < 0 &&

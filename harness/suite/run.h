@@ -14,9 +14,10 @@
 typedef struct df_suite_opts {
     const char *results_dir, *plots_dir, *suites_dir;
     int quick, list;
-    const char *plan;   /* --plan FILE: write the suites' plan, run nothing */
-    const char *merge;  /* --merge FILE: merge its parts, measure nothing */
-    char command[1024]; /* the invocation, recorded in each results file */
+    const char *plan;  /* --plan FILE: write the suites' plan, run nothing */
+    const char *merge; /* --merge FILE: merge its parts, measure nothing */
+    const char *calibration; /* #15: passed to every run as --calibration */
+    char command[1024];      /* the invocation, recorded in each results file */
 } df_suite_opts;
 
 /* The signal (SIGINT, SIGTERM) that arrived while `duckfeed suite` ran

@@ -83,6 +83,9 @@ static df_point_cfg point_of(const df_run_opts *o,
     pc.mcfg.switch_interval_us = switch_us;
     pc.mcfg.check_interval = o->check_interval;
     pc.mcfg.hogs = (int)hogs;
+    for (int m = 0; m < o->nmodels; m++)
+        if (o->models[m] == ops)
+            pc.mcfg.request_cost_ns = o->request_cost_ns[m];
     pc.mcfg.workload = o->wl[w];
     pc.mcfg.params = &o->wl_params[w];
     pc.workload_spec = o->wl_label[w];

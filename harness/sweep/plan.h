@@ -55,6 +55,10 @@ typedef struct df_run_opts {
     const char *target;    /* #14: --target URL: the target model alone */
     const char *plan;      /* #16: write the plan here instead of running */
     const char *plan_item; /* #16: "FILE:N", run that one item alone */
+    /* #15: --calibration FILE[#NAME], and the per-request cost it gives
+     * each of models[] (harness/store/calibration.h); 0 without. */
+    const char *calibration;
+    int64_t request_cost_ns[DF_PLAN_MAX_MODELS];
 } df_run_opts;
 
 /* The points of a sweep, in plan order; free() pts. */

@@ -708,6 +708,9 @@ static int start_model(point_run *run, void *state, df_err *err)
     run->started.model = ops;
     run->pc = &run->started;
 
+    /* #15: time the spin now, not on the first request (hot path). */
+    if (mcfg.request_cost_ns > 0)
+        (void)df_cpu_iters_per_us();
     run->rss_before = df__point_rss_now_bytes();
     df_model *model = NULL;
     int rc = ops->start(&mcfg, &model, err);

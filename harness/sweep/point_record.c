@@ -67,6 +67,9 @@ json_t *df_point_identity_json(const df_point_cfg *pc)
                           (json_int_t)pc->seed));
     else
         json_object_set_new(id, "concurrency", json_integer(pc->concurrency));
+    if (m->request_cost_ns > 0) /* #15: --calibration; absent without */
+        json_object_set_new(id, "request_cost_us",
+                            json_real(m->request_cost_ns / 1e3));
     if (pc->warmup_auto)
         json_object_set_new(id, "warmup_auto", json_true());
     if (m->target_url) /* #14 */
