@@ -473,6 +473,8 @@ static const char *check_flags(const json_t *pt)
         len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s",
                                 len ? "," : " CHECK:", names[i][1]);
     }
+    if (has_mark(pt, "warmup_capped"))
+        len += (size_t)snprintf(buf + len, sizeof buf - len, " WARMUP-CAP");
     if (has_mark(pt, "peer_limited"))
         snprintf(buf + len, sizeof buf - len, " PEER");
     return buf;
@@ -658,6 +660,14 @@ static void print_legend(const json_t *points)
             printf("  NOTHING-DONE  no request completed in the window "
                    "(a request longer than --duration?): no figure here "
                    "is a measurement\n");
+            break;
+        }
+    }
+    json_array_foreach(points, i, pt)
+    {
+        if (has_mark(pt, "warmup_capped")) {
+            printf("  WARMUP-CAP    --warmup auto hit its cap before Little's "
+                   "law held; the window's own checks still judge it\n");
             break;
         }
     }

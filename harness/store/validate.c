@@ -442,10 +442,10 @@ static int check_repetitions_done(vctx *v, const json_t *p, int ok)
  * unsteady is not "steady": true (docs/RESULTS-SCHEMA.md). */
 static int check_marks(vctx *v, const json_t *p)
 {
-    static const char *const unsteady[] = { "not_steady", "warmup_capped",
-                                            "window_short", "no_completions" };
-    static const char *const info[] = { "censored", "errors", "loop_stalls",
-                                        "peer_limited" };
+    static const char *const unsteady[] = { "not_steady", "window_short",
+                                            "no_completions" };
+    static const char *const info[] = { "warmup_capped", "censored", "errors",
+                                        "loop_stalls", "peer_limited" };
     const json_t *marks = json_object_get(p, "marks");
     size_t i, k;
     json_t *m;
