@@ -196,7 +196,8 @@ static void on_death(df__arbiter *a, int i)
     a->cfg.drain(a->cfg.arg);
     while (waitpid(ws->pid, &status, 0) < 0 && errno == EINTR)
         ;
-    close(ws->pidfd);
+    if (ws->pidfd >= 0)
+        close(ws->pidfd);
     ws->pidfd = -1;
     ws->pid = 0;
     int crashed = count_death(a, i, status);
@@ -249,26 +250,45 @@ static int tick_ms(const df__arbiter *a)
     return ms < 1 ? 1 : (int)ms;
 }
 
+/* Without a pidfd (pidfd_open is ENOSYS before Linux 5.3, and under
+ * valgrind) a worker's exit is seen at the next tick instead; WNOWAIT
+ * leaves the child for on_death to reap. */
+#define NO_PIDFD_TICK_MS 10
+
+static int exited_unpolled(const df__arbiter *a, int i)
+{
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    return a->ws[i].pidfd < 0 &&
+           waitid(P_PID, (id_t)a->ws[i].pid, &si,
+                  WEXITED | WNOHANG | WNOWAIT) == 0 &&
+           si.si_pid != 0;
+}
+
 void df__arbiter_run(df__arbiter *a)
 {
     for (;;) {
-        int n = 0;
+        int n = 0, unpolled = 0;
         a->polls[n++] =
             (struct pollfd){ .fd = a->cfg.done_r, .events = POLLIN };
         for (int i = 0; i < a->cfg.nworkers; i++)
             if (a->ws[i].pid > 0) {
                 a->poll_worker[n] = i;
+                unpolled |= a->ws[i].pidfd < 0; /* poll skips fd -1 */
                 a->polls[n++] =
                     (struct pollfd){ .fd = a->ws[i].pidfd, .events = POLLIN };
             }
         if (n == 1 && stopping(a))
             break;
-        if (poll(a->polls, (nfds_t)n, tick_ms(a)) < 0 && errno != EINTR)
+        int tick = tick_ms(a);
+        if (unpolled && tick > NO_PIDFD_TICK_MS)
+            tick = NO_PIDFD_TICK_MS;
+        if (poll(a->polls, (nfds_t)n, tick) < 0 && errno != EINTR)
             DF_CHECK(!"poll failed");
         if (a->polls[0].revents)
             a->cfg.drain(a->cfg.arg);
         for (int k = 1; k < n; k++)
-            if (a->polls[k].revents)
+            if (a->polls[k].revents || exited_unpolled(a, a->poll_worker[k]))
                 on_death(a, a->poll_worker[k]);
         check_heartbeats(a);
     }

@@ -626,8 +626,9 @@ static void test_workloads_web_calls_upstream_once(void **state)
     assert_int_equal(point_handle(&pt, &f, 1), 0);
 
     df_latency_server_counts_get(((df_upstream_state *)pt.state)->server, &n);
+    /* Not responses: the server counts one after its write, and with
+     * keep-alive the client may be done before that (valgrind showed it). */
     assert_int_equal(n.requests, 1);
-    assert_int_equal(n.responses, 1);
     assert_true(f.checkpoints >= 100); /* parse and render: 50 us each */
     point_teardown(&pt);
 }
