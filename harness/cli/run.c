@@ -622,6 +622,22 @@ static void print_summary(const json_t *points)
 }
 
 /* #18: what the table's marks mean, for those it shows, one line each. */
+/* The legend's line for a mark, once, if any point has it. */
+static void legend_mark(const json_t *points,
+                        const char *mark,
+                        const char *line)
+{
+    size_t i;
+    json_t *pt;
+    json_array_foreach(points, i, pt)
+    {
+        if (has_mark(pt, mark)) {
+            printf("  %s\n", line);
+            return;
+        }
+    }
+}
+
 static void print_legend(const json_t *points)
 {
     static const char *const means[][2] = {
@@ -663,23 +679,13 @@ static void print_legend(const json_t *points)
             break;
         }
     }
-    json_array_foreach(points, i, pt)
-    {
-        if (has_mark(pt, "warmup_capped")) {
-            printf("  WARMUP-CAP    --warmup auto hit its cap before Little's "
-                   "law held; the window's own checks still judge it\n");
-            break;
-        }
-    }
-    json_array_foreach(points, i, pt)
-    {
-        if (has_mark(pt, "peer_limited")) {
-            printf("  PEER          the upstream peer lagged by a tenth of "
-                   "the median latency or more, or refused connections: "
-                   "it, not the model, set this latency\n");
-            break;
-        }
-    }
+    legend_mark(points, "warmup_capped",
+                "WARMUP-CAP    --warmup auto hit its cap before Little's law "
+                "held; the window's own checks still judge it");
+    legend_mark(points, "peer_limited",
+                "PEER          the upstream peer lagged by a tenth of the "
+                "median latency or more, or refused connections: it, not "
+                "the model, set this latency");
     if (noci)
         printf("  - (+-ci95)    fewer than 3 repetitions: no 95 %% interval "
                "(--repeat 3 or more)\n");
