@@ -191,11 +191,6 @@ static int write_interrupted(const df_suite *s,
     return DF_SUITE_EXIT_SIGNALED + sig;
 }
 
-/* Runs every run of s, writes results/<name>.json and plots it. Returns 0,
- * 1 (something failed but results were written), 2 (nothing to write) or
- * 128 + a signal (see run.h). */
-/* Past 60 lines on purpose: the runs, the interrupt exit and the plot
- * step share doc and one cleanup; each step already calls a helper. */
 /* A run marked "expect_failure" shows a model dying (the faults lesson:
  * no arbiter, the interpreter goes): its failed points are the lesson,
  * not a fault of the suite, so they leave the exit status alone. A
@@ -211,6 +206,11 @@ static int expected_failure(const df_suite *s, int i, int rc)
     return 0;
 }
 
+/* Runs every run of s, writes results/<name>.json and plots it. Returns 0,
+ * 1 (something failed but results were written), 2 (nothing to write) or
+ * 128 + a signal (see run.h). */
+/* Past 60 lines on purpose: the runs, the interrupt exit and the plot
+ * step share doc and one cleanup; each step already calls a helper. */
 int df__suite_run_runs(const df_suite *s,
                        const df_suite_opts *o,
                        df_suite_run_fn *run,
